@@ -1,0 +1,10 @@
+/** The filter language (S2): grammar, AST, parser, resolver, printer, policy texts. */
+export type { CmpOp, CommonFieldName, Expr, FieldRef, FieldType, Filter } from './ast.ts';
+export { COMMON_FIELDS, fieldType, termCount } from './ast.ts';
+export type { FilterError, PolicyError } from './errors.ts';
+export { MSG, caret } from './errors.ts';
+export type { FilterResult } from './parse.ts';
+export { MAX_FILTER_LENGTH, MAX_TERMS, isSpace, parseFilter, parseInteger, trimBounds } from './parse.ts';
+export { printExpr, printFilter, printValue } from './print.ts';
+export type { Policy, PolicyEntry, PolicyResult } from './policy.ts';
+export { ON_NEXT_SYSCALL, parsePolicy } from './policy.ts';

@@ -1,0 +1,173 @@
+/**
+ * Filter strings (S2.1 to S2.4): ohm-js parse, resolution of fields and
+ * values against one system call, the term limit. Total: never throws.
+ */
+import { readFileSync } from 'node:fs';
+import * as ohm from 'ohm-js';
+import type { ArgInfo } from '../x86/table.ts';
+import { COMMON_FIELDS, fieldType, type CmpOp, type CommonFieldName, type Expr, type FieldRef, type Filter } from './ast.ts';
+import { MSG, type FilterError } from './errors.ts';
+
+/** Longest filter string after trimming and merging (S2.3). */
+export const MAX_FILTER_LENGTH = 255;
+/** Most predicate and logical nodes in one filter (S2.3). */
+export const MAX_TERMS = 32;
+
+const grammars = ohm.grammars(readFileSync(new URL('./filter.ohm', import.meta.url), 'utf8'));
+const filterGrammar = grammars['SeccompFilter']!;
+/** The policy-line grammar (S2.5), shared with policy.ts. */
+export const lineGrammar = grammars['SeccompPolicyLine']!;
+
+/** Syntax tree with source offsets, before resolution. */
+type Syn =
+  | { readonly k: 'or' | 'and'; readonly l: Syn; readonly r: Syn; readonly at: number }
+  | { readonly k: 'not'; readonly e: Syn; readonly at: number }
+  | { readonly k: 'pred'; readonly field: string; readonly fieldAt: number; readonly op: CmpOp; readonly value: string; readonly valueAt: number };
+
+const semantics = filterGrammar.createSemantics().addOperation<Syn>('syn', {
+  Filter: (e, _end) => e['syn']() as Syn,
+  Or_or: (l, op, r) => ({ k: 'or', l: l['syn']() as Syn, r: r['syn']() as Syn, at: op.source.startIdx }),
+  And_and: (l, op, r) => ({ k: 'and', l: l['syn']() as Syn, r: r['syn']() as Syn, at: op.source.startIdx }),
+  Unary_not: (op, e) => ({ k: 'not', e: e['syn']() as Syn, at: op.source.startIdx }),
+  Unary_paren: (_l, e, _r) => e['syn']() as Syn,
+  Pred: (f, op, v) => ({
+    k: 'pred',
+    field: f.sourceString,
+    fieldAt: f.source.startIdx,
+    op: op.sourceString as CmpOp,
+    value: v.sourceString,
+    valueAt: v.source.startIdx,
+  }),
+});
+
+/** C isspace(): the only characters trimmed or skipped between tokens (S2.1). */
+export const isSpace = (c: string | undefined): boolean =>
+  c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\x0B' || c === '\x0C';
+
+/** Offsets of the first and one-past-last non-space characters of `s`. */
+export function trimBounds(s: string): readonly [number, number] {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isSpace(s[a])) a++;
+  while (b > a && isSpace(s[b - 1])) b--;
+  return [a, b];
+}
+
+const INTEGER = /^(-?)(?:0[xX]([0-9a-fA-F]+)|0([0-7]*)|([1-9][0-9]*))$/;
+const U64_MAX = (1n << 64n) - 1n;
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
+
+/**
+ * Parse an integer literal as kstrtoull/kstrtoll with base 0 would (S2.1,
+ * S2.3): decimal, 0x-hex or 0-octal, `-` only when `signed`, 64-bit range.
+ */
+export function parseInteger(text: string, signed: boolean): bigint | undefined {
+  if (text.length > 80) return undefined;
+  const m = INTEGER.exec(text);
+  if (m === null) return undefined;
+  const [, minus, hex, oct, dec] = m;
+  const magnitude = hex !== undefined ? BigInt(`0x${hex}`) : oct !== undefined ? (oct === '' ? 0n : BigInt(`0o${oct}`)) : BigInt(dec!);
+  if (minus === '-') {
+    if (!signed) return undefined;
+    const v = -magnitude;
+    return v < S64_MIN ? undefined : v;
+  }
+  return magnitude > (signed ? S64_MAX : U64_MAX) ? undefined : magnitude;
+}
+
+function checkParens(s: string): number | undefined {
+  const open: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '(') open.push(i);
+    else if (s[i] === ')' && open.pop() === undefined) return i;
+  }
+  return open[0];
+}
+
+const OPERATOR_CHARS = new Set(['=', '!', '<', '>', '&', '|']);
+const WORD = /[A-Za-z0-9_]/;
+
+/** Name the ftrace error for an ohm failure at `pos` (S2.3, S2.4). */
+function classifyFailure(s: string, pos: number): FilterError {
+  let q = pos;
+  while (q < s.length && isSpace(s[q])) q++;
+  const c = s[q];
+  if (c === undefined || c === ')') return { message: MSG.meaningless, column: q };
+  if (OPERATOR_CHARS.has(c)) return { message: MSG.invalidOperator, column: q };
+  if (WORD.test(c) || c === '-') return { message: MSG.tooManyOperands, column: q };
+  return { message: MSG.invalidCharacter, column: q };
+}
+
+function resolveField(name: string, args: readonly ArgInfo[]): FieldRef | undefined {
+  const index = args.findIndex((a) => a.name === name);
+  if (index >= 0) return { kind: 'arg', name, index };
+  if (name === 'nr') return { kind: 'nr', name: 'nr' };
+  if ((COMMON_FIELDS as readonly string[]).includes(name)) return { kind: 'common', name: name as CommonFieldName };
+  return undefined;
+}
+
+/** Source offsets of every predicate and logical node, in source order. */
+function termOffsets(n: Syn, out: number[]): number[] {
+  if (n.k === 'pred') out.push(n.fieldAt);
+  else if (n.k === 'not') {
+    out.push(n.at);
+    termOffsets(n.e, out);
+  } else {
+    termOffsets(n.l, out);
+    out.push(n.at);
+    termOffsets(n.r, out);
+  }
+  return out;
+}
+
+type Resolved = { readonly ok: true; readonly expr: Expr } | { readonly ok: false; readonly error: FilterError };
+
+function resolve(n: Syn, args: readonly ArgInfo[]): Resolved {
+  if (n.k === 'pred') {
+    const field = resolveField(n.field, args);
+    if (field === undefined) return { ok: false, error: { message: MSG.fieldNotFound, column: n.fieldAt } };
+    const value = parseInteger(n.value, fieldType(field).signed);
+    if (value === undefined) return { ok: false, error: { message: MSG.illegalInteger, column: n.valueAt } };
+    return { ok: true, expr: { kind: 'pred', field, op: n.op, value } };
+  }
+  if (n.k === 'not') {
+    const r = resolve(n.e, args);
+    return r.ok ? { ok: true, expr: { kind: 'not', operand: r.expr } } : r;
+  }
+  const l = resolve(n.l, args);
+  if (!l.ok) return l;
+  const r = resolve(n.r, args);
+  if (!r.ok) return r;
+  return { ok: true, expr: { kind: n.k, left: l.expr, right: r.expr } };
+}
+
+/** Result of parsing one filter string. */
+export type FilterResult = { readonly ok: true; readonly filter: Filter } | { readonly ok: false; readonly error: FilterError };
+
+/**
+ * Parse and resolve one filter string for a system call whose arguments are
+ * `args` (S2). `1` allows, `0` drops, anything else must be an expression.
+ * Columns in errors are 0-based offsets into `text`. Never throws.
+ */
+export function parseFilter(text: string, args: readonly ArgInfo[]): FilterResult {
+  const [a, b] = trimBounds(text);
+  const s = text.slice(a, b);
+  const fail = (e: FilterError): FilterResult => ({ ok: false, error: { message: e.message, column: e.column + a } });
+  if (s.length > MAX_FILTER_LENGTH) return fail({ message: MSG.filterTooLong, column: MAX_FILTER_LENGTH });
+  if (s === '1') return { ok: true, filter: { kind: 'allow' } };
+  if (s === '0') return { ok: true, filter: { kind: 'drop' } };
+  if (s === '') return fail({ message: MSG.meaningless, column: 0 });
+  const unbalanced = checkParens(s);
+  if (unbalanced !== undefined) return fail({ message: MSG.unbalancedParens, column: unbalanced });
+  const m = filterGrammar.match(s);
+  if (m.failed()) return fail(classifyFailure(s, m.getRightmostFailurePosition()));
+  const syn = semantics(m)['syn']() as Syn;
+  const resolved = resolve(syn, args);
+  if (!resolved.ok) return fail(resolved.error);
+  const offsets = termOffsets(syn, []);
+  if (offsets.length > MAX_TERMS) {
+    return fail({ message: MSG.tooManyTerms, column: offsets.sort((x, y) => x - y)[MAX_TERMS]! });
+  }
+  return { ok: true, filter: { kind: 'expr', expr: resolved.expr, text: s } };
+}

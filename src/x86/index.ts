@@ -1,0 +1,3 @@
+/** x86 facts: ABIs, system call tables, registers, vectors, shared observables. */
+export * from './table.ts';
+export * from './types.ts';
