@@ -1,0 +1,71 @@
+/**
+ * `seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json]`: parse and
+ * resolve a policy text (S2.5, S1.3); print the entries or every error.
+ */
+import { caret, parsePolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
+import { syscallTable, type Abi } from '../../x86/table.ts';
+import { AbiCodec, decodeFlag, parseArgs } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+
+/** Help text of `check`. */
+export const CHECK_HELP = `usage: seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json]
+
+Parse a policy text (lines 'NAME: FILTER', '#' comments, 'on_next_syscall: 1')
+and resolve its names for the ABI (default x86_64). Prints 'nr name: filter'
+for each entry, or 'file:line:col: message' with a caret for each error
+(columns 1-based here, 0-based in --json). POLICY_FILE '-' reads stdin.
+Exit: 0 valid, 1 errors in the policy, 2 usage.
+`;
+
+const renderError = (file: string, e: PolicyError): string =>
+  `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
+
+/** Run `check`. */
+export function check(argv: readonly string[], io: Io): number {
+  const args = parseArgs(argv, ['abi'], ['json', 'help']);
+  if (typeof args === 'string' || args.flags['help'] === true || args.positionals.length !== 1) {
+    if (typeof args !== 'string' && args.flags['help'] === true) {
+      io.out(CHECK_HELP);
+      return EXIT.OK;
+    }
+    io.err(`${typeof args === 'string' ? args : 'check takes exactly one POLICY_FILE'}\n${CHECK_HELP}`);
+    return EXIT.USAGE;
+  }
+  const abi = decodeFlag(AbiCodec, 'abi', args.flags['abi'] ?? 'x86_64');
+  if (typeof abi === 'string' && abi !== 'x86_64' && abi !== 'ia32') {
+    io.err(`${abi}\n`);
+    return EXIT.USAGE;
+  }
+  const file = args.positionals[0]!;
+  const text = io.readFile(file);
+  if (text instanceof Error) {
+    io.err(`${file}: cannot read: ${text.message}\n`);
+    return EXIT.USAGE;
+  }
+  return report(file, text, abi as Abi, args.flags['json'] === true, io);
+}
+
+function report(file: string, text: string, abi: Abi, json: boolean, io: Io): number {
+  const r = parsePolicy(text, abi);
+  const table = syscallTable(abi);
+  const entries = r.ok
+    ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter) }))
+    : [];
+  const errors = r.ok ? [] : r.errors;
+  if (json) {
+    const out = {
+      ok: r.ok,
+      abi,
+      entries,
+      onNextSyscall: r.ok && r.policy.onNextSyscall,
+      errors: errors.map((e) => ({ line: e.line, column: e.column, message: e.message, ...(e.suggestions ? { suggestions: e.suggestions } : {}) })),
+    };
+    io.out(`${JSON.stringify(out)}\n`);
+  } else if (r.ok) {
+    if (r.policy.onNextSyscall) io.out('on_next_syscall: 1\n');
+    for (const e of entries) io.out(`${e.nr} ${e.name}: ${e.filter}\n`);
+  } else {
+    for (const e of errors) io.err(renderError(file, e));
+  }
+  return r.ok ? EXIT.OK : EXIT.FAIL;
+}

@@ -1,0 +1,28 @@
+/** The seccomp-spec command line: dispatch to one command per verb. */
+import { check } from './commands/check.ts';
+import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
+
+/** Every command, by verb. New commands register here. */
+export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
+  check: { run: check, summary: 'parse and resolve a policy text' },
+};
+
+const usage = (): string =>
+  `usage: seccomp-spec COMMAND [ARGS...]   (seccomp-spec COMMAND --help for details)\n\ncommands:\n${Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+    .join('\n')}\n\nexit codes: 0 success, 1 the policy or trace was judged bad (or a call would be killed), 2 usage error\n`;
+
+/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const [verb, ...rest] = argv;
+  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
+    (verb === undefined ? io.err : io.out)(usage());
+    return verb === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  const cmd = COMMANDS[verb];
+  if (cmd === undefined) {
+    io.err(`unknown command '${verb}'\n${usage()}`);
+    return EXIT.USAGE;
+  }
+  return cmd.run(rest, io);
+}
