@@ -8,3 +8,5 @@ export { MAX_FILTER_LENGTH, MAX_TERMS, isSpace, parseFilter, parseInteger, trimB
 export { printExpr, printFilter, printValue } from './print.ts';
 export type { Policy, PolicyEntry, PolicyResult } from './policy.ts';
 export { ON_NEXT_SYSCALL, parsePolicy } from './policy.ts';
+export type { LintWarning } from './lint.ts';
+export { lintPolicy } from './lint.ts';

@@ -2,7 +2,7 @@
  * `seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json]`: parse and
  * resolve a policy text (S2.5, S1.3); print the entries or every error.
  */
-import { caret, parsePolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
+import { caret, lintPolicy, parsePolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 import { AbiCodec, decodeFlag, parseArgs } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -13,7 +13,10 @@ export const CHECK_HELP = `usage: seccomp-spec check POLICY_FILE [--abi x86_64|i
 Parse a policy text (lines 'NAME: FILTER', '#' comments, 'on_next_syscall: 1')
 and resolve its names for the ABI (default x86_64). Prints 'nr name: filter'
 for each entry, or 'file:line:col: message' with a caret for each error
-(columns 1-based here, 0-based in --json). POLICY_FILE '-' reads stdin.
+(columns 1-based here, 0-based in --json). Linter warnings (S10a: values
+wider than an argument, '& 0', predicates that are always true or false,
+prctl or execve allowed without checks) go to stderr and do not change the
+exit code. POLICY_FILE '-' reads stdin.
 Exit: 0 valid, 1 errors in the policy, 2 usage.
 `;
 
@@ -52,6 +55,7 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io): nu
     ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter) }))
     : [];
   const errors = r.ok ? [] : r.errors;
+  const warnings = r.ok ? lintPolicy(r.policy) : [];
   if (json) {
     const out = {
       ok: r.ok,
@@ -59,11 +63,13 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io): nu
       entries,
       onNextSyscall: r.ok && r.policy.onNextSyscall,
       errors: errors.map((e) => ({ line: e.line, column: e.column, message: e.message, ...(e.suggestions ? { suggestions: e.suggestions } : {}) })),
+      warnings: warnings.map((w) => ({ line: w.line, message: w.message })),
     };
     io.out(`${JSON.stringify(out)}\n`);
   } else if (r.ok) {
     if (r.policy.onNextSyscall) io.out('on_next_syscall: 1\n');
     for (const e of entries) io.out(`${e.nr} ${e.name}: ${e.filter}\n`);
+    for (const w of warnings) io.err(`${file}:${w.line}: warning: ${w.message}\n`);
   } else {
     for (const e of errors) io.err(renderError(file, e));
   }
