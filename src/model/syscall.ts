@@ -1,0 +1,114 @@
+/**
+ * The system call entry path (S6) and the handlers the simulation
+ * implements (S5, S7): one call of one task, as a function from machine to
+ * machine and outcome.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import { syscallTable, type Abi } from '../x86/table.ts';
+import { callAbi, CLONE_THREAD, COMM_MAX, ERRNO, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import type { CallRecord } from './evaluate.ts';
+import { dropTasks, mergeRegs, putTask, type Machine, type Task } from './machine.ts';
+import { EMPTY_MEMORY, readCString } from './memory.ts';
+import { prctl } from './prctl.ts';
+import { CORRECT_RULES, type Rules } from './rules.ts';
+import { callRecord, decide, killLog, strictAllowed } from './secure.ts';
+
+/** A machine after a call, and what the caller saw. */
+export interface Step {
+  readonly machine: Machine;
+  readonly outcome: Outcome;
+}
+
+const toRax = (v: bigint): bigint => BigInt.asUintN(64, v);
+const errno = (e: number): bigint => toRax(-BigInt(e)); // C11
+
+// S6.5/C11 the call returns `rax` to its caller, and the task keeps it.
+const returns = (m: Machine, task: Task, rax: bigint): Step => ({
+  machine: putTask(m, { ...task, regs: { ...task.regs, rax: toRax(rax) } }),
+  outcome: { kind: 'return', rax: toRax(rax) },
+});
+
+// S6.6 a killed task ends at once; filter-mode kills log a line (C22).
+const killed = (m: Machine, task: Task, log: string | null): Step => ({
+  machine: { ...dropTasks(m, (t) => t.pid === task.pid), log: log === null ? m.log : [...m.log, log] },
+  outcome: { kind: 'killed', log },
+});
+
+// S7.1/C18 fork, vfork and clone: the child copies registers (rax 0), memory, seccomp state, comm, bitness.
+function forkTask(m: Machine, task: Task, thread: boolean): Step {
+  const pid = m.nextPid;
+  const child: Task = { ...task, pid, tgid: thread ? task.tgid : pid, regs: { ...task.regs, rax: 0n } };
+  return returns(putTask({ ...m, nextPid: pid + 1 }, child), task, BigInt(pid));
+}
+
+// S7.2/C19 execve keeps the seccomp state, renames the task, empties its memory.
+function execve(m: Machine, task: Task, path: bigint): Step {
+  const read = readCString(task.memory, path);
+  if (E.isLeft(read)) return returns(m, task, errno(read.left));
+  const comm = read.right.slice(read.right.lastIndexOf('/') + 1).slice(0, COMM_MAX);
+  return returns(m, { ...task, comm, memory: EMPTY_MEMORY }, 0n);
+}
+
+// S7.2/C20 exit ends the task, exit_group its whole thread group.
+const exit = (m: Machine, task: Task, code: bigint, group: boolean): Step => ({
+  machine: dropTasks(m, (t) => (group ? t.tgid === task.tgid : t.pid === task.pid)),
+  outcome: { kind: 'exited', code: Number(code & 0xffn) },
+});
+
+// S5 prctl, atomically: an error changes nothing (S5.5).
+function prctlCall(m: Machine, task: Task, abi: Abi, args: readonly bigint[], rules: Rules): Step {
+  const r = prctl({ state: task.seccomp, memory: task.memory, abi }, args, rules);
+  if (E.isLeft(r)) return returns(m, task, errno(r.left));
+  return returns(m, { ...task, seccomp: r.right.state, memory: r.right.memory }, r.right.result);
+}
+
+// S6.5 dispatch an allowed call by the unistd name of nr in the call's ABI.
+function dispatch(m: Machine, task: Task, abi: Abi, record: CallRecord, rules: Rules): Step {
+  const info = syscallTable(abi).byNr(record.nr);
+  if (info === undefined) return returns(m, task, errno(ERRNO.ENOSYS));
+  const a = record.args;
+  switch (info.name) {
+    case 'prctl':
+      return prctlCall(m, task, abi, a, rules);
+    case 'fork':
+    case 'vfork':
+      return forkTask(m, task, false);
+    case 'clone':
+      return forkTask(m, task, ((a[0] ?? 0n) & CLONE_THREAD) !== 0n);
+    case 'execve':
+      return execve(m, task, a[0] ?? 0n);
+    case 'exit':
+      return exit(m, task, a[0] ?? 0n, false);
+    case 'exit_group':
+      return exit(m, task, a[0] ?? 0n, true);
+    case 'getpid':
+      return returns(m, task, BigInt(task.tgid));
+    case 'gettid':
+      return returns(m, task, BigInt(task.pid));
+    default:
+      return returns(m, task, m.config.defaultResult);
+  }
+}
+
+/**
+ * S6 one system call of task `pid` through `vector` with `regs` (fields not
+ * given keep the task's values): entry (S6.1), orig_rax (S6.2), the seccomp
+ * check of strict (S6.3) or filter mode (S6.4), then dispatch (S6.5) or kill (S6.6).
+ */
+export function syscall(m: Machine, pid: number, vector: Vector, regs: RegsInput, rules: Rules = CORRECT_RULES): Step {
+  const found = m.tasks.get(pid);
+  if (found === undefined) return { machine: m, outcome: { kind: 'no_task' } };
+  const entered = mergeRegs(found.regs, regs);
+  const task: Task = { ...found, regs: { ...entered, orig_rax: entered.rax } };
+  const abi = callAbi(task.abi, vector);
+  const record = callRecord(task.regs, abi);
+  if (task.seccomp.mode === 1) {
+    return strictAllowed(abi, record.nr) ? dispatch(m, task, abi, record, rules) : killed(m, task, null);
+  }
+  if (task.seccomp.mode === 2) {
+    const d = decide(task.seccomp, abi, record, rules);
+    if (!d.allow) return killed(m, task, killLog(task.comm, task.pid, record.nr, abi, task.regs.rip));
+    return dispatch(m, { ...task, seccomp: d.state }, abi, record, rules);
+  }
+  return dispatch(m, task, abi, record, rules);
+}
