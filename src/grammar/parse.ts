@@ -63,7 +63,7 @@ const S64_MAX = (1n << 63n) - 1n;
  * S2.3): decimal, 0x-hex or 0-octal, `-` only when `signed`, 64-bit range.
  */
 export function parseInteger(text: string, signed: boolean): bigint | undefined {
-  if (text.length > 80) return undefined;
+  if (text.length > 4 * MAX_FILTER_LENGTH) return undefined; // bounds BigInt work; any value inside a 255-character filter fits
   const m = INTEGER.exec(text);
   if (m === null) return undefined;
   const [, minus, hex, oct, dec] = m;
