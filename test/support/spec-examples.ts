@@ -1,0 +1,225 @@
+/**
+ * The executable examples of spec/: extraction from markdown and parsing of
+ * the ```seccomp-example block format into commands. The format, line by
+ * line (`#` starts a comment outside strings):
+ *
+ *   spawn ABI [COMM]            new task, now current (first task: implicit `spawn x86_64 test`)
+ *   use PID                     make PID the current task
+ *   config default=N            result of calls the simulation does not implement (S6.5)
+ *   policy [VECTOR] [-> EXPECT] then indented lines: PR_SET_SECCOMP 2 with that text (expects 0)
+ *   call [VECTOR] NAME|NR ARG... -> EXPECT   ARG: value (a0, a1, ...), argname=value, reg=value
+ *   prctl [VECTOR] ARG... -> EXPECT          call prctl with positional arguments
+ *   write ADDR "bytes"          map bytes (JSON string, no NUL added) in the current task
+ *   fill ADDR LEN BYTE          map LEN copies of BYTE
+ *   read ADDR -> "bytes"        the mapped bytes at ADDR equal these
+ *   show FIELD -> VALUE         comm, pid, tgid, mode, abi, pending, rax, filters of the current task
+ *   proc [PID]                  then indented lines: /proc/PID/seccomp_filter is exactly that text
+ *   log                         then indented lines: the kernel log is exactly those lines
+ *
+ * Values are decimal, 0x-hex or negative (two's complement); "strings" as
+ * call arguments are written with a NUL to fresh memory and passed as a
+ * pointer. EXPECT is a value or -ENAME (returned rax), `killed` (any log),
+ * `killed silently` (no log line), `killed "LOG"`, `exited N`, `no_task`.
+ */
+import type { Abi } from '../../src/x86/table.ts';
+import { ERRNO, VECTORS, type Vector } from '../../src/x86/types.ts';
+
+/** What a call or policy must do. */
+export type Expect =
+  | { readonly kind: 'return'; readonly rax: bigint }
+  | { readonly kind: 'killed'; readonly log: string | null | 'any' }
+  | { readonly kind: 'exited'; readonly code: number }
+  | { readonly kind: 'no_task' };
+
+/** A call argument: positional, by argument name, or by register. */
+export interface CallArg {
+  readonly key: string | null;
+  readonly value: bigint | string;
+}
+
+/** One command of an example, with its line in the markdown file. */
+export type Command = { readonly line: number } & (
+  | { readonly kind: 'spawn'; readonly abi: Abi; readonly comm: string }
+  | { readonly kind: 'use'; readonly pid: number }
+  | { readonly kind: 'config'; readonly defaultResult: bigint }
+  | { readonly kind: 'policy'; readonly vector: Vector; readonly text: string; readonly expect: Expect }
+  | { readonly kind: 'call'; readonly vector: Vector; readonly name: string; readonly args: readonly CallArg[]; readonly expect: Expect }
+  | { readonly kind: 'write'; readonly addr: bigint; readonly bytes: readonly number[] }
+  | { readonly kind: 'read'; readonly addr: bigint; readonly bytes: readonly number[] }
+  | { readonly kind: 'show'; readonly field: string; readonly value: string }
+  | { readonly kind: 'proc'; readonly pid: number | null; readonly text: string }
+  | { readonly kind: 'log'; readonly lines: readonly string[] }
+);
+
+/** One fenced example: where it is, and its commands or the reason it does not parse. */
+export interface Example {
+  readonly file: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  readonly parsed: { readonly ok: true; readonly commands: readonly Command[] } | { readonly ok: false; readonly error: string };
+}
+
+/** The info string that marks an example block. */
+export const EXAMPLE_TAG = 'seccomp-example';
+
+/** Split a command line into words; "..." is one JSON string token; `#` outside strings ends the line. */
+function tokenize(text: string): readonly string[] {
+  const tokens: string[] = [];
+  const re = /\s*("(?:[^"\\]|\\.)*"|[^\s"]+)/gy;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const tok = m[1]!;
+    if (tok.startsWith('#')) break;
+    tokens.push(tok);
+  }
+  return tokens;
+}
+
+const stringBytes = (s: string): readonly number[] => [...s].map((c) => c.charCodeAt(0) & 0xff);
+
+const parseString = (tok: string): string => {
+  const v: unknown = JSON.parse(tok);
+  if (typeof v !== 'string') throw new SyntaxError(`not a string: ${tok}`);
+  return v;
+};
+
+const ERRNO_NAMES: Readonly<Record<string, number>> = ERRNO;
+
+/** An integer token: decimal, 0x-hex, negative, or -ENAME. */
+function parseValue(tok: string): bigint {
+  const errno = /^-(E[A-Z0-9]+)$/.exec(tok);
+  if (errno !== null) {
+    const n = ERRNO_NAMES[errno[1]!];
+    if (n === undefined) throw new SyntaxError(`unknown errno ${tok}`);
+    return -BigInt(n);
+  }
+  if (!/^-?(?:0x[0-9a-fA-F]+|[0-9]+)$/.test(tok)) throw new SyntaxError(`not a number: ${tok}`);
+  return tok.startsWith('-') ? -BigInt(tok.slice(1)) : BigInt(tok);
+}
+
+function parseExpect(toks: readonly string[]): Expect {
+  const [head, arg] = toks;
+  if (head === 'killed') {
+    if (arg === undefined) return { kind: 'killed', log: 'any' };
+    return { kind: 'killed', log: arg === 'silently' ? null : parseString(arg) };
+  }
+  if (head === 'exited') return { kind: 'exited', code: Number(parseValue(arg ?? '')) };
+  if (head === 'no_task') return { kind: 'no_task' };
+  if (head === undefined || toks.length > 1) throw new SyntaxError(`bad expectation: ${toks.join(' ')}`);
+  return { kind: 'return', rax: BigInt.asUintN(64, parseValue(head)) };
+}
+
+/** Words before `->`, and the expectation after it (required unless `fallback` is given). */
+function splitExpect(toks: readonly string[], fallback?: Expect): readonly [readonly string[], Expect] {
+  const at = toks.indexOf('->');
+  if (at < 0) {
+    if (fallback === undefined) throw new SyntaxError("missing '-> EXPECT'");
+    return [toks, fallback];
+  }
+  return [toks.slice(0, at), parseExpect(toks.slice(at + 1))];
+}
+
+const takeVector = (toks: readonly string[]): readonly [Vector, readonly string[]] =>
+  (VECTORS as readonly string[]).includes(toks[0] ?? '') ? [toks[0] as Vector, toks.slice(1)] : ['syscall', toks];
+
+function parseArg(tok: string): CallArg {
+  const eq = tok.indexOf('=');
+  const [key, raw] = eq > 0 && !tok.startsWith('"') ? [tok.slice(0, eq), tok.slice(eq + 1)] : [null, tok];
+  return { key, value: raw.startsWith('"') ? parseString(raw) : parseValue(raw) };
+}
+
+function afterArrow(toks: readonly string[]): string {
+  if (toks[0] !== '->' || toks.length !== 2) throw new SyntaxError(`expected '-> VALUE', got '${toks.join(' ')}'`);
+  const v = toks[1]!;
+  return v.startsWith('"') ? parseString(v) : v;
+}
+
+/** One command line with its indented block (possibly empty). */
+function parseCommand(words: readonly string[], block: readonly string[], line: number): Command {
+  const [head, ...rest] = words;
+  const verb = head?.replace(/:$/, ''); // `policy:`, `proc:`, `log:` read well before a block
+  switch (verb) {
+    case 'spawn': {
+      const abi = rest[0];
+      if (abi !== 'x86_64' && abi !== 'ia32') throw new SyntaxError(`spawn needs an ABI, got '${String(abi)}'`);
+      return { line, kind: 'spawn', abi, comm: rest[1] ?? 'test' };
+    }
+    case 'use':
+      return { line, kind: 'use', pid: Number(parseValue(rest[0] ?? '')) };
+    case 'config':
+      if (!rest[0]?.startsWith('default=')) throw new SyntaxError('config takes default=N');
+      return { line, kind: 'config', defaultResult: parseValue(rest[0].slice('default='.length)) };
+    case 'policy': {
+      const [words, expect] = splitExpect(rest.filter((t) => t !== ':'), { kind: 'return', rax: 0n });
+      const [vector] = takeVector(words);
+      return { line, kind: 'policy', vector, text: block.join('\n'), expect };
+    }
+    case 'call':
+    case 'prctl': {
+      const [words, expect] = splitExpect(rest);
+      const [vector, tail] = takeVector(words);
+      const [name, args] = verb === 'prctl' ? ['prctl', tail] : [tail[0], tail.slice(1)];
+      if (name === undefined) throw new SyntaxError('call needs a system call name or number');
+      return { line, kind: 'call', vector, name, args: args.map(parseArg), expect };
+    }
+    case 'write':
+    case 'read': {
+      const addr = parseValue(rest[0] ?? '');
+      const text = verb === 'write' ? parseString(rest[1] ?? '') : afterArrow(rest.slice(1));
+      return { line, kind: verb, addr, bytes: stringBytes(text) };
+    }
+    case 'fill': {
+      const [addr, len, byte] = rest.map(parseValue);
+      if (addr === undefined || len === undefined || byte === undefined) throw new SyntaxError('fill ADDR LEN BYTE');
+      return { line, kind: 'write', addr, bytes: new Array<number>(Number(len)).fill(Number(byte)) };
+    }
+    case 'show':
+      return { line, kind: 'show', field: rest[0] ?? '', value: afterArrow(rest.slice(1)) };
+    case 'proc':
+      return { line, kind: 'proc', pid: rest[0] === undefined ? null : Number(parseValue(rest[0])), text: block.map((l) => `${l}\n`).join('') };
+    case 'log':
+      return { line, kind: 'log', lines: block };
+    default:
+      throw new SyntaxError(`unknown command '${String(verb)}'`);
+  }
+}
+
+const INDENT = /^(\s+)\S/;
+
+/** Parse the body of one example; `first` is the file line of its first body line. */
+export function parseExample(body: readonly string[], first: number): readonly Command[] {
+  const commands: Command[] = [];
+  let i = 0;
+  while (i < body.length) {
+    const words = tokenize(body[i]!);
+    const line = first + i;
+    i++;
+    const block: string[] = [];
+    const indent = INDENT.exec(body[i] ?? '')?.[1]?.length ?? 0;
+    while (indent > 0 && i < body.length && (body[i]!.slice(0, indent).trim() === '' && body[i]!.length > 0)) {
+      block.push(body[i]!.slice(indent));
+      i++;
+    }
+    if (words.length > 0) commands.push(parseCommand(words, block, line));
+  }
+  return commands;
+}
+
+/** Every ```seccomp-example block of a markdown text, in order. */
+export function extractExamples(markdown: string, file = '<markdown>'): readonly Example[] {
+  const lines = markdown.split('\n');
+  const examples: Example[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.trim() !== '```' + EXAMPLE_TAG) continue;
+    const start = i;
+    let end = i + 1;
+    while (end < lines.length && lines[end]!.trim() !== '```') end++;
+    const body = lines.slice(start + 1, end);
+    try {
+      examples.push({ file, line: start + 1, parsed: { ok: true, commands: parseExample(body, start + 2) } });
+    } catch (e) {
+      examples.push({ file, line: start + 1, parsed: { ok: false, error: e instanceof Error ? e.message : String(e) } });
+    }
+    i = end;
+  }
+  return examples;
+}
