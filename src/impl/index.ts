@@ -1,0 +1,173 @@
+/**
+ * The fast engine (issue 4): a mutable simulated kernel whose seccomp
+ * filters are compiled once at prctl time into per-ABI decision tables.
+ * This file is the whole public face of src/impl.
+ */
+import type { Filter } from '../grammar/index.ts';
+import { KernelCore, STATUS, type Status } from '../x86/kernel/kernel.ts';
+import { UserMemory } from '../x86/kernel/memory.ts';
+import { procText, taskView } from '../x86/kernel/observe.ts';
+import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
+import type { Abi } from '../x86/table.ts';
+import { callAbi, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { ABI_CODE, ABI_OF, CORRECT_RULES, type EngineRules } from './rules.ts';
+import { filterAllowsArgs, strictAllows } from './secure.ts';
+import { NO_ABI } from './state.ts';
+
+export { CORRECT_RULES, type EngineRules } from './rules.ts';
+export { R, ROW_WORDS, type RegRow } from '../x86/regs.ts';
+export { STATUS, type Status } from '../x86/kernel/kernel.ts';
+
+/** Where `installPolicy` writes its text: below 4 GiB, so compat pointers reach it. */
+export const SCRATCH_ADDR = 0x7ff0_0000n;
+
+/** Result of `decide`. */
+export const DECISION = { ALLOW: 0, KILL: 1, NO_TASK: 2 } as const;
+/** A DECISION value. */
+export type Decision = (typeof DECISION)[keyof typeof DECISION];
+
+/** Engine options beyond KernelConfig; `rules` exists for S10 mutation tests only. */
+export interface EngineOptions extends KernelConfig {
+  /** S10 the merge and ABI rules; defaults to CORRECT_RULES. */
+  readonly rules: EngineRules;
+}
+
+/** The simulated kernel with the fast seccomp engine. */
+export class Kernel {
+  private readonly core: KernelCore;
+
+  /** A kernel with no tasks. `config.defaultResult` is rax of unimplemented calls (S6.5). */
+  constructor(config: Partial<EngineOptions> = {}) {
+    this.core = new KernelCore({ defaultResult: config.defaultResult ?? 0n, rules: config.rules ?? CORRECT_RULES });
+  }
+
+  /** A new task of code bitness `abi` (C9) in mode 0; returns its pid (C21). */
+  spawn(abi: Abi, comm: string): number {
+    return this.core.spawn(ABI_CODE[abi], comm);
+  }
+
+  /** Host write of `bytes` into `pid`'s memory (S7.3); false if no task, a bad byte or a range beyond 2^64. */
+  writeMemory(pid: number, addr: bigint, bytes: Uint8Array | readonly number[]): boolean {
+    const t = this.core.tasks[pid];
+    if (t === undefined || !UserMemory.inRange(addr, bytes.length)) return false;
+    for (let i = 0; i < bytes.length; i++) {
+      const v = bytes[i]!;
+      if (!Number.isInteger(v) || v < 0 || v > 255) return false;
+    }
+    t.mem = t.mem.writable();
+    t.mem.write(addr, bytes);
+    return true;
+  }
+
+  /** The `len` mapped bytes at `addr`, or undefined if any is unmapped or there is no task (C16). */
+  readMemory(pid: number, addr: bigint, len: number): Uint8Array | undefined {
+    return this.core.tasks[pid]?.mem.read(addr, len);
+  }
+
+  /** A system call through `vector` after setting `regs` (others keep their values): S6. */
+  syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
+    if (this.core.tasks[pid] === undefined) return { kind: 'no_task' };
+    this.core.regs.apply(pid, regs);
+    return this.outcome(pid, this.core.enter(pid, vector));
+  }
+
+  private outcome(pid: number, s: Status): Outcome {
+    switch (s) {
+      case STATUS.RETURNED: {
+        const w = this.core.regs.words(pid);
+        const b = RegisterFile.base(pid);
+        return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
+      }
+      case STATUS.KILLED:
+        return { kind: 'killed', log: this.core.lastLog };
+      case STATUS.EXITED:
+        return { kind: 'exited', code: this.core.lastExit };
+      default:
+        return { kind: 'no_task' };
+    }
+  }
+
+  /**
+   * Fast full entry path: a system call on `pid`'s current registers (set
+   * them through `registers(pid)`). The result is in the row's rax;
+   * returns a STATUS. No allocation, no BigInt.
+   */
+  enter(pid: number, vector: Vector): Status {
+    return this.core.enter(pid, vector);
+  }
+
+  /** `pid`'s pt_regs row: uint32 words, register `r` at `base + R[r]` (low) and `+1` (high). */
+  registers(pid: number): RegRow {
+    return this.core.regs.row(pid);
+  }
+
+  /**
+   * Decision only (S6.3, S6.4): would `pid` be allowed to make call `nr`
+   * through `vector` with arguments `args` = `[lo0, hi0, ..., lo5, hi5]`
+   * (uint32 halves, argument order)? Does not consume `on_next_syscall`
+   * (a pending task is reported as allowed) and changes nothing.
+   */
+  decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Decision {
+    const t = this.core.tasks[pid];
+    if (t === undefined) return DECISION.NO_TASK;
+    const st = t.state;
+    const abi = vector === 'syscall' ? t.code : 1;
+    const n = nr | 0;
+    if (st.mode === 0) return DECISION.ALLOW;
+    if (st.mode === 1) return strictAllows(abi, n) ? DECISION.ALLOW : DECISION.KILL;
+    if (t.pending) return DECISION.ALLOW;
+    return filterAllowsArgs(st, this.core.matches, abi, n, args) ? DECISION.ALLOW : DECISION.KILL;
+  }
+
+  /** The filter of `pid`'s current state for `nr` (S4.1), for explainers; undefined if none. */
+  filterFor(pid: number, nr: number): Filter | undefined {
+    return this.core.tasks[pid]?.state.filters.get(nr);
+  }
+
+  /** The ABI `pid`'s filters are bound to (C12), null without one, undefined without a task. */
+  filterAbi(pid: number): Abi | null | undefined {
+    const st = this.core.tasks[pid]?.state;
+    return st === undefined ? undefined : st.abi === NO_ABI ? null : ABI_OF[st.abi]!;
+  }
+
+  /**
+   * Write `text` and a NUL at SCRATCH_ADDR and call prctl(PR_SET_SECCOMP,
+   * 2, SCRATCH_ADDR) through `vector` (S5.2), as a task would.
+   */
+  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
+    const t = this.core.tasks[pid];
+    if (t === undefined) return { kind: 'no_task' };
+    const bytes = new TextEncoder().encode(`${text}\0`);
+    this.writeMemory(pid, SCRATCH_ADDR, bytes);
+    // S6.1 prctl's number and argument registers in the ABI of this vector.
+    const regs: RegsInput =
+      callAbi(ABI_OF[t.code]!, vector) === 'x86_64'
+        ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: SCRATCH_ADDR }
+        : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: SCRATCH_ADDR };
+    return this.syscall(pid, vector, regs);
+  }
+
+  /** S8 the text of /proc/<pid>/seccomp_filter, or undefined without a task. */
+  procSeccompFilter(pid: number): string | undefined {
+    const t = this.core.tasks[pid];
+    return t === undefined ? undefined : procText(t);
+  }
+
+  /** The kernel log (S6.6), oldest first. */
+  get log(): readonly string[] {
+    return this.core.log;
+  }
+
+  /** Live pids in ascending order. */
+  pids(): readonly number[] {
+    const out: number[] = [];
+    this.core.tasks.forEach((t) => t !== undefined && out.push(t.pid));
+    return out;
+  }
+
+  /** The whole observable machine (S9.1). */
+  view(): MachineView {
+    const tasks = this.pids().map((pid) => taskView(this.core.tasks[pid]!, this.core.regs.read(pid)));
+    return { tasks, log: [...this.core.log] };
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Observables of the simulated kernel: /proc/<pid>/seccomp_filter (S8,
+ * C23), the kill log line (S6.6, C22) and the task view (S9.1).
+ */
+import { ABI_OF } from '../../impl/rules.ts';
+import { NO_ABI, filterText, type SeccompState } from '../../impl/state.ts';
+import { syscallTable } from '../table.ts';
+import type { Regs, SeccompView, TaskView } from '../types.ts';
+import type { Task } from './task.ts';
+
+/** S8, C23 the text of /proc/<pid>/seccomp_filter for `t`. */
+export function procText(t: Task): string {
+  const st = t.state;
+  const lines = [`Filtering: ${st.mode === 2 && !t.pending ? 1 : 0}`, `FilterCount: ${st.filters.size}`];
+  if (st.abi !== NO_ABI) {
+    const table = syscallTable(ABI_OF[st.abi]!);
+    for (const [nr, f] of st.filters) {
+      lines.push(`SystemCall: ${nr} (${table.byNr(nr)?.sysName ?? 'sys_ni_syscall'})`, `Filter: ${filterText(f)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** S6.6, C22 the kernel log line of a mode-2 kill. */
+export function killLine(t: Task, callAbi: number, nr: number, rip: bigint): string {
+  const name = syscallTable(ABI_OF[callAbi]!).byNr(nr)?.sysName ?? '?';
+  return `${t.comm}[${t.pid}]: system call ${nr} (${name}) blocked at ip:${rip.toString(16)}`;
+}
+
+/** S4.1 the observable seccomp state. */
+export function seccompView(st: SeccompState, pending: boolean): SeccompView {
+  return {
+    mode: st.mode,
+    abi: st.abi === NO_ABI ? null : ABI_OF[st.abi]!,
+    filters: [...st.filters].map(([nr, f]) => ({ nr, text: filterText(f) })),
+    pending,
+  };
+}
+
+/** The observable task. */
+export function taskView(t: Task, regs: Regs): TaskView {
+  return {
+    pid: t.pid,
+    tgid: t.tgid,
+    comm: t.comm,
+    abi: ABI_OF[t.code]!,
+    regs,
+    seccomp: seccompView(t.state, t.pending),
+    memory: t.mem.entries(),
+  };
+}
