@@ -12,8 +12,8 @@
  *   write ADDR "bytes"          map bytes (JSON string, no NUL added) in the current task
  *   fill ADDR LEN BYTE          map LEN copies of BYTE
  *   read ADDR -> "bytes"        the mapped bytes at ADDR equal these
- *   show FIELD -> VALUE         comm, pid, tgid, mode, abi, pending, rax, filters of the current task
- *   proc [PID]                  then indented lines: /proc/PID/seccomp_filter is exactly that text
+ *   show FIELD -> VALUE         comm, pid, tgid, mode, abi, pending, rax, orig_rax, filters of the current task
+ *   proc [PID]                  then indented lines: /proc/PID/seccomp_filter is exactly that text (none: no such file)
  *   log                         then indented lines: the kernel log is exactly those lines
  *
  * Values are decimal, 0x-hex or negative (two's complement); "strings" as
@@ -135,8 +135,9 @@ function afterArrow(toks: readonly string[]): string {
 
 /** One command line with its indented block (possibly empty). */
 function parseCommand(words: readonly string[], block: readonly string[], line: number): Command {
-  const [head, ...rest] = words;
-  const verb = head?.replace(/:$/, ''); // `policy:`, `proc:`, `log:` read well before a block
+  // `policy:`, `policy int80 -> -EACCES:`, `proc:` read well before a block.
+  const blockVerb = ['policy', 'policy:', 'proc', 'proc:', 'log', 'log:'].includes(words[0] ?? '');
+  const [verb, ...rest] = blockVerb ? words.map((w, i) => (i === words.length - 1 ? w.replace(/:$/, '') : w)).filter((w) => w !== '') : words;
   switch (verb) {
     case 'spawn': {
       const abi = rest[0];
@@ -149,7 +150,7 @@ function parseCommand(words: readonly string[], block: readonly string[], line: 
       if (!rest[0]?.startsWith('default=')) throw new SyntaxError('config takes default=N');
       return { line, kind: 'config', defaultResult: parseValue(rest[0].slice('default='.length)) };
     case 'policy': {
-      const [words, expect] = splitExpect(rest.filter((t) => t !== ':'), { kind: 'return', rax: 0n });
+      const [words, expect] = splitExpect(rest, { kind: 'return', rax: 0n });
       const [vector] = takeVector(words);
       return { line, kind: 'policy', vector, text: block.join('\n'), expect };
     }
@@ -184,6 +185,20 @@ function parseCommand(words: readonly string[], block: readonly string[], line: 
 }
 
 const INDENT = /^(\s+)\S/;
+const blank = (l: string | undefined): boolean => l !== undefined && l.trim() === '';
+
+/** How many lines from `at` form an indented block: lines with the first one's indent, blank lines inside. */
+function blockLength(body: readonly string[], at: number): number {
+  const indent = INDENT.exec(body[at] ?? '')?.[1] ?? '';
+  if (indent === '') return 0;
+  let n = 0;
+  let end = 0;
+  while (at + n < body.length && (body[at + n]!.startsWith(indent) || blank(body[at + n]))) {
+    n++;
+    if (!blank(body[at + n - 1])) end = n;
+  }
+  return end;
+}
 
 /** Parse the body of one example; `first` is the file line of its first body line. */
 export function parseExample(body: readonly string[], first: number): readonly Command[] {
@@ -191,15 +206,11 @@ export function parseExample(body: readonly string[], first: number): readonly C
   let i = 0;
   while (i < body.length) {
     const words = tokenize(body[i]!);
-    const line = first + i;
-    i++;
-    const block: string[] = [];
-    const indent = INDENT.exec(body[i] ?? '')?.[1]?.length ?? 0;
-    while (indent > 0 && i < body.length && (body[i]!.slice(0, indent).trim() === '' && body[i]!.length > 0)) {
-      block.push(body[i]!.slice(indent));
-      i++;
-    }
-    if (words.length > 0) commands.push(parseCommand(words, block, line));
+    const size = blockLength(body, i + 1);
+    const indent = INDENT.exec(body[i + 1] ?? '')?.[1]?.length ?? 0;
+    const block = body.slice(i + 1, i + 1 + size).map((l) => l.slice(indent));
+    if (words.length > 0) commands.push(parseCommand(words, block, first + i));
+    i += 1 + size;
   }
   return commands;
 }

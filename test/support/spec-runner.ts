@@ -80,8 +80,9 @@ function registerOf(arg: CallArg, position: number, abi: Abi, argNames: readonly
 }
 
 function callRegs<M>(b: Backend<M>, run: Run<M>, c: Extract<Command, { kind: 'call' }>): readonly [Run<M>, RegsInput] {
-  const task = currentTask(b, run);
-  const abi = callAbi(task.abi, c.vector);
+  // A call for a dead pid still goes to the backend (it must say no_task); its ABI is then moot.
+  const taskAbi = b.view(run.m).tasks.find((t) => t.pid === run.pid)?.abi ?? 'x86_64';
+  const abi = callAbi(taskAbi, c.vector);
   const table = syscallTable(abi);
   const nr = /^-?(?:0x[0-9a-fA-F]+|[0-9]+)$/.test(c.name) ? BigInt(c.name) : BigInt(table.resolve(c.name) ?? fail(`no system call '${c.name}' in ${abi}`));
   const argNames = table.byNr(Number(nr))?.args.map((a) => a.name) ?? [];
@@ -107,6 +108,7 @@ const FIELDS: Readonly<Record<string, (t: TaskView) => string>> = {
   abi: (t) => String(t.seccomp.abi),
   pending: (t) => String(t.seccomp.pending),
   rax: (t) => String(t.regs.rax),
+  orig_rax: (t) => String(t.regs.orig_rax),
   filters: (t) => String(t.seccomp.filters.length),
 };
 
@@ -142,7 +144,8 @@ function step<M>(b: Backend<M>, run: Run<M>, c: Command): Run<M> {
       return run;
     }
     case 'proc': {
-      const got = O.toUndefined(b.procSeccompFilter(run.m, c.pid ?? run.pid));
+      // An empty block means the file does not exist (no such task).
+      const got = O.getOrElse(() => '')(b.procSeccompFilter(run.m, c.pid ?? run.pid));
       if (got !== c.text) fail(`/proc text:\n--- expected\n${c.text}--- got\n${String(got)}`);
       return run;
     }
