@@ -1,0 +1,261 @@
+/**
+ * Replay a traced process tree through the engine as a launcher would: a
+ * task is spawned, the policy is installed with `on_next_syscall: 1` just
+ * before the root's first execve (S5.2), and every traced call runs through
+ * the engine's entry path (S6), so forks inherit seccomp state (S7.1).
+ */
+import { DECISION, Kernel } from '../impl/index.ts';
+import { syscallTable, type Abi } from '../x86/table.ts';
+import { callAbi, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { callRecord, explainDecision, type Decision } from './explain.ts';
+import { installPoint } from './launch.ts';
+import { isFork } from './strace.ts';
+import type { Trace, TraceCall } from './types.ts';
+
+/** A named argument of a reported call. */
+export interface NamedArg {
+  readonly name: string;
+  readonly value: bigint;
+}
+
+/** The first call of a task that the policy kills. */
+export interface Kill {
+  readonly line: number;
+  readonly abi: Abi;
+  readonly nr: number;
+  readonly name: string;
+  readonly args: readonly NamedArg[];
+  readonly decision: Decision;
+  /** The kernel log line (S6.6). */
+  readonly log: string | null;
+}
+
+/** One traced task. */
+export interface TaskReport {
+  readonly tracePid: number;
+  /** The engine's pid (C21). */
+  readonly pid: number;
+  /** Calls that ran (allowed) before the end or the kill. */
+  readonly allowed: number;
+  readonly kill: Kill | null;
+}
+
+/** Calls per system call: allowed, killed. */
+export interface SyscallRow {
+  readonly abi: Abi;
+  readonly nr: number;
+  readonly name: string;
+  readonly allowed: number;
+  readonly killed: number;
+}
+
+/** Everything a replay found. */
+export interface ReplayReport {
+  readonly tasks: readonly TaskReport[];
+  readonly summary: readonly SyscallRow[];
+  /** Calls never reached: their task (or an ancestor) was killed first. */
+  readonly unreached: number;
+  /** Things the reader should know: no execve, clone3 emulation, orphan pids. */
+  readonly notes: readonly string[];
+  readonly log: readonly string[];
+}
+
+/** Replay settings. */
+export interface ReplayOptions {
+  /** The policy's ABI, and the root task's code bitness (C9). */
+  readonly abi: Abi;
+  /** The root's comm, also written as the path of each traced execve (C19). */
+  readonly comm: string;
+  /** Called every PROGRESS_EVERY events with (done, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Result of a replay: the report, or why the policy could not be installed. */
+export type ReplayResult = { readonly ok: true; readonly report: ReplayReport } | { readonly ok: false; readonly message: string };
+
+/** How often onProgress is called. */
+export const PROGRESS_EVERY = 50_000;
+
+const NATIVE_REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const;
+const COMPAT_REGS = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const;
+
+/** S6.1 the registers of a call: nr in rax, arguments in the ABI's registers. */
+function callRegs(c: TraceCall): RegsInput {
+  const names = c.abi === 'x86_64' ? NATIVE_REGS : COMPAT_REGS;
+  const regs: Partial<Record<(typeof names)[number] | 'rax', bigint>> = { rax: BigInt(c.nr) };
+  for (let k = 0; k < 6; k++) regs[names[k]!] = c.args[k] ?? 0n;
+  return regs;
+}
+
+/** uint32 halves of the arguments, as Kernel.decide takes them. */
+function halves(args: readonly bigint[]): number[] {
+  const out = new Array<number>(12).fill(0);
+  for (let k = 0; k < args.length && k < 6; k++) {
+    const v = args[k]!;
+    out[2 * k] = Number(v & 0xffff_ffffn);
+    out[2 * k + 1] = Number((v >> 32n) & 0xffff_ffffn);
+  }
+  return out;
+}
+
+/** Argument names from the table of the call's ABI; `a<k>` beyond them. */
+export function namedArgs(abi: Abi, nr: number, args: readonly bigint[]): readonly NamedArg[] {
+  const info = syscallTable(abi).byNr(nr)?.args ?? [];
+  return args.map((value, k) => ({ name: info[k]?.name ?? `a${k}`, value }));
+}
+
+/** A kill that decide() did not predict: the engine's word stands, without an explanation. */
+const ENGINE_ONLY: Decision = { allowed: false, step: 'engine', reason: 'the engine killed the call', entry: null, why: null };
+
+class Replayer {
+  readonly kernel = new Kernel();
+  readonly pids = new Map<number, number>();
+  readonly tasks = new Map<number, { tracePid: number; pid: number; allowed: number; kill: Kill | null }>();
+  readonly rows = new Map<string, { abi: Abi; nr: number; name: string; allowed: number; killed: number }>();
+  readonly unreachable = new Set<number>();
+  readonly notes: string[] = [];
+  readonly encoder = new TextEncoder();
+  unreached = 0;
+  installed = false;
+  root: number | null = null;
+  /** Whether the root calls execve at all; if not, the policy goes in before its first call. */
+  readonly rootExecs: boolean;
+
+  constructor(
+    trace: Trace,
+    readonly policy: string,
+    readonly opts: ReplayOptions,
+  ) {
+    this.rootExecs = installPoint(trace).execs;
+  }
+
+  /** The engine task of a trace pid, spawning the root on first sight. */
+  taskOf(c: TraceCall): number | undefined {
+    const pid = this.pids.get(c.pid);
+    if (pid !== undefined || this.root !== null) return pid;
+    this.root = c.pid;
+    const root = this.kernel.spawn(this.opts.abi, this.opts.comm);
+    this.pids.set(c.pid, root);
+    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null });
+    return root;
+  }
+
+  /** The launcher's prctl, with the directive so the execve itself passes (S5.2, S6.4). */
+  install(pid: number): string | null {
+    this.installed = true;
+    const vector: Vector = this.opts.abi === 'x86_64' ? 'syscall' : 'int80';
+    if (!this.rootExecs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
+    const o = this.kernel.installPolicy(pid, `${this.policy}\n${this.rootExecs ? 'on_next_syscall: 1\n' : ''}`, vector);
+    if (o.kind === 'return' && o.rax === 0n) return null;
+    const errno = o.kind === 'return' ? -Number(BigInt.asIntN(64, o.rax)) : 0;
+    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) returned ${o.kind === 'return' ? `-${errno}` : o.kind}`;
+  }
+
+  row(c: TraceCall): { allowed: number; killed: number } {
+    const key = `${c.abi}:${c.nr}`;
+    let r = this.rows.get(key);
+    if (r === undefined) {
+      r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0 };
+      this.rows.set(key, r);
+    }
+    return r;
+  }
+
+  call(c: TraceCall): string | null {
+    const pid = this.taskOf(c);
+    if (pid === undefined) {
+      if (!this.unreachable.has(c.pid)) {
+        this.unreachable.add(c.pid);
+        this.notes.push(`line ${c.line}: pid ${c.pid} was not created by a traced clone, fork or vfork; its calls were not replayed`);
+      }
+      return this.skip(c);
+    }
+    const task = this.tasks.get(pid)!;
+    if (task.kill !== null) return this.skip(c);
+    if (!this.installed && c.pid === this.root && (c.name === 'execve' || !this.rootExecs)) {
+      const err = this.install(pid);
+      if (err !== null) return err;
+    }
+    if (c.name === 'execve') this.kernel.writeMemory(pid, c.args[0] ?? 0n, this.encoder.encode(`${this.opts.comm}\0`));
+    const taskAbi = this.opts.abi;
+    const vector: Vector = c.abi === taskAbi ? 'syscall' : 'int80';
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, halves(c.args)) : DECISION.ALLOW;
+    const decision = predicted === DECISION.KILL ? this.explain(pid, c, vector) : null;
+    const o = this.kernel.syscall(pid, vector, callRegs(c));
+    return this.after(c, task, o, decision);
+  }
+
+  private explain(pid: number, c: TraceCall, vector: Vector): Decision {
+    const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
+    const abi = callAbi(view.abi, vector);
+    return explainDecision(view.seccomp, abi, callRecord(abi, c.nr, c.args), this.kernel.filterFor(pid, c.nr));
+  }
+
+  private after(c: TraceCall, task: { pid: number; allowed: number; kill: Kill | null }, o: Outcome, decision: Decision | null): string | null {
+    const row = this.row(c);
+    if (o.kind === 'killed') {
+      row.killed++;
+      const d = decision ?? ENGINE_ONLY;
+      task.kill = { line: c.line, abi: c.abi, nr: c.nr, name: c.name, args: namedArgs(c.abi, c.nr, c.args), decision: d, log: o.log };
+      if (isFork(c.name) && c.ret !== null && c.ret > 0n) this.unreachable.add(Number(c.ret));
+      return null;
+    }
+    if (o.kind === 'no_task') return this.skip(c);
+    row.allowed++;
+    task.allowed++;
+    if (o.kind === 'return' && isFork(c.name) && c.ret !== null && c.ret > 0n) this.forked(c, task.pid, o.rax);
+    return null;
+  }
+
+  /** S7.1 map the traced child to the engine's; clone3 is not simulated (S6.5), so its child is rebuilt. */
+  private forked(c: TraceCall, parent: number, rax: bigint): void {
+    const child = c.name === 'clone3' ? this.rebuild(parent) : Number(rax);
+    const tracePid = Number(c.ret);
+    this.pids.set(tracePid, child);
+    this.unreachable.delete(tracePid);
+    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null });
+  }
+
+  /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
+  private rebuild(parent: number): number {
+    const view = this.kernel.view().tasks.find((t) => t.pid === parent)!;
+    const child = this.kernel.spawn(view.abi, view.comm);
+    const st = view.seccomp;
+    if (st.mode === 2 && st.abi !== null) {
+      const text = st.filters.map((f) => `${f.nr}: ${f.text}`).join('\n');
+      this.kernel.installPolicy(child, text, st.abi === view.abi ? 'syscall' : 'int80');
+    } else if (st.mode === 1) {
+      this.kernel.syscall(child, 'syscall', view.abi === 'x86_64' ? { rax: 157n, rdi: 22n, rsi: 1n } : { rax: 172n, rbx: 22n, rcx: 1n });
+    }
+    if (!this.notes.some((n) => n.startsWith('clone3'))) {
+      this.notes.push('clone3 is not simulated (S6.5): its children get a copy of the parent\'s seccomp state, re-installed');
+    }
+    return child;
+  }
+
+  private skip(c: TraceCall): null {
+    if (isFork(c.name) && c.ret !== null && c.ret > 0n) this.unreachable.add(Number(c.ret));
+    this.unreached++;
+    return null;
+  }
+
+  report(): ReplayReport {
+    const summary = [...this.rows.values()].sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1));
+    return { tasks: [...this.tasks.values()], summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
+  }
+}
+
+/** Replay `trace` against `policy` (a policy text, S2.5). */
+export function replay(trace: Trace, policy: string, opts: ReplayOptions): ReplayResult {
+  const r = new Replayer(trace, policy, opts);
+  const events = trace.events;
+  for (let k = 0; k < events.length; k++) {
+    const e = events[k]!;
+    if (e.kind === 'call') {
+      const err = r.call(e);
+      if (err !== null) return { ok: false, message: err };
+    }
+    if (opts.onProgress !== undefined && k % PROGRESS_EVERY === PROGRESS_EVERY - 1) opts.onProgress(k + 1, events.length);
+  }
+  return { ok: true, report: r.report() };
+}
