@@ -58,10 +58,12 @@ export class KernelCore implements PrctlEnv {
     [this.defaultLo, this.defaultHi] = halves(options.defaultResult ?? 0n);
   }
 
-  /** Create a task in mode 0 with zeroed registers and no memory; returns its pid (C21). */
+  /** Create a task in mode 0 with registers 0 but cs, and no memory; returns its pid (C21). */
   spawn(code: number, comm: string): number {
     const pid = this.tasks.length;
     this.regs.clear(pid);
+    // The code segment of the task's bitness: 0x33 for 64-bit code, 0x23 for 32-bit.
+    this.regs.words(pid)[RegisterFile.base(pid) + R.cs] = code === 0 ? 0x33 : 0x23;
     this.tasks.push(new Task(pid, pid, comm.slice(0, COMM_MAX), code, INITIAL_STATE, false, new UserMemory()));
     return pid;
   }

@@ -1,13 +1,13 @@
 /**
- * Sparse user memory (S7.3, C16): pages of 256 bytes, -1 marking an
+ * Sparse user memory (S7.3, C16): pages of 4 KiB (page numbers stay below 2^52, exact as doubles), -1 marking an
  * unmapped byte, shared between forked tasks until one of them writes
  * (copy on write, counted by `owners`).
  */
 import { MAX_USER_TEXT } from '../types.ts';
 
-const PAGE_SHIFT = 8;
+const PAGE_SHIFT = 12;
 const PAGE = 1 << PAGE_SHIFT;
-/** Pages in the 2^64 address space: page numbers stay exact doubles. */
+/** Pages in the 2^64 address space. */
 const PAGES = 2 ** (64 - PAGE_SHIFT);
 const ADDR_LIMIT = 1n << 64n;
 

@@ -62,10 +62,12 @@ function getFilter(t: Task, nr: number, buf: bigint, size: bigint): number {
 
 /** S5.3, S5.4, S5.6 PR_SET_SECCOMP_FILTER (nr, filter_ptr). */
 function setFilter(t: Task, callAbi: number, nr: number, ptr: bigint, env: PrctlEnv): number {
-  const d = draft(t, env);
-  if (!d.abiAllowsSet(callAbi)) return -ERRNO.EACCES;
+  if (t.state.mode === 1) return -ERRNO.EPERM;
+  // Checks in order: the text is read first, then the ABI binding (S5.6).
   const text = t.mem.readCString(ptr);
   if (typeof text === 'number') return text;
+  const d = draft(t, env);
+  if (!d.abiAllowsSet(callAbi)) return -ERRNO.EACCES;
   const parsed = parseFilter(text, syscallTable(ABI_OF[callAbi]!).byNr(nr)?.args ?? []);
   if (!parsed.ok) return -ERRNO.EINVAL;
   const err = d.set(nr, parsed.filter, callAbi);
@@ -92,6 +94,7 @@ export function prctl(t: Task, callAbi: number, a: readonly bigint[], env: Prctl
       const nr = Number(a1);
       if (option === PR.GET_SECCOMP_FILTER) return getFilter(t, nr, a2, a3);
       if (option === PR.SET_SECCOMP_FILTER) return setFilter(t, callAbi, nr, a2, env);
+      if (t.state.mode === 1) return -ERRNO.EPERM;
       const d = draft(t, env);
       d.clear(nr, callAbi);
       return commit(t, d);

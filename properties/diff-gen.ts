@@ -1,0 +1,230 @@
+/**
+ * Generators for the differential suites (S9.1): policy texts built from
+ * the system call tables with random predicates (and corrupted ones),
+ * boundary-biased registers, and command sequences over several tasks.
+ */
+import fc from 'fast-check';
+import { syscallTable, type Abi } from '../src/x86/table.ts';
+import { PR, type RegsInput, type Vector } from '../src/x86/types.ts';
+import { u64 } from './support.ts';
+
+/** System calls policies and calls concentrate on, so entries get hit. */
+const POOL = ['read', 'write', 'open', 'close', 'mmap', 'futex', 'prctl', 'fork', 'vfork', 'clone',
+  'execve', 'exit', 'exit_group', 'getpid', 'gettid', 'epoll_wait', 'sigreturn', 'rt_sigreturn', 'ioctl'];
+
+const poolCalls = (abi: Abi) => syscallTable(abi).calls.filter((c) => POOL.includes(c.name));
+
+/** Addresses commands write to and pass as pointers: low, compat-reachable, above 4 GiB, at the top. */
+export const ADDRS: readonly bigint[] = [0x1000n, 0x2000n, 0x7ff0_0000n, 0x1_0000_1000n, 0xffff_ffff_ffff_fff8n];
+
+/** A literal for an unsigned field: decimal, hex or octal, boundary-biased. */
+const valueText = (): fc.Arbitrary<string> =>
+  fc.oneof(
+    u64().map((v) => v.toString()),
+    u64().map((v) => `0x${v.toString(16)}`),
+    fc.nat(64).map((v) => (v === 0 ? '0' : `0${v.toString(8)}`)),
+    fc.constantFrom('1', '2'),
+  );
+
+/** A literal for a signed field (nr, common_pid): small, negative or at the 32-bit edges. */
+const signedText = (): fc.Arbitrary<string> =>
+  fc.oneof(fc.integer({ min: -5, max: 500 }).map(String), fc.constantFrom('0x7fffffff', '-2147483648', '0x100000000', '0x40000000'));
+
+const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
+
+/** A random expression over `fields` (argument names of one call, plus nr and common fields). */
+function exprText(fields: readonly string[]): fc.Arbitrary<string> {
+  const pred = fc
+    .tuple(fc.constantFrom(...fields), fc.constantFrom(...OPS))
+    .chain(([f, op]) => (f === 'nr' || f === 'common_pid' ? signedText() : valueText()).map((v) => `${f} ${op} ${v}`));
+  const { e } = fc.letrec<{ e: string }>((tie) => ({
+    e: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      { weight: 4, arbitrary: pred },
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} && ${b}`),
+      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} || ${b}`),
+      tie('e').map((a) => `(${a})`),
+      tie('e').map((a) => `!(${a})`),
+    ),
+  }));
+  return e;
+}
+
+/** A filter for the call `nr` of `abi`: mostly `1`, `0` or an expression on its arguments. */
+function filterText(abi: Abi, nr: number): fc.Arbitrary<string> {
+  const args = syscallTable(abi).byNr(nr)?.args.map((a) => a.name) ?? [];
+  const fields = [...args, ...args, 'nr', 'common_pid', 'common_flags'];
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constant('1') },
+    { weight: 1, arbitrary: fc.constant('0') },
+    { weight: 4, arbitrary: exprText(fields) },
+  );
+}
+
+/** One policy line naming a pool call of `abi` by sys_ name, unistd name or number. */
+function policyLine(abi: Abi): fc.Arbitrary<string> {
+  return fc.constantFrom(...poolCalls(abi)).chain((c) =>
+    fc
+      .tuple(fc.constantFrom(c.sysName, c.name, String(c.nr), `0x${c.nr.toString(16)}`), filterText(abi, c.nr))
+      .map(([name, f]) => `${name}: ${f}`),
+  );
+}
+
+/** Small damage to a text: a dropped, doubled or foreign character, or a cut. */
+const corrupt = (text: string): fc.Arbitrary<string> =>
+  fc.tuple(fc.nat(Math.max(0, text.length)), fc.constantFrom('', '(', ')', '|', '=', '$', 'x', '\0', '\n', '9'), fc.boolean())
+    .map(([i, c, cut]) => (cut ? text.slice(0, i) : text.slice(0, i) + c + text.slice(i + 1)));
+
+/** A policy text (S2.5) for either ABI: entries, comments, blanks, the directive, sometimes damaged. */
+export const policyText = (): fc.Arbitrary<string> =>
+  fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) =>
+    fc
+      .array(
+        fc.oneof(
+          { weight: 8, arbitrary: policyLine(abi) },
+          { weight: 1, arbitrary: fc.constantFrom('# comment', '', '  ', 'on_next_syscall: 1', 'nosuchcall: 1') },
+        ),
+        { minLength: 1, maxLength: 8 },
+      )
+      .map((lines) => lines.join('\n'))
+      .chain((t) => fc.oneof({ weight: 6, arbitrary: fc.constant(t) }, { weight: 1, arbitrary: corrupt(t) })),
+  );
+
+/** A single filter string for the per-call SET (S5.3). */
+export const singleFilter = (): fc.Arbitrary<string> =>
+  fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) =>
+    fc.constantFrom(...poolCalls(abi)).chain((c) => filterText(abi, c.nr)));
+
+/** A system call number: pool and strict members of either ABI, edges, x32 numbers (bit 30). */
+export const nrValue = (): fc.Arbitrary<bigint> =>
+  fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...[...poolCalls('x86_64'), ...poolCalls('ia32')].map((c) => BigInt(c.nr))) },
+    { weight: 2, arbitrary: fc.constantFrom(0n, 1n, 3n, 4n, 15n, 60n, 119n, 172n, 157n, 231n, 252n) },
+    { weight: 1, arbitrary: fc.constantFrom(-1n, 462n, 463n, 0x4000_0000n, 0x4000_0001n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 64n - 1n) },
+    { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 600n }) },
+  ).map((v) => BigInt.asUintN(64, v));
+
+/** Every argument register of both ABIs, boundary-biased (S3.2). */
+const argRegs = (): fc.Arbitrary<RegsInput> =>
+  fc.record({ rdi: u64(), rsi: u64(), rdx: u64(), r10: u64(), r8: u64(), r9: u64(), rbx: u64(), rcx: u64(), rbp: u64(), rip: u64() });
+
+export const VECTOR = (): fc.Arbitrary<Vector> => fc.constantFrom<Vector>('syscall', 'int80', 'sysenter');
+
+/** One command of a sequence; `pid` may name a dead or never-born task. */
+export type Cmd =
+  | { readonly c: 'spawn'; readonly abi: Abi; readonly comm: string }
+  | { readonly c: 'write'; readonly pid: number; readonly addr: bigint; readonly bytes: readonly number[] }
+  | { readonly c: 'call'; readonly pid: number; readonly vector: Vector; readonly regs: RegsInput };
+
+// Mostly the first tasks and their children; sometimes a dead or unborn pid.
+const pid = (): fc.Arbitrary<number> =>
+  fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 9 }) });
+const addr = (): fc.Arbitrary<bigint> => fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...ADDRS) }, { weight: 1, arbitrary: u64() });
+const textBytes = (s: string): number[] => [...s].map((ch) => ch.charCodeAt(0) & 0xff);
+
+/** prctl option and arguments: every seccomp option, valid and invalid values. */
+const prctlArgs = (): fc.Arbitrary<readonly bigint[]> =>
+  fc.oneof(
+    fc.tuple(fc.constant(BigInt(PR.GET_SECCOMP))),
+    fc.tuple(fc.constant(BigInt(PR.SET_SECCOMP)), fc.constantFrom(1n, 2n, 2n, 2n, 0n, 3n, 0x1_0000_0002n), addr()),
+    fc.tuple(fc.constant(BigInt(PR.GET_SECCOMP_FILTER)), nrValue(), addr(), fc.constantFrom(0n, 1n, 8n, 300n, 2n ** 64n - 1n)),
+    fc.tuple(fc.constant(BigInt(PR.SET_SECCOMP_FILTER)), nrValue(), addr()),
+    fc.tuple(fc.constant(BigInt(PR.CLEAR_SECCOMP_FILTER)), nrValue()),
+    fc.tuple(fc.constantFrom(0n, 20n, 38n, 0x1_0000_0016n, 2n ** 64n - 1n), u64()),
+  );
+
+/** A call: through a vector, with every register set so either ABI reads what it needs. */
+function callCmd(): fc.Arbitrary<Cmd> {
+  const generic = fc.tuple(pid(), VECTOR(), nrValue(), argRegs()).map(([p, vector, rax, regs]): Cmd => ({ c: 'call', pid: p, vector, regs: { ...regs, rax } }));
+  // prctl with its arguments in the registers of the ABI the vector selects for a 64-bit task.
+  const prctl = fc.tuple(pid(), VECTOR(), prctlArgs(), fc.boolean())
+    .map(([p, vector, a, native64]): Cmd => ({ c: 'call', pid: p, vector, regs: prctlRegs(vector, native64, a) }));
+  const task = fc.tuple(pid(), VECTOR(), fc.constantFrom(
+    { rax: 57n }, { rax: 58n }, { rax: 56n, rdi: 0x10000n }, { rax: 56n, rdi: 0n }, { rax: 59n, rdi: 0x2000n },
+    { rax: 2n }, { rax: 190n }, { rax: 120n, rbx: 0x10011n }, { rax: 11n, rbx: 0x2000n }, { rax: 60n, rdi: 0x1ffn },
+    { rax: 231n, rdi: 3n }, { rax: 1n, rbx: 7n }, { rax: 252n, rbx: 4n }, { rax: 39n }, { rax: 186n }, { rax: 20n }, { rax: 224n },
+  )).map(([p, vector, regs]): Cmd => ({ c: 'call', pid: p, vector, regs }));
+  return fc.oneof({ weight: 3, arbitrary: generic }, { weight: 4, arbitrary: prctl }, { weight: 2, arbitrary: task });
+}
+
+/** prctl registers for `args` through `vector`: native (157, rdi...) or compat (172, ebx...). */
+function prctlRegs(vector: Vector, native64: boolean, a: readonly bigint[]): RegsInput {
+  const [a0 = 0n, a1 = 0n, a2 = 0n, a3 = 0n] = a;
+  return vector === 'syscall' && native64
+    ? { rax: 157n, rdi: a0, rsi: a1, rdx: a2, r10: a3 }
+    : { rax: 172n, rbx: a0, rcx: a1, rdx: a2, rsi: a3 };
+}
+
+/** Write a text (with its NUL) and hand it to PR_SET_SECCOMP 2 or PR_SET_SECCOMP_FILTER, as two commands. */
+function install(): fc.Arbitrary<readonly Cmd[]> {
+  const policy = fc.tuple(policyText(), fc.constant<bigint | undefined>(undefined));
+  const single = fc.tuple(singleFilter(), nrValue());
+  return fc.tuple(pid(), fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...ADDRS.slice(0, 3)) }, { weight: 1, arbitrary: fc.constantFrom(...ADDRS) }), fc.oneof({ weight: 3, arbitrary: policy }, { weight: 2, arbitrary: single }), VECTOR(), fc.boolean())
+    .map(([p, a, [text, nr], vector, native64]): readonly Cmd[] => {
+      const args = nr === undefined ? [BigInt(PR.SET_SECCOMP), 2n, a] : [BigInt(PR.SET_SECCOMP_FILTER), nr, a];
+      return [
+        { c: 'write', pid: p, addr: a, bytes: textBytes(`${text}\0`) },
+        { c: 'call', pid: p, vector, regs: prctlRegs(vector, native64, args) },
+      ];
+    });
+}
+
+/** One or two commands: spawn, a memory write (often a text), a call, or a text install. */
+export const command = (): fc.Arbitrary<readonly Cmd[]> =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom<Abi>('x86_64', 'ia32'), fc.constantFrom('init', 'sh', 'a-very-long-command-name')).map(([abi, comm]): readonly Cmd[] => [{ c: 'spawn', abi, comm }]) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(pid(), addr(), fc.oneof(policyText(), singleFilter(), fc.constantFrom('/bin/ls', 'noslash', '/usr/bin/a-very-long-program-name', 'dir/')), fc.boolean())
+        .map(([p, a, s, nul]): readonly Cmd[] => [{ c: 'write', pid: p, addr: a, bytes: textBytes(nul ? `${s}\0` : s) }]),
+    },
+    { weight: 4, arbitrary: install() },
+    { weight: 10, arbitrary: callCmd().map((c): readonly Cmd[] => [c]) },
+  );
+
+/** A sequence that starts with two tasks, one of each bitness. */
+export const commands = (maxLength: number): fc.Arbitrary<readonly Cmd[]> =>
+  fc.array(command(), { minLength: 1, maxLength, size: 'max' }).map((cs): readonly Cmd[] => [
+    { c: 'spawn', abi: 'x86_64', comm: 'init' },
+    { c: 'spawn', abi: 'ia32', comm: 'legacy' },
+    ...cs.flat(),
+  ]);
+
+/** A clean policy for `abi`: pool entries only, `prctl` and `fork` often allowed so tasks live on. */
+export const cleanPolicy = (abi: Abi): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.array(policyLine(abi), { minLength: 1, maxLength: 10 }), fc.subarray(['prctl: 1', 'fork: 1', 'getpid: 1', 'on_next_syscall: 1']))
+    .map(([lines, extra]) => [...lines, ...extra].join('\n'));
+
+/** A call of a pool system call of `abi` (the numbers policies name), with random arguments. */
+const poolCall = (p: fc.Arbitrary<number>, abi: Abi): fc.Arbitrary<Cmd> =>
+  fc.tuple(p, fc.constantFrom(...poolCalls(abi).map((c) => BigInt(c.nr))), VECTOR(), argRegs())
+    .map(([pid, rax, vector, regs]): Cmd => ({ c: 'call', pid, vector, regs: { ...regs, rax } }));
+
+/**
+ * Filter-mode decisions in bulk: one clean policy installed in six tasks
+ * of both bitnesses through random vectors, then calls of the numbers it
+ * names (both ABIs), per-call prctls and forks, from any of those tasks.
+ */
+export const decisionCommands = (maxCalls: number): fc.Arbitrary<readonly Cmd[]> =>
+  fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) => {
+    const p = fc.integer({ min: 1, max: 8 });
+    const setup = fc.array(fc.tuple(fc.constantFrom<Abi>('x86_64', 'ia32'), VECTOR(), fc.boolean()), { minLength: 6, maxLength: 6 });
+    const calls = fc.array(
+      fc.oneof(
+        { weight: 6, arbitrary: poolCall(p, abi) },
+        { weight: 2, arbitrary: poolCall(p, abi === 'x86_64' ? 'ia32' : 'x86_64') },
+        { weight: 2, arbitrary: fc.tuple(p, VECTOR(), prctlArgs(), fc.boolean()).map(([pid, vector, a, n]): Cmd => ({ c: 'call', pid, vector, regs: prctlRegs(vector, n, a) })) },
+        { weight: 1, arbitrary: install().map((cs) => cs[0]!) },
+      ),
+      { minLength: 1, maxLength: maxCalls, size: 'max' },
+    );
+    return fc.tuple(cleanPolicy(abi), setup, calls).map(([text, tasks, cs]): readonly Cmd[] => [
+      ...tasks.flatMap(([code, vector, native64], i): readonly Cmd[] => [
+        { c: 'spawn', abi: code, comm: `t${i}` },
+        { c: 'write', pid: i + 1, addr: 0x1000n, bytes: textBytes(`${text}\0`) },
+        { c: 'call', pid: i + 1, vector, regs: prctlRegs(vector, native64 && code === 'x86_64', [BigInt(PR.SET_SECCOMP), 2n, 0x1000n]) },
+      ]),
+      ...cs,
+    ]);
+  });
