@@ -1,10 +1,18 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
 import { check } from './commands/check.ts';
+import { evalCommand } from './commands/eval.ts';
+import { generateCommand } from './commands/generate.ts';
+import { procCommand } from './commands/proc.ts';
+import { replayCommand } from './commands/replay.ts';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   check: { run: check, summary: 'parse and resolve a policy text' },
+  replay: { run: replayCommand, summary: 'replay an strace or JSON-lines trace under a policy; explain each kill' },
+  eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
+  generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
+  proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
 };
 
 const usage = (): string =>

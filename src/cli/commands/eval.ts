@@ -1,0 +1,132 @@
+/**
+ * `seccomp-spec eval POLICY CALL... [--abi] [--vector] [--json]`: install a
+ * policy in a fresh engine task, make one call, print the decision and why.
+ * CALL is `write fd=1 buf=0x1000 count=12` or `write 1 0x1000 12`.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { printValue } from '../../grammar/index.ts';
+import { Kernel } from '../../impl/index.ts';
+import { callRecord, explainDecision, namedArgs, traceName, type Decision, type NamedArg } from '../../trace/index.ts';
+import { syscallTable, type Abi } from '../../x86/table.ts';
+import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/types.ts';
+import { VectorCodec, decodeFlag } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
+
+/** Help text of `eval`. */
+export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--json]
+
+Install POLICY in a fresh engine task whose code is --abi (default x86_64),
+then make one system call through --vector (default syscall) and print the
+decision (S6.4), the entry it met and why, e.g.
+  seccomp-spec eval policy.txt write fd=1 buf=0x1000 count=12
+  seccomp-spec eval policy.txt write 1 0x1000 12
+NAME is a unistd name, sys_<entry> name or number of the call's ABI; each
+ARG is VALUE or ARGNAME=VALUE (decimal, 0x-hex, or negative: two's
+complement); missing arguments are 0. A pending 'on_next_syscall: 1' is
+first used up by a getpid, so the call is judged as any later one.
+Exit: 0 allowed, 1 killed (or a bad policy), 2 usage.
+`;
+
+/** A call argument: decimal or 0x-hex, negative values as two's complement, within 64 bits. */
+const ArgValue = new t.Type<bigint, string, unknown>(
+  'an integer (decimal or 0x-hex, optionally negative) within 64 bits',
+  (u): u is bigint => typeof u === 'bigint',
+  (u, c) => {
+    const m = typeof u === 'string' ? /^(-?)(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/.exec(u) : null;
+    if (m === null) return t.failure(u, c);
+    const v = BigInt(m[2]!);
+    if (m[1] === '-' ? v > 1n << 63n : v >= 1n << 64n) return t.failure(u, c);
+    return t.success(BigInt.asUintN(64, m[1] === '-' ? -v : v));
+  },
+  (v) => v.toString(),
+);
+
+/** The call NAME ARG... as a number and six arguments, or a usage message. */
+function parseCall(tokens: readonly string[], abi: Abi): { readonly nr: number; readonly args: readonly bigint[] } | string {
+  const [name, ...rest] = tokens as [string, ...string[]];
+  const table = syscallTable(abi);
+  const nr = table.resolve(name);
+  if (nr === undefined) return `unknown system call '${name}' for ${abi}`;
+  const params = table.byNr(nr)?.args ?? [];
+  const args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
+  let next = 0;
+  for (const tok of rest) {
+    const eq = tok.indexOf('=');
+    const index = eq < 0 ? next++ : params.findIndex((p) => p.name === tok.slice(0, eq));
+    if (index < 0) return `${name} has no argument '${tok.slice(0, eq)}' (its arguments: ${params.map((p) => p.name).join(', ') || 'none'})`;
+    if (index >= 6) return `${name} takes at most 6 arguments`;
+    const v = ArgValue.decode(eq < 0 ? tok : tok.slice(eq + 1));
+    if (isLeft(v)) return `argument '${tok}': expected ${ArgValue.name}`;
+    args[index] = v.right;
+  }
+  return { nr, args };
+}
+
+/** S6.1 the registers of the call in its ABI. */
+function regsOf(abi: Abi, nr: number, a: readonly bigint[]): RegsInput {
+  return abi === 'x86_64'
+    ? { rax: BigInt(nr), rdi: a[0]!, rsi: a[1]!, rdx: a[2]!, r10: a[3]!, r8: a[4]!, r9: a[5]! }
+    : { rax: BigInt(nr), rbx: a[0]!, rcx: a[1]!, rdx: a[2]!, rsi: a[3]!, rdi: a[4]!, rbp: a[5]! };
+}
+
+const outcomeText = (o: Outcome): string =>
+  o.kind === 'return' ? `returned ${printValue(BigInt.asIntN(64, o.rax))}` : o.kind === 'killed' ? `killed${o.log === null ? '' : `: ${o.log}`}` : o.kind;
+
+function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vector, d: Decision, o: Outcome, notes: readonly string[]): string {
+  const call = `${name}(${shown.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
+  return (
+    `${call} via ${vector} (${abi}): ${d.allowed ? 'ALLOWED' : 'KILLED'}\n` +
+    `  entry:   ${d.entry === null ? 'none' : d.entry}\n` +
+    `  reason:  ${d.reason}\n` +
+    `  engine:  ${outcomeText(o)}\n` +
+    notes.map((n) => `note: ${n}\n`).join('')
+  );
+}
+
+/** Run `eval`. */
+export function evalCommand(argv: readonly string[], io: Io): number {
+  const args = parseCommand(argv, { name: 'eval', valued: ['abi', 'vector'], booleans: ['json'], positionals: [2, Infinity], help: EVAL_HELP }, io);
+  if (typeof args === 'number') return args;
+  const abiArg = abiFlag(args, io);
+  if (typeof abiArg === 'number') return abiArg;
+  const taskAbi = abiArg ?? 'x86_64';
+  const vector = decodeFlag(VectorCodec, 'vector', args.flags['vector'] ?? 'syscall');
+  if (vector !== 'syscall' && vector !== 'int80' && vector !== 'sysenter') {
+    io.err(`${vector}\n`);
+    return EXIT.USAGE;
+  }
+  const abi = callAbi(taskAbi, vector);
+  const [file, ...tokens] = args.positionals as [string, ...string[]];
+  const c = parseCall(tokens, abi);
+  if (typeof c === 'string') {
+    io.err(`${c}\n`);
+    return EXIT.USAGE;
+  }
+  const text = readInput(file, io);
+  if (text === null) return EXIT.USAGE;
+  if (!policyOk(file, text, taskAbi, io)) return EXIT.FAIL;
+  const kernel = new Kernel();
+  const pid = kernel.spawn(taskAbi, 'eval');
+  const installed = kernel.installPolicy(pid, text);
+  if (installed.kind !== 'return' || installed.rax !== 0n) {
+    io.err(`${file}: prctl(PR_SET_SECCOMP, 2) ${outcomeText(installed)}\n`);
+    return EXIT.FAIL;
+  }
+  const notes: string[] = [];
+  if (kernel.view().tasks[0]!.seccomp.pending) {
+    kernel.syscall(pid, 'syscall', { rax: taskAbi === 'x86_64' ? 39n : 20n });
+    notes.push('on_next_syscall: 1 was used up by a getpid first (S6.4)');
+  }
+  const state = kernel.view().tasks[0]!.seccomp;
+  const d = explainDecision(state, abi, callRecord(abi, c.nr, c.args), kernel.filterFor(pid, c.nr));
+  const o = kernel.syscall(pid, vector, regsOf(abi, c.nr, c.args));
+  const name = traceName(abi, c.nr);
+  const shown = namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, tokens.length - 1));
+  if (args.flags['json'] === true) {
+    const out = { allowed: o.kind !== 'killed', abi, vector, nr: c.nr, name, args: Object.fromEntries(shown.map((a) => [a.name, a.value])), step: d.step, entry: d.entry, reason: d.reason, fields: d.why?.fields ?? [], outcome: o, notes };
+    io.out(`${toJson(out)}\n`);
+  } else io.out(render(name, shown, abi, vector, d, o, notes));
+  return o.kind === 'killed' ? EXIT.FAIL : EXIT.OK;
+}

@@ -1,0 +1,57 @@
+/**
+ * `seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient]`:
+ * print the smallest policy under which replaying TRACE kills nothing.
+ */
+import * as t from 'io-ts';
+import { generatePolicy, traceAbi } from '../../trace/index.ts';
+import { decodeFlag } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+import { abiFlag, loadTrace, parseCommand, readInput } from '../inputs.ts';
+
+/** Help text of `generate`. */
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient]
+
+Print the smallest policy that lets the traced program run: one entry per
+system call the policy would check when replayed (every call after the
+root's first execve, which the launcher's 'on_next_syscall: 1' lets through),
+'1' by default. --args fd,flags constrains those arguments of every call
+that has them to the values seen ('fd == 1 || fd == 2'); when the values do
+not fit one filter (255 characters, 32 terms) that argument is left free and
+a comment says so. Notes go to stderr.
+Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
+allow (other ABI, or a number out of range) or is malformed, 2 usage.
+`;
+
+/** `fd,flags`: comma-separated argument names. */
+const ArgNames = t.refinement(t.string, (s) => /^[a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*$/.test(s), 'comma-separated argument names (e.g. fd,flags)');
+
+/** Run `generate`. */
+export function generateCommand(argv: readonly string[], io: Io): number {
+  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient'], positionals: [1, 1], help: GENERATE_HELP }, io);
+  if (typeof args === 'number') return args;
+  const abiArg = abiFlag(args, io);
+  if (typeof abiArg === 'number') return abiArg;
+  const names = args.flags['args'] === undefined ? '' : decodeFlag(ArgNames, 'args', args.flags['args']);
+  if (names !== '' && names.startsWith('invalid --args')) {
+    io.err(`${names}\n`);
+    return EXIT.USAGE;
+  }
+  const file = args.positionals[0]!;
+  const text = readInput(file, io);
+  if (text === null) return EXIT.USAGE;
+  const trace = loadTrace(file, text, abiArg ?? 'x86_64', args.flags['lenient'] === true, io);
+  if (trace === null) return EXIT.FAIL;
+  const abi = abiArg ?? traceAbi(trace, 'x86_64');
+  const g = generatePolicy(trace, { abi, args: names === '' ? [] : names.split(','), source: file });
+  io.out(g.text);
+  for (const n of g.notes) io.err(`note: ${n}\n`);
+  if (g.unallowable.length > 0) {
+    const first = g.unallowable[0]!;
+    io.err(
+      `${file}:${first.line}: ${g.unallowable.length} call${g.unallowable.length === 1 ? '' : 's'} no ${abi} policy can allow ` +
+        `(first: ${first.name}, nr ${first.nr}, ${first.abi}; S6.4 kills calls of another ABI or out of range)\n`,
+    );
+    return EXIT.FAIL;
+  }
+  return EXIT.OK;
+}

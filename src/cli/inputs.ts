@@ -1,0 +1,103 @@
+/**
+ * Inputs shared by the trace commands (replay, eval, generate, proc):
+ * argument parsing with --help, the --abi flag, policy and trace files with
+ * `file:line:col:` errors and a caret (columns 1-based here, C7).
+ */
+import { caret, parsePolicy, type PolicyError } from '../grammar/index.ts';
+import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
+import type { Abi } from '../x86/table.ts';
+import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
+import { EXIT, type Io } from './io.ts';
+
+/** What a command accepts. */
+export interface CommandShape {
+  readonly name: string;
+  readonly valued: readonly string[];
+  readonly booleans: readonly string[];
+  /** Fewest and most positionals (Infinity: no limit). */
+  readonly positionals: readonly [number, number];
+  readonly help: string;
+}
+
+/**
+ * Parse argv for `shape`. Returns the parsed arguments, or the exit code
+ * after printing the help (`--help`: 0) or a usage error (2).
+ */
+export function parseCommand(argv: readonly string[], shape: CommandShape, io: Io): Parsed | number {
+  const args = parseArgs(argv, shape.valued, [...shape.booleans, 'help']);
+  if (typeof args !== 'string' && args.flags['help'] === true) {
+    io.out(shape.help);
+    return EXIT.OK;
+  }
+  const [min, max] = shape.positionals;
+  const count = typeof args === 'string' ? 0 : args.positionals.length;
+  const problem =
+    typeof args === 'string'
+      ? args
+      : count < min || count > max
+        ? `${shape.name} takes ${min === max ? `exactly ${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`} arguments, got ${count}`
+        : null;
+  if (problem !== null) {
+    io.err(`${problem}\n${shape.help}`);
+    return EXIT.USAGE;
+  }
+  return args as Parsed;
+}
+
+/** The --abi flag: the ABI, undefined when absent, or the exit code after a usage error. */
+export function abiFlag(args: Parsed, io: Io): Abi | undefined | number {
+  const raw = args.flags['abi'];
+  if (raw === undefined) return undefined;
+  const abi = decodeFlag(AbiCodec, 'abi', raw);
+  if (abi === 'x86_64' || abi === 'ia32') return abi;
+  io.err(`${abi}\n`);
+  return EXIT.USAGE;
+}
+
+/** Read a file; prints the error and returns null when it cannot be read. */
+export function readInput(file: string, io: Io): string | null {
+  const text = io.readFile(file);
+  if (text instanceof Error) {
+    io.err(`${file}: cannot read: ${text.message}\n`);
+    return null;
+  }
+  return text;
+}
+
+const located = (file: string, e: PolicyError | TraceError): string =>
+  `${file}:${e.line}:${e.column + 1}: ${e.message}\n${e.source === '' ? '' : `${caret(e.source, e.column)}\n`}`;
+
+/** Check a policy text for `abi` (S2.5, S1.3); prints every error and returns false if any. */
+export function policyOk(file: string, text: string, abi: Abi, io: Io): boolean {
+  const r = parsePolicy(text, abi);
+  if (r.ok) return true;
+  for (const e of r.errors) io.err(located(file, e));
+  return false;
+}
+
+/** Parse a trace; prints the error (strict) or the skipped-line count (lenient). Null on error. */
+export function loadTrace(file: string, text: string, abi: Abi, lenient: boolean, io: Io): Trace | null {
+  const r = parseTrace(text, { abi, lenient });
+  if (!r.ok) {
+    io.err(located(file, r.error));
+    if (!lenient) io.err('(--lenient skips bad lines and counts them)\n');
+    return null;
+  }
+  const skipped = r.trace.skipped;
+  if (skipped.length > 0) {
+    io.err(`${file}: skipped ${skipped.length} bad line${skipped.length === 1 ? '' : 's'} (--lenient); the first:\n${located(file, skipped[0]!)}`);
+  }
+  return r.trace;
+}
+
+/** The trace's own name: its file's base name without extension, as the root's comm (C19). */
+export function traceComm(file: string): string {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  const dot = base.indexOf('.');
+  const name = dot > 0 ? base.slice(0, dot) : base;
+  return name === '' || name === '-' ? 'traced' : name;
+}
+
+/** JSON.stringify with bigints as "0x..." strings (negative ones in decimal), as JSON-lines traces accept them. */
+export const toJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? (x < 0n ? x.toString() : `0x${x.toString(16)}`) : x));
