@@ -12,7 +12,8 @@ import { u64 } from './support.ts';
 const POOL = ['read', 'write', 'open', 'close', 'mmap', 'futex', 'prctl', 'fork', 'vfork', 'clone',
   'execve', 'exit', 'exit_group', 'getpid', 'gettid', 'epoll_wait', 'sigreturn', 'rt_sigreturn', 'ioctl'];
 
-const poolCalls = (abi: Abi) => syscallTable(abi).calls.filter((c) => POOL.includes(c.name));
+/** Pool calls of `abi`. */
+export const poolCalls = (abi: Abi) => syscallTable(abi).calls.filter((c) => POOL.includes(c.name));
 
 /** Addresses commands write to and pass as pointers: low, compat-reachable, above 4 GiB, at the top. */
 export const ADDRS: readonly bigint[] = [0x1000n, 0x2000n, 0x7ff0_0000n, 0x1_0000_1000n, 0xffff_ffff_ffff_fff8n];
@@ -51,7 +52,7 @@ function exprText(fields: readonly string[]): fc.Arbitrary<string> {
 }
 
 /** A filter for the call `nr` of `abi`: mostly `1`, `0` or an expression on its arguments. */
-function filterText(abi: Abi, nr: number): fc.Arbitrary<string> {
+export function filterText(abi: Abi, nr: number): fc.Arbitrary<string> {
   const args = syscallTable(abi).byNr(nr)?.args.map((a) => a.name) ?? [];
   const fields = [...args, ...args, 'nr', 'common_pid', 'common_flags'];
   return fc.oneof(
@@ -120,7 +121,8 @@ export type Cmd =
 const pid = (): fc.Arbitrary<number> =>
   fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: 4 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 9 }) });
 const addr = (): fc.Arbitrary<bigint> => fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...ADDRS) }, { weight: 1, arbitrary: u64() });
-const textBytes = (s: string): number[] => [...s].map((ch) => ch.charCodeAt(0) & 0xff);
+/** Latin-1 bytes of a text. */
+export const textBytes = (s: string): number[] => [...s].map((ch) => ch.charCodeAt(0) & 0xff);
 
 /** prctl option and arguments: every seccomp option, valid and invalid values. */
 const prctlArgs = (): fc.Arbitrary<readonly bigint[]> =>
@@ -148,7 +150,7 @@ function callCmd(): fc.Arbitrary<Cmd> {
 }
 
 /** prctl registers for `args` through `vector`: native (157, rdi...) or compat (172, ebx...). */
-function prctlRegs(vector: Vector, native64: boolean, a: readonly bigint[]): RegsInput {
+export function prctlRegs(vector: Vector, native64: boolean, a: readonly bigint[]): RegsInput {
   const [a0 = 0n, a1 = 0n, a2 = 0n, a3 = 0n] = a;
   return vector === 'syscall' && native64
     ? { rax: 157n, rdi: a0, rsi: a1, rdx: a2, r10: a3 }
