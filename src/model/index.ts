@@ -31,6 +31,7 @@ export { readCString, type Memory } from './memory.ts';
 export {
   DEFAULT_CONFIG,
   initialMachine,
+  mergeRegs,
   readMemory,
   spawn,
   writeMemory,
