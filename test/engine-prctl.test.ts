@@ -1,0 +1,108 @@
+/**
+ * prctl on the engine (S5): every option, the reduce-only merge, ABI
+ * binding, error paths and atomicity.
+ */
+import test from 'ava';
+import { Kernel } from '../src/impl/index.ts';
+import { ERRNO, MAX_USER_TEXT } from '../src/x86/types.ts';
+import { call, err, oneTask, putText, ret } from './engine-support.ts';
+
+const filters = (k: Kernel, pid: number) => k.view().tasks.find((t) => t.pid === pid)!.seccomp;
+
+test('S5.1, S5.7 PR_SET_SECCOMP 1 from mode 0 only; PR_GET_SECCOMP returns the mode', (t) => {
+  const [k, pid] = oneTask();
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 21n), ret(0n));
+  k.installPolicy(pid, 'prctl: 1');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 21n), ret(2n));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 1n), ret(err(ERRNO.EPERM)));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 3n), ret(err(ERRNO.EINVAL)), 'C10 other modes');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 99n), ret(err(ERRNO.EINVAL)), 'C10 unknown option');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 0xffff_ffff_0000_0015n), ret(2n), 'C10 option is the low 32 bits');
+});
+
+test('S5.2, C16 the policy pointer: unmapped -EFAULT, no NUL within 64 KiB -E2BIG', (t) => {
+  const [k, pid] = oneTask();
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x5000n), ret(err(ERRNO.EFAULT)));
+  k.writeMemory(pid, 0x10000n, new Uint8Array(MAX_USER_TEXT).fill(0x20));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n), ret(err(ERRNO.E2BIG)));
+  k.writeMemory(pid, 0x10000n + BigInt(MAX_USER_TEXT), [0]);
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n), ret(err(ERRNO.E2BIG)), 'C16 the NUL must be in the first 64 KiB');
+  k.writeMemory(pid, 0x10000n + BigInt(MAX_USER_TEXT) - 1n, [0]);
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n), ret(0n), 'blank text installs mode 2 with no entries');
+  t.is(filters(k, pid).mode, 2);
+});
+
+test('S5.4, S10.1 reduce-only merge parenthesises both sides; 1 keeps, 0 drops, new entries are -EACCES', (t) => {
+  const [k, pid] = oneTask();
+  k.installPolicy(pid, 'read: fd == 0\nwrite: 1\nclose: 1\nprctl: 1');
+  t.deepEqual(k.installPolicy(pid, 'read: fd == 1 || count == 5'), ret(0n));
+  t.deepEqual(k.installPolicy(pid, 'write: fd == 2\nclose: 0'), ret(0n));
+  t.deepEqual(k.installPolicy(pid, 'read: 1'), ret(0n));
+  t.deepEqual(filters(k, pid).filters, [
+    { nr: 0, text: '(fd == 0) && (fd == 1 || count == 5)' },
+    { nr: 1, text: 'fd == 2' },
+    { nr: 157, text: '1' },
+  ]);
+  t.is(k.decide(pid, 'syscall', 0, [3, 0, 0, 0, 5, 0]), 1, 'count == 5 alone does not escape the &&');
+  t.deepEqual(k.installPolicy(pid, 'open: 1'), ret(err(ERRNO.EACCES)));
+  t.deepEqual(k.installPolicy(pid, 'on_next_syscall: 1'), ret(err(ERRNO.EACCES)), 'C14');
+});
+
+test('S5.4, C24 a merge over 255 characters or 32 terms is -E2BIG and changes nothing (S5.5)', (t) => {
+  const [k, pid] = oneTask();
+  const long = Array.from({ length: 15 }, (_, i) => `fd == ${i}`).join(' || ');
+  k.installPolicy(pid, `read: ${long}\nprctl: 1`);
+  const before = k.view();
+  t.deepEqual(k.installPolicy(pid, `read: ${long}`), ret(err(ERRNO.E2BIG)));
+  const { tasks } = k.view();
+  t.deepEqual(tasks[0]!.seccomp, before.tasks[0]!.seccomp);
+});
+
+test('C15, C26 the first failing line decides, and one bad line installs nothing (S5.5)', (t) => {
+  const [k, pid] = oneTask();
+  t.deepEqual(k.installPolicy(pid, 'read: 1\nnosuch: 1\nwrite: fd =='), ret(err(ERRNO.EINVAL)));
+  t.deepEqual(filters(k, pid), { mode: 0, abi: null, filters: [], pending: false });
+  k.installPolicy(pid, 'read: 1\nprctl: 1');
+  t.deepEqual(k.installPolicy(pid, 'read: 0\nwrite: 1\nnosuch: 1'), ret(err(ERRNO.EACCES)));
+  t.deepEqual(filters(k, pid).filters.map((f) => f.nr), [0, 157]);
+});
+
+test('S5.3, C17 PR_GET_SECCOMP_FILTER: range, entry, size, buffer, then text and NUL', (t) => {
+  const [k, pid] = oneTask();
+  putText(k, pid, 0x1000n, 'fd == 1');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 36n, 1n, 0x1000n), ret(0n), 'mode-0 SET');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 10000n, 0x2000n, 64n), ret(err(ERRNO.EINVAL)));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 0n, 0x2000n, 64n), ret(err(ERRNO.ENOENT)));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 1n, 0x2000n, 0n), ret(err(ERRNO.EINVAL)));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 1n, 0x2000n, 7n), ret(err(ERRNO.ENOSPC)));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 1n, 0x2000n, 8n), ret(err(ERRNO.EFAULT)));
+  k.writeMemory(pid, 0x2000n, new Uint8Array(8).fill(0xff));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 1n, 0x2000n, 8n), ret(8n));
+  t.deepEqual([...k.readMemory(pid, 0x2000n, 8)!], [...'fd == 1\0'].map((c) => c.charCodeAt(0)));
+});
+
+test('S5.3, C12, C27 per-call SET in mode 0 binds the ABI; CLEAR empties and unbinds; CLEAR of nothing is 0', (t) => {
+  const [k, pid] = oneTask();
+  putText(k, pid, 0x1000n, '1');
+  t.deepEqual(call(k, pid, 'int80', 'prctl', 36n, 3n, 0x1000n), ret(0n));
+  t.is(filters(k, pid).abi, 'ia32');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 36n, 0n, 0x1000n), ret(err(ERRNO.EACCES)), 'S5.6 the other ABI');
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 37n, 3n), ret(0n), 'CLEAR is always allowed');
+  t.deepEqual(filters(k, pid), { mode: 0, abi: null, filters: [], pending: false });
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 37n, 3n), ret(0n));
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 37n, 1n << 40n), ret(err(ERRNO.EINVAL)), 'C25 nr is 64-bit');
+});
+
+test('C25 PR_SET_SECCOMP_FILTER order: range, text, ABI, syntax, merge', (t) => {
+  const [k, pid] = oneTask();
+  k.installPolicy(pid, 'read: fd == 0\nprctl: 1', 'int80');
+  putText(k, pid, 0x1000n, 'fd ==');
+  t.deepEqual(call(k, pid, 'int80', 'prctl', 36n, 5000n, 0x9000n), ret(err(ERRNO.EINVAL)));
+  t.deepEqual(call(k, pid, 'int80', 'prctl', 36n, 3n, 0x9000n), ret(err(ERRNO.EFAULT)));
+  t.deepEqual(call(k, pid, 'int80', 'prctl', 36n, 3n, 0x1000n), ret(err(ERRNO.EINVAL)));
+  putText(k, pid, 0x1000n, 'fd == 1');
+  t.deepEqual(call(k, pid, 'int80', 'prctl', 36n, 4n, 0x1000n), ret(err(ERRNO.EACCES)), 'no entry for write');
+  t.deepEqual(call(k, pid, 'int80', 'prctl', 36n, 3n, 0x1000n), ret(0n));
+  t.is(k.filterFor(pid, 3)?.kind, 'expr');
+  t.is(k.filterFor(pid, 4), undefined);
+});
