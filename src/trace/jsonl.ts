@@ -58,7 +58,8 @@ function pathOf(context: t.Context): string {
     const parent = context[k - 1]!.type;
     if (parent instanceof t.UnionType || parent instanceof t.IntersectionType) continue;
     const key = context[k]!.key;
-    path += /^[0-9]+$/.test(key) && parent instanceof t.ArrayType ? `[${key}]` : `.${key}`;
+    // Records have no numeric keys, so a numeric key is an array index.
+    path += /^[0-9]+$/.test(key) ? `[${key}]` : `.${key}`;
   }
   return path === '' ? '.' : path;
 }

@@ -1,7 +1,7 @@
 /**
  * System call names as tracers print them, resolved against one ABI's
  * table (S1.1): unistd names, strace's `syscall_0x1b6` for numbers it has
- * no name for, and numbers given by `strace -n`.
+ * no name for, numbers given by `strace -n`, and `sys_<entry>` names (S1.3).
  */
 import { suggestNames, syscallTable, type Abi } from '../x86/table.ts';
 
@@ -32,7 +32,9 @@ const UNNAMED = /^syscall_0x[0-9a-f]{1,8}$/;
  */
 export function resolveTraceName(abi: Abi, name: string, nrHint: number | null): ResolvedName | string {
   const table = syscallTable(abi);
-  const known = namesOf(abi).get(name) ?? (UNNAMED.test(name) ? Number.parseInt(name.slice(10), 16) : undefined);
+  const known =
+    namesOf(abi).get(name) ??
+    (UNNAMED.test(name) ? Number.parseInt(name.slice(10), 16) : name.startsWith('sys_') ? table.resolve(name) : undefined);
   if (nrHint !== null) {
     if (known !== undefined && known !== nrHint) {
       return `'${name}' is system call ${known} of ${abi}, but the line says [${nrHint}]`;
