@@ -59,7 +59,7 @@ export const policyText = (): fc.Arbitrary<string> =>
   fc
     .tuple(
       fc.array(fc.constantFrom(...POOL).chain((n) => filterText(n).map((f) => `${n}: ${f}`)), { maxLength: 5 }),
-      fc.boolean(),
+      fc.nat(9).map((n) => n < 8),
     )
     .map(([lines, prctl]) => [...lines, ...(prctl ? ['prctl: 1'] : [])].join('\n'));
 
@@ -115,21 +115,24 @@ export type Command =
   | { readonly kind: 'raw'; readonly vector: Vector; readonly args: readonly bigint[] };
 
 const vector = (): fc.Arbitrary<Vector> =>
-  fc.oneof({ weight: 4, arbitrary: fc.constant<Vector>('syscall') }, { weight: 1, arbitrary: fc.constantFrom<Vector>('int80', 'sysenter') });
+  fc.oneof({ weight: 9, arbitrary: fc.constant<Vector>('syscall') }, { weight: 1, arbitrary: fc.constantFrom<Vector>('int80', 'sysenter') });
 
 /** Command sequences: policy texts, per-call SET/CLEAR/GET, strict mode, and raw prctl arguments. */
-export const commands = (maxLength = 8): fc.Arbitrary<readonly Command[]> =>
-  fc.array(
+export const commands = (maxLength = 8): fc.Arbitrary<readonly Command[]> => {
+  const policy = fc.oneof(policyText(), policyText().map((t) => `on_next_syscall: 1\n${t}`));
+  const set = fc.constantFrom(...POOL).chain((name) => fc.record({ kind: fc.constant('set' as const), vector: vector(), name: fc.constant(name), text: filterText(name) }));
+  return fc.array(
     fc.oneof(
-      fc.record({ kind: fc.constant('policy' as const), vector: vector(), text: fc.oneof(policyText(), policyText().map((t) => `on_next_syscall: 1\n${t}`)) }),
-      fc.constantFrom(...POOL).chain((name) => fc.record({ kind: fc.constant('set' as const), vector: vector(), name: fc.constant(name), text: filterText(name) })),
-      fc.record({ kind: fc.constant('clear' as const), vector: vector(), name: fc.constantFrom(...POOL) }),
-      fc.record({ kind: fc.constant('get' as const), vector: vector(), nr: fc.bigInt({ min: 0n, max: 4n }), size: u64() }),
-      fc.record({ kind: fc.constant('strict' as const), vector: vector() }),
-      fc.record({ kind: fc.constant('raw' as const), vector: vector(), args: fc.array(u64(), { minLength: 6, maxLength: 6 }) }),
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('policy' as const), vector: vector(), text: policy }) },
+      { weight: 5, arbitrary: set },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), vector: vector(), name: fc.constantFrom(...POOL) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('get' as const), vector: vector(), nr: fc.bigInt({ min: 0n, max: 4n }), size: u64() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('strict' as const), vector: vector() }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), vector: vector(), args: fc.array(u64(), { minLength: 6, maxLength: 6 }) }) },
     ),
     { maxLength },
   );
+};
 
 const TEXT_AT = 0x10_0000n;
 const BUF_AT = 0x20_0000n;
