@@ -1,0 +1,125 @@
+/** Example tests of the model's machine: host API, purity, prctl errno order (C17, C25), kills (C22), tasks (S7). */
+import test from 'ava';
+import * as E from 'fp-ts/lib/Either.js';
+import * as O from 'fp-ts/lib/Option.js';
+import * as model from '../src/model/index.ts';
+import type { RegsInput, Vector } from '../src/x86/types.ts';
+
+const E_ = (errno: number): bigint => (1n << 64n) - BigInt(errno);
+const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);
+const write = (m: model.Machine, pid: number, addr: bigint, b: readonly number[]): model.Machine =>
+  E.getOrElse((e: string): model.Machine => {
+    throw new Error(e);
+  })(model.writeMemory(m, pid, addr, b));
+
+/** A machine with one 64-bit task (pid 1) and a helper to call it. */
+function machine(abi: 'x86_64' | 'ia32' = 'x86_64') {
+  const [m, pid] = model.spawn(model.initialMachine(), abi, 'app');
+  return { m, pid };
+}
+const call = (m: model.Machine, pid: number, regs: RegsInput, v: Vector = 'syscall') => model.syscall(m, pid, v, regs);
+const prctl = (m: model.Machine, pid: number, ...args: bigint[]) =>
+  call(m, pid, { rax: 157n, rdi: args[0] ?? 0n, rsi: args[1] ?? 0n, rdx: args[2] ?? 0n, r10: args[3] ?? 0n });
+const rax = (s: model.Step): bigint | string => (s.outcome.kind === 'return' ? s.outcome.rax : s.outcome.kind);
+
+test('spawn: pids from 1, cs by bitness, mode 0, comm cut to 15', (t) => {
+  const [m1, a] = model.spawn(model.initialMachine(), 'x86_64', 'a-very-long-command-name');
+  const [m2, b] = model.spawn(m1, 'ia32', 'b');
+  const v = model.view(m2);
+  t.deepEqual([a, b], [1, 2]);
+  t.deepEqual(v.tasks.map((x) => [x.comm, x.regs.cs, x.tgid, x.seccomp.mode]), [['a-very-long-com', 0x33n, 1, 0], ['b', 0x23n, 2, 0]]);
+  t.deepEqual(v.log, []);
+});
+
+test('every operation returns a new machine and leaves its input as it was', (t) => {
+  const { m, pid } = machine();
+  const before = JSON.stringify(model.view(m), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  const m2 = write(m, pid, 0x1000n, bytes('read: 1'));
+  const s = prctl(m2, pid, 22n, 2n, 0x1000n);
+  call(s.machine, pid, { rax: 1n });
+  t.is(JSON.stringify(model.view(m), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)), before);
+  t.is(model.view(m2).tasks[0]!.seccomp.mode, 0);
+  t.is(model.view(s.machine).tasks[0]!.seccomp.mode, 2);
+});
+
+test('host memory: writes are checked, reads of unmapped bytes are none', (t) => {
+  const { m, pid } = machine();
+  t.true(E.isLeft(model.writeMemory(m, 9, 0n, [1])));
+  t.true(E.isLeft(model.writeMemory(m, pid, 0n, [256])));
+  t.true(E.isLeft(model.writeMemory(m, pid, (1n << 64n) - 1n, [1, 2])));
+  const m2 = write(m, pid, 0x10n, [1, 2, 3]);
+  t.deepEqual(model.readMemory(m2, pid, 0x10n, 3), O.some([1, 2, 3]));
+  t.deepEqual(model.readMemory(m2, pid, 0x10n, 4), O.none);
+  t.deepEqual(model.readMemory(m2, 7, 0x10n, 1), O.none);
+  t.deepEqual(model.view(m2).tasks[0]!.memory, [[0x10n, 1], [0x11n, 2], [0x12n, 3]]);
+});
+
+test('C17 GET checks in order: range, entry, size 0, size, buffer', (t) => {
+  const { m, pid } = machine();
+  const set = prctl(write(m, pid, 0x1000n, bytes('fd == 0')), pid, 36n, 0n, 0x1000n);
+  t.is(rax(set), 0n);
+  const m2 = write(set.machine, pid, 0x5000n, new Array<number>(8).fill(0xff));
+  t.is(rax(prctl(m2, pid, 35n, 470n, 0x9000n, 0n)), E_(22));
+  t.is(rax(prctl(m2, pid, 35n, 1n, 0x9000n, 0n)), E_(2));
+  t.is(rax(prctl(m2, pid, 35n, 0n, 0x9000n, 0n)), E_(22));
+  t.is(rax(prctl(m2, pid, 35n, 0n, 0x9000n, 7n)), E_(28));
+  t.is(rax(prctl(m2, pid, 35n, 0n, 0x9000n, 8n)), E_(14));
+  const ok = prctl(m2, pid, 35n, 0n, 0x5000n, 8n);
+  t.is(rax(ok), 8n);
+  t.deepEqual(model.readMemory(ok.machine, pid, 0x5000n, 8), O.some(bytes('fd == 0')));
+});
+
+test('C25 SET checks in order: range, text, ABI, syntax', (t) => {
+  const { m, pid } = machine();
+  const m2 = write(write(m, pid, 0x1000n, bytes('fd ==')), pid, 0x2000n, bytes('1'));
+  const bound = prctl(m2, pid, 36n, 1n, 0x2000n).machine;
+  t.is(rax(prctl(bound, pid, 36n, 470n, 0xdeadn)), E_(22));
+  t.is(rax(prctl(bound, pid, 36n, 0n, 0xdeadn)), E_(14));
+  t.is(rax(call(bound, pid, { rax: 172n, rbx: 36n, rcx: 0n, rdx: 0x1000n }, 'int80')), E_(13));
+  t.is(rax(prctl(bound, pid, 36n, 0n, 0x1000n)), E_(22));
+});
+
+test('C22 a filter-mode kill logs comm, pid, nr, name and rip; only the caller dies', (t) => {
+  const { m, pid } = machine();
+  const [m2, other] = model.spawn(m, 'x86_64', 'other');
+  const s = prctl(write(m2, pid, 0x1000n, bytes('write: 1')), pid, 22n, 2n, 0x1000n);
+  const k = call(s.machine, pid, { rax: 2n, rip: 0xFFFFFFFFFF600000n });
+  t.deepEqual(k.outcome, { kind: 'killed', log: 'app[1]: system call 2 (sys_open) blocked at ip:ffffffffff600000' });
+  t.deepEqual(call(k.machine, pid, { rax: 1n }).outcome, { kind: 'no_task' });
+  t.is(rax(call(k.machine, other, { rax: 39n })), 2n);
+  t.deepEqual(model.view(k.machine).log, ['app[1]: system call 2 (sys_open) blocked at ip:ffffffffff600000']);
+  t.deepEqual(model.procSeccompFilter(k.machine, pid), O.none);
+});
+
+test('S6.5/C11 default result, ENOSYS, and 64-bit rax for compat too', (t) => {
+  const [m, pid] = model.spawn(model.initialMachine({ defaultResult: -5n }), 'ia32', 'x');
+  t.is(rax(call(m, pid, { rax: 122n })), E_(5));
+  t.is(rax(call(m, pid, { rax: 17n })), E_(38));
+  t.is(rax(call(m, pid, { rax: 0x1_0000_0014n })), 1n); // C8: eax 20, getpid
+  t.is(model.view(call(m, pid, { rax: 0x1_0000_0014n }).machine).tasks[0]!.regs.orig_rax, 0x1_0000_0014n);
+});
+
+test('S7 fork copies, CLONE_THREAD shares the group, exit_group ends it, exit codes are 8 bits', (t) => {
+  const { m, pid } = machine();
+  const f = call(write(m, pid, 0x1000n, [7]), pid, { rax: 57n, rbx: 0x1234n });
+  t.is(rax(f), 2n);
+  const child = model.view(f.machine).tasks[1]!;
+  t.deepEqual([child.regs.rax, child.regs.rbx, child.tgid, child.memory], [0n, 0x1234n, 2, [[0x1000n, 7]]]);
+  const th = call(f.machine, pid, { rax: 56n, rdi: 0x10000n });
+  t.is(rax(th), 3n);
+  const g = call(th.machine, 3, { rax: 231n, rdi: 0x1ffn });
+  t.deepEqual(g.outcome, { kind: 'exited', code: 0xff });
+  t.deepEqual(model.view(g.machine).tasks.map((x) => x.pid), [2]);
+});
+
+test('C19 execve renames, empties memory, keeps seccomp; a fault changes nothing', (t) => {
+  const { m, pid } = machine();
+  const m2 = write(m, pid, 0x1000n, bytes('/bin/'));
+  const fault = call(m2, pid, { rax: 59n, rdi: 0x2000n });
+  t.is(rax(fault), E_(14));
+  t.deepEqual([model.view(fault.machine).tasks[0]!.comm, model.view(fault.machine).tasks[0]!.memory.length], ['app', 6]);
+  const e = call(m2, pid, { rax: 59n, rdi: 0x1000n });
+  t.is(rax(e), 0n);
+  t.deepEqual(model.view(e.machine).tasks[0]!.comm, '');
+  t.deepEqual(model.view(e.machine).tasks[0]!.memory, []);
+});
