@@ -1,0 +1,190 @@
+/**
+ * The trace commands (issue 5) through main() with a fake Io: replay, eval,
+ * generate and proc on the recorded traces and example policies; output,
+ * --json, --help and exit codes 0/1/2.
+ */
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { main } from '../src/cli/main.ts';
+import type { Io } from '../src/cli/io.ts';
+
+interface Run {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Files under examples/ come from disk; others from `files`. */
+async function run(argv: readonly string[], files: Readonly<Record<string, string>> = {}, errIsTty = false): Promise<Run> {
+  let out = '';
+  let err = '';
+  const io: Io = {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    readFile: (path) => {
+      if (path.startsWith('examples/')) return readFileSync(new URL(`../${path}`, import.meta.url), 'latin1');
+      return files[path] ?? new Error(`ENOENT: no such file or directory, open '${path}'`);
+    },
+    errIsTty,
+  };
+  return { code: await main(argv, io), out, err };
+}
+
+const T = (name: string): string => `examples/traces/${name}.strace`;
+const P = (name: string): string => `examples/policies/${name}.txt`;
+
+test('replay: nothing killed exits 0 with a summary table', async (t) => {
+  const r = await run(['replay', P('ls-allows'), T('ls')]);
+  t.is(r.code, 0);
+  t.regex(r.out, /^replay of examples\/traces\/ls.strace \(286 lines, 285 calls\) under examples\/policies\/ls-allows.txt \(x86_64\)/);
+  t.regex(r.out, /\nwrite \(1\) +1 +0\n/);
+  t.regex(r.out, /\n0 of 1 task killed; 0 calls not reached\n$/);
+  t.is(r.err, '');
+});
+
+test('replay: a kill exits 1 and explains it', async (t) => {
+  const r = await run(['replay', P('true-breaks'), T('true')]);
+  t.is(r.code, 1);
+  t.true(r.out.includes('): KILLED at line 5 after 4 allowed calls\n'));
+  t.true(r.out.includes('  call:   openat(dfd=0xffffff9c, filename=0x7fa2b10dc0b1, flags=0x80000, mode=0)\n'));
+  t.true(r.out.includes('  entry:  openat: flags == 0\n'));
+  t.true(r.out.includes('  reason: `flags == 0` is false because flags = 0x80000\n'));
+  t.true(r.out.includes('  log:    true[1]: system call 257 (sys_openat) blocked at ip:0\n'));
+  t.regex(r.out, /\nopenat \(257\) +0 +1\n/);
+});
+
+test('replay --json: tasks, kill details with hex values, summary', async (t) => {
+  const r = await run(['replay', '--json', P('node-breaks'), T('node')]);
+  t.is(r.code, 1);
+  const j = JSON.parse(r.out) as {
+    ok: boolean;
+    killed: number;
+    tasks: { kill: null | { name: string; args: Record<string, string>; step: string; fields: { name: string; value: string }[] } }[];
+    summary: { name: string; killed: number }[];
+  };
+  t.false(j.ok);
+  t.is(j.killed, 1);
+  const k = j.tasks.find((x) => x.kill !== null)!.kill!;
+  t.like(k, { name: 'mprotect', step: 'expr', args: { prot: '0x7' }, fields: [{ name: 'prot', value: '0x7' }] });
+  t.is(j.summary.find((s) => s.name === 'mprotect')!.killed, 1);
+});
+
+test('replay: usage errors exit 2, unreadable files too', async (t) => {
+  t.is((await run(['replay', P('ls-allows')])).code, 2);
+  t.is((await run(['replay', '--abi', 'arm', P('ls-allows'), T('ls')])).code, 2);
+  t.is((await run(['replay', '--bogus', P('ls-allows'), T('ls')])).code, 2);
+  const r = await run(['replay', P('ls-allows'), 'missing.strace']);
+  t.is(r.code, 2);
+  t.regex(r.err, /^missing.strace: cannot read: ENOENT/);
+});
+
+test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient counts it', async (t) => {
+  const files = { 'bad.strace': '1  execve(0x1, 0, 0) = 0\n1  getpid(AT_FDCWD) = 1\n1  getpid() = 1\n', 'p.txt': 'getpid: 1\n' };
+  const r = await run(['replay', 'p.txt', 'bad.strace'], files);
+  t.is(r.code, 1);
+  t.true(r.err.startsWith("bad.strace:2:11: expected a raw number as argument 1 (record with strace -e raw=all)\n1  getpid(AT_FDCWD) = 1\n          ^\n"));
+  const l = await run(['replay', '--lenient', 'p.txt', 'bad.strace'], files);
+  t.is(l.code, 0);
+  t.regex(l.err, /^bad.strace: skipped 1 bad line \(--lenient\); the first:\nbad.strace:2:11:/);
+  t.regex(l.out, /\(3 lines, 2 calls, 1 lines skipped\)/);
+});
+
+test('replay: a bad policy exits 1 with the policy error', async (t) => {
+  const r = await run(['replay', 'p.txt', T('true')], { 'p.txt': 'wirte: 1\n' });
+  t.is(r.code, 1);
+  t.regex(r.err, /^p.txt:1:1: Unknown system call 'wirte' for x86_64; did you mean 'write'/);
+});
+
+test('replay: the progress line goes to a terminal only', async (t) => {
+  const big = ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 100_001 }, () => '1  getpid() = 0x1')].join('\n');
+  const files = { 'big.strace': big, 'p.txt': 'getpid: 1\n' };
+  const tty = await run(['replay', 'p.txt', 'big.strace'], files, true);
+  t.is(tty.code, 0);
+  t.true(tty.err.startsWith('\rreplay: 50000/100002 events\rreplay: 100000/100002 events\r'));
+  t.is((await run(['replay', 'p.txt', 'big.strace'], files, false)).err, '');
+});
+
+test('eval: named and positional arguments, allowed and killed', async (t) => {
+  const files = { 'p.txt': 'write: fd == 1 || fd == 2\nexit_group: 1\n' };
+  const a = await run(['eval', 'p.txt', 'write', 'fd=1', 'buf=0x1000', 'count=12'], files);
+  t.is(a.code, 0);
+  t.is(
+    a.out,
+    'write(fd=1, buf=4096, count=12) via syscall (x86_64): ALLOWED\n' +
+      '  entry:   fd == 1 || fd == 2\n  reason:  `fd == 1` is true because fd = 1\n  engine:  returned 0\n',
+  );
+  const k = await run(['eval', 'p.txt', 'write', '3', '0x1000', '12'], files);
+  t.is(k.code, 1);
+  t.true(k.out.startsWith('write(fd=3, buf=4096, count=12) via syscall (x86_64): KILLED\n'));
+  t.true(k.out.includes('  reason:  `fd == 1 || fd == 2` is false because fd = 3\n'));
+  t.true(k.out.includes('  engine:  killed: eval[1]: system call 1 (sys_write) blocked at ip:0\n'));
+});
+
+test('eval: int $0x80 from a 64-bit task meets the ABI check; --json', async (t) => {
+  const files = { 'p.txt': 'write: 1\n' };
+  const r = await run(['eval', '--vector', 'int80', '--json', 'p.txt', 'write', '1'], files);
+  t.is(r.code, 1);
+  t.like(JSON.parse(r.out), { allowed: false, abi: 'ia32', nr: 4, step: 'abi', outcome: { kind: 'killed' } });
+});
+
+test('eval: a pending on_next_syscall is used up first, negative values wrap', async (t) => {
+  const files = { 'p.txt': 'lseek: offset == 0xffffffffffffffff\non_next_syscall: 1\n' };
+  const r = await run(['eval', 'p.txt', 'lseek', 'offset=-1'], files);
+  t.is(r.code, 0);
+  t.true(r.out.includes('note: on_next_syscall: 1 was used up by a getpid first (S6.4)\n'));
+  t.true(r.out.includes('offset=0xffffffffffffffff'));
+});
+
+test('eval: unknown call, argument name or value are usage errors', async (t) => {
+  const files = { 'p.txt': 'write: 1\n' };
+  t.regex((await run(['eval', 'p.txt', 'wrte'], files)).err, /unknown system call 'wrte' for x86_64/);
+  t.regex((await run(['eval', 'p.txt', 'write', 'fdd=1'], files)).err, /write has no argument 'fdd' \(its arguments: fd, buf, count\)/);
+  t.regex((await run(['eval', 'p.txt', 'write', 'fd=one'], files)).err, /argument 'fd=one': expected an integer/);
+  t.regex((await run(['eval', 'p.txt', 'getpid', '1', '2', '3', '4', '5', '6', '7'], files)).err, /at most 6 arguments/);
+  t.is((await run(['eval', 'p.txt'], files)).code, 2);
+  t.is((await run(['eval', '--vector', 'far', 'p.txt', 'write'], files)).code, 2);
+});
+
+test('generate: the policy on stdout, notes on stderr, exit 0', async (t) => {
+  const r = await run(['generate', '--args', 'fd', T('node')]);
+  t.is(r.code, 0);
+  t.regex(r.out, /^# Generated by seccomp-spec generate from examples\/traces\/node.strace \(x86_64\): 45 system calls, 711 calls\.\n/);
+  t.true(r.out.includes('\nwrite: fd == 1 || fd == 5 || fd == 13\n'));
+  t.regex(r.err, /^note: fcntl: 17 distinct values of fd do not fit one filter/);
+  t.is((await run(['generate', T('true')])).out.split('\n').filter((l) => l.endsWith(': 1')).length, 16);
+});
+
+test('generate: other-ABI calls exit 1; bad --args exits 2', async (t) => {
+  const files = { 'm.strace': '1  execve(0x1, 0, 0) = 0\n1  getpid() = 1\n[ Process PID=1 runs in 32 bit mode. ]\n1  getpid() = 1\n' };
+  const r = await run(['generate', '--abi', 'x86_64', 'm.strace'], files);
+  t.is(r.code, 1);
+  t.regex(r.err, /^m.strace:4: 1 call no x86_64 policy can allow \(first: getpid, nr 20, ia32/);
+  t.is((await run(['generate', '--args', 'fd,,x', T('true')])).code, 2);
+});
+
+test('proc: /proc/<pid>/seccomp_filter after the install', async (t) => {
+  const r = await run(['proc', 'p.txt'], { 'p.txt': 'write: fd == 1\nwrite: count < 10\nread: 1\non_next_syscall: 1\n' });
+  t.is(r.code, 0);
+  t.is(r.out, 'Filtering: 0\nFilterCount: 2\nSystemCall: 0 (sys_read)\nFilter: 1\nSystemCall: 1 (sys_write)\nFilter: (fd == 1) && (count < 10)\n');
+  const ia32 = await run(['proc', '--abi', 'ia32', 'p.txt'], { 'p.txt': 'stat: 1\n' });
+  t.is(ia32.out, 'Filtering: 1\nFilterCount: 1\nSystemCall: 106 (sys_newstat)\nFilter: 1\n');
+});
+
+test('proc: a policy the engine refuses exits 1', async (t) => {
+  const long = Array.from({ length: 12 }, (_, k) => `fd == ${1000000 + k}`).join(' || ');
+  const r = await run(['proc', 'p.txt'], { 'p.txt': `write: ${long}\nwrite: ${long}\n` });
+  t.is(r.code, 1);
+  t.regex(r.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+});
+
+for (const cmd of ['replay', 'eval', 'generate', 'proc']) {
+  test(`${cmd} --help prints usage and exits 0`, async (t) => {
+    const r = await run([cmd, '--help']);
+    t.is(r.code, 0);
+    t.true(r.out.startsWith(`usage: seccomp-spec ${cmd} `));
+  });
+}
