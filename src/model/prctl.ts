@@ -64,7 +64,11 @@ export function getFilter(c: PrctlCaller, nr: bigint, buf: bigint, size: bigint)
   );
 }
 
-/** S5.3/C13 PR_SET_SECCOMP_FILTER: one entry, as a mode-0 SET or a mode-2 reduction (S5.4), bound by ABI (S5.6). */
+/**
+ * S5.3/C13 PR_SET_SECCOMP_FILTER: one entry, as a mode-0 SET or a mode-2
+ * reduction (S5.4), bound by ABI (S5.6); in mode 1 -EPERM, as for
+ * PR_SET_SECCOMP (C25).
+ */
 export function setFilter(c: PrctlCaller, nr: bigint, filterPtr: bigint, rules: Rules = CORRECT_RULES): Result {
   if (!inRange(nr, c.abi)) return E.left(ERRNO.EINVAL);
   if (c.state.mode === 1) return E.left(ERRNO.EPERM);
@@ -82,11 +86,8 @@ export function setFilter(c: PrctlCaller, nr: bigint, filterPtr: bigint, rules: 
 }
 
 /** S5.3/C12 PR_CLEAR_SECCOMP_FILTER: drop the entry in any mode, from either ABI. */
-export function clearFilter(c: PrctlCaller, nr: bigint): Result {
-  if (!inRange(nr, c.abi)) return E.left(ERRNO.EINVAL);
-  if (c.state.mode === 1) return E.left(ERRNO.EPERM);
-  return done(c, clearEntry(c.state, Number(nr), c.abi));
-}
+export const clearFilter = (c: PrctlCaller, nr: bigint): Result =>
+  inRange(nr, c.abi) ? done(c, clearEntry(c.state, Number(nr), c.abi)) : E.left(ERRNO.EINVAL);
 
 /**
  * S5 prctl(option, a1, a2, a3): the option is the low 32 bits of the first
