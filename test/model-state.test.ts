@@ -109,3 +109,11 @@ test('S6.3 strict sets, S3.2 compat records, C8 numbers, C22 log names', (t) => 
   t.is(model.killLog('app', 4, 1073741824, 'x86_64', 0xABCn), 'app[4]: system call 1073741824 (?) blocked at ip:abc');
   t.is(model.killLog('app', 4, 3, 'ia32', 0n), 'app[4]: system call 3 (sys_read) blocked at ip:0');
 });
+
+test('C25 in mode 1 a per-call SET is EPERM (strict mode kills prctl first, so only the pure function shows it)', (t) => {
+  const strict: model.SeccompState = { ...model.INITIAL_STATE, mode: 1 };
+  const caller = { state: strict, memory: new Map([[0n, 0x31], [1n, 0]]), abi: 'x86_64' as const };
+  t.deepEqual(model.setFilter(caller, 0n, 0n), E.left(ERRNO.EPERM));
+  t.deepEqual(model.setFilter(caller, 470n, 0n), E.left(ERRNO.EINVAL));
+  t.true(E.isRight(model.clearFilter(caller, 0n)));
+});
