@@ -4,9 +4,10 @@
  * before the root's first execve (S5.2), and every traced call runs through
  * the engine's entry path (S6), so forks inherit seccomp state (S7.1).
  */
-import { DECISION, Kernel } from '../impl/index.ts';
+import { DECISION, Kernel, R, STATUS } from '../impl/index.ts';
+import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join, type RegRow } from '../x86/regs.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { callAbi, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { callAbi, type Vector } from '../x86/types.ts';
 import { callRecord, explainDecision, type Decision } from './explain.ts';
 import { installPoint } from './launch.ts';
 import { isFork } from './strace.ts';
@@ -76,26 +77,22 @@ export type ReplayResult = { readonly ok: true; readonly report: ReplayReport } 
 /** How often onProgress is called. */
 export const PROGRESS_EVERY = 50_000;
 
-const NATIVE_REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const;
-const COMPAT_REGS = ['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const;
+const TWO32 = 0x1_0000_0000;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** S6.1 the registers of a call: nr in rax, arguments in the ABI's registers. */
-function callRegs(c: TraceCall): RegsInput {
-  const names = c.abi === 'x86_64' ? NATIVE_REGS : COMPAT_REGS;
-  const regs: Partial<Record<(typeof names)[number] | 'rax', bigint>> = { rax: BigInt(c.nr) };
-  for (let k = 0; k < 6; k++) regs[names[k]!] = c.args[k] ?? 0n;
-  return regs;
-}
-
-/** uint32 halves of the arguments, as Kernel.decide takes them. */
-function halves(args: readonly bigint[]): number[] {
-  const out = new Array<number>(12).fill(0);
-  for (let k = 0; k < args.length && k < 6; k++) {
-    const v = args[k]!;
-    out[2 * k] = Number(v & 0xffff_ffffn);
-    out[2 * k + 1] = Number((v >> 32n) & 0xffff_ffffn);
+/** uint32 halves of the six arguments into `out` (Kernel.decide and the register row take them). */
+function fillHalves(args: readonly bigint[], out: number[]): void {
+  for (let k = 0; k < 6; k++) {
+    const v = args[k] ?? 0n;
+    if (v <= SAFE) {
+      const n = Number(v);
+      out[2 * k] = n % TWO32;
+      out[2 * k + 1] = Math.floor(n / TWO32);
+    } else {
+      out[2 * k] = Number(v & 0xffff_ffffn);
+      out[2 * k + 1] = Number(v >> 32n);
+    }
   }
-  return out;
 }
 
 /** Argument names from the table of the call's ABI; `a<k>` beyond them. */
@@ -107,10 +104,26 @@ export function namedArgs(abi: Abi, nr: number, args: readonly bigint[]): readon
 /** A kill that decide() did not predict: the engine's word stands, without an explanation. */
 const ENGINE_ONLY: Decision = { allowed: false, step: 'engine', reason: 'the engine killed the call', entry: null, why: null };
 
+/** What one call did, as the replay needs it (the engine's Outcome without the exit code). */
+type Entered =
+  | { readonly kind: 'return'; readonly rax: bigint }
+  | { readonly kind: 'killed'; readonly log: string | null }
+  | { readonly kind: 'exited' | 'no_task' };
+
+/** A replayed task: its report so far and its register row in the engine. */
+interface TaskState {
+  readonly tracePid: number;
+  readonly pid: number;
+  allowed: number;
+  kill: Kill | null;
+  readonly row: RegRow;
+}
+
 class Replayer {
   readonly kernel = new Kernel();
   readonly pids = new Map<number, number>();
-  readonly tasks = new Map<number, { tracePid: number; pid: number; allowed: number; kill: Kill | null }>();
+  readonly tasks = new Map<number, TaskState>();
+  readonly halves = new Array<number>(12).fill(0);
   readonly rows = new Map<string, { abi: Abi; nr: number; name: string; allowed: number; killed: number }>();
   readonly unreachable = new Set<number>();
   readonly notes: string[] = [];
@@ -136,7 +149,7 @@ class Replayer {
     this.root = c.pid;
     const root = this.kernel.spawn(this.opts.abi, this.opts.comm);
     this.pids.set(c.pid, root);
-    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null });
+    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null, row: this.kernel.registers(root) });
     return root;
   }
 
@@ -177,12 +190,30 @@ class Replayer {
       if (err !== null) return err;
     }
     if (c.name === 'execve') this.kernel.writeMemory(pid, c.args[0] ?? 0n, this.encoder.encode(`${this.opts.comm}\0`));
-    const taskAbi = this.opts.abi;
-    const vector: Vector = c.abi === taskAbi ? 'syscall' : 'int80';
-    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, halves(c.args)) : DECISION.ALLOW;
+    const vector: Vector = c.abi === this.opts.abi ? 'syscall' : 'int80';
+    const h = this.halves;
+    fillHalves(c.args, h);
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, h) : DECISION.ALLOW;
     const decision = predicted === DECISION.KILL ? this.explain(pid, c, vector) : null;
-    const o = this.kernel.syscall(pid, vector, callRegs(c));
-    return this.after(c, task, o, decision);
+    return this.after(c, task, this.enter(task, c, vector), decision);
+  }
+
+  /** S6.1 nr in rax, the arguments in the ABI's registers, then the engine's entry path. */
+  private enter(task: TaskState, c: TraceCall, vector: Vector): Entered {
+    const { words: w, base: b } = task.row;
+    const h = this.halves;
+    w[b + R.rax] = c.nr >>> 0;
+    w[b + R.rax + 1] = 0;
+    const regs = c.abi === 'x86_64' ? NATIVE_ARG_REGS : COMPAT_ARG_REGS;
+    for (let k = 0; k < 6; k++) {
+      w[b + regs[k]!] = h[2 * k]!;
+      w[b + regs[k]! + 1] = h[2 * k + 1]!;
+    }
+    const logged = this.kernel.log.length;
+    const s = this.kernel.enter(task.pid, vector);
+    if (s === STATUS.RETURNED) return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
+    if (s === STATUS.KILLED) return { kind: 'killed', log: this.kernel.log.length > logged ? this.kernel.log[logged]! : null };
+    return { kind: s === STATUS.EXITED ? 'exited' : 'no_task' };
   }
 
   private explain(pid: number, c: TraceCall, vector: Vector): Decision {
@@ -191,7 +222,7 @@ class Replayer {
     return explainDecision(view.seccomp, abi, callRecord(abi, c.nr, c.args), this.kernel.filterFor(pid, c.nr));
   }
 
-  private after(c: TraceCall, task: { pid: number; allowed: number; kill: Kill | null }, o: Outcome, decision: Decision | null): string | null {
+  private after(c: TraceCall, task: TaskState, o: Entered, decision: Decision | null): string | null {
     const row = this.row(c);
     if (o.kind === 'killed') {
       row.killed++;
@@ -213,7 +244,7 @@ class Replayer {
     const tracePid = Number(c.ret);
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
-    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null });
+    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, row: this.kernel.registers(child) });
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
@@ -241,7 +272,8 @@ class Replayer {
 
   report(): ReplayReport {
     const summary = [...this.rows.values()].sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1));
-    return { tasks: [...this.tasks.values()], summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
+    const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill }) => ({ tracePid, pid, allowed, kill }));
+    return { tasks, summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
   }
 }
 

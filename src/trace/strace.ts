@@ -5,7 +5,7 @@
  * on the hot path, so a million lines parse in about a second.
  */
 import type { Abi } from '../x86/table.ts';
-import { resolveTraceName } from './names.ts';
+import { resolveTraceName, type ResolvedName } from './names.ts';
 import type { Trace, TraceCall, TraceError, TraceEvent, TraceOptions, TraceResult } from './types.ts';
 
 /** A call whose result is filled in by its `<... resumed>` line. */
@@ -25,7 +25,6 @@ class LineError {
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || isDigit(c) || c === 95;
 
 /** Scanner state for one line. */
@@ -59,19 +58,23 @@ class Line {
   value(what: string): bigint {
     const s = this.s;
     const a = this.i;
-    if (s.charCodeAt(a) === 48 && s.charCodeAt(a + 1) === 120) {
-      let b = a + 2;
-      while (isHex(s.charCodeAt(b))) b++;
-      if (b === a + 2) this.fail(`expected hex digits in ${what}`, b);
-      this.i = b;
-      const v = b - a <= 15 ? BigInt(Number.parseInt(s.slice(a + 2, b), 16)) : BigInt(s.slice(a, b));
-      return v > U64_MAX ? this.fail(`${what} does not fit in 64 bits`, a) : v;
+    const hex = s.charCodeAt(a) === 48 && s.charCodeAt(a + 1) === 120;
+    const from = hex ? a + 2 : a;
+    const base = hex ? 16 : 10;
+    // Exact in a double up to 13 hex or 15 decimal digits; longer values go through BigInt.
+    let n = 0;
+    let b = from;
+    for (;;) {
+      const c = s.charCodeAt(b);
+      const d = c >= 48 && c <= 57 ? c - 48 : hex && c >= 97 && c <= 102 ? c - 87 : hex && c >= 65 && c <= 70 ? c - 55 : -1;
+      if (d < 0) break;
+      n = n * base + d;
+      b++;
     }
-    let b = a;
-    while (isDigit(s.charCodeAt(b))) b++;
-    if (b === a) this.fail(`expected a raw number as ${what} (record with strace -e raw=all)`);
+    if (b === from) this.fail(hex ? `expected hex digits in ${what}` : `expected a raw number as ${what} (record with strace -e raw=all)`, b);
     this.i = b;
-    const v = b - a <= 15 ? BigInt(Number(s.slice(a, b))) : BigInt(s.slice(a, b));
+    if (b - from <= (hex ? 13 : 15)) return BigInt(n);
+    const v = BigInt(s.slice(a, b));
     return v > U64_MAX ? this.fail(`${what} does not fit in 64 bits`, a) : v;
   }
   name(): string {
@@ -80,6 +83,19 @@ class Line {
     if (a === this.i) this.fail('expected a system call name');
     return this.s.slice(a, this.i);
   }
+}
+
+const NAME_CACHE: Record<Abi, Map<string, ResolvedName | string>> = { x86_64: new Map(), ia32: new Map() };
+
+/** resolveTraceName without a number hint, memoised: traces repeat a few dozen names. */
+function cachedName(abi: Abi, name: string): ResolvedName | string {
+  const cache = NAME_CACHE[abi];
+  let r = cache.get(name);
+  if (r === undefined) {
+    r = resolveTraceName(abi, name, null);
+    if (cache.size < 4096) cache.set(name, r);
+  }
+  return r;
 }
 
 /** What one line says, before it is linked to the other lines. */
@@ -151,7 +167,7 @@ function scanBody(l: Line, pid: number, nrHint: number | null, abi: Abi, line: n
     return { k: 'resumed', pid, name, args, ret: scanResult(l), column };
   }
   const at = l.i;
-  const r = resolveTraceName(abi, l.name(), nrHint);
+  const r = nrHint === null ? cachedName(abi, l.name()) : resolveTraceName(abi, l.name(), nrHint);
   if (typeof r === 'string') l.fail(r, at);
   l.expect('(', "'('");
   const call: OpenCall = { kind: 'call', line, pid, abi, nr: r.nr, name: r.name, args: [], ret: null };
@@ -314,6 +330,15 @@ class Linker {
   }
 }
 
+/** Only spaces, tabs or nothing: a line to ignore. */
+function isBlank(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
 /** The calls that create a task; the child's pid is their result (S7.1). */
 export const isFork = (name: string): boolean => name === 'clone' || name === 'fork' || name === 'vfork' || name === 'clone3';
 
@@ -329,7 +354,7 @@ export function parseStrace(text: string, opts: TraceOptions): TraceResult {
     line++;
     const source = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
     start = end + 1;
-    if (source.trim() === '') continue;
+    if (isBlank(source)) continue;
     let error: TraceError | null = null;
     try {
       const item = scanLine(source, line, linker.abiOf);
