@@ -57,7 +57,7 @@ function renderText(report: ReplayReport, head: string): string {
   return `${head}\n\n${tasks}${notes}\n${summaryTable(report)}\n${total}`;
 }
 
-function renderJson(report: ReplayReport, policy: string, trace: string, abi: Abi): string {
+function renderJson(report: ReplayReport, policy: string, trace: string, abi: Abi, skippedLines: number): string {
   const tasks = report.tasks.map((t) => ({
     tracePid: t.tracePid,
     pid: t.pid,
@@ -79,7 +79,7 @@ function renderJson(report: ReplayReport, policy: string, trace: string, abi: Ab
           },
   }));
   const killed = tasks.filter((t) => t.kill !== null).length;
-  return `${toJson({ ok: killed === 0, policy, trace, abi, killed, tasks, summary: report.summary, unreached: report.unreached, notes: report.notes, log: report.log })}\n`;
+  return `${toJson({ ok: killed === 0, policy, trace, abi, killed, tasks, summary: report.summary, unreached: report.unreached, skippedLines, notes: report.notes, log: report.log })}\n`;
 }
 
 /** Run `replay`. */
@@ -110,6 +110,6 @@ export function replayCommand(argv: readonly string[], io: Io): number {
   const calls = trace.events.filter((e) => e.kind === 'call').length;
   const skipped = trace.skipped.length > 0 ? `, ${trace.skipped.length} lines skipped` : '';
   const head = `replay of ${traceFile} (${trace.lines} lines, ${calls} calls${skipped}) under ${policyFile} (${abi})`;
-  io.out(args.flags['json'] === true ? renderJson(r.report, policyFile, traceFile, abi) : renderText(r.report, head));
+  io.out(args.flags['json'] === true ? renderJson(r.report, policyFile, traceFile, abi, trace.skipped.length) : renderText(r.report, head));
   return r.report.tasks.some((t) => t.kill !== null) ? EXIT.FAIL : EXIT.OK;
 }
