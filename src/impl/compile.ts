@@ -1,26 +1,53 @@
 /**
- * Filter compilation (S3), done once at prctl time: an expression becomes a
- * JavaScript function of the six arguments as uint32 halves
- * `(l0, h0, ..., l5, h5) => boolean`, built with `new Function` from a
- * source that embeds only integers this file produced from validated
- * bigints. `nr` and the common fields are folded to constants: an entry is
- * only ever evaluated for its own number (S6.4) and common fields are 0.
+ * Filter compilation (S3), done once at prctl time. The expression entries
+ * of a state become JavaScript functions `(nr, w, b) => boolean`, a switch
+ * on nr whose cases read only the argument words they need: from a pt_regs
+ * row (native registers at full width, compat ones zero-extended, S3.2) or
+ * from a 12-word argument array. Built with `new Function` from a source
+ * that embeds only integers this file produced from validated bigints.
+ * `nr` and the common fields are folded to constants: an entry is only
+ * evaluated for its own number (S6.4) and common fields are 0 (S3.1).
  */
 import { fieldType, type CmpOp, type Expr, type FieldRef } from '../grammar/index.ts';
+import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 
-/** A compiled expression over the record's arguments as (lo, hi) uint32 halves (S3.1, S3.2). */
-export type Predicate = (
-  l0: number, h0: number, l1: number, h1: number, l2: number, h2: number,
-  l3: number, h3: number, l4: number, h4: number, l5: number, h5: number,
-) => boolean;
+/** The value of nr's expression for the arguments found at `w[b...]`; false for a number without one. */
+export type StateTest = (nr: number, w: ArrayLike<number>, b: number) => boolean;
 
-const PARAMS = ['l0', 'h0', 'l1', 'h1', 'l2', 'h2', 'l3', 'h3', 'l4', 'h4', 'l5', 'h5'];
+/** The four ways a state's expressions read their arguments. */
+export interface StateTests {
+  /** From a pt_regs row, native call: rdi, rsi, rdx, r10, r8, r9. */
+  readonly nativeRegs: StateTest;
+  /** From a pt_regs row, compat call: ebx, ecx, edx, esi, edi, ebp, zero-extended. */
+  readonly compatRegs: StateTest;
+  /** From 12 uint32 words [lo0, hi0, ..., lo5, hi5]. */
+  readonly nativeArgs: StateTest;
+  /** From 12 uint32 words, high halves ignored (S3.2 zero extension). */
+  readonly compatArgs: StateTest;
+}
+
+/** One expression entry to compile. */
+export interface ExprEntry {
+  readonly nr: number;
+  readonly expr: Expr;
+  readonly text: string;
+}
+
+/** Source text of the low or high half of argument i. */
+type Access = (i: number, high: boolean) => string;
 
 /** A uint32 or int32 as source text; only safe integers reach the generated code. */
 function lit(n: number): string {
   if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${String(n)}`);
   return String(n);
 }
+
+const ACCESS: Readonly<Record<keyof StateTests, Access>> = {
+  nativeRegs: (i, high) => `w[b + ${lit(NATIVE_ARG_REGS[i]! + (high ? 1 : 0))}]`,
+  compatRegs: (i, high) => (high ? '0' : `w[b + ${lit(COMPAT_ARG_REGS[i]!)}]`),
+  nativeArgs: (i, high) => `(w[b + ${lit(2 * i + (high ? 1 : 0))}] >>> 0)`,
+  compatArgs: (i, high) => (high ? '0' : `(w[b + ${lit(2 * i)}] >>> 0)`),
+};
 
 // C5 the value at the field's width: truncated, and read as signed for signed fields.
 function atWidth(v: bigint, f: FieldRef): bigint {
@@ -42,9 +69,9 @@ function constCompare(op: CmpOp, a: bigint, b: bigint): boolean {
 }
 
 /** S3.3 an unsigned 64-bit comparison of argument `i` (as halves) with `v`. */
-function argCompare(op: CmpOp, i: number, v: bigint): string {
-  const l = `l${i}`;
-  const h = `h${i}`;
+function argCompare(op: CmpOp, i: number, v: bigint, at: Access): string {
+  const l = at(i, false);
+  const h = at(i, true);
   const vl = lit(Number(v & 0xffff_ffffn));
   const vh = lit(Number(v >> 32n));
   switch (op) {
@@ -58,15 +85,15 @@ function argCompare(op: CmpOp, i: number, v: bigint): string {
   }
 }
 
-/** JavaScript source of `e` for the entry of number `nr`. */
-function source(e: Expr, nr: number): string {
+/** JavaScript source of `e` for the entry of number `nr` (depth is bounded by the 32-term limit, S2.3). */
+function source(e: Expr, nr: number, at: Access): string {
   switch (e.kind) {
-    case 'or': return `(${source(e.left, nr)} || ${source(e.right, nr)})`;
-    case 'and': return `(${source(e.left, nr)} && ${source(e.right, nr)})`;
-    case 'not': return `!${source(e.operand, nr)}`;
+    case 'or': return `(${source(e.left, nr, at)} || ${source(e.right, nr, at)})`;
+    case 'and': return `(${source(e.left, nr, at)} && ${source(e.right, nr, at)})`;
+    case 'not': return `!${source(e.operand, nr, at)}`;
     case 'pred': {
       const f = e.field;
-      if (f.kind === 'arg') return argCompare(e.op, f.index, BigInt.asUintN(64, e.value));
+      if (f.kind === 'arg') return argCompare(e.op, f.index, BigInt.asUintN(64, e.value), at);
       // S3.1 nr is this entry's own number; common fields are 0.
       const known = f.kind === 'nr' ? atWidth(BigInt(nr), f) : 0n;
       return constCompare(e.op, known, atWidth(e.value, f)) ? 'true' : 'false';
@@ -74,21 +101,34 @@ function source(e: Expr, nr: number): string {
   }
 }
 
-const cache = new Map<string, Predicate>();
-const CACHE_LIMIT = 4096;
+function build(entries: readonly ExprEntry[], at: Access): StateTest {
+  const cases = entries.map((e) => `case ${lit(e.nr)}: return ${source(e.expr, e.nr, at)};`).join('\n');
+  // The generated source contains only operators, the parameter names and integers from lit().
+  return new Function('nr', 'w', 'b', `"use strict";\nswitch (nr) {\n${cases}\ndefault: return false;\n}`) as StateTest;
+}
+
+const NEVER: StateTest = () => false;
+const NONE: StateTests = { nativeRegs: NEVER, compatRegs: NEVER, nativeArgs: NEVER, compatArgs: NEVER };
+const cache = new Map<string, StateTests>();
+const CACHE_LIMIT = 1024;
 
 /**
- * Compile `e`, the filter of system call `nr`, whose text is `text`.
- * Equal (nr, text) pairs of one ABI parse to equal trees, so the function
- * is cached by them and shared between tasks.
+ * Compile the expression entries of one state (ascending nr). Equal entry
+ * lists of one ABI give equal functions, so they are cached by their texts
+ * and shared between tasks.
  */
-export function compile(e: Expr, nr: number, text: string, abiCode: number): Predicate {
-  const key = `${abiCode}:${nr}:${text}`;
+export function compileState(entries: readonly ExprEntry[], abiCode: number): StateTests {
+  if (entries.length === 0) return NONE;
+  const key = `${abiCode}\n${entries.map((e) => `${e.nr}:${e.text}`).join('\n')}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
-  // The generated source contains only operators, parameter names and integers from lit().
-  const fn = new Function(...PARAMS, `"use strict"; return ${source(e, nr)};`) as Predicate;
+  const tests: StateTests = {
+    nativeRegs: build(entries, ACCESS.nativeRegs),
+    compatRegs: build(entries, ACCESS.compatRegs),
+    nativeArgs: build(entries, ACCESS.nativeArgs),
+    compatArgs: build(entries, ACCESS.compatArgs),
+  };
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(key, fn);
-  return fn;
+  cache.set(key, tests);
+  return tests;
 }

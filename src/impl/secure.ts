@@ -1,9 +1,8 @@
 /**
  * secure_computing (S6.3, S6.4) on the hot path: table reads and, for an
- * expression entry, one call of its compiled predicate. No allocation, no
- * BigInt, no Map: registers are read as uint32 words of a pt_regs row.
+ * expression entry, one call of the state's compiled test, which reads
+ * only the argument words it needs. No allocation, no BigInt, no Map.
  */
-import { R } from '../x86/regs.ts';
 import { KIND_ALLOW, KIND_NONE, type SeccompState } from './state.ts';
 
 function strictSet(nrs: readonly number[]): Uint8Array {
@@ -25,9 +24,8 @@ export function strictAllows(callAbi: number, nr: number): boolean {
 
 /**
  * S6.4 after the pending check: the ABI must match (through `matches`, the
- * S10-pluggable table), nr must be in range, and the entry must allow.
- * Arguments come from the row at `w[b]`: the native registers at full
- * width, or the compat ones zero-extended (S3.2).
+ * S10-pluggable table), nr must be in range of the state's ABI, and the
+ * entry must allow. Arguments come from the pt_regs row at `w[b]` (S3.2).
  */
 export function filterAllowsRegs(st: SeccompState, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
   if (matches[st.abi * 2 + callAbi] !== 1) return false;
@@ -36,17 +34,12 @@ export function filterAllowsRegs(st: SeccompState, matches: Uint8Array, callAbi:
   const k = kinds[nr];
   if (k === KIND_ALLOW) return true;
   if (k === KIND_NONE) return false;
-  const p = st.preds[nr]!;
-  return callAbi === 0
-    ? p(w[b + R.rdi]!, w[b + R.rdi + 1]!, w[b + R.rsi]!, w[b + R.rsi + 1]!, w[b + R.rdx]!, w[b + R.rdx + 1]!,
-      w[b + R.r10]!, w[b + R.r10 + 1]!, w[b + R.r8]!, w[b + R.r8 + 1]!, w[b + R.r9]!, w[b + R.r9 + 1]!)
-    : p(w[b + R.rbx]!, 0, w[b + R.rcx]!, 0, w[b + R.rdx]!, 0, w[b + R.rsi]!, 0, w[b + R.rdi]!, 0, w[b + R.rbp]!, 0);
+  return callAbi === 0 ? st.nativeRegs(nr, w, b) : st.compatRegs(nr, w, b);
 }
 
 /**
- * S6.4 the same decision for a record given as 12 uint32 words
- * `[lo0, hi0, ..., lo5, hi5]` in argument order; compat high halves are
- * ignored (S3.2 zero extension).
+ * S6.4 the same decision for arguments given as 12 uint32 words
+ * `[lo0, hi0, ..., lo5, hi5]`; compat high halves are ignored (S3.2).
  */
 export function filterAllowsArgs(st: SeccompState, matches: Uint8Array, callAbi: number, nr: number, a: ArrayLike<number>): boolean {
   if (matches[st.abi * 2 + callAbi] !== 1) return false;
@@ -55,9 +48,5 @@ export function filterAllowsArgs(st: SeccompState, matches: Uint8Array, callAbi:
   const k = kinds[nr];
   if (k === KIND_ALLOW) return true;
   if (k === KIND_NONE) return false;
-  const p = st.preds[nr]!;
-  return callAbi === 0
-    ? p(a[0]! >>> 0, a[1]! >>> 0, a[2]! >>> 0, a[3]! >>> 0, a[4]! >>> 0, a[5]! >>> 0,
-      a[6]! >>> 0, a[7]! >>> 0, a[8]! >>> 0, a[9]! >>> 0, a[10]! >>> 0, a[11]! >>> 0)
-    : p(a[0]! >>> 0, 0, a[2]! >>> 0, 0, a[4]! >>> 0, 0, a[6]! >>> 0, 0, a[8]! >>> 0, 0, a[10]! >>> 0, 0);
+  return callAbi === 0 ? st.nativeArgs(nr, a, 0) : st.compatArgs(nr, a, 0);
 }

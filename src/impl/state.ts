@@ -3,13 +3,13 @@
  * forked tasks (S7.1 copy on write: a change builds a new state, so sharing
  * needs no count). Each state carries its decision table, indexed by
  * system call number of its ABI: `kinds` (0 no entry, 1 `1`, 2 expression)
- * and the compiled predicates. Every change goes through a Draft that is
+ * and one compiled test for its expression entries. Every change goes through a Draft that is
  * frozen only on success (S5.5 atomicity).
  */
 import { MSG, parseFilter, parsePolicy, type Filter } from '../grammar/index.ts';
 import { syscallTable } from '../x86/table.ts';
 import { ERRNO, type SeccompMode } from '../x86/types.ts';
-import { compile, type Predicate } from './compile.ts';
+import { compileState, type ExprEntry, type StateTests } from './compile.ts';
 import { ABI_OF, type EngineRules } from './rules.ts';
 
 /** A filter that can sit in the map: `1` or an expression (S4.1; `0` only drops). */
@@ -32,8 +32,11 @@ export const filterText = (f: ActiveFilter): string => (f.kind === 'allow' ? '1'
 export class SeccompState {
   /** S6.4 decision kinds by nr of `abi`; empty without an ABI. */
   readonly kinds: Uint8Array;
-  /** Compiled expressions by nr (null where kinds is not KIND_EXPR). */
-  readonly preds: readonly (Predicate | null)[];
+  /** S6.4 the compiled expression entries (compile.ts), read straight from the hot path. */
+  readonly nativeRegs: StateTests['nativeRegs'];
+  readonly compatRegs: StateTests['compatRegs'];
+  readonly nativeArgs: StateTests['nativeArgs'];
+  readonly compatArgs: StateTests['compatArgs'];
 
   constructor(
     readonly mode: SeccompMode,
@@ -42,24 +45,20 @@ export class SeccompState {
     /** Entries in ascending nr. */
     readonly filters: ReadonlyMap<number, ActiveFilter>,
   ) {
-    if (abi === NO_ABI) {
-      this.kinds = EMPTY_KINDS;
-      this.preds = [];
-      return;
-    }
-    const n = syscallTable(ABI_OF[abi]!).nrSyscalls;
-    const kinds = new Uint8Array(n);
-    const preds = new Array<Predicate | null>(n).fill(null);
+    const n = abi === NO_ABI ? 0 : syscallTable(ABI_OF[abi]!).nrSyscalls;
+    const kinds = n === 0 ? EMPTY_KINDS : new Uint8Array(n);
+    const exprs: ExprEntry[] = [];
     for (const [nr, f] of filters) {
       if (nr >= n) continue;
-      if (f.kind === 'allow') kinds[nr] = KIND_ALLOW;
-      else {
-        kinds[nr] = KIND_EXPR;
-        preds[nr] = compile(f.expr, nr, f.text, abi);
-      }
+      kinds[nr] = f.kind === 'allow' ? KIND_ALLOW : KIND_EXPR;
+      if (f.kind === 'expr') exprs.push({ nr, expr: f.expr, text: f.text });
     }
     this.kinds = kinds;
-    this.preds = preds;
+    const tests = compileState(exprs, abi);
+    this.nativeRegs = tests.nativeRegs;
+    this.compatRegs = tests.compatRegs;
+    this.nativeArgs = tests.nativeArgs;
+    this.compatArgs = tests.compatArgs;
   }
 }
 

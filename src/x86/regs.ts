@@ -50,6 +50,11 @@ export const joinNumber = (lo: number, hi: number): number => (hi >>> 0) * U32 +
 export class RegisterFile {
   private readonly chunks: Uint32Array[] = [];
 
+  /** The words of the chunk holding `pid`, which must already have a row (hot path). */
+  live(pid: number): Uint32Array {
+    return this.chunks[pid >>> CHUNK_SHIFT]!;
+  }
+
   /** The words of the chunk holding `pid` (allocated on first use). */
   words(pid: number): Uint32Array {
     const c = pid >>> CHUNK_SHIFT;

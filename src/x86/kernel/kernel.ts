@@ -76,7 +76,7 @@ export class KernelCore implements PrctlEnv {
   enter(pid: number, vector: Vector): Status {
     const t = this.tasks[pid];
     if (t === undefined) return STATUS.NO_TASK;
-    const w = this.regs.words(pid);
+    const w = this.regs.live(pid);
     const b = RegisterFile.base(pid);
     const callAbi = vector === 'syscall' ? t.code : COMPAT;
     const lo = w[b + R.rax]!;

@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: the engine against the model and a hand-written
+ * baseline on one workload (bench/workload.ts), and the heap cost of a
+ * forked task. Prints a table, then one JSON line. Re-executes itself with
+ * --expose-gc so the fork measurement can collect garbage.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DECISION, Kernel, R, STATUS } from '../src/impl/index.ts';
+import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
+import { measureModel } from './model.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
+
+const MASK = MIX_SIZE - 1;
+
+/** Calls per second of `run(n)`, best of three timed runs of about `seconds` each after a warm-up. */
+function rate(run: (n: number) => void, seconds = 0.6): number {
+  let n = 1 << 14;
+  for (;;) {
+    const t0 = performance.now();
+    run(n);
+    if (performance.now() - t0 > 100) break;
+    n *= 2;
+  }
+  n = Math.max(MIX_SIZE, Math.round((n / 0.1) * seconds));
+  let best = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    run(n);
+    best = Math.max(best, n / ((performance.now() - t0) / 1000));
+  }
+  return best;
+}
+
+function installed(): readonly [Kernel, number] {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'daemon');
+  const r = k.installPolicy(pid, POLICY);
+  if (r.kind !== 'return' || r.rax !== 0n) throw new Error(`policy install failed: ${JSON.stringify(r, (_k, v: unknown) => String(v))}`);
+  return [k, pid];
+}
+
+/** Write call `j` of the mix into a pt_regs row: rax and the native argument registers, as words. */
+function load(w: Uint32Array, b: number, nrs: Int32Array, args: Uint32Array, j: number): void {
+  const a = j * 12;
+  w[b + R.rax] = nrs[j]!;
+  w[b + R.rax + 1] = 0;
+  w[b + R.rdi] = args[a]!;
+  w[b + R.rdi + 1] = args[a + 1]!;
+  w[b + R.rsi] = args[a + 2]!;
+  w[b + R.rsi + 1] = args[a + 3]!;
+  w[b + R.rdx] = args[a + 4]!;
+  w[b + R.rdx + 1] = args[a + 5]!;
+  w[b + R.r10] = args[a + 6]!;
+  w[b + R.r10 + 1] = args[a + 7]!;
+  w[b + R.r8] = args[a + 8]!;
+  w[b + R.r8 + 1] = args[a + 9]!;
+  w[b + R.r9] = args[a + 10]!;
+  w[b + R.r9 + 1] = args[a + 11]!;
+}
+
+/** A denied call: fork through the entry path, then the call in the child, which it kills. */
+function deniedInChild(k: Kernel, pid: number, w: Uint32Array, b: number, mix: Mix, j: number): void {
+  w[b + R.rax] = 57;
+  w[b + R.rax + 1] = 0;
+  if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error('fork failed');
+  const child = w[b + R.rax]!;
+  const row = k.registers(child);
+  load(row.words, row.base, mix.nrs, mix.args, j);
+  if (k.enter(child, 'syscall') !== STATUS.KILLED) throw new Error(`denied call ${j} was not killed`);
+}
+
+/** Full entry path: registers written as words, enter(), status checked; denied calls in a fresh child. */
+function engineFullPath(mix: Mix): (n: number) => void {
+  const [k, pid] = installed();
+  const { words, base } = k.registers(pid);
+  const { nrs, args, denied } = mix;
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const j = i & MASK;
+      if (denied[j] === 1) {
+        deniedInChild(k, pid, words, base, mix, j);
+        continue;
+      }
+      load(words, base, nrs, args, j);
+      if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error(`call ${j} (nr ${nrs[j]}) failed`);
+    }
+  };
+}
+
+/** Decision only: decide() on the parent for allowed calls, on a standing child for denied ones. */
+function engineDecisions(mix: Mix): (n: number) => void {
+  const [k, pid] = installed();
+  const child = Number((k.syscall(pid, 'syscall', { rax: 57n }) as { rax: bigint }).rax);
+  const views = Array.from({ length: MIX_SIZE }, (_, j) => mix.args.subarray(j * 12, j * 12 + 12));
+  const { nrs, denied } = mix;
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const j = i & MASK;
+      const d = k.decide(denied[j] === 1 ? child : pid, 'syscall', nrs[j]!, views[j]!);
+      if (d !== (denied[j] === 1 ? DECISION.KILL : DECISION.ALLOW)) throw new Error(`decision ${j}: ${d}`);
+    }
+  };
+}
+
+/**
+ * The baseline: the same host work (registers written into a pt_regs row
+ * of the same layout, the result written to rax), with the hand-written
+ * function specialised to the policy in place of the engine.
+ */
+function baseline(mix: Mix): (n: number) => void {
+  const { nrs, args, denied } = mix;
+  const w = new Uint32Array(40);
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      const j = i & MASK;
+      load(w, 0, nrs, args, j);
+      w[R.orig_rax] = w[R.rax]!;
+      w[R.orig_rax + 1] = w[R.rax + 1]!;
+      if (baselineAllows(w[R.rax]! | 0, w, 0) === (denied[j] === 1)) throw new Error(`baseline disagrees on call ${j}`);
+      w[R.rax] = 0;
+      w[R.rax + 1] = 0;
+    }
+  };
+}
+
+/** Heap and array-buffer bytes per task for `forks` forks of a task holding the policy (S7.1). */
+function bytesPerFork(forks: number): number {
+  const [k, pid] = installed();
+  const { words, base } = k.registers(pid);
+  const used = (): number => {
+    gc!();
+    gc!();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  for (let i = 0; i < forks; i++) {
+    words[base + R.rax] = 57;
+    words[base + R.rax + 1] = 0;
+    if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error('fork failed');
+  }
+  const after = used();
+  if (k.pids().length !== forks + 1) throw new Error('forks missing');
+  return (after - before) / forks;
+}
+
+const mix = makeMix();
+const full = rate(engineFullPath(mix));
+const decisions = rate(engineDecisions(mix));
+const base = rate(baseline(mix));
+const model = await measureModel(mix);
+const perFork = bytesPerFork(100_000);
+
+const fmt = (v: number | null): string => (v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`);
+const rows: readonly (readonly [string, string, string])[] = [
+  ['engine, full entry path', `${fmt(full)} calls/s`, 'target >= 30 M/s, >= 100x model, within 2x baseline'],
+  ['engine, decision only', `${fmt(decisions)} calls/s`, ''],
+  ['model (src/model)', `${fmt(model)} calls/s`, model === null ? 'src/model not available' : `engine is ${(full / model).toFixed(0)}x`],
+  ['hand-written baseline', `${fmt(base)} calls/s`, `engine full path is ${(base / full).toFixed(2)}x slower`],
+  ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks; target <= 256 bytes'],
+];
+const width = Math.max(...rows.map((r) => r[0].length));
+console.log(`workload: ${POLICY.split('\n').filter((l) => /:/.test(l) && !l.startsWith('#')).length}-entry policy, mix of ${MIX_SIZE} calls, 1 in 256 denied in a forked child`);
+for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(16)}  ${note}`);
+console.log(JSON.stringify({
+  engine_calls_per_s: Math.round(full),
+  engine_decisions_per_s: Math.round(decisions),
+  model_calls_per_s: model === null ? null : Math.round(model),
+  baseline_calls_per_s: Math.round(base),
+  bytes_per_forked_task: Math.round(perFork * 10) / 10,
+}));
