@@ -174,11 +174,20 @@ test('proc: /proc/<pid>/seccomp_filter after the install', async (t) => {
   t.is(ia32.out, 'Filtering: 1\nFilterCount: 1\nSystemCall: 106 (sys_newstat)\nFilter: 1\n');
 });
 
-test('proc: a policy the engine refuses exits 1', async (t) => {
-  const long = Array.from({ length: 12 }, (_, k) => `fd == ${1000000 + k}`).join(' || ');
-  const r = await run(['proc', 'p.txt'], { 'p.txt': `write: ${long}\nwrite: ${long}\n` });
+const long = Array.from({ length: 12 }, (_, k) => `fd == ${1000000 + k}`).join(' || ');
+/** Valid line by line, but the S5.4 merge of the two entries is over 255 characters: -E2BIG. */
+const REFUSED = { 'p.txt': `write: ${long}\nwrite: ${long}\n` };
+
+test('proc, eval and replay: a policy the engine refuses exits 1', async (t) => {
+  const p = await run(['proc', 'p.txt'], REFUSED);
+  t.is(p.code, 1);
+  t.regex(p.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+  const e = await run(['eval', 'p.txt', 'write', '1'], REFUSED);
+  t.is(e.code, 1);
+  t.regex(e.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+  const r = await run(['replay', 'p.txt', T('true')], REFUSED);
   t.is(r.code, 1);
-  t.regex(r.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+  t.regex(r.err, /^p.txt: the engine refused the policy: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
 });
 
 for (const cmd of ['replay', 'eval', 'generate', 'proc']) {

@@ -252,11 +252,11 @@ class Replayer {
     const view = this.kernel.view().tasks.find((t) => t.pid === parent)!;
     const child = this.kernel.spawn(view.abi, view.comm);
     const st = view.seccomp;
-    if (st.mode === 2 && st.abi !== null) {
+    // The launcher's install precedes every traced fork of the root, and mode 2
+    // cannot become mode 1 (S5.1), so a parent is in mode 0 or 2 here.
+    if (st.mode === 2) {
       const text = st.filters.map((f) => `${f.nr}: ${f.text}`).join('\n');
       this.kernel.installPolicy(child, text, st.abi === view.abi ? 'syscall' : 'int80');
-    } else if (st.mode === 1) {
-      this.kernel.syscall(child, 'syscall', view.abi === 'x86_64' ? { rax: 157n, rdi: 22n, rsi: 1n } : { rax: 172n, rbx: 22n, rcx: 1n });
     }
     if (!this.notes.some((n) => n.startsWith('clone3'))) {
       this.notes.push('clone3 is not simulated (S6.5): its children get a copy of the parent\'s seccomp state, re-installed');
