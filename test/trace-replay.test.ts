@@ -114,6 +114,12 @@ test('a 32-bit program: the policy is for ia32 and installed through int $0x80',
   t.like(k, { abi: 'ia32', nr: 4, decision: { step: 'abi', reason: 'the filters are for x86_64 but the call enters as ia32 (S6.4)' } });
 });
 
+test('a trace of a 32-bit tracer: the root is a 32-bit task, the policy native to it', (t) => {
+  const tr = trace('3  execve(0x1, 0, 0) = 0\n3  stat(0x1, 0x2) = 0\n3  write(0x2, 0, 0) = 0\n', 'ia32');
+  const [k] = kills(run(tr, 'stat: 1\n', 'ia32'));
+  t.like(k, { abi: 'ia32', nr: 4, name: 'write', log: 'prog[1]: system call 4 (sys_write) blocked at ip:0' });
+});
+
 test('a root that never calls execve gets the policy before its first call', (t) => {
   const r = run(trace('1  getpid() = 0x1\n1  write(0x1, 0, 0) = 0\n'), 'write: 1\n');
   t.deepEqual(kills(r).map((k) => k.name), ['getpid']);

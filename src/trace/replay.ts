@@ -63,7 +63,10 @@ export interface ReplayReport {
 
 /** Replay settings. */
 export interface ReplayOptions {
-  /** The policy's ABI, and the root task's code bitness (C9). */
+  /**
+   * The policy's ABI. The root's code bitness is that of its first call; the
+   * launcher installs through `syscall` when they match, else `int $0x80` (S6.1).
+   */
   readonly abi: Abi;
   /** The root's comm, also written as the path of each traced execve (C19). */
   readonly comm: string;
@@ -131,6 +134,8 @@ class Replayer {
   unreached = 0;
   installed = false;
   root: number | null = null;
+  /** The code bitness of every replayed task (C9): the root's, inherited by forks (C18). */
+  code: Abi = 'x86_64';
   /** Whether the root calls execve at all; if not, the policy goes in before its first call. */
   readonly rootExecs: boolean;
 
@@ -147,16 +152,24 @@ class Replayer {
     const pid = this.pids.get(c.pid);
     if (pid !== undefined || this.root !== null) return pid;
     this.root = c.pid;
-    const root = this.kernel.spawn(this.opts.abi, this.opts.comm);
+    // C9 the launcher's code bitness is that of the root's first call (a 64-bit
+    // launcher execs 32-bit programs too); it stays across execve.
+    this.code = c.abi;
+    const root = this.kernel.spawn(c.abi, this.opts.comm);
     this.pids.set(c.pid, root);
     this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null, row: this.kernel.registers(root) });
     return root;
   }
 
+  /** S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32. */
+  private vectorFor(abi: Abi): Vector {
+    return abi === this.code ? 'syscall' : 'int80';
+  }
+
   /** The launcher's prctl, with the directive so the execve itself passes (S5.2, S6.4). */
   install(pid: number): string | null {
     this.installed = true;
-    const vector: Vector = this.opts.abi === 'x86_64' ? 'syscall' : 'int80';
+    const vector = this.vectorFor(this.opts.abi);
     if (!this.rootExecs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${this.rootExecs ? 'on_next_syscall: 1\n' : ''}`, vector);
     if (o.kind === 'return' && o.rax === 0n) return null;
@@ -190,7 +203,7 @@ class Replayer {
       if (err !== null) return err;
     }
     if (c.name === 'execve') this.kernel.writeMemory(pid, c.args[0] ?? 0n, this.encoder.encode(`${this.opts.comm}\0`));
-    const vector: Vector = c.abi === this.opts.abi ? 'syscall' : 'int80';
+    const vector = this.vectorFor(c.abi);
     const h = this.halves;
     fillHalves(c.args, h);
     const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, h) : DECISION.ALLOW;
