@@ -78,7 +78,7 @@ function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vect
   const call = `${name}(${shown.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
   return (
     `${call} via ${vector} (${abi}): ${d.allowed ? 'ALLOWED' : 'KILLED'}\n` +
-    `  entry:   ${d.entry === null ? 'none' : d.entry}\n` +
+    `  entry:   ${d.entry === null ? 'none' : `${name}: ${d.entry}`}\n` +
     `  reason:  ${d.reason}\n` +
     `  engine:  ${outcomeText(o)}\n` +
     notes.map((n) => `note: ${n}\n`).join('')
