@@ -22,7 +22,7 @@ const PLAIN = Array.from({ length: TABLE.nrSyscalls }, (_, nr) => nr).filter((nr
 
 /** One step of a traced run, applied to the live task picked by `actor`. */
 type Step =
-  | { readonly kind: 'call'; readonly actor: number; readonly nr: number; readonly args: readonly bigint[]; readonly ret: bigint | null }
+  | { readonly kind: 'call'; readonly actor: number; readonly nr: number; readonly args: readonly bigint[]; readonly ret: bigint | null; readonly ip: bigint | null }
   | { readonly kind: 'fork'; readonly actor: number; readonly how: (typeof FORKS)[number]; readonly thread: boolean }
   | { readonly kind: 'exit'; readonly actor: number; readonly code: number };
 
@@ -37,14 +37,15 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       nr: fc.constantFrom(...PLAIN),
       args: fc.array(small, { maxLength: 6 }),
       ret: fc.option(fc.bigInt({ min: -1n, max: 1n << 40n }), { nil: null }),
+      ip: fc.option(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), { nil: null }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fork' as const), actor: fc.nat(), how: fc.constantFrom(...FORKS), thread: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('exit' as const), actor: fc.nat(), code: fc.integer({ min: 0, max: 255 }) }) },
 );
 
-const call = (pid: number, nr: number, args: readonly bigint[], ret: bigint | null): TraceCall => ({
-  kind: 'call', line: 0, pid, abi: 'x86_64', nr, name: traceName('x86_64', nr), args, ret,
+const call = (pid: number, nr: number, args: readonly bigint[], ret: bigint | null, ip: bigint | null = null): TraceCall => ({
+  kind: 'call', line: 0, pid, abi: 'x86_64', nr, name: traceName('x86_64', nr), args, ret, ip,
 });
 
 /** The events of a consistent run: a root execve, then steps on live tasks; children get fresh pids. */
@@ -56,7 +57,7 @@ function events(root: number, steps: readonly Step[]): TraceEvent[] {
     if (live.length === 0) break;
     const k = s.actor % live.length;
     const pid = live[k]!;
-    if (s.kind === 'call') out.push(call(pid, s.nr, s.args, s.ret));
+    if (s.kind === 'call') out.push(call(pid, s.nr, s.args, s.ret, s.ip));
     else if (s.kind === 'fork') {
       const nr = TABLE.resolve(s.how)!;
       const args = s.how === 'clone' ? [s.thread ? CLONE_THREAD | 0x11n : 0x11n, 0n, 0n, 0n, 0n] : s.how === 'clone3' ? [0x7ffc0000n, 0x58n] : [];

@@ -16,7 +16,7 @@ function bad(text: string): TraceError {
 test('records by number or by name, args as numbers or strings, optional ret and abi', (t) => {
   const r = parseJsonl(
     [
-      '{"pid":1,"nr":1,"args":[1,"0x1000",12],"ret":12}',
+      '{"pid":1,"nr":1,"args":[1,"0x1000",12],"ret":12,"ip":"0x401000"}',
       '',
       '{"pid":1,"name":"sys_openat","args":["0xffffff9c","4096",0]}',
       '{"pid":2,"abi":"ia32","name":"write","nr":4,"args":["18446744073709551615"],"ret":"-1"}',
@@ -25,9 +25,9 @@ test('records by number or by name, args as numbers or strings, optional ret and
   );
   if (!r.ok) return t.fail(JSON.stringify(r.error));
   t.deepEqual(r.trace.events, [
-    { kind: 'call', line: 1, pid: 1, abi: 'x86_64', nr: 1, name: 'write', args: [1n, 0x1000n, 12n], ret: 12n },
-    { kind: 'call', line: 3, pid: 1, abi: 'x86_64', nr: 257, name: 'openat', args: [0xffffff9cn, 4096n, 0n], ret: null },
-    { kind: 'call', line: 4, pid: 2, abi: 'ia32', nr: 4, name: 'write', args: [(1n << 64n) - 1n], ret: -1n },
+    { kind: 'call', line: 1, pid: 1, abi: 'x86_64', nr: 1, name: 'write', args: [1n, 0x1000n, 12n], ret: 12n, ip: 0x401000n },
+    { kind: 'call', line: 3, pid: 1, abi: 'x86_64', nr: 257, name: 'openat', args: [0xffffff9cn, 4096n, 0n], ret: null, ip: null },
+    { kind: 'call', line: 4, pid: 2, abi: 'ia32', nr: 4, name: 'write', args: [(1n << 64n) - 1n], ret: -1n, ip: null },
   ]);
   t.is(r.trace.format, 'jsonl');
 });
@@ -53,7 +53,7 @@ test('values beyond 2^53 as numbers and beyond 2^64 as strings are rejected', (t
 test('missing and mistyped fields, unknown keys, too many arguments', (t) => {
   t.is(bad('{"nr":0,"args":[]}').message, 'at .pid: expected a positive integer pid, got nothing');
   t.is(bad('{"pid":1,"nr":0,"args":[],"abi":"arm"}').message, 'at .abi: expected x86_64 | ia32, got "arm"');
-  t.is(bad('{"pid":1,"nr":0,"args":[],"argz":[]}').message, 'at .argz: unknown key (valid: pid, abi, nr, name, args, ret)');
+  t.is(bad('{"pid":1,"nr":0,"args":[],"argz":[]}').message, 'at .argz: unknown key (valid: pid, abi, nr, name, args, ret, ip)');
   t.is(bad('{"pid":1,"args":[]}').message, 'at .: needs "nr" or "name"');
   t.is(bad('{"pid":1,"nr":0,"args":[1,2,3,4,5,6,7]}').message, 'at .args: expected at most 6 arguments, got [1,2,3,4,5,6,7]');
   t.is(bad('[1]').message, 'at .: expected an object');
@@ -88,7 +88,7 @@ test('format detection: a leading { means JSON lines', (t) => {
 });
 
 test('printStrace and printJsonl round-trip the events', (t) => {
-  const text = '5  execve(0x1, 0x2, 0x3) = 0\n[ Process PID=5 runs in 32 bit mode. ]\n5  write(0x1, 0x1000, 0xffffffff) = -1 EBADF\n5  --- SIGCHLD {si_signo=SIGCHLD} ---\n5  exit_group(0) = ?\n5  +++ exited with 0 +++\n';
+  const text = '5  [00007f032ae45ad7] execve(0x1, 0x2, 0x3) = 0\n[ Process PID=5 runs in 32 bit mode. ]\n5  write(0x1, 0x1000, 0xffffffff) = -1 EBADF\n5  --- SIGCHLD {si_signo=SIGCHLD} ---\n5  exit_group(0) = ?\n5  +++ exited with 0 +++\n';
   const r = parseStrace(text, opts);
   if (!r.ok) return t.fail();
   const strip = (es: readonly object[]): object[] => es.map((e) => ({ ...e, line: 0 }));

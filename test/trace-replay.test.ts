@@ -120,6 +120,11 @@ test('a trace of a 32-bit tracer: the root is a 32-bit task, the policy native t
   t.like(k, { abi: 'ia32', nr: 4, name: 'write', log: 'prog[1]: system call 4 (sys_write) blocked at ip:0' });
 });
 
+test('strace -i addresses appear in the kill log (S6.6)', (t) => {
+  const [k] = kills(run(trace('1  [0000000000401000] execve(0x1, 0, 0) = 0\n1  [00007f00deadbeef] getpid() = 0x1\n'), 'write: 1\n'));
+  t.is(k!.log, 'prog[1]: system call 39 (sys_getpid) blocked at ip:7f00deadbeef');
+});
+
 test('a root that never calls execve gets the policy before its first call', (t) => {
   const r = run(trace('1  getpid() = 0x1\n1  write(0x1, 0, 0) = 0\n'), 'write: 1\n');
   t.deepEqual(kills(r).map((k) => k.name), ['getpid']);

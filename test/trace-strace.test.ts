@@ -29,7 +29,7 @@ const only = (text: string): TraceCall => {
 
 test('pid column of -o FILE: number, name, raw hex arguments as bigints, hex result', (t) => {
   const c = only('3907  read(0x3, 0x7ffe942d53e8, 0x340)  = 0x340\n');
-  t.deepEqual(c, { kind: 'call', line: 1, pid: 3907, abi: 'x86_64', nr: 0, name: 'read', args: [3n, 0x7ffe942d53e8n, 0x340n], ret: 0x340n });
+  t.deepEqual(c, { kind: 'call', line: 1, pid: 3907, abi: 'x86_64', nr: 0, name: 'read', args: [3n, 0x7ffe942d53e8n, 0x340n], ret: 0x340n, ip: null });
 });
 
 test('full 64-bit arguments survive exactly', (t) => {
@@ -63,6 +63,14 @@ test('-n numbers, alone and with [pid N] and -tt', (t) => {
   t.is(only('7  [  39] getpid() = 0x7\n').nr, 39);
   const c = only('[pid  4483] 09:44:31.359334 [ 273] set_robust_list(0x7f986d03aa20, 0x18) = 0\n');
   t.like(c, { pid: 4483, nr: 273, name: 'set_robust_list', ret: 0n });
+});
+
+test('-i addresses, alone and after -n; unknown ones are null', (t) => {
+  t.is(only('20963 [00007f032ae45ad7] read(0, 0, 0) = 0\n').ip, 0x7f032ae45ad7n);
+  t.like(only('20963 [  59] [00007f032ae45ad7] execve(0x7ffd, 0x7ffe, 0x7fff) = 0\n'), { nr: 59, ip: 0x7f032ae45ad7n });
+  t.is(only('5  [f7f0d549] getpid() = 0x5\n').ip, 0xf7f0d549n);
+  const tr = ok('1  [ 231] [00007ff84c639409] exit_group(0) = ?\n1  [ 231] [????????????????] +++ exited with 0 +++\n');
+  t.like(tr.events[1], { kind: 'end', how: 'exited', detail: '0' });
 });
 
 test('-n number that contradicts the name is an error', (t) => {

@@ -1,6 +1,6 @@
 /**
  * JSON-lines traces: one object per line,
- * `{"pid":1,"abi":"x86_64","nr":1 | "name":"write","args":[1,"0x1000",12],"ret":12}`,
+ * `{"pid":1,"abi":"x86_64","nr":1 | "name":"write","args":[1,"0x1000",12],"ret":12,"ip":"0x7f.."}`,
  * validated with io-ts; every error names its line and JSON path.
  */
 import * as t from 'io-ts';
@@ -46,10 +46,11 @@ export const JsonCallCodec = t.intersection([
     nr: NrCodec,
     name: t.string,
     ret: t.union([RetCodec, t.null]),
+    ip: ArgCodec,
   }),
 ]);
 
-const KEYS = ['pid', 'abi', 'nr', 'name', 'args', 'ret'];
+const KEYS = ['pid', 'abi', 'nr', 'name', 'args', 'ret', 'ip'];
 
 /** `.args[2]` from an io-ts context, skipping the member indexes of unions and intersections. */
 function pathOf(context: t.Context): string {
@@ -106,7 +107,7 @@ function parseRecord(source: string, line: number, defaultAbi: Abi): LineResult 
   if (rec.name === undefined && rec.nr === undefined) return { column: 0, message: 'at .: needs "nr" or "name"' };
   const resolved = rec.name === undefined ? { nr: rec.nr!, name: traceName(abi, rec.nr!) } : resolveTraceName(abi, rec.name, rec.nr ?? null);
   if (typeof resolved === 'string') return { column: keyColumn(source, '.name'), message: `at .name: ${resolved}` };
-  return { kind: 'call', line, pid: rec.pid, abi, nr: resolved.nr, name: resolved.name, args: rec.args, ret: rec.ret ?? null };
+  return { kind: 'call', line, pid: rec.pid, abi, nr: resolved.nr, name: resolved.name, args: rec.args, ret: rec.ret ?? null, ip: rec.ip ?? null };
 }
 
 /** Parse a JSON-lines trace (blank lines ignored). */

@@ -19,7 +19,8 @@ function straceLine(e: TraceEvent, abis: Map<number, Abi>, defaultAbi: Abi): str
     case 'call': {
       const mode = (abis.get(e.pid) ?? defaultAbi) === e.abi ? '' : `${pre}[ Process PID=${e.pid} runs in ${e.abi === 'ia32' ? 32 : 64} bit mode. ]\n`;
       abis.set(e.pid, e.abi);
-      return `${mode}${pre}${e.name}(${e.args.map(hex).join(', ')}) = ${result(e.ret)}`;
+      const ip = e.ip === null ? '' : `[${e.ip.toString(16).padStart(16, '0')}] `;
+      return `${mode}${pre}${ip}${e.name}(${e.args.map(hex).join(', ')}) = ${result(e.ret)}`;
     }
   }
 }
@@ -31,7 +32,10 @@ export function printStrace(events: readonly TraceEvent[], defaultAbi: Abi): str
 }
 
 const jsonCall = (c: TraceCall): string =>
-  JSON.stringify({ pid: c.pid, abi: c.abi, nr: c.nr, name: c.name, args: c.args.map(hex), ret: c.ret === null ? null : c.ret.toString() });
+  JSON.stringify({
+    pid: c.pid, abi: c.abi, nr: c.nr, name: c.name, args: c.args.map(hex), ret: c.ret === null ? null : c.ret.toString(),
+    ...(c.ip === null ? {} : { ip: hex(c.ip) }),
+  });
 
 /** JSON lines, one per call (ends and signals have no JSON-lines form). */
 export function printJsonl(events: readonly TraceEvent[]): string {

@@ -217,6 +217,10 @@ class Replayer {
     const h = this.halves;
     w[b + R.rax] = c.nr >>> 0;
     w[b + R.rax + 1] = 0;
+    // S6.6 the kill log shows rip: strace -i's address, else 0.
+    const ip = c.ip ?? 0n;
+    w[b + R.rip] = Number(ip & 0xffff_ffffn);
+    w[b + R.rip + 1] = Number(ip >> 32n);
     const regs = c.abi === 'x86_64' ? NATIVE_ARG_REGS : COMPAT_ARG_REGS;
     for (let k = 0; k < 6; k++) {
       w[b + regs[k]!] = h[2 * k]!;

@@ -1,6 +1,6 @@
 /**
  * A hand-written scanner for `strace -f -e raw=all` output (optionally with
- * -t/-tt/-ttt/-r timestamps, -n numbers, -T times, -o FILE's pid column or
+ * -t/-tt/-ttt/-r timestamps, -n numbers, -i addresses, -T times, -o FILE's pid column or
  * stderr's `[pid N]` prefix). Linear in the input, no regular expressions
  * on the hot path, so a million lines parse in about a second.
  */
@@ -147,7 +147,29 @@ function scanResult(l: Line): bigint | null {
   return l.value('result');
 }
 
-function scanBody(l: Line, pid: number, nrHint: number | null, abi: Abi, line: number, glued: boolean): LineItem {
+/** The 8 to 16 hex digits (or `?`) of strace -i's `[ip]` starting at `i`, or null for anything else. */
+function ipText(s: string, i: number): string | null {
+  let j = i;
+  for (;;) {
+    const c = s.charCodeAt(j);
+    if (!(isDigit(c) || (c >= 97 && c <= 102) || c === 63)) break;
+    j++;
+  }
+  return j - i >= 8 && j - i <= 16 && s.charCodeAt(j) === 93 ? s.slice(i, j) : null;
+}
+
+/** What precedes a line's body: pid, the -n number, the -i address. */
+interface Prefix {
+  readonly pid: number;
+  readonly nrHint: number | null;
+  readonly ip: bigint | null;
+  readonly abi: Abi;
+  readonly line: number;
+  readonly glued: boolean;
+}
+
+function scanBody(l: Line, p: Prefix): LineItem {
+  const { pid, line } = p;
   const c = l.peek();
   if (c === 43) return scanEnd(l, pid, line);
   if (c === 45 && l.at('--- ')) {
@@ -167,11 +189,11 @@ function scanBody(l: Line, pid: number, nrHint: number | null, abi: Abi, line: n
     return { k: 'resumed', pid, name, args, ret: scanResult(l), column };
   }
   const at = l.i;
-  const r = nrHint === null ? cachedName(abi, l.name()) : resolveTraceName(abi, l.name(), nrHint);
+  const r = p.nrHint === null ? cachedName(p.abi, l.name()) : resolveTraceName(p.abi, l.name(), p.nrHint);
   if (typeof r === 'string') l.fail(r, at);
   l.expect('(', "'('");
-  const call: OpenCall = { kind: 'call', line, pid, abi, nr: r.nr, name: r.name, args: [], ret: null };
-  const open = scanArgs(l, call.args, glued);
+  const call: OpenCall = { kind: 'call', line, pid, abi: p.abi, nr: r.nr, name: r.name, args: [], ret: null, ip: p.ip };
+  const open = scanArgs(l, call.args, p.glued);
   if (!open) call.ret = scanResult(l);
   return { k: 'call', pid, call, open };
 }
@@ -239,16 +261,24 @@ function scanLine(text: string, line: number, abiOf: (pid: number) => Abi): Line
     if (bits !== 32 && bits !== 64) l.fail('expected 32 or 64 bit mode');
     return { k: 'abi', pid: target, abi: bits === 32 ? 'ia32' : 'x86_64' };
   }
-  if (l.peek() === 91) {
-    // strace -n: `[ 257] openat(...)`.
-    l.i++;
-    l.spaces();
-    nrHint = l.digits();
-    l.expect(']', "']'");
+  let ip: bigint | null = null;
+  for (let k = 0; k < 2 && l.peek() === 91; k++) {
+    const inner = ipText(l.s, l.i + 1);
+    if (inner !== null) {
+      // strace -i: `[00007f032ae45ad7] read(...)`, `[????????????????]` when unknown.
+      ip = inner.includes('?') ? null : BigInt(`0x${inner}`);
+      l.i += inner.length + 2;
+    } else {
+      // strace -n: `[ 257] openat(...)`.
+      l.i++;
+      l.spaces();
+      nrHint = l.digits();
+      l.expect(']', "']'");
+    }
     l.spaces();
   }
   if (l.i >= l.s.length) l.fail('truncated line: expected a system call, signal or exit');
-  return scanBody(l, pid, nrHint, abiOf(pid), line, glued);
+  return scanBody(l, { pid, nrHint, ip, abi: abiOf(pid), line, glued });
 }
 
 /** Links lines together: unfinished calls, resumptions, per-pid ABIs, the unprefixed root. */

@@ -21,6 +21,8 @@ export interface TraceCall {
   readonly args: readonly bigint[];
   /** The result as printed (signed: `-1` for an error), or null when unknown (`?`, never resumed). */
   readonly ret: bigint | null;
+  /** The instruction pointer at the call (strace -i), for the kill log (S6.6); null when not recorded. */
+  readonly ip: bigint | null;
 }
 
 /** A task ended: `+++ exited with N +++`, `+++ killed by SIG +++` or `+++ superseded by execve +++`. */
