@@ -93,6 +93,13 @@ test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient
   t.regex(l.out, /\(3 lines, 2 calls, 1 lines skipped\)/);
 });
 
+test('replay: a whole-trace error is printed without a line', async (t) => {
+  const files = { 'm.strace': 'getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n', 'p.txt': 'getpid: 1\n' };
+  const r = await run(['replay', 'p.txt', 'm.strace'], files);
+  t.is(r.code, 1);
+  t.true(r.err.startsWith('m.strace: lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE\n'));
+});
+
 test('replay: a bad policy exits 1 with the policy error', async (t) => {
   const r = await run(['replay', 'p.txt', T('true')], { 'p.txt': 'wirte: 1\n' });
   t.is(r.code, 1);

@@ -174,6 +174,11 @@ test('stderr output: the root found as the only pid no clone returned', (t) => {
   t.deepEqual(calls(tr).map((c) => c.pid), [9, 9, 10]);
 });
 
+test('stderr output with several parentless pids cannot place unprefixed lines', (t) => {
+  const e = bad('getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n');
+  t.like(e, { line: 0, message: 'lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE' });
+});
+
 test('CRLF line ends and blank lines are accepted; lines are counted', (t) => {
   const tr = ok('1  getpid() = 0x1\r\n\r\n1  getppid() = 0\r\n');
   t.is(calls(tr).length, 2);

@@ -64,8 +64,9 @@ export function readInput(file: string, io: Io): string | null {
   return text;
 }
 
+/** `file:line:col: message` and a caret; a whole-trace error (line 0) has neither. */
 const located = (file: string, e: PolicyError | TraceError): string =>
-  `${file}:${e.line}:${e.column + 1}: ${e.message}\n${e.source === '' ? '' : `${caret(e.source, e.column)}\n`}`;
+  e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
 
 /** Check a policy text for `abi` (S2.5, S1.3); prints every error and returns false if any. */
 export function policyOk(file: string, text: string, abi: Abi, io: Io): boolean {

@@ -19,7 +19,7 @@ so children inherit the seccomp state. Reports, per task, the first call
 that would be killed, the entry it met and why, and a table per system call.
 
 TRACE is the output of 'strace -f -e raw=all -o FILE PROGRAM' (with or
-without -t/-tt/-ttt/-n/-T; stderr output with [pid N] prefixes works too)
+without -t/-tt/-ttt/-r/-n/-i/-T; stderr output with [pid N] prefixes works too)
 or JSON lines {"pid":1,"nr":1 or "name":"write","args":[1,"0x1000",12],"ret":12}.
 --abi: the ABI of the policy and of the traced program (default: the ABI of
 the root's calls after its execve). --lenient skips bad trace lines and
