@@ -7,8 +7,8 @@ import { MIX_SIZE, POLICY } from './workload.ts';
 
 const REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const;
 
-/** Calls per second of src/model on `mix` (about one second of calls), or null. */
-export async function measureModel(mix: Mix): Promise<number | null> {
+/** Calls per CPU second and per wall-clock second of src/model on `mix` (about one second of calls), or null. */
+export async function measureModel(mix: Mix): Promise<{ readonly cpu: number; readonly wall: number } | null> {
   let model: typeof import('../src/model/index.ts');
   try {
     model = await import('../src/model/index.ts');
@@ -26,6 +26,7 @@ export async function measureModel(mix: Mix): Promise<number | null> {
     return r;
   });
   let calls = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   while (performance.now() - t0 < 1000) {
     const j = calls % MIX_SIZE;
@@ -37,5 +38,7 @@ export async function measureModel(mix: Mix): Promise<number | null> {
     } else m = model.syscall(m, pid, 'syscall', regs[j]!).machine;
     calls++;
   }
-  return calls / ((performance.now() - t0) / 1000);
+  const wall = calls / ((performance.now() - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  return { cpu: calls / ((c.user + c.system) / 1e6), wall };
 }

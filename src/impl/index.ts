@@ -33,22 +33,20 @@ export interface EngineOptions extends KernelConfig {
 }
 
 /** The simulated kernel with the fast seccomp engine. */
-export class Kernel {
-  private readonly core: KernelCore;
-
+export class Kernel extends KernelCore {
   /** A kernel with no tasks. `config.defaultResult` is rax of unimplemented calls (S6.5). */
   constructor(config: Partial<EngineOptions> = {}) {
-    this.core = new KernelCore({ defaultResult: config.defaultResult ?? 0n, rules: config.rules ?? CORRECT_RULES });
+    super({ defaultResult: config.defaultResult ?? 0n, rules: config.rules ?? CORRECT_RULES });
   }
 
   /** A new task of code bitness `abi` (C9) in mode 0; returns its pid (C21). */
   spawn(abi: Abi, comm: string): number {
-    return this.core.spawn(ABI_CODE[abi], comm);
+    return this.spawnTask(ABI_CODE[abi], comm);
   }
 
   /** Host write of `bytes` into `pid`'s memory (S7.3); false if no task, a bad byte or a range beyond 2^64. */
   writeMemory(pid: number, addr: bigint, bytes: Uint8Array | readonly number[]): boolean {
-    const t = this.core.tasks[pid];
+    const t = this.tasks[pid];
     if (t === undefined || !UserMemory.inRange(addr, bytes.length)) return false;
     for (let i = 0; i < bytes.length; i++) {
       const v = bytes[i]!;
@@ -61,44 +59,35 @@ export class Kernel {
 
   /** The `len` mapped bytes at `addr`, or undefined if any is unmapped or there is no task (C16). */
   readMemory(pid: number, addr: bigint, len: number): Uint8Array | undefined {
-    return this.core.tasks[pid]?.mem.read(addr, len);
+    return this.tasks[pid]?.mem.read(addr, len);
   }
 
   /** A system call through `vector` after setting `regs` (others keep their values): S6. */
   syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
-    if (this.core.tasks[pid] === undefined) return { kind: 'no_task' };
-    this.core.regs.apply(pid, regs);
-    return this.outcome(pid, this.core.enter(pid, vector));
+    if (this.tasks[pid] === undefined) return { kind: 'no_task' };
+    this.regs.apply(pid, regs);
+    return this.outcome(pid, this.enter(pid, vector));
   }
 
   private outcome(pid: number, s: Status): Outcome {
     switch (s) {
       case STATUS.RETURNED: {
-        const w = this.core.regs.words(pid);
+        const w = this.regs.words(pid);
         const b = RegisterFile.base(pid);
         return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
       }
       case STATUS.KILLED:
-        return { kind: 'killed', log: this.core.lastLog };
+        return { kind: 'killed', log: this.lastLog };
       case STATUS.EXITED:
-        return { kind: 'exited', code: this.core.lastExit };
+        return { kind: 'exited', code: this.lastExit };
       default:
         return { kind: 'no_task' };
     }
   }
 
-  /**
-   * Fast full entry path: a system call on `pid`'s current registers (set
-   * them through `registers(pid)`). The result is in the row's rax;
-   * returns a STATUS. No allocation, no BigInt.
-   */
-  enter(pid: number, vector: Vector): Status {
-    return this.core.enter(pid, vector);
-  }
-
   /** `pid`'s pt_regs row: uint32 words, register `r` at `base + R[r]` (low) and `+1` (high). */
   registers(pid: number): RegRow {
-    return this.core.regs.row(pid);
+    return this.regs.row(pid);
   }
 
   /**
@@ -108,7 +97,7 @@ export class Kernel {
    * (a pending task is reported as allowed) and changes nothing.
    */
   decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Decision {
-    const t = this.core.tasks[pid];
+    const t = this.tasks[pid];
     if (t === undefined) return DECISION.NO_TASK;
     const st = t.state;
     const abi = vector === 'syscall' ? t.code : 1;
@@ -116,17 +105,17 @@ export class Kernel {
     if (st.mode === 0) return DECISION.ALLOW;
     if (st.mode === 1) return strictAllows(abi, n) ? DECISION.ALLOW : DECISION.KILL;
     if (t.pending) return DECISION.ALLOW;
-    return filterAllowsArgs(st, this.core.matches, abi, n, args) ? DECISION.ALLOW : DECISION.KILL;
+    return filterAllowsArgs(st, this.env.matches, abi, n, args) ? DECISION.ALLOW : DECISION.KILL;
   }
 
   /** The filter of `pid`'s current state for `nr` (S4.1), for explainers; undefined if none. */
   filterFor(pid: number, nr: number): Filter | undefined {
-    return this.core.tasks[pid]?.state.filters.get(nr);
+    return this.tasks[pid]?.state.filters.get(nr);
   }
 
   /** The ABI `pid`'s filters are bound to (C12), null without one, undefined without a task. */
   filterAbi(pid: number): Abi | null | undefined {
-    const st = this.core.tasks[pid]?.state;
+    const st = this.tasks[pid]?.state;
     return st === undefined ? undefined : st.abi === NO_ABI ? null : ABI_OF[st.abi]!;
   }
 
@@ -135,7 +124,7 @@ export class Kernel {
    * 2, SCRATCH_ADDR) through `vector` (S5.2), as a task would.
    */
   installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
-    const t = this.core.tasks[pid];
+    const t = this.tasks[pid];
     if (t === undefined) return { kind: 'no_task' };
     const bytes = new TextEncoder().encode(`${text}\0`);
     this.writeMemory(pid, SCRATCH_ADDR, bytes);
@@ -149,25 +138,25 @@ export class Kernel {
 
   /** S8 the text of /proc/<pid>/seccomp_filter, or undefined without a task. */
   procSeccompFilter(pid: number): string | undefined {
-    const t = this.core.tasks[pid];
+    const t = this.tasks[pid];
     return t === undefined ? undefined : procText(t);
   }
 
   /** The kernel log (S6.6), oldest first. */
   get log(): readonly string[] {
-    return this.core.log;
+    return this.kernelLog;
   }
 
   /** Live pids in ascending order. */
   pids(): readonly number[] {
     const out: number[] = [];
-    this.core.tasks.forEach((t) => t !== undefined && out.push(t.pid));
+    this.tasks.forEach((t) => t !== undefined && out.push(t.pid));
     return out;
   }
 
   /** The whole observable machine (S9.1). */
   view(): MachineView {
-    const tasks = this.pids().map((pid) => taskView(this.core.tasks[pid]!, this.core.regs.read(pid)));
-    return { tasks, log: [...this.core.log] };
+    const tasks = this.pids().map((pid) => taskView(this.tasks[pid]!, this.regs.read(pid)));
+    return { tasks, log: [...this.kernelLog] };
   }
 }

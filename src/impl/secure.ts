@@ -3,6 +3,7 @@
  * expression entry, one call of the state's compiled test, which reads
  * only the argument words it needs. No allocation, no BigInt, no Map.
  */
+import type { Task } from '../x86/kernel/task.ts';
 import { KIND_ALLOW, KIND_NONE, type SeccompState } from './state.ts';
 
 function strictSet(nrs: readonly number[]): Uint8Array {
@@ -23,11 +24,20 @@ export function strictAllows(callAbi: number, nr: number): boolean {
 }
 
 /**
- * S6.4 after the pending check: the ABI must match (through `matches`, the
- * S10-pluggable table), nr must be in range of the state's ABI, and the
- * entry must allow. Arguments come from the pt_regs row at `w[b]` (S3.2).
+ * secure_computing(nr) for a task with TIF_SECCOMP (S6.2): strict mode's
+ * set (S6.3), or filter mode in order (S6.4): a pending grant allows and
+ * is spent; the ABI must match (through `matches`, the S10-pluggable
+ * table); nr must be in range of the state's ABI; the entry must allow.
+ * Arguments come from the pt_regs row at `w[b]` (S3.2). One flat function,
+ * so the entry path inlines it.
  */
-export function filterAllowsRegs(st: SeccompState, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
+export function secureComputing(t: Task, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
+  const st = t.state;
+  if (st.mode === 1) return strictAllows(callAbi, nr);
+  if (t.pending) {
+    t.pending = false;
+    return true;
+  }
   if (matches[st.abi * 2 + callAbi] !== 1) return false;
   const kinds = st.kinds;
   if (nr < 0 || nr >= kinds.length) return false;

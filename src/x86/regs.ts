@@ -77,7 +77,8 @@ export class RegisterFile {
     const src = this.words(from);
     const dst = this.words(to);
     const s = RegisterFile.base(from);
-    dst.set(src.subarray(s, s + ROW_WORDS), RegisterFile.base(to));
+    const d = RegisterFile.base(to);
+    for (let i = 0; i < ROW_WORDS; i++) dst[d + i] = src[s + i]!;
   }
 
   /** Zero `pid`'s row (spawn). */

@@ -5,7 +5,7 @@
  * (`enter`) works on uint32 register words: no BigInt, no allocation.
  */
 import { abiMatchTable, CORRECT_RULES, type EngineRules } from '../../impl/rules.ts';
-import { filterAllowsRegs, strictAllows } from '../../impl/secure.ts';
+import { secureComputing } from '../../impl/secure.ts';
 import { INITIAL_STATE } from '../../impl/state.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../regs.ts';
 import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../types.ts';
@@ -29,6 +29,18 @@ export interface CoreOptions {
 }
 
 const COMPAT = 1;
+// The hot path reads plain module constants (checked against the tables
+// below at load time): V8 folds them, while a property of a shared object
+// is a load on every call.
+const RETURNED = 0;
+const NO_TASK = 3;
+const H_NI = 0;
+const H_DEFAULT = 1;
+const RAX = 0;
+const ORIG_RAX = 2;
+if (RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax) {
+  throw new Error('kernel.ts constants disagree with their tables');
+}
 const CLONE_THREAD_BIT = Number(CLONE_THREAD);
 
 /** Store a small signed result (|v| < 2^31) as an unsigned 64-bit rax (C11). */
@@ -37,29 +49,34 @@ function setResult(w: Uint32Array, b: number, v: number): void {
   w[b + R.rax + 1] = v < 0 ? 0xffff_ffff : 0;
 }
 
-/** The kernel state and its entry path. */
-export class KernelCore implements PrctlEnv {
-  readonly regs = new RegisterFile();
+/**
+ * The kernel state and its entry path. The public Kernel (src/impl)
+ * extends this class, so `enter` is called without a forwarding layer.
+ */
+export class KernelCore {
+  protected readonly regs = new RegisterFile();
   /** Tasks by pid; dead or unused pids are undefined (C21: never reused). */
-  readonly tasks: (Task | undefined)[] = [undefined];
-  readonly log: string[] = [];
-  readonly rules: EngineRules;
-  readonly matches: Uint8Array;
+  protected readonly tasks: (Task | undefined)[] = [undefined];
+  protected readonly kernelLog: string[] = [];
+  /** S10 the rules in force, for prctl. */
+  protected readonly env: PrctlEnv;
   /** Log line of the last kill (null for a strict-mode kill). */
-  lastLog: string | null = null;
+  protected lastLog: string | null = null;
   /** Status of the last exit or exit_group. */
-  lastExit = 0;
+  protected lastExit = 0;
+  private readonly matches: Uint8Array;
   private readonly defaultLo: number;
   private readonly defaultHi: number;
 
   constructor(options: Partial<CoreOptions> = {}) {
-    this.rules = options.rules ?? CORRECT_RULES;
-    this.matches = abiMatchTable(this.rules);
+    const rules = options.rules ?? CORRECT_RULES;
+    this.matches = abiMatchTable(rules);
+    this.env = { rules, matches: this.matches };
     [this.defaultLo, this.defaultHi] = halves(options.defaultResult ?? 0n);
   }
 
   /** Create a task in mode 0 with registers 0 but cs, and no memory; returns its pid (C21). */
-  spawn(code: number, comm: string): number {
+  protected spawnTask(code: number, comm: string): number {
     const pid = this.tasks.length;
     this.regs.clear(pid);
     // The code segment of the task's bitness: 0x33 for 64-bit code, 0x23 for 32-bit.
@@ -69,55 +86,47 @@ export class KernelCore implements PrctlEnv {
   }
 
   /**
-   * S6.1, S6.2 a system call through `vector` on `pid`'s current
-   * registers: orig_rax = rax, nr = eax as a signed int (C8); with
-   * TIF_SECCOMP (mode 1 or 2) secure_computing runs before anything else.
+   * The fast full entry path (S6.1, S6.2): a system call through `vector`
+   * on `pid`'s current registers (write them as words through
+   * `registers(pid)`): orig_rax = rax, nr = eax as a signed int (C8); with
+   * TIF_SECCOMP (mode 1 or 2) secure_computing runs before anything else;
+   * then dispatch (S6.5). The result is in the row's rax; returns a STATUS.
+   * No allocation and no BigInt unless a handler other than the default runs.
    */
   enter(pid: number, vector: Vector): Status {
     const t = this.tasks[pid];
-    if (t === undefined) return STATUS.NO_TASK;
+    if (t === undefined) return NO_TASK;
     const w = this.regs.live(pid);
-    const b = RegisterFile.base(pid);
+    const b = (pid & 1023) * 40;
     const callAbi = vector === 'syscall' ? t.code : COMPAT;
-    const lo = w[b + R.rax]!;
-    w[b + R.orig_rax] = lo;
-    w[b + R.orig_rax + 1] = w[b + R.rax + 1]!;
+    const lo = w[b + RAX]!;
+    // S6.2 orig_rax = rax (C8: the full register).
+    w[b + ORIG_RAX] = lo;
+    w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
     const nr = lo | 0;
-    const st = t.state;
-    if (st.mode !== 0 && !this.secureComputing(t, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
+    if (t.state.mode !== 0 && !secureComputing(t, this.matches, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
     const table = HANDLERS[callAbi]!;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
-    const h = nr >= 0 && nr < table.length ? table[nr]! : H.NI;
-    if (h === H.DEFAULT) {
-      w[b + R.rax] = this.defaultLo;
-      w[b + R.rax + 1] = this.defaultHi;
-      return STATUS.RETURNED;
+    const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
+    if (h === H_DEFAULT) {
+      w[b + RAX] = this.defaultLo;
+      w[b + RAX + 1] = this.defaultHi;
+      return RETURNED;
     }
     return this.handle(t, h, callAbi, w, b);
-  }
-
-  /** S6.3, S6.4 secure_computing(nr): whether the call may proceed. */
-  private secureComputing(t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
-    const st = t.state;
-    if (st.mode === 1) return strictAllows(callAbi, nr);
-    if (t.pending) {
-      t.pending = false;
-      return true;
-    }
-    return filterAllowsRegs(st, this.matches, callAbi, nr, w, b);
   }
 
   /** S6.6 the task ends as if by SIGKILL; mode 2 logs a line (C22). */
   private kill(t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
     if (t.state.mode === 2) {
-      this.lastLog = killLine(t, callAbi, nr, join(w[b + R.rip]!, w[b + R.rip + 1]!));
-      this.log.push(this.lastLog);
+      this.lastLog = killLine(t, callAbi, nr, w[b + R.rip]!, w[b + R.rip + 1]!);
+      this.kernelLog.push(this.lastLog);
     } else this.lastLog = null;
     this.remove(t);
     return STATUS.KILLED;
   }
 
-  private remove(t: Task): void {
+  protected remove(t: Task): void {
     this.tasks[t.pid] = undefined;
     t.mem.release();
   }
@@ -136,7 +145,7 @@ export class KernelCore implements PrctlEnv {
         return STATUS.RETURNED;
       case H.PRCTL: {
         const args = [0, 1, 2, 3].map((i) => this.arg(callAbi, w, b, i));
-        setResult(w, b, prctl(t, callAbi, args, this));
+        setResult(w, b, prctl(t, callAbi, args, this.env));
         return STATUS.RETURNED;
       }
       case H.FORK:

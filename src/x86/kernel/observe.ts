@@ -21,10 +21,14 @@ export function procText(t: Task): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** S6.6, C22 the kernel log line of a mode-2 kill. */
-export function killLine(t: Task, callAbi: number, nr: number, rip: bigint): string {
+/** A uint64 given as uint32 halves in lowercase hex without leading zeros, without BigInt. */
+const hex64 = (lo: number, hi: number): string =>
+  hi === 0 ? lo.toString(16) : `${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+
+/** S6.6, C22 the kernel log line of a mode-2 kill; rip is given as uint32 halves. */
+export function killLine(t: Task, callAbi: number, nr: number, ripLo: number, ripHi: number): string {
   const name = syscallTable(ABI_OF[callAbi]!).byNr(nr)?.sysName ?? '?';
-  return `${t.comm}[${t.pid}]: system call ${nr} (${name}) blocked at ip:${rip.toString(16)}`;
+  return `${t.comm}[${t.pid}]: system call ${nr} (${name}) blocked at ip:${hex64(ripLo, ripHi)}`;
 }
 
 /** S4.1 the observable seccomp state. */
