@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DECISION, Kernel, R, STATUS } from '../src/impl/index.ts';
+import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/impl/index.ts';
 import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
 import { measureModel } from './model.ts';
 
@@ -17,6 +17,9 @@ if (gc === undefined) {
 }
 
 const MASK = MIX_SIZE - 1;
+// Row words of rdi, rsi, rdx, r10, r8, r9 as plain constants (rax is word 0): see R in src/x86/regs.ts.
+const [RDI, RSI, RDX, R10, R8, R9] = [R.rdi, R.rsi, R.rdx, R.r10, R.r8, R.r9] as const;
+if (R.rax !== 0) throw new Error('rax is not word 0');
 
 /** CPU seconds (user + system) of this process: other load on a shared machine does not count. */
 const cpuSeconds = (): number => {
@@ -52,6 +55,13 @@ function rate(run: (n: number) => void, seconds = 0.6): Rate {
   return { cpu, wall };
 }
 
+/** The register row of a live task. */
+function rowOf(k: Kernel, pid: number): RegRow {
+  const row = k.registers(pid);
+  if (row === undefined) throw new Error(`no task ${pid}`);
+  return row;
+}
+
 function installed(): readonly [Kernel, number] {
   const k = new Kernel();
   const pid = k.spawn('x86_64', 'daemon');
@@ -63,47 +73,59 @@ function installed(): readonly [Kernel, number] {
 /** Write call `j` of the mix into a pt_regs row: rax and the native argument registers, as words. */
 function load(w: Uint32Array, b: number, nrs: Int32Array, args: Uint32Array, j: number): void {
   const a = j * 12;
-  w[b + R.rax] = nrs[j]!;
-  w[b + R.rax + 1] = 0;
-  w[b + R.rdi] = args[a]!;
-  w[b + R.rdi + 1] = args[a + 1]!;
-  w[b + R.rsi] = args[a + 2]!;
-  w[b + R.rsi + 1] = args[a + 3]!;
-  w[b + R.rdx] = args[a + 4]!;
-  w[b + R.rdx + 1] = args[a + 5]!;
-  w[b + R.r10] = args[a + 6]!;
-  w[b + R.r10 + 1] = args[a + 7]!;
-  w[b + R.r8] = args[a + 8]!;
-  w[b + R.r8 + 1] = args[a + 9]!;
-  w[b + R.r9] = args[a + 10]!;
-  w[b + R.r9 + 1] = args[a + 11]!;
+  w[b] = nrs[j]!;
+  w[b + 1] = 0;
+  w[b + RDI] = args[a]!;
+  w[b + RDI + 1] = args[a + 1]!;
+  w[b + RSI] = args[a + 2]!;
+  w[b + RSI + 1] = args[a + 3]!;
+  w[b + RDX] = args[a + 4]!;
+  w[b + RDX + 1] = args[a + 5]!;
+  w[b + R10] = args[a + 6]!;
+  w[b + R10 + 1] = args[a + 7]!;
+  w[b + R8] = args[a + 8]!;
+  w[b + R8 + 1] = args[a + 9]!;
+  w[b + R9] = args[a + 10]!;
+  w[b + R9 + 1] = args[a + 11]!;
 }
 
-/** A denied call: fork through the entry path, then the call in the child, which it kills. */
+/** Allowed calls `from` to `to - 1` of the mix by `pid`: registers written as words, enter(), status checked. */
+function allowedCalls(k: Kernel, pid: number, w: Uint32Array, b: number, mix: Mix, from: number, to: number): void {
+  const { nrs, args } = mix;
+  for (let j = from; j < to; j++) {
+    load(w, b, nrs, args, j);
+    if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error(`call ${j} (nr ${nrs[j]}) failed`);
+  }
+}
+
+/** Denied call `j` of the mix, made by a child forked through the entry path; the call kills it. */
 function deniedInChild(k: Kernel, pid: number, w: Uint32Array, b: number, mix: Mix, j: number): void {
   w[b + R.rax] = 57;
   w[b + R.rax + 1] = 0;
   if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error('fork failed');
   const child = w[b + R.rax]!;
-  const row = k.registers(child);
+  const row = rowOf(k, child);
   load(row.words, row.base, mix.nrs, mix.args, j);
   if (k.enter(child, 'syscall') !== STATUS.KILLED) throw new Error(`denied call ${j} was not killed`);
 }
 
-/** Full entry path: registers written as words, enter(), status checked; denied calls in a fresh child. */
+/** Full entry path over the mix in order: runs of allowed calls, each denied call in a fresh child. */
 function engineFullPath(mix: Mix): (n: number) => void {
   const [k, pid] = installed();
-  const { words, base } = k.registers(pid);
-  const { nrs, args, denied } = mix;
+  const { words, base } = rowOf(k, pid);
+  // nextDenied[j]: the first denied call at or after j (MIX_SIZE if none).
+  const nextDenied = new Int32Array(MIX_SIZE + 1).fill(MIX_SIZE);
+  for (let j = MIX_SIZE - 1; j >= 0; j--) nextDenied[j] = mix.denied[j] === 1 ? j : nextDenied[j + 1]!;
   return (n) => {
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n; ) {
       const j = i & MASK;
-      if (denied[j] === 1) {
-        deniedInChild(k, pid, words, base, mix, j);
-        continue;
+      const end = Math.min(nextDenied[j]!, j + (n - i));
+      allowedCalls(k, pid, words, base, mix, j, end);
+      i += end - j;
+      if (i < n && end < MIX_SIZE && mix.denied[end] === 1) {
+        deniedInChild(k, pid, words, base, mix, end);
+        i++;
       }
-      load(words, base, nrs, args, j);
-      if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error(`call ${j} (nr ${nrs[j]}) failed`);
     }
   };
 }
@@ -147,7 +169,7 @@ function baseline(mix: Mix): (n: number) => void {
 /** Heap and array-buffer bytes per task for `forks` forks of a task holding the policy (S7.1). */
 function bytesPerFork(forks: number): number {
   const [k, pid] = installed();
-  const { words, base } = k.registers(pid);
+  const { words, base } = rowOf(k, pid);
   const used = (): number => {
     gc!();
     gc!();

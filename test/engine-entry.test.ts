@@ -98,7 +98,8 @@ test('S5.2, S6.4 on_next_syscall allows exactly one call, checked or not, then f
 test('the fast entry: registers as uint32 words, a STATUS, the result in the row', (t) => {
   const [k, pid] = oneTask();
   k.installPolicy(pid, 'read: fd == 3\nfutex: 1');
-  const { words, base } = k.registers(pid);
+  const { words, base } = k.registers(pid)!;
+  t.is(k.registers(99), undefined);
   words[base + R.rax] = 0;
   words[base + R.rdi] = 3;
   t.is(k.enter(pid, 'syscall'), STATUS.RETURNED);

@@ -64,16 +64,17 @@ export class Kernel extends KernelCore {
 
   /** A system call through `vector` after setting `regs` (others keep their values): S6. */
   syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
-    if (this.tasks[pid] === undefined) return { kind: 'no_task' };
-    this.regs.apply(pid, regs);
-    return this.outcome(pid, this.enter(pid, vector));
+    const t = this.tasks[pid];
+    if (t === undefined) return { kind: 'no_task' };
+    this.regs.apply(t.slot, regs);
+    return this.outcome(t.slot, this.enter(pid, vector));
   }
 
-  private outcome(pid: number, s: Status): Outcome {
+  private outcome(slot: number, s: Status): Outcome {
     switch (s) {
       case STATUS.RETURNED: {
-        const w = this.regs.words(pid);
-        const b = RegisterFile.base(pid);
+        const w = this.regs.words(slot);
+        const b = RegisterFile.base(slot);
         return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
       }
       case STATUS.KILLED:
@@ -85,9 +86,14 @@ export class Kernel extends KernelCore {
     }
   }
 
-  /** `pid`'s pt_regs row: uint32 words, register `r` at `base + R[r]` (low) and `+1` (high). */
-  registers(pid: number): RegRow {
-    return this.regs.row(pid);
+  /**
+   * `pid`'s pt_regs row for `enter`: uint32 words, register `r` at
+   * `base + R[r]` (low half) and `+1` (high half); undefined without a
+   * task. A row is valid while its task lives.
+   */
+  registers(pid: number): RegRow | undefined {
+    const t = this.tasks[pid];
+    return t === undefined ? undefined : this.regs.row(t.slot);
   }
 
   /**
@@ -156,7 +162,7 @@ export class Kernel extends KernelCore {
 
   /** The whole observable machine (S9.1). */
   view(): MachineView {
-    const tasks = this.pids().map((pid) => taskView(this.tasks[pid]!, this.regs.read(pid)));
+    const tasks = this.pids().map((pid) => taskView(this.tasks[pid]!, this.regs.read(this.tasks[pid]!.slot)));
     return { tasks, log: [...this.kernelLog] };
   }
 }

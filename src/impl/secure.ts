@@ -3,7 +3,7 @@
  * expression entry, one call of the state's compiled test, which reads
  * only the argument words it needs. No allocation, no BigInt, no Map.
  */
-import type { Task } from '../x86/kernel/task.ts';
+import { PENDING_BIT, type Task } from '../x86/kernel/task.ts';
 import { KIND_ALLOW, KIND_NONE, type SeccompState } from './state.ts';
 
 function strictSet(nrs: readonly number[]): Uint8Array {
@@ -34,8 +34,9 @@ export function strictAllows(callAbi: number, nr: number): boolean {
 export function secureComputing(t: Task, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
   const st = t.state;
   if (st.mode === 1) return strictAllows(callAbi, nr);
-  if (t.pending) {
-    t.pending = false;
+  const flags = t.flags;
+  if ((flags & PENDING_BIT) !== 0) {
+    t.flags = flags & ~PENDING_BIT;
     return true;
   }
   if (matches[st.abi * 2 + callAbi] !== 1) return false;

@@ -1,8 +1,9 @@
 /**
  * pt_regs storage for the simulated kernel (S6.1): one row of 40 uint32
- * words per pid (lo, hi for each of the 20 REG_NAMES), in chunks of 1024
- * rows so a fork costs one row and no object. No BigInt on the hot path:
- * bigints appear only at the API edge (RegsInput in, Regs out).
+ * words per live task (lo, hi for each of the 20 REG_NAMES), in chunks of
+ * 1024 rows, so a fork costs one row and no object; rows of dead tasks are
+ * reused. No BigInt on the hot path: bigints appear only at the API edge
+ * (RegsInput in, Regs out).
  */
 import { REG_NAMES, type RegName, type Regs, type RegsInput } from './types.ts';
 
@@ -21,9 +22,11 @@ export const NATIVE_ARG_REGS: readonly number[] = [R.rdi, R.rsi, R.rdx, R.r10, R
 /** S3.2 argument registers of the compat ABI: ebx, ecx, edx, esi, edi, ebp. */
 export const COMPAT_ARG_REGS: readonly number[] = [R.rbx, R.rcx, R.rdx, R.rsi, R.rdi, R.rbp];
 
-const CHUNK_SHIFT = 10;
+/** A slot's chunk is `slot >>> CHUNK_SHIFT`; its row starts at `(slot & CHUNK_MASK) * ROW_WORDS`. */
+export const CHUNK_SHIFT = 10;
 const CHUNK_ROWS = 1 << CHUNK_SHIFT;
-const CHUNK_MASK = CHUNK_ROWS - 1;
+/** See CHUNK_SHIFT. */
+export const CHUNK_MASK = CHUNK_ROWS - 1;
 
 /** A register row: the chunk's words and the row's first word. */
 export interface RegRow {
@@ -46,33 +49,43 @@ export const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n
 /** A uint32 pair as an exact number when below 2^53, for fast result paths. */
 export const joinNumber = (lo: number, hi: number): number => (hi >>> 0) * U32 + (lo >>> 0);
 
-/** The register file of every pid, grown one chunk at a time. */
+/** The register rows of every live task, grown one chunk at a time; rows are named by slot. */
 export class RegisterFile {
-  private readonly chunks: Uint32Array[] = [];
+  /** Chunks of CHUNK_MASK + 1 rows; the entry path indexes them directly. */
+  readonly chunks: Uint32Array[] = [];
+  private readonly free: number[] = [];
+  private next = 0;
 
-  /** The words of the chunk holding `pid`, which must already have a row (hot path). */
-  live(pid: number): Uint32Array {
-    return this.chunks[pid >>> CHUNK_SHIFT]!;
+  /** A row for a new task: a freed one, or the next unused one. Its contents are the caller's to set. */
+  alloc(): number {
+    const slot = this.free.pop() ?? this.next++;
+    this.words(slot);
+    return slot;
   }
 
-  /** The words of the chunk holding `pid` (allocated on first use). */
-  words(pid: number): Uint32Array {
-    const c = pid >>> CHUNK_SHIFT;
+  /** The task of `slot` is gone; its row may be reused. */
+  release(slot: number): void {
+    this.free.push(slot);
+  }
+
+  /** The words of the chunk holding `slot` (allocated on first use). */
+  words(slot: number): Uint32Array {
+    const c = slot >>> CHUNK_SHIFT;
     while (this.chunks.length <= c) this.chunks.push(new Uint32Array(CHUNK_ROWS * ROW_WORDS));
     return this.chunks[c]!;
   }
 
-  /** First word of `pid`'s row within its chunk. */
-  static base(pid: number): number {
-    return (pid & CHUNK_MASK) * ROW_WORDS;
+  /** First word of `slot`'s row within its chunk. */
+  static base(slot: number): number {
+    return (slot & CHUNK_MASK) * ROW_WORDS;
   }
 
-  /** `pid`'s row. */
-  row(pid: number): RegRow {
-    return { words: this.words(pid), base: RegisterFile.base(pid) };
+  /** `slot`'s row. */
+  row(slot: number): RegRow {
+    return { words: this.words(slot), base: RegisterFile.base(slot) };
   }
 
-  /** Copy `from`'s row to `to` (fork, C18). */
+  /** Copy row `from` to row `to` (fork, C18). */
   copy(from: number, to: number): void {
     const src = this.words(from);
     const dst = this.words(to);
@@ -81,16 +94,16 @@ export class RegisterFile {
     for (let i = 0; i < ROW_WORDS; i++) dst[d + i] = src[s + i]!;
   }
 
-  /** Zero `pid`'s row (spawn). */
-  clear(pid: number): void {
-    const b = RegisterFile.base(pid);
-    this.words(pid).fill(0, b, b + ROW_WORDS);
+  /** Zero `slot`'s row (spawn). */
+  clear(slot: number): void {
+    const b = RegisterFile.base(slot);
+    this.words(slot).fill(0, b, b + ROW_WORDS);
   }
 
   /** Store the given registers (values taken modulo 2^64); others keep their values. */
-  apply(pid: number, input: RegsInput): void {
-    const w = this.words(pid);
-    const b = RegisterFile.base(pid);
+  apply(slot: number, input: RegsInput): void {
+    const w = this.words(slot);
+    const b = RegisterFile.base(slot);
     for (const name of REG_NAMES) {
       const v = input[name];
       if (v === undefined) continue;
@@ -100,10 +113,10 @@ export class RegisterFile {
     }
   }
 
-  /** `pid`'s registers as bigints (S6.1 view). */
-  read(pid: number): Regs {
-    const w = this.words(pid);
-    const b = RegisterFile.base(pid);
+  /** `slot`'s registers as bigints (S6.1 view). */
+  read(slot: number): Regs {
+    const w = this.words(slot);
+    const b = RegisterFile.base(slot);
     const out: Partial<Record<RegName, bigint>> = {};
     for (const name of REG_NAMES) out[name] = join(w[b + R[name]]!, w[b + R[name] + 1]!);
     return out as Regs;

@@ -7,13 +7,13 @@
 import { abiMatchTable, CORRECT_RULES, type EngineRules } from '../../impl/rules.ts';
 import { secureComputing } from '../../impl/secure.ts';
 import { INITIAL_STATE } from '../../impl/state.ts';
-import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../regs.ts';
+import { CHUNK_MASK, CHUNK_SHIFT, COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, ROW_WORDS, halves, join } from '../regs.ts';
 import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../types.ts';
 import { HANDLERS, H } from './handlers.ts';
 import { UserMemory } from './memory.ts';
 import { prctl, type PrctlEnv } from './prctl.ts';
 import { killLine } from './observe.ts';
-import { Task } from './task.ts';
+import { CODE_BIT, Task } from './task.ts';
 
 /** What `enter` did; details are in the register row, `lastLog` or `lastExit`. */
 export const STATUS = { RETURNED: 0, KILLED: 1, EXITED: 2, NO_TASK: 3 } as const;
@@ -78,10 +78,11 @@ export class KernelCore {
   /** Create a task in mode 0 with registers 0 but cs, and no memory; returns its pid (C21). */
   protected spawnTask(code: number, comm: string): number {
     const pid = this.tasks.length;
-    this.regs.clear(pid);
+    const slot = this.regs.alloc();
+    this.regs.clear(slot);
     // The code segment of the task's bitness: 0x33 for 64-bit code, 0x23 for 32-bit.
-    this.regs.words(pid)[RegisterFile.base(pid) + R.cs] = code === 0 ? 0x33 : 0x23;
-    this.tasks.push(new Task(pid, pid, comm.slice(0, COMM_MAX), code, INITIAL_STATE, false, new UserMemory()));
+    this.regs.words(slot)[RegisterFile.base(slot) + R.cs] = code === 0 ? 0x33 : 0x23;
+    this.tasks.push(new Task(pid, pid, comm.slice(0, COMM_MAX), code, INITIAL_STATE, false, new UserMemory(), slot));
     return pid;
   }
 
@@ -96,9 +97,11 @@ export class KernelCore {
   enter(pid: number, vector: Vector): Status {
     const t = this.tasks[pid];
     if (t === undefined) return NO_TASK;
-    const w = this.regs.live(pid);
-    const b = (pid & 1023) * 40;
-    const callAbi = vector === 'syscall' ? t.code : COMPAT;
+    const slot = t.slot;
+    // Inline arithmetic, not helper calls: this keeps the path within V8's inlining budget.
+    const w = this.regs.chunks[slot >>> CHUNK_SHIFT]!;
+    const b = (slot & CHUNK_MASK) * ROW_WORDS;
+    const callAbi = vector === 'syscall' ? t.flags & CODE_BIT : COMPAT;
     const lo = w[b + RAX]!;
     // S6.2 orig_rax = rax (C8: the full register).
     w[b + ORIG_RAX] = lo;
@@ -108,12 +111,10 @@ export class KernelCore {
     const table = HANDLERS[callAbi]!;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
     const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
-    if (h === H_DEFAULT) {
-      w[b + RAX] = this.defaultLo;
-      w[b + RAX + 1] = this.defaultHi;
-      return RETURNED;
-    }
-    return this.handle(t, h, callAbi, w, b);
+    if (h !== H_DEFAULT) return this.handle(t, h, callAbi, w, b);
+    w[b + RAX] = this.defaultLo;
+    w[b + RAX + 1] = this.defaultHi;
+    return RETURNED;
   }
 
   /** S6.6 the task ends as if by SIGKILL; mode 2 logs a line (C22). */
@@ -128,6 +129,7 @@ export class KernelCore {
 
   protected remove(t: Task): void {
     this.tasks[t.pid] = undefined;
+    this.regs.release(t.slot);
     t.mem.release();
   }
 
@@ -184,12 +186,13 @@ export class KernelCore {
    */
   private fork(t: Task, thread: boolean): number {
     const pid = this.tasks.length;
-    this.regs.copy(t.pid, pid);
-    const cw = this.regs.words(pid);
-    const cb = RegisterFile.base(pid);
+    const slot = this.regs.alloc();
+    this.regs.copy(t.slot, slot);
+    const cw = this.regs.words(slot);
+    const cb = RegisterFile.base(slot);
     cw[cb + R.rax] = 0;
     cw[cb + R.rax + 1] = 0;
-    this.tasks.push(new Task(pid, thread ? t.tgid : pid, t.comm, t.code, t.state, t.pending, t.mem.share()));
+    this.tasks.push(new Task(pid, thread ? t.tgid : pid, t.comm, t.code, t.state, t.pending, t.mem.share(), slot));
     return pid;
   }
 

@@ -1,24 +1,49 @@
 /**
- * A simulated task (S7): identity, code bitness, seccomp state and user
- * memory. Registers live in the kernel's RegisterFile row of `pid`.
- * Forks share `state` (immutable) and `mem` (copy on write), so a forked
- * task costs this object and one register row (S7.1).
+ * A simulated task (S7): identity, code bitness, seccomp state, user
+ * memory and the slot of its register row. Forks share `state`
+ * (immutable) and `mem` (copy on write), so a forked task costs this
+ * object and one register row (S7.1). Bitness and the pending flag share
+ * one small integer to keep the object at seven fields.
  */
 import type { SeccompState } from '../../impl/state.ts';
 import type { UserMemory } from './memory.ts';
 
+/** Bit of `flags`: the task's code is 32-bit (ABI code 1, C9). */
+export const CODE_BIT = 1;
+/** Bit of `flags`: S5.2 on_next_syscall is pending. */
+export const PENDING_BIT = 2;
+
 /** One live task. */
 export class Task {
+  /** CODE_BIT | PENDING_BIT; the hot path reads it directly, everything else through the accessors. */
+  flags: number;
+
   constructor(
     readonly pid: number,
     /** Thread group id: getpid() (C18, C21). */
     readonly tgid: number,
     public comm: string,
-    /** ABI code of the task's code bitness: 0 x86_64, 1 ia32 (C9). */
-    readonly code: number,
+    code: number,
     public state: SeccompState,
-    /** S5.2 on_next_syscall: the next filtered call is allowed unchecked. */
-    public pending: boolean,
+    pending: boolean,
     public mem: UserMemory,
-  ) {}
+    /** Row of the task's registers in the RegisterFile. */
+    readonly slot: number,
+  ) {
+    this.flags = (code & CODE_BIT) | (pending ? PENDING_BIT : 0);
+  }
+
+  /** ABI code of the task's code bitness: 0 x86_64, 1 ia32 (C9). */
+  get code(): number {
+    return this.flags & CODE_BIT;
+  }
+
+  /** S5.2 on_next_syscall: the next filtered call is allowed unchecked. */
+  get pending(): boolean {
+    return (this.flags & PENDING_BIT) !== 0;
+  }
+
+  set pending(on: boolean) {
+    this.flags = on ? this.flags | PENDING_BIT : this.flags & ~PENDING_BIT;
+  }
 }
