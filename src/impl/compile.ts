@@ -1,7 +1,7 @@
 /**
  * Filter compilation (S3), done once at prctl time. The expression entries
- * of a state become JavaScript functions `(nr, w, b) => boolean`, a switch
- * on nr whose cases read only the argument words they need: from a pt_regs
+ * of a state become JavaScript functions `(nr, w, b) => boolean`, a
+ * decision tree on nr whose leaves read only the argument words they need: from a pt_regs
  * row (native registers at full width, compat ones zero-extended, S3.2) or
  * from a 12-word argument array. Built with `new Function` from a source
  * that embeds only integers this file produced from validated bigints.
@@ -101,10 +101,23 @@ function source(e: Expr, nr: number, at: Access): string {
   }
 }
 
+/**
+ * A balanced decision tree on nr over `entries[lo, hi)` (ascending nr):
+ * about log2(n) comparisons to reach an entry, where a switch over sparse
+ * numbers would compare them one by one.
+ */
+function tree(entries: readonly ExprEntry[], lo: number, hi: number, at: Access): string {
+  if (hi - lo === 1) {
+    const e = entries[lo]!;
+    return `return nr === ${lit(e.nr)} && ${source(e.expr, e.nr, at)};`;
+  }
+  const mid = (lo + hi) >>> 1;
+  return `if (nr < ${lit(entries[mid]!.nr)}) { ${tree(entries, lo, mid, at)} } else { ${tree(entries, mid, hi, at)} }`;
+}
+
 function build(entries: readonly ExprEntry[], at: Access): StateTest {
-  const cases = entries.map((e) => `case ${lit(e.nr)}: return ${source(e.expr, e.nr, at)};`).join('\n');
   // The generated source contains only operators, the parameter names and integers from lit().
-  return new Function('nr', 'w', 'b', `"use strict";\nswitch (nr) {\n${cases}\ndefault: return false;\n}`) as StateTest;
+  return new Function('nr', 'w', 'b', `"use strict";\n${tree(entries, 0, entries.length, at)}`) as StateTest;
 }
 
 const NEVER: StateTest = () => false;

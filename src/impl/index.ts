@@ -78,7 +78,7 @@ export class Kernel extends KernelCore {
         return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
       }
       case STATUS.KILLED:
-        return { kind: 'killed', log: this.lastLog };
+        return { kind: 'killed', log: this.lastKillLogged ? this.kernelLog.last() : null };
       case STATUS.EXITED:
         return { kind: 'exited', code: this.lastExit };
       default:
@@ -150,7 +150,7 @@ export class Kernel extends KernelCore {
 
   /** The kernel log (S6.6), oldest first. */
   get log(): readonly string[] {
-    return this.kernelLog;
+    return this.kernelLog.read();
   }
 
   /** Live pids in ascending order. */
@@ -163,6 +163,6 @@ export class Kernel extends KernelCore {
   /** The whole observable machine (S9.1). */
   view(): MachineView {
     const tasks = this.pids().map((pid) => taskView(this.tasks[pid]!, this.regs.read(this.tasks[pid]!.slot)));
-    return { tasks, log: [...this.kernelLog] };
+    return { tasks, log: [...this.kernelLog.read()] };
   }
 }

@@ -12,10 +12,10 @@ import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../types.ts';
 import { HANDLERS, H } from './handlers.ts';
 import { UserMemory } from './memory.ts';
 import { prctl, type PrctlEnv } from './prctl.ts';
-import { killLine } from './observe.ts';
+import { KernelLog } from './log.ts';
 import { CODE_BIT, Task } from './task.ts';
 
-/** What `enter` did; details are in the register row, `lastLog` or `lastExit`. */
+/** What `enter` did; details are in the register row, the log (`lastKillLogged`) or `lastExit`. */
 export const STATUS = { RETURNED: 0, KILLED: 1, EXITED: 2, NO_TASK: 3 } as const;
 /** A STATUS value. */
 export type Status = (typeof STATUS)[keyof typeof STATUS];
@@ -57,11 +57,11 @@ export class KernelCore {
   protected readonly regs = new RegisterFile();
   /** Tasks by pid; dead or unused pids are undefined (C21: never reused). */
   protected readonly tasks: (Task | undefined)[] = [undefined];
-  protected readonly kernelLog: string[] = [];
+  protected readonly kernelLog = new KernelLog();
   /** S10 the rules in force, for prctl. */
   protected readonly env: PrctlEnv;
-  /** Log line of the last kill (null for a strict-mode kill). */
-  protected lastLog: string | null = null;
+  /** Whether the last kill wrote a log line (mode 2) or not (strict mode). */
+  protected lastKillLogged = false;
   /** Status of the last exit or exit_group. */
   protected lastExit = 0;
   private readonly matches: Uint8Array;
@@ -120,9 +120,9 @@ export class KernelCore {
   /** S6.6 the task ends as if by SIGKILL; mode 2 logs a line (C22). */
   private kill(t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
     if (t.state.mode === 2) {
-      this.lastLog = killLine(t, callAbi, nr, w[b + R.rip]!, w[b + R.rip + 1]!);
-      this.kernelLog.push(this.lastLog);
-    } else this.lastLog = null;
+      this.kernelLog.kill(t.comm, t.pid, nr, callAbi, w[b + R.rip]!, w[b + R.rip + 1]!);
+      this.lastKillLogged = true;
+    } else this.lastKillLogged = false;
     this.remove(t);
     return STATUS.KILLED;
   }

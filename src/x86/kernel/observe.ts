@@ -1,6 +1,6 @@
 /**
  * Observables of the simulated kernel: /proc/<pid>/seccomp_filter (S8,
- * C23), the kill log line (S6.6, C22) and the task view (S9.1).
+ * C23) and the task view (S9.1).
  */
 import { ABI_OF } from '../../impl/rules.ts';
 import { NO_ABI, filterText, type SeccompState } from '../../impl/state.ts';
@@ -19,16 +19,6 @@ export function procText(t: Task): string {
     }
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** A uint64 given as uint32 halves in lowercase hex without leading zeros, without BigInt. */
-const hex64 = (lo: number, hi: number): string =>
-  hi === 0 ? lo.toString(16) : `${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
-
-/** S6.6, C22 the kernel log line of a mode-2 kill; rip is given as uint32 halves. */
-export function killLine(t: Task, callAbi: number, nr: number, ripLo: number, ripHi: number): string {
-  const name = syscallTable(ABI_OF[callAbi]!).byNr(nr)?.sysName ?? '?';
-  return `${t.comm}[${t.pid}]: system call ${nr} (${name}) blocked at ip:${hex64(ripLo, ripHi)}`;
 }
 
 /** S4.1 the observable seccomp state. */
