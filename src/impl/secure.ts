@@ -28,11 +28,10 @@ export function strictAllows(callAbi: number, nr: number): boolean {
  * set (S6.3), or filter mode in order (S6.4): a pending grant allows and
  * is spent; the ABI must match (through `matches`, the S10-pluggable
  * table); nr must be in range of the state's ABI; the entry must allow.
- * Arguments come from the pt_regs row at `w[b]` (S3.2). One flat function,
- * so the entry path inlines it.
+ * `st` is the task's state; arguments come from the pt_regs row at `w[b]`
+ * (S3.2). One flat function, so the entry path inlines it.
  */
-export function secureComputing(t: Task, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
-  const st = t.state;
+export function secureComputing(t: Task, st: SeccompState, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
   if (st.mode === 1) return strictAllows(callAbi, nr);
   const flags = t.flags;
   if ((flags & PENDING_BIT) !== 0) {

@@ -34,7 +34,6 @@ export interface RegRow {
   readonly base: number;
 }
 
-const U32 = 0x1_0000_0000;
 const MASK64 = (1n << 64n) - 1n;
 
 /** Low and high uint32 halves of a bigint taken modulo 2^64. */
@@ -45,9 +44,6 @@ export function halves(v: bigint): readonly [number, number] {
 
 /** The unsigned 64-bit value of two uint32 halves. */
 export const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-
-/** A uint32 pair as an exact number when below 2^53, for fast result paths. */
-export const joinNumber = (lo: number, hi: number): number => (hi >>> 0) * U32 + (lo >>> 0);
 
 /** The register rows of every live task, grown one chunk at a time; rows are named by slot. */
 export class RegisterFile {

@@ -42,6 +42,8 @@ if (RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI 
   throw new Error('kernel.ts constants disagree with their tables');
 }
 const CLONE_THREAD_BIT = Number(CLONE_THREAD);
+const HANDLERS_NATIVE = HANDLERS[0]!;
+const HANDLERS_COMPAT = HANDLERS[1]!;
 
 /** Store a small signed result (|v| < 2^31) as an unsigned 64-bit rax (C11). */
 function setResult(w: Uint32Array, b: number, v: number): void {
@@ -107,8 +109,9 @@ export class KernelCore {
     w[b + ORIG_RAX] = lo;
     w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
     const nr = lo | 0;
-    if (t.state.mode !== 0 && !secureComputing(t, this.matches, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
-    const table = HANDLERS[callAbi]!;
+    const st = t.state;
+    if (st.mode !== 0 && !secureComputing(t, st, this.matches, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
+    const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
     const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
     if (h !== H_DEFAULT) return this.handle(t, h, callAbi, w, b);
