@@ -43,7 +43,7 @@ function step(p: Pair, cmd: Cmd): readonly [unknown, unknown] {
   }
 }
 
-/** Every observable of a machine pair that must agree, model first. */
+/** Every observable of a machine pair that must agree, model first; /proc for every pid up to `maxPid`. */
 function observe(p: Pair, maxPid: number): readonly [unknown, unknown] {
   const procs = (f: (pid: number) => string | undefined): (string | undefined)[] =>
     Array.from({ length: maxPid + 1 }, (_, pid) => f(pid));
@@ -62,7 +62,7 @@ export function firstDifference(cmds: readonly Cmd[], kernel: Kernel = new Kerne
   for (const [i, cmd] of cmds.entries()) {
     const [want, got] = step(p, cmd);
     if (!isDeepStrictEqual(want, got)) return `command ${i} ${show(cmd)}: model ${show(want)}, engine ${show(got)}`;
-    const [mv, kv] = observe(p, 12);
+    const [mv, kv] = observe(p, p.m.nextPid);
     if (!isDeepStrictEqual(mv, kv)) return `after command ${i} ${show(cmd)}:\nmodel  ${show(mv)}\nengine ${show(kv)}`;
   }
   return undefined;

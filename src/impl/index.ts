@@ -98,9 +98,11 @@ export class Kernel extends KernelCore {
 
   /**
    * Decision only (S6.3, S6.4): would `pid` be allowed to make call `nr`
-   * through `vector` with arguments `args` = `[lo0, hi0, ..., lo5, hi5]`
-   * (uint32 halves, argument order)? Does not consume `on_next_syscall`
-   * (a pending task is reported as allowed) and changes nothing.
+   * (eax: taken as a signed 32-bit int, C8) through `vector` with
+   * arguments `args` = `[lo0, hi0, ..., lo5, hi5]` (uint32 halves in
+   * argument order; missing words are 0; compat calls ignore the high
+   * halves, S3.2)? Does not consume `on_next_syscall` (a pending task is
+   * reported as allowed) and changes nothing. No allocation, no BigInt.
    */
   decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Decision {
     const t = this.tasks[pid];
@@ -126,8 +128,10 @@ export class Kernel extends KernelCore {
   }
 
   /**
-   * Write `text` and a NUL at SCRATCH_ADDR and call prctl(PR_SET_SECCOMP,
-   * 2, SCRATCH_ADDR) through `vector` (S5.2), as a task would.
+   * Write `text` (UTF-8) and a NUL at SCRATCH_ADDR of `pid`'s memory and
+   * call prctl(PR_SET_SECCOMP, 2, SCRATCH_ADDR) through `vector` (S5.2),
+   * as a task would: the write stays in its memory, the call goes through
+   * the entry path (and its filters, in mode 2).
    */
   installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
     const t = this.tasks[pid];
