@@ -113,7 +113,7 @@ export class Kernel extends KernelCore {
     if (st.mode === 0) return DECISION.ALLOW;
     if (st.mode === 1) return strictAllows(abi, n) ? DECISION.ALLOW : DECISION.KILL;
     if (t.pending) return DECISION.ALLOW;
-    return filterAllowsArgs(st, this.env.matches, abi, n, args) ? DECISION.ALLOW : DECISION.KILL;
+    return filterAllowsArgs(st, abi, n, args) ? DECISION.ALLOW : DECISION.KILL;
   }
 
   /** The filter of `pid`'s current state for `nr` (S4.1), for explainers; undefined if none. */

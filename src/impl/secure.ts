@@ -26,21 +26,22 @@ export function strictAllows(callAbi: number, nr: number): boolean {
 /**
  * secure_computing(nr) for a task with TIF_SECCOMP (S6.2): strict mode's
  * set (S6.3), or filter mode in order (S6.4): a pending grant allows and
- * is spent; the ABI must match (through `matches`, the S10-pluggable
- * table); nr must be in range of the state's ABI; the entry must allow.
- * `st` is the task's state; arguments come from the pt_regs row at `w[b]`
- * (S3.2). One flat function, so the entry path inlines it.
+ * is spent; the ABI must match (the state's match flags, which carry the
+ * S10-pluggable rule); nr must be in range of the state's ABI; the entry
+ * must allow. `st` is the task's state; arguments come from the pt_regs
+ * row at `w[b]` (S3.2). One flat function, so the entry path inlines it.
  */
-export function secureComputing(t: Task, st: SeccompState, matches: Uint8Array, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
+export function secureComputing(t: Task, st: SeccompState, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
   if (st.mode === 1) return strictAllows(callAbi, nr);
   const flags = t.flags;
   if ((flags & PENDING_BIT) !== 0) {
     t.flags = flags & ~PENDING_BIT;
     return true;
   }
-  if (matches[st.abi * 2 + callAbi] !== 1) return false;
+  if (!(callAbi === 0 ? st.nativeMatches : st.compatMatches)) return false;
   const kinds = st.kinds;
-  if (nr < 0 || nr >= kinds.length) return false;
+  // One unsigned compare: negative numbers become huge and fall out of range.
+  if (nr >>> 0 >= kinds.length) return false;
   const k = kinds[nr];
   if (k === KIND_ALLOW) return true;
   if (k === KIND_NONE) return false;
@@ -51,8 +52,8 @@ export function secureComputing(t: Task, st: SeccompState, matches: Uint8Array, 
  * S6.4 the same decision for arguments given as 12 uint32 words
  * `[lo0, hi0, ..., lo5, hi5]`; compat high halves are ignored (S3.2).
  */
-export function filterAllowsArgs(st: SeccompState, matches: Uint8Array, callAbi: number, nr: number, a: ArrayLike<number>): boolean {
-  if (matches[st.abi * 2 + callAbi] !== 1) return false;
+export function filterAllowsArgs(st: SeccompState, callAbi: number, nr: number, a: ArrayLike<number>): boolean {
+  if (!(callAbi === 0 ? st.nativeMatches : st.compatMatches)) return false;
   const kinds = st.kinds;
   if (nr < 0 || nr >= kinds.length) return false;
   const k = kinds[nr];

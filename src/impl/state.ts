@@ -38,13 +38,21 @@ export class SeccompState {
   readonly nativeArgs: StateTests['nativeArgs'];
   readonly compatArgs: StateTests['compatArgs'];
 
+  /** S6.4 whether a native (compat) call matches `abi` under the kernel's S10-pluggable ABI rule. */
+  readonly nativeMatches: boolean;
+  readonly compatMatches: boolean;
+
   constructor(
     readonly mode: SeccompMode,
     /** C12 ABI code, or NO_ABI. */
     readonly abi: number,
     /** Entries in ascending nr. */
     readonly filters: ReadonlyMap<number, ActiveFilter>,
+    /** The kernel's rules.abiMatches table (rules.ts). */
+    matches: Uint8Array,
   ) {
+    this.nativeMatches = abi !== NO_ABI && matches[abi * 2] === 1;
+    this.compatMatches = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
     const n = abi === NO_ABI ? 0 : syscallTable(ABI_OF[abi]!).nrSyscalls;
     const kinds = n === 0 ? EMPTY_KINDS : new Uint8Array(n);
     const exprs: ExprEntry[] = [];
@@ -63,7 +71,7 @@ export class SeccompState {
 }
 
 /** S4.2 a new task's state: mode 0, no filters. */
-export const INITIAL_STATE = new SeccompState(0, NO_ABI, new Map());
+export const INITIAL_STATE = new SeccompState(0, NO_ABI, new Map(), new Uint8Array(4));
 
 /** A failed operation: the positive errno (S5.7). */
 export type Errno = number;
@@ -168,6 +176,6 @@ export class Draft {
   /** The new state, entries in ascending nr. */
   freeze(): SeccompState {
     const sorted = new Map([...this.filters].sort((a, b) => a[0] - b[0]));
-    return new SeccompState(this.mode, this.abi, sorted);
+    return new SeccompState(this.mode, this.abi, sorted, this.matches);
   }
 }

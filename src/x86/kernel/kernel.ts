@@ -66,14 +66,12 @@ export class KernelCore {
   protected lastKillLogged = false;
   /** Status of the last exit or exit_group. */
   protected lastExit = 0;
-  private readonly matches: Uint8Array;
   private readonly defaultLo: number;
   private readonly defaultHi: number;
 
   constructor(options: Partial<CoreOptions> = {}) {
     const rules = options.rules ?? CORRECT_RULES;
-    this.matches = abiMatchTable(rules);
-    this.env = { rules, matches: this.matches };
+    this.env = { rules, matches: abiMatchTable(rules) };
     [this.defaultLo, this.defaultHi] = halves(options.defaultResult ?? 0n);
   }
 
@@ -110,7 +108,7 @@ export class KernelCore {
     w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
     const nr = lo | 0;
     const st = t.state;
-    if (st.mode !== 0 && !secureComputing(t, st, this.matches, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
+    if (st.mode !== 0 && !secureComputing(t, st, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
     const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
     const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;

@@ -32,7 +32,7 @@ function setSeccomp(t: Task, callAbi: number, mode: bigint, ptr: bigint, env: Pr
   const st = t.state;
   if (mode === 1n) {
     if (st.mode !== 0) return -ERRNO.EPERM;
-    t.state = new SeccompState(1, st.abi, st.filters);
+    t.state = new SeccompState(1, st.abi, st.filters, env.matches);
     return 0;
   }
   if (mode !== 2n) return -ERRNO.EINVAL;
