@@ -157,7 +157,8 @@ class Replayer {
     this.code = c.abi;
     const root = this.kernel.spawn(c.abi, this.opts.comm);
     this.pids.set(c.pid, root);
-    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null, row: this.kernel.registers(root) });
+    // A pid that spawn or fork just returned is live, so its register row exists.
+    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null, row: this.kernel.registers(root)! });
     return root;
   }
 
@@ -261,7 +262,7 @@ class Replayer {
     const tracePid = Number(c.ret);
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
-    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, row: this.kernel.registers(child) });
+    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, row: this.kernel.registers(child)! });
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
