@@ -8,8 +8,8 @@ import fc from 'fast-check';
 const envRuns = Number(process.env['PROPS_RUNS'] ?? '');
 const envSeed = process.env['PROPS_SEED'];
 
-/** Number of runs: PROPS_RUNS when set, else the suite's CI default. */
-export const runs = (ciDefault: number): number => (Number.isFinite(envRuns) && envRuns > 0 ? envRuns : ciDefault);
+/** Number of runs: the suite's CI default, or PROPS_RUNS when that is larger (`npm run props` only adds cases). */
+export const runs = (ciDefault: number): number => (Number.isFinite(envRuns) && envRuns > ciDefault ? envRuns : ciDefault);
 
 /** Parameters for fc.assert: the run count, a replayable seed, verbose counterexamples. */
 export function params<T>(ciDefault: number): fc.Parameters<T> {

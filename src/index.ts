@@ -1,0 +1,27 @@
+/**
+ * seccomp-spec: the 2011 seccomp filter-mode proposal as an executable
+ * specification (`model`), a fast engine (`Kernel`), the filter language,
+ * the x86 tables and the trace tools. Subpaths (`seccomp-spec/model`,
+ * `/impl`, `/grammar`, `/x86`) give each part on its own.
+ */
+export { Kernel, DECISION, STATUS, R, SCRATCH_ADDR, type Decision, type EngineOptions, type RegRow, type Status } from './impl/index.ts';
+export {
+  caret,
+  lintPolicy,
+  parseFilter,
+  parsePolicy,
+  printExpr,
+  printFilter,
+  type Expr,
+  type Filter,
+  type FilterError,
+  type LintWarning,
+  type Policy,
+  type PolicyEntry,
+  type PolicyError,
+} from './grammar/index.ts';
+export * from './x86/index.ts';
+/** The executable specification (pure functions; see spec/). */
+export * as model from './model/index.ts';
+/** Traces: strace and JSON-lines parsing, replay, explanations, policy generation. */
+export * as trace from './trace/index.ts';
