@@ -70,3 +70,29 @@ export function termCount(e: Expr): number {
       return 1 + termCount(e.left) + termCount(e.right);
   }
 }
+
+/** C5 `v` at the width of field `f`: truncated, and read as signed for signed fields. */
+export function atFieldWidth(v: bigint, f: FieldRef): bigint {
+  const t = fieldType(f);
+  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
+
+/** S3.3 `a op b` for two values already at their field's width; `&` is true when a bit is common. */
+export function compareValues(op: CmpOp, a: bigint, b: bigint): boolean {
+  switch (op) {
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
+    case '&':
+      return (a & b) !== 0n;
+  }
+}

@@ -1,6 +1,6 @@
 /** The filter language (S2): grammar, AST, parser, resolver, printer, policy texts. */
 export type { CmpOp, CommonFieldName, Expr, FieldRef, FieldType, Filter } from './ast.ts';
-export { COMMON_FIELDS, fieldType, termCount } from './ast.ts';
+export { COMMON_FIELDS, atFieldWidth, compareValues, fieldType, termCount } from './ast.ts';
 export type { FilterError, PolicyError } from './errors.ts';
 export { MSG, caret } from './errors.ts';
 export type { FilterResult } from './parse.ts';

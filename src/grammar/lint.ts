@@ -3,7 +3,7 @@
  * their author wanted. Warnings never change what a policy does.
  */
 import { syscallTable, type Abi, type ArgInfo } from '../x86/table.ts';
-import { fieldType, type Expr } from './ast.ts';
+import { atFieldWidth, type Expr } from './ast.ts';
 import type { Policy } from './policy.ts';
 import { printExpr } from './print.ts';
 
@@ -37,8 +37,7 @@ function fieldRange(e: Extract<Expr, { kind: 'pred' }>, nr: number, abi: Abi): r
 /** The predicate's constant truth value when its field's whole range decides it. */
 function constantPred(e: Extract<Expr, { kind: 'pred' }>, nr: number, abi: Abi): Constant {
   const [lo, hi] = fieldRange(e, nr, abi);
-  const { bits, signed } = fieldType(e.field);
-  const v = signed ? BigInt.asIntN(bits, e.value) : BigInt.asUintN(bits, e.value);
+  const v = atFieldWidth(e.value, e.field);
   const decide = (always: boolean, never: boolean): Constant => (always ? true : never ? false : undefined);
   switch (e.op) {
     case '==':

@@ -4,7 +4,7 @@
  * the actual field values. Evaluation follows S3 and C4/C5 exactly; this is
  * for reports only, the engine's outcome stays the authority.
  */
-import { fieldType, printExpr, printValue, type Expr, type FieldRef, type Filter } from '../grammar/index.ts';
+import { atFieldWidth, compareValues, printExpr, printValue, type Expr, type FieldRef, type Filter } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import type { SeccompMode } from '../x86/types.ts';
 
@@ -34,32 +34,15 @@ export interface Why {
   readonly fields: readonly FieldValue[];
 }
 
-// C5: a value at the field's width, read as signed for signed fields.
-function atWidth(v: bigint, f: FieldRef): bigint {
-  const t = fieldType(f);
-  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
-}
-
 /** S3.1 the raw value of a field: an argument, nr, or a zeroed common field. */
 function fieldValue(f: FieldRef, rec: CallRecord): bigint {
   if (f.kind === 'arg') return rec.args[f.index] ?? 0n;
   return f.kind === 'nr' ? BigInt(rec.nr) : 0n;
 }
 
-/** S3.3 one predicate. */
-function holds(e: Extract<Expr, { kind: 'pred' }>, rec: CallRecord): boolean {
-  const a = atWidth(fieldValue(e.field, rec), e.field);
-  const b = atWidth(e.value, e.field);
-  switch (e.op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '&': return (a & b) !== 0n;
-  }
-}
+/** S3.3 one predicate, at its field's width (C5). */
+const holds = (e: Extract<Expr, { kind: 'pred' }>, rec: CallRecord): boolean =>
+  compareValues(e.op, atFieldWidth(fieldValue(e.field, rec), e.field), atFieldWidth(e.value, e.field));
 
 const union = (a: readonly FieldValue[], b: readonly FieldValue[]): readonly FieldValue[] => [
   ...a,
@@ -74,7 +57,7 @@ const union = (a: readonly FieldValue[], b: readonly FieldValue[]): readonly Fie
 export function why(e: Expr, rec: CallRecord): Why {
   switch (e.kind) {
     case 'pred':
-      return { value: holds(e, rec), culprit: e, fields: [{ name: e.field.name, value: atWidth(fieldValue(e.field, rec), e.field) }] };
+      return { value: holds(e, rec), culprit: e, fields: [{ name: e.field.name, value: atFieldWidth(fieldValue(e.field, rec), e.field) }] };
     case 'not': {
       const o = why(e.operand, rec);
       return { value: !o.value, culprit: e, fields: o.fields };
