@@ -1,0 +1,83 @@
+/**
+ * S9.4 for external inputs: no trace text, however malformed, makes the
+ * parsers or the replay throw; every error names a line of the input and a
+ * column inside that line; lenient parsing accounts for every line.
+ */
+import test from 'ava';
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { parseTrace, replay } from '../src/trace/index.ts';
+import { params } from './support.ts';
+
+const recorded = readFileSync(new URL('../examples/traces/ls.strace', import.meta.url), 'latin1').split('\n').filter((l) => l !== '');
+const jsonl = [
+  '{"pid":1,"abi":"x86_64","name":"read","args":[0,4096,16],"ret":16}',
+  '{"pid":1,"abi":"ia32","nr":4,"args":["0x1","0x1000",12],"ret":12}',
+  '{"pid":1,"abi":"x86_64","name":"exit_group","args":[0]}',
+];
+
+/** A recorded or JSON line with random characters inserted, deleted or replaced. */
+const mutated = (lines: readonly string[]): fc.Arbitrary<string> =>
+  fc
+    .tuple(
+      fc.constantFrom(...lines),
+      fc.array(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.string({ unit: 'binary-ascii', maxLength: 3 })), { maxLength: 4 }),
+    )
+    .map(([line, edits]) =>
+      edits.reduce((s, [at, kind, text]) => {
+        const i = s.length === 0 ? 0 : at % s.length;
+        return kind === 'insert' ? s.slice(0, i) + text + s.slice(i) : kind === 'delete' ? s.slice(0, i) + s.slice(i + 1) : s.slice(0, i) + text + s.slice(i + 1);
+      }, line),
+    );
+
+const traceText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 400 }),
+  fc.array(mutated(recorded), { minLength: 1, maxLength: 12 }).map((ls) => ls.join('\n')),
+  fc.array(mutated(jsonl), { minLength: 1, maxLength: 8 }).map((ls) => ls.join('\n')),
+  fc.array(fc.oneof(fc.constantFrom(...recorded), mutated(recorded)), { minLength: 1, maxLength: 20 }).map((ls) => ls.join('\n')),
+);
+
+const lineCount = (text: string): number => text.split('\n').length;
+
+test('S9.4 trace parsing never throws; an error names a line and a column inside the input', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(traceText, fc.constantFrom('x86_64' as const, 'ia32' as const), (text, abi) => {
+        const r = parseTrace(text, { abi, lenient: false });
+        if (r.ok) return true;
+        const { line, column } = r.error;
+        return line >= 0 && line <= lineCount(text) && column >= 0 && column <= Math.max(0, text.split('\n')[line - 1]?.length ?? 0);
+      }),
+      params(1500),
+    ),
+  );
+});
+
+test('S9.4 lenient parsing never throws and never drops a line silently', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(traceText, (text) => {
+        const r = parseTrace(text, { abi: 'x86_64', lenient: true });
+        if (!r.ok) return r.error.line >= 0;
+        const callLines = new Set(r.trace.events.map((e) => e.line));
+        // Every skipped line is reported with its number, and no event comes from a skipped line.
+        return r.trace.skipped.every((s) => s.line >= 1 && s.line <= lineCount(text) && !callLines.has(s.line));
+      }),
+      params(1000),
+    ),
+  );
+});
+
+test('S9.4 replaying any parsed trace under a recorded policy never throws', (t) => {
+  const policy = readFileSync(new URL('../examples/policies/ls-allows.txt', import.meta.url), 'latin1');
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(traceText, (text) => {
+        const r = parseTrace(text, { abi: 'x86_64', lenient: true });
+        if (r.ok) replay(r.trace, policy, { abi: 'x86_64', comm: 'prop' });
+        return true;
+      }),
+      params(300),
+    ),
+  );
+});
