@@ -16,10 +16,17 @@ import type { Cmd } from './diff-gen.ts';
 export const show = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 
+/**
+ * What an implementation under test gives the differential runner: the
+ * engine's host API. Any object with these methods (a wrapper around
+ * another seccomp implementation, say) can be checked against the model.
+ */
+export type EngineUnderTest = Pick<Kernel, 'spawn' | 'writeMemory' | 'syscall' | 'procSeccompFilter' | 'view'>;
+
 /** Both machines after one command, and what each reported. */
 interface Pair {
   m: model.Machine;
-  readonly k: Kernel;
+  readonly k: EngineUnderTest;
 }
 
 function step(p: Pair, cmd: Cmd): readonly [unknown, unknown] {
@@ -54,10 +61,11 @@ function observe(p: Pair, maxPid: number): readonly [unknown, unknown] {
 }
 
 /**
- * Run `cmds` on the model and on `kernel`; undefined when every observable
- * agreed after every command, else a description of the first difference.
+ * Run `cmds` on the model and on `kernel` (a fresh engine by default);
+ * undefined when every observable agreed after every command, else a
+ * description of the first difference.
  */
-export function firstDifference(cmds: readonly Cmd[], kernel: Kernel = new Kernel()): string | undefined {
+export function firstDifference(cmds: readonly Cmd[], kernel: EngineUnderTest = new Kernel()): string | undefined {
   const p: Pair = { m: model.initialMachine(), k: kernel };
   for (const [i, cmd] of cmds.entries()) {
     const [want, got] = step(p, cmd);
