@@ -204,3 +204,21 @@ for (const cmd of ['replay', 'eval', 'generate', 'proc']) {
     t.true(r.out.startsWith(`usage: seccomp-spec ${cmd} `));
   });
 }
+
+test('replay and generate: a trace with no system call is an error, not a pass', async (t) => {
+  for (const argv of [['replay', P('ls-allows'), 'empty.strace'], ['generate', 'empty.strace'], ['replay', '--lenient', P('ls-allows'), 'junk.strace']]) {
+    const r = await run(argv, { 'empty.strace': '', 'junk.strace': 'not a trace\nstill not one\n' });
+    t.is(r.code, 1, argv.join(' '));
+    t.is(r.out, '');
+    t.regex(r.err, /: no system call in the trace \(\d+ lines/);
+  }
+});
+
+test('generate: --args takes comma-separated argument names only', async (t) => {
+  const bad = await run(['generate', '--args', 'fd;rm', T('true')]);
+  t.is(bad.code, 2);
+  t.regex(bad.err, /^invalid --args: .*comma-separated argument names/);
+  const good = await run(['generate', '--args', 'fd,flags', T('true')]);
+  t.is(good.code, 0);
+  t.regex(good.out, /\nread: fd == 3\n/);
+});

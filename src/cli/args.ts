@@ -3,7 +3,7 @@
  * flags with values, boolean flags, positionals; errors say what and where.
  */
 import * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
 
 /** Parsed arguments: positionals in order, flags by name. */
@@ -48,11 +48,10 @@ export function parseArgs(
   return { positionals, flags };
 }
 
-/** Decode a flag value with an io-ts codec; the message names the flag and the valid values. */
-export function decodeFlag<A>(codec: t.Decoder<unknown, A>, name: string, value: unknown): A | string {
+/** Decode a flag value with an io-ts codec; the error names the flag and the valid values. */
+export function decodeFlag<A>(codec: t.Decoder<unknown, A>, name: string, value: unknown): Either<string, A> {
   const r = codec.decode(value);
-  if (isLeft(r)) return `invalid --${name}: ${PathReporter.report(r).join('; ')}`;
-  return r.right;
+  return isLeft(r) ? left(`invalid --${name}: ${PathReporter.report(r).join('; ')}`) : right(r.right);
 }
 
 /** The two ABIs as an io-ts codec. */

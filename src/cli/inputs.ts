@@ -3,6 +3,7 @@
  * argument parsing with --help, the --abi flag, policy and trace files with
  * `file:line:col:` errors and a caret (columns 1-based here, C7).
  */
+import { isRight } from 'fp-ts/lib/Either.js';
 import { caret, parsePolicy, type PolicyError } from '../grammar/index.ts';
 import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
 import type { Abi } from '../x86/table.ts';
@@ -49,8 +50,8 @@ export function abiFlag(args: Parsed, io: Io): Abi | undefined | number {
   const raw = args.flags['abi'];
   if (raw === undefined) return undefined;
   const abi = decodeFlag(AbiCodec, 'abi', raw);
-  if (abi === 'x86_64' || abi === 'ia32') return abi;
-  io.err(`${abi}\n`);
+  if (isRight(abi)) return abi.right;
+  io.err(`${abi.left}\n`);
   return EXIT.USAGE;
 }
 
@@ -76,7 +77,7 @@ export function policyOk(file: string, text: string, abi: Abi, io: Io): boolean 
   return false;
 }
 
-/** Parse a trace; prints the error (strict) or the skipped-line count (lenient). Null on error. */
+/** Parse a trace; prints the error (strict) or the skipped-line count (lenient). Null on error or when no call is left. */
 export function loadTrace(file: string, text: string, abi: Abi, lenient: boolean, io: Io): Trace | null {
   const r = parseTrace(text, { abi, lenient });
   if (!r.ok) {
@@ -87,6 +88,11 @@ export function loadTrace(file: string, text: string, abi: Abi, lenient: boolean
   const skipped = r.trace.skipped;
   if (skipped.length > 0) {
     io.err(`${file}: skipped ${skipped.length} bad line${skipped.length === 1 ? '' : 's'} (--lenient); the first:\n${located(file, skipped[0]!)}`);
+  }
+  // A trace with no call proves nothing about a policy: judging it "ok" would be a silent allow.
+  if (!r.trace.events.some((e) => e.kind === 'call')) {
+    io.err(`${file}: no system call in the trace (${r.trace.lines} lines${skipped.length > 0 ? `, ${skipped.length} skipped` : ''})\n`);
+    return null;
   }
   return r.trace;
 }

@@ -4,7 +4,8 @@
  */
 import { caret, lintPolicy, parsePolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
-import { AbiCodec, decodeFlag, parseArgs } from '../args.ts';
+import { parseArgs } from '../args.ts';
+import { abiFlag } from '../inputs.ts';
 import { EXIT, type Io } from '../io.ts';
 
 /** Help text of `check`. */
@@ -34,18 +35,15 @@ export function check(argv: readonly string[], io: Io): number {
     io.err(`${typeof args === 'string' ? args : 'check takes exactly one POLICY_FILE'}\n${CHECK_HELP}`);
     return EXIT.USAGE;
   }
-  const abi = decodeFlag(AbiCodec, 'abi', args.flags['abi'] ?? 'x86_64');
-  if (typeof abi === 'string' && abi !== 'x86_64' && abi !== 'ia32') {
-    io.err(`${abi}\n`);
-    return EXIT.USAGE;
-  }
+  const abi = abiFlag(args, io);
+  if (typeof abi === 'number') return abi;
   const file = args.positionals[0]!;
   const text = io.readFile(file);
   if (text instanceof Error) {
     io.err(`${file}: cannot read: ${text.message}\n`);
     return EXIT.USAGE;
   }
-  return report(file, text, abi as Abi, args.flags['json'] === true, io);
+  return report(file, text, abi ?? 'x86_64', args.flags['json'] === true, io);
 }
 
 function report(file: string, text: string, abi: Abi, json: boolean, io: Io): number {

@@ -92,11 +92,12 @@ export function evalCommand(argv: readonly string[], io: Io): number {
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
   const taskAbi = abiArg ?? 'x86_64';
-  const vector = decodeFlag(VectorCodec, 'vector', args.flags['vector'] ?? 'syscall');
-  if (vector !== 'syscall' && vector !== 'int80' && vector !== 'sysenter') {
-    io.err(`${vector}\n`);
+  const decoded = decodeFlag(VectorCodec, 'vector', args.flags['vector'] ?? 'syscall');
+  if (isLeft(decoded)) {
+    io.err(`${decoded.left}\n`);
     return EXIT.USAGE;
   }
+  const vector = decoded.right;
   const abi = callAbi(taskAbi, vector);
   const [file, ...tokens] = args.positionals as [string, ...string[]];
   const c = parseCall(tokens, abi);

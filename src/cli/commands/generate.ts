@@ -3,6 +3,7 @@
  * print the smallest policy under which replaying TRACE kills nothing.
  */
 import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
 import { generatePolicy, traceAbi } from '../../trace/index.ts';
 import { decodeFlag } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -23,7 +24,7 @@ allow (other ABI, or a number out of range) or is malformed, 2 usage.
 `;
 
 /** `fd,flags`: comma-separated argument names. */
-const ArgNames = t.refinement(t.string, (s) => /^[a-z_][a-z0-9_]*(,[a-z_][a-z0-9_]*)*$/.test(s), 'comma-separated argument names (e.g. fd,flags)');
+const ArgNames = t.refinement(t.string, (s) => /^(?:[a-z_][a-z0-9_]*(?:,[a-z_][a-z0-9_]*)*)?$/.test(s), 'comma-separated argument names (e.g. fd,flags)');
 
 /** Run `generate`. */
 export function generateCommand(argv: readonly string[], io: Io): number {
@@ -31,9 +32,9 @@ export function generateCommand(argv: readonly string[], io: Io): number {
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
-  const names = args.flags['args'] === undefined ? '' : decodeFlag(ArgNames, 'args', args.flags['args']);
-  if (names !== '' && names.startsWith('invalid --args')) {
-    io.err(`${names}\n`);
+  const names = decodeFlag(ArgNames, 'args', args.flags['args'] ?? '');
+  if (isLeft(names)) {
+    io.err(`${names.left}\n`);
     return EXIT.USAGE;
   }
   const file = args.positionals[0]!;
@@ -42,7 +43,7 @@ export function generateCommand(argv: readonly string[], io: Io): number {
   const trace = loadTrace(file, text, abiArg ?? 'x86_64', args.flags['lenient'] === true, io);
   if (trace === null) return EXIT.FAIL;
   const abi = abiArg ?? traceAbi(trace, 'x86_64');
-  const g = generatePolicy(trace, { abi, args: names === '' ? [] : names.split(','), source: file });
+  const g = generatePolicy(trace, { abi, args: names.right === '' ? [] : names.right.split(','), source: file });
   io.out(g.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
   if (g.unallowable.length > 0) {
