@@ -20,7 +20,8 @@ that has them to the values seen ('fd == 1 || fd == 2'); when the values do
 not fit one filter (255 characters, 32 terms) that argument is left free and
 a comment says so. Notes go to stderr.
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
-allow (other ABI, or a number out of range) or is malformed, 2 usage.
+allow (other ABI, or a number out of range), is malformed or has no system
+call, 2 usage.
 `;
 
 /** `fd,flags`: comma-separated argument names. */

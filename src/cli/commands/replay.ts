@@ -24,7 +24,8 @@ or JSON lines {"pid":1,"nr":1 or "name":"write","args":[1,"0x1000",12],"ret":12}
 --abi: the ABI of the policy and of the traced program (default: the ABI of
 the root's calls after its execve). --lenient skips bad trace lines and
 counts them. TRACE or POLICY '-' reads stdin.
-Exit: 0 nothing killed, 1 a call killed (or a bad policy or trace), 2 usage.
+Exit: 0 nothing killed, 1 a call killed (or a bad policy, or a trace that is
+malformed or has no system call), 2 usage.
 `;
 
 const call = (name: string, args: readonly NamedArg[]): string => `${name}(${args.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
