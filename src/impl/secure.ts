@@ -3,8 +3,19 @@
  * expression entry, one call of the state's compiled test, which reads
  * only the argument words it needs. No allocation, no BigInt, no Map.
  */
-import { PENDING_BIT, type Task } from '../x86/kernel/task.ts';
-import { KIND_ALLOW, KIND_NONE, type SeccompState } from './state.ts';
+import * as task from '../x86/kernel/task.ts';
+import type { Task } from '../x86/kernel/task.ts';
+import * as state from './state.ts';
+import type { SeccompState } from './state.ts';
+
+// Local copies of imported constants: an imported binding is a live module
+// cell that V8 loads and TDZ-checks on every call; a local const folds.
+const PENDING_BIT = 2;
+const KIND_NONE = 0;
+const KIND_ALLOW = 1;
+if (PENDING_BIT !== task.PENDING_BIT || KIND_NONE !== state.KIND_NONE || KIND_ALLOW !== state.KIND_ALLOW) {
+  throw new Error('secure.ts constants disagree with their definitions');
+}
 
 function strictSet(nrs: readonly number[]): Uint8Array {
   const t = new Uint8Array(Math.max(...nrs) + 1);

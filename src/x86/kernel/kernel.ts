@@ -7,13 +7,15 @@
 import { abiMatchTable, CORRECT_RULES, type EngineRules } from '../../impl/rules.ts';
 import { secureComputing } from '../../impl/secure.ts';
 import { INITIAL_STATE } from '../../impl/state.ts';
-import { CHUNK_MASK, CHUNK_SHIFT, COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, ROW_WORDS, halves, join } from '../regs.ts';
+import * as regs from '../regs.ts';
+import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../regs.ts';
 import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../types.ts';
 import { HANDLERS, H } from './handlers.ts';
 import { UserMemory } from './memory.ts';
 import { prctl, type PrctlEnv } from './prctl.ts';
 import { KernelLog } from './log.ts';
-import { CODE_BIT, Task } from './task.ts';
+import * as task from './task.ts';
+import { Task } from './task.ts';
 
 /** What `enter` did; details are in the register row, the log (`lastKillLogged`) or `lastExit`. */
 export const STATUS = { RETURNED: 0, KILLED: 1, EXITED: 2, NO_TASK: 3 } as const;
@@ -31,14 +33,22 @@ export interface CoreOptions {
 const COMPAT = 1;
 // The hot path reads plain module constants (checked against the tables
 // below at load time): V8 folds them, while a property of a shared object
-// is a load on every call.
+// is a load on every call, and so is an imported binding (a live module
+// cell, loaded and checked for TDZ each time).
 const RETURNED = 0;
 const NO_TASK = 3;
 const H_NI = 0;
 const H_DEFAULT = 1;
 const RAX = 0;
 const ORIG_RAX = 2;
-if (RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax) {
+const CHUNK_SHIFT = 10;
+const CHUNK_MASK = 1023;
+const ROW_WORDS = 40;
+const CODE_BIT = 1;
+if (
+  RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax ||
+  CHUNK_SHIFT !== regs.CHUNK_SHIFT || CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT
+) {
   throw new Error('kernel.ts constants disagree with their tables');
 }
 const CLONE_THREAD_BIT = Number(CLONE_THREAD);
