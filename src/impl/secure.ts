@@ -49,14 +49,15 @@ export function secureComputing(t: Task, st: SeccompState, callAbi: number, nr: 
     t.flags = flags & ~PENDING_BIT;
     return true;
   }
-  if (!(callAbi === 0 ? st.nativeMatches : st.compatMatches)) return false;
+  // `!== true` (as below): a pointer compare, where `!` on a boolean field is a generic ToBoolean.
+  if ((callAbi === 0 ? st.nativeMatches : st.compatMatches) !== true) return false;
   const kinds = st.kinds;
   // One unsigned compare: negative numbers become huge and fall out of range.
   if (nr >>> 0 >= kinds.length) return false;
   const k = kinds[nr];
   if (k === KIND_ALLOW) return true;
   if (k === KIND_NONE) return false;
-  return callAbi === 0 ? st.nativeRegs(nr, w, b) : st.compatRegs(nr, w, b);
+  return (callAbi === 0 ? st.nativeRegs(nr, w, b) : st.compatRegs(nr, w, b)) === true;
 }
 
 /**
