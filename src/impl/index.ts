@@ -160,13 +160,13 @@ export class Kernel extends KernelCore {
   /** Live pids in ascending order. */
   pids(): readonly number[] {
     const out: number[] = [];
-    this.tasks.forEach((t) => t !== undefined && out.push(t.pid));
+    this.tasks.forEach((t, pid) => t !== undefined && out.push(pid));
     return out;
   }
 
   /** The whole observable machine (S9.1). */
   view(): MachineView {
-    const tasks = this.pids().map((pid) => taskView(this.tasks[pid]!, this.regs.read(this.tasks[pid]!.slot)));
+    const tasks = this.pids().map((pid) => taskView(pid, this.tasks[pid]!, this.regs.read(this.tasks[pid]!.slot)));
     return { tasks, log: [...this.kernelLog.read()] };
   }
 }

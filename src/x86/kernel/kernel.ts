@@ -41,13 +41,12 @@ const H_NI = 0;
 const H_DEFAULT = 1;
 const RAX = 0;
 const ORIG_RAX = 2;
-const CHUNK_SHIFT = 10;
 const CHUNK_MASK = 1023;
 const ROW_WORDS = 40;
 const CODE_BIT = 1;
 if (
   RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax ||
-  CHUNK_SHIFT !== regs.CHUNK_SHIFT || CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT
+  CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT
 ) {
   throw new Error('kernel.ts constants disagree with their tables');
 }
@@ -90,9 +89,10 @@ export class KernelCore {
     const pid = this.tasks.length;
     const slot = this.regs.alloc();
     this.regs.clear(slot);
+    const words = this.regs.words(slot);
     // The code segment of the task's bitness: 0x33 for 64-bit code, 0x23 for 32-bit.
-    this.regs.words(slot)[RegisterFile.base(slot) + R.cs] = code === 0 ? 0x33 : 0x23;
-    this.tasks.push(new Task(pid, pid, comm.slice(0, COMM_MAX), code, INITIAL_STATE, false, new UserMemory(), slot));
+    words[RegisterFile.base(slot) + R.cs] = code === 0 ? 0x33 : 0x23;
+    this.tasks.push(new Task(pid, comm.slice(0, COMM_MAX), code, INITIAL_STATE, false, new UserMemory(), slot, words));
     return pid;
   }
 
@@ -107,10 +107,9 @@ export class KernelCore {
   enter(pid: number, vector: Vector): Status {
     const t = this.tasks[pid];
     if (t === undefined) return NO_TASK;
-    const slot = t.slot;
     // Inline arithmetic, not helper calls: this keeps the path within V8's inlining budget.
-    const w = this.regs.chunks[slot >>> CHUNK_SHIFT]!;
-    const b = (slot & CHUNK_MASK) * ROW_WORDS;
+    const w = t.words;
+    const b = (t.slot & CHUNK_MASK) * ROW_WORDS;
     const callAbi = vector === 'syscall' ? t.flags & CODE_BIT : COMPAT;
     const lo = w[b + RAX]!;
     // S6.2 orig_rax = rax (C8: the full register).
@@ -118,28 +117,29 @@ export class KernelCore {
     w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
     const nr = lo | 0;
     const st = t.state;
-    if (st.mode !== 0 && !secureComputing(t, st, callAbi, nr, w, b)) return this.kill(t, callAbi, nr, w, b);
+    if (st.mode !== 0 && !secureComputing(t, st, callAbi, nr, w, b)) return this.kill(pid, t, callAbi, nr, w, b);
     const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
     const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
-    if (h !== H_DEFAULT) return this.handle(t, h, callAbi, w, b);
+    if (h !== H_DEFAULT) return this.handle(pid, t, h, callAbi, w, b);
     w[b + RAX] = this.defaultLo;
     w[b + RAX + 1] = this.defaultHi;
     return RETURNED;
   }
 
   /** S6.6 the task ends as if by SIGKILL; mode 2 logs a line (C22). */
-  private kill(t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
+  private kill(pid: number, t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
     if (t.state.mode === 2) {
-      this.kernelLog.kill(t.comm, t.pid, nr, callAbi, w[b + R.rip]!, w[b + R.rip + 1]!);
+      this.kernelLog.kill(t.comm, pid, nr, callAbi, w[b + R.rip]!, w[b + R.rip + 1]!);
       this.lastKillLogged = true;
     } else this.lastKillLogged = false;
-    this.remove(t);
+    this.remove(pid, t);
     return STATUS.KILLED;
   }
 
-  protected remove(t: Task): void {
-    this.tasks[t.pid] = undefined;
+  /** Task `pid` (that is `t`) ends. */
+  protected remove(pid: number, t: Task): void {
+    this.tasks[pid] = undefined;
     this.regs.release(t.slot);
     t.mem.release();
   }
@@ -151,7 +151,7 @@ export class KernelCore {
   }
 
   /** S6.5 the handlers the simulation implements. */
-  private handle(t: Task, h: number, callAbi: number, w: Uint32Array, b: number): Status {
+  private handle(pid: number, t: Task, h: number, callAbi: number, w: Uint32Array, b: number): Status {
     switch (h) {
       case H.NI:
         setResult(w, b, -ERRNO.ENOSYS);
@@ -177,15 +177,15 @@ export class KernelCore {
       case H.EXIT_GROUP: {
         // C20 the status is the low 8 bits of the first argument.
         this.lastExit = w[b + (callAbi === COMPAT ? R.rbx : R.rdi)]! & 0xff;
-        if (h === H.EXIT) this.remove(t);
-        else for (const o of this.tasks) if (o !== undefined && o.tgid === t.tgid) this.remove(o);
+        if (h === H.EXIT) this.remove(pid, t);
+        else this.tasks.forEach((o, p) => o !== undefined && o.tgid === t.tgid && this.remove(p, o));
         return STATUS.EXITED;
       }
       case H.GETPID:
         setResult(w, b, t.tgid);
         return STATUS.RETURNED;
       default:
-        setResult(w, b, t.pid);
+        setResult(w, b, pid);
         return STATUS.RETURNED;
     }
   }
@@ -203,7 +203,7 @@ export class KernelCore {
     const cb = RegisterFile.base(slot);
     cw[cb + R.rax] = 0;
     cw[cb + R.rax + 1] = 0;
-    this.tasks.push(new Task(pid, thread ? t.tgid : pid, t.comm, t.code, t.state, t.pending, t.mem.share(), slot));
+    this.tasks.push(new Task(thread ? t.tgid : pid, t.comm, t.code, t.state, t.pending, t.mem.share(), slot, cw));
     return pid;
   }
 

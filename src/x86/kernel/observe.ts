@@ -31,10 +31,10 @@ export function seccompView(st: SeccompState, pending: boolean): SeccompView {
   };
 }
 
-/** The observable task. */
-export function taskView(t: Task, regs: Regs): TaskView {
+/** The observable task `t` of pid `pid`. */
+export function taskView(pid: number, t: Task, regs: Regs): TaskView {
   return {
-    pid: t.pid,
+    pid,
     tgid: t.tgid,
     comm: t.comm,
     abi: ABI_OF[t.code]!,

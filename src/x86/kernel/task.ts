@@ -1,9 +1,10 @@
 /**
  * A simulated task (S7): identity, code bitness, seccomp state, user
- * memory and the slot of its register row. Forks share `state`
- * (immutable) and `mem` (copy on write), so a forked task costs this
- * object and one register row (S7.1). Bitness and the pending flag share
- * one small integer to keep the object at seven fields.
+ * memory and its register row. Forks share `state` (immutable) and `mem`
+ * (copy on write), so a forked task costs this object and one register
+ * row (S7.1). To keep the object at seven fields, bitness and the pending
+ * flag share one small integer, and the pid is not stored: it is the
+ * task's index in the kernel's task table.
  */
 import type { SeccompState } from '../../impl/state.ts';
 import type { UserMemory } from './memory.ts';
@@ -19,7 +20,6 @@ export class Task {
   flags: number;
 
   constructor(
-    readonly pid: number,
     /** Thread group id: getpid() (C18, C21). */
     readonly tgid: number,
     public comm: string,
@@ -29,6 +29,8 @@ export class Task {
     public mem: UserMemory,
     /** Row of the task's registers in the RegisterFile. */
     readonly slot: number,
+    /** The RegisterFile chunk holding that row, so the entry path reaches it in one load. */
+    readonly words: Uint32Array,
   ) {
     this.flags = (code & CODE_BIT) | (pending ? PENDING_BIT : 0);
   }
