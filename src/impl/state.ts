@@ -28,29 +28,35 @@ const EMPTY_KINDS = new Uint8Array(0);
 /** S8 the text of a filter as stored and shown. */
 export const filterText = (f: ActiveFilter): string => (f.kind === 'allow' ? '1' : f.text);
 
-/** One task's seccomp state; never changed after construction. */
+/**
+ * One task's seccomp state; never changed after construction. Fields are
+ * `declare`d and set in the constructor, as in Task (task.ts): an ES2022
+ * class field would start as undefined and leave V8 checking it on every
+ * read of the entry path.
+ */
 export class SeccompState {
+  declare readonly mode: SeccompMode;
+  /** C12 ABI code, or NO_ABI. */
+  declare readonly abi: number;
+  /** Entries in ascending nr. */
+  declare readonly filters: ReadonlyMap<number, ActiveFilter>;
   /** S6.4 decision kinds by nr of `abi`; empty without an ABI. */
-  readonly kinds: Uint8Array;
+  declare readonly kinds: Uint8Array;
   /** S6.4 the compiled expression entries (compile.ts), read straight from the hot path. */
-  readonly nativeRegs: StateTests['nativeRegs'];
-  readonly compatRegs: StateTests['compatRegs'];
-  readonly nativeArgs: StateTests['nativeArgs'];
-  readonly compatArgs: StateTests['compatArgs'];
+  declare readonly nativeRegs: StateTests['nativeRegs'];
+  declare readonly compatRegs: StateTests['compatRegs'];
+  declare readonly nativeArgs: StateTests['nativeArgs'];
+  declare readonly compatArgs: StateTests['compatArgs'];
 
   /** S6.4 whether a native (compat) call matches `abi` under the kernel's S10-pluggable ABI rule. */
-  readonly nativeMatches: boolean;
-  readonly compatMatches: boolean;
+  declare readonly nativeMatches: boolean;
+  declare readonly compatMatches: boolean;
 
-  constructor(
-    readonly mode: SeccompMode,
-    /** C12 ABI code, or NO_ABI. */
-    readonly abi: number,
-    /** Entries in ascending nr. */
-    readonly filters: ReadonlyMap<number, ActiveFilter>,
-    /** The kernel's rules.abiMatches table (rules.ts). */
-    matches: Uint8Array,
-  ) {
+  /** `matches` is the kernel's rules.abiMatches table (rules.ts). */
+  constructor(mode: SeccompMode, abi: number, filters: ReadonlyMap<number, ActiveFilter>, matches: Uint8Array) {
+    this.mode = mode;
+    this.abi = abi;
+    this.filters = filters;
     this.nativeMatches = abi !== NO_ABI && matches[abi * 2] === 1;
     this.compatMatches = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
     const n = abi === NO_ABI ? 0 : syscallTable(ABI_OF[abi]!).nrSyscalls;

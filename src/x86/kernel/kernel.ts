@@ -69,19 +69,23 @@ export class KernelCore {
   /** Tasks by pid; dead or unused pids are undefined (C21: never reused). */
   protected readonly tasks: (Task | undefined)[] = [undefined];
   protected readonly kernelLog = new KernelLog();
+  // `declare`d fields are set in the constructor only (see Task for why).
   /** S10 the rules in force, for prctl. */
-  protected readonly env: PrctlEnv;
+  protected declare readonly env: PrctlEnv;
   /** Whether the last kill wrote a log line (mode 2) or not (strict mode). */
   protected lastKillLogged = false;
   /** Status of the last exit or exit_group. */
   protected lastExit = 0;
-  private readonly defaultLo: number;
-  private readonly defaultHi: number;
+  /** The default result's halves as int32 (the same bits): always small integers, so V8 stores them untagged in the row. */
+  private declare readonly defaultLo: number;
+  private declare readonly defaultHi: number;
 
   constructor(options: Partial<CoreOptions> = {}) {
     const rules = options.rules ?? CORRECT_RULES;
     this.env = { rules, matches: abiMatchTable(rules) };
-    [this.defaultLo, this.defaultHi] = halves(options.defaultResult ?? 0n);
+    const [lo, hi] = halves(options.defaultResult ?? 0n);
+    this.defaultLo = lo | 0;
+    this.defaultHi = hi | 0;
   }
 
   /** Create a task in mode 0 with registers 0 but cs, and no memory; returns its pid (C21). */

@@ -14,24 +14,32 @@ export const CODE_BIT = 1;
 /** Bit of `flags`: S5.2 on_next_syscall is pending. */
 export const PENDING_BIT = 2;
 
-/** One live task. */
+/**
+ * One live task. Fields are `declare`d and set in the constructor: an
+ * ES2022 class field (or parameter property) is first defined as
+ * undefined, after which V8 keeps the field generic (tagged, any map) and
+ * checks it on every read of the entry path.
+ */
 export class Task {
+  /** Thread group id: getpid() (C18, C21). */
+  declare readonly tgid: number;
+  declare comm: string;
+  declare state: SeccompState;
+  declare mem: UserMemory;
+  /** Row of the task's registers in the RegisterFile. */
+  declare readonly slot: number;
+  /** The RegisterFile chunk holding that row, so the entry path reaches it in one load. */
+  declare readonly words: Uint32Array;
   /** CODE_BIT | PENDING_BIT; the hot path reads it directly, everything else through the accessors. */
-  flags: number;
+  declare flags: number;
 
-  constructor(
-    /** Thread group id: getpid() (C18, C21). */
-    readonly tgid: number,
-    public comm: string,
-    code: number,
-    public state: SeccompState,
-    pending: boolean,
-    public mem: UserMemory,
-    /** Row of the task's registers in the RegisterFile. */
-    readonly slot: number,
-    /** The RegisterFile chunk holding that row, so the entry path reaches it in one load. */
-    readonly words: Uint32Array,
-  ) {
+  constructor(tgid: number, comm: string, code: number, state: SeccompState, pending: boolean, mem: UserMemory, slot: number, words: Uint32Array) {
+    this.tgid = tgid;
+    this.comm = comm;
+    this.state = state;
+    this.mem = mem;
+    this.slot = slot;
+    this.words = words;
     this.flags = (code & CODE_BIT) | (pending ? PENDING_BIT : 0);
   }
 
