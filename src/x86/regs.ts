@@ -87,7 +87,9 @@ export class RegisterFile {
     const dst = this.words(to);
     const s = RegisterFile.base(from);
     const d = RegisterFile.base(to);
-    for (let i = 0; i < ROW_WORDS; i++) dst[d + i] = src[s + i]!;
+    // Builtin memmoves: an element-by-element loop costs twice as long per fork.
+    if (src === dst) dst.copyWithin(d, s, s + ROW_WORDS);
+    else dst.set(src.subarray(s, s + ROW_WORDS), d);
   }
 
   /** Zero `slot`'s row (spawn). */
