@@ -49,7 +49,7 @@ export function secureComputing(t: Task, st: SeccompState, callAbi: number, nr: 
     t.flags = flags & ~PENDING_BIT;
     return true;
   }
-  // `!== true` (as below): a pointer compare, where `!` on a boolean field is a generic ToBoolean.
+  // `!== true` (as below) is one pointer compare, where `!` on a value of unknown type is a generic ToBoolean.
   if ((callAbi === 0 ? st.nativeMatches : st.compatMatches) !== true) return false;
   const kinds = st.kinds;
   // One unsigned compare: negative numbers become huge and fall out of range.
@@ -65,11 +65,11 @@ export function secureComputing(t: Task, st: SeccompState, callAbi: number, nr: 
  * `[lo0, hi0, ..., lo5, hi5]`; compat high halves are ignored (S3.2).
  */
 export function filterAllowsArgs(st: SeccompState, callAbi: number, nr: number, a: ArrayLike<number>): boolean {
-  if (!(callAbi === 0 ? st.nativeMatches : st.compatMatches)) return false;
+  if ((callAbi === 0 ? st.nativeMatches : st.compatMatches) !== true) return false;
   const kinds = st.kinds;
   if (nr < 0 || nr >= kinds.length) return false;
   const k = kinds[nr];
   if (k === KIND_ALLOW) return true;
   if (k === KIND_NONE) return false;
-  return callAbi === 0 ? st.nativeArgs(nr, a, 0) : st.compatArgs(nr, a, 0);
+  return (callAbi === 0 ? st.nativeArgs(nr, a, 0) : st.compatArgs(nr, a, 0)) === true;
 }

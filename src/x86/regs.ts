@@ -23,7 +23,7 @@ export const NATIVE_ARG_REGS: readonly number[] = [R.rdi, R.rsi, R.rdx, R.r10, R
 export const COMPAT_ARG_REGS: readonly number[] = [R.rbx, R.rcx, R.rdx, R.rsi, R.rdi, R.rbp];
 
 /** A slot's chunk is `slot >>> CHUNK_SHIFT`; its row starts at `(slot & CHUNK_MASK) * ROW_WORDS`. */
-export const CHUNK_SHIFT = 10;
+const CHUNK_SHIFT = 10;
 const CHUNK_ROWS = 1 << CHUNK_SHIFT;
 /** See CHUNK_SHIFT. */
 export const CHUNK_MASK = CHUNK_ROWS - 1;
@@ -47,8 +47,8 @@ export const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n
 
 /** The register rows of every live task, grown one chunk at a time; rows are named by slot. */
 export class RegisterFile {
-  /** Chunks of CHUNK_MASK + 1 rows; the entry path indexes them directly. */
-  readonly chunks: Uint32Array[] = [];
+  /** Chunks of CHUNK_MASK + 1 rows; each task keeps its own chunk (Task.words) for the entry path. */
+  private readonly chunks: Uint32Array[] = [];
   private readonly free: number[] = [];
   private next = 0;
 
