@@ -184,7 +184,11 @@ export class KernelCore {
         // C20 the status is the low 8 bits of the first argument.
         this.lastExit = w[b + (callAbi === COMPAT ? R.rbx : R.rdi)]! & 0xff;
         if (h === H.EXIT) this.remove(pid, t);
-        else this.tasks.forEach((o, p) => o !== undefined && o.tgid === t.tgid && this.remove(p, o));
+        else {
+          this.tasks.forEach((o, p) => {
+            if (o !== undefined && o.tgid === t.tgid) this.remove(p, o);
+          });
+        }
         return STATUS.EXITED;
       }
       case H.GETPID:
