@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the engine against the model and a hand-written
- * baseline on one workload (bench/workload.ts), and the heap cost of a
- * forked task. Prints a table, then one JSON line. Re-executes itself with
+ * baseline on one workload (bench/workload.ts), the heap cost of a
+ * forked task, and the strace parsing rate and replay time of a
+ * one-million-call trace (bench/trace.ts). Prints a table, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/impl/index.ts';
 import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
 import { measureModel } from './model.ts';
+import { measureTrace } from './trace.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -193,6 +195,7 @@ const decisions = rate(engineDecisions(mix));
 const base = rate(baseline(mix));
 const model = await measureModel(mix);
 const perFork = bytesPerFork(100_000);
+const traceFigures = measureTrace();
 
 const fmt = (v: number | null): string => (v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`);
 const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cpu-s  ${fmt(r.wall)}/s`);
@@ -202,6 +205,8 @@ const rows: readonly (readonly [string, string, string])[] = [
   ['model (src/model)', both(model), model === null ? 'src/model not available' : `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],
   ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks, heap + array buffers; target <= 256 bytes'],
+  ['strace parsing', `${fmt(traceFigures.parseLinesPerS)} lines/cpu-s`, `${traceFigures.lines.toLocaleString('en')} lines, ${traceFigures.megabytes.toFixed(1)} MB`],
+  ['replay', `${traceFigures.replaySeconds.toFixed(2)} cpu-s`, `${traceFigures.replayCalls.toLocaleString('en')} calls of the ls trace under its policy; target: a few seconds`],
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 const entries = POLICY.split('\n').filter((l) => l.includes(':') && !l.startsWith('#')).length;
@@ -214,4 +219,6 @@ console.log(JSON.stringify({
   model_calls_per_s: model === null ? null : Math.round(model.cpu),
   baseline_calls_per_s: Math.round(base.cpu),
   bytes_per_forked_task: Math.round(perFork * 10) / 10,
+  trace_parse_lines_per_s: Math.round(traceFigures.parseLinesPerS),
+  replay_1m_calls_seconds: Math.round(traceFigures.replaySeconds * 100) / 100,
 }));
