@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/impl/index.ts';
 import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
 import { measureModel } from './model.ts';
-import { measureTrace } from './trace.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -195,6 +194,10 @@ const decisions = rate(engineDecisions(mix));
 const base = rate(baseline(mix));
 const model = await measureModel(mix);
 const perFork = bytesPerFork(100_000);
+// Loaded only now: with the trace modules loaded from the start, the engine
+// and the baseline loops above measured about a third slower (V8 compiled
+// them differently), so the trace figures come last.
+const { measureTrace } = await import('./trace.ts');
 const traceFigures = measureTrace();
 
 const fmt = (v: number | null): string => (v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`);
