@@ -194,9 +194,10 @@ const decisions = rate(engineDecisions(mix));
 const base = rate(baseline(mix));
 const model = await measureModel(mix);
 const perFork = bytesPerFork(100_000);
-// Loaded only now: with the trace modules loaded from the start, the engine
-// and the baseline loops above measured about a third slower (V8 compiled
-// them differently), so the trace figures come last.
+// Loaded and run last: with a static import of ./trace.ts and this call in
+// place, the engine and baseline loops above once measured a third slower in
+// every run; a static import alone does not do it, and the cause was not
+// isolated. Keeping the trace work out of the module graph until now avoids it.
 const { measureTrace } = await import('./trace.ts');
 const traceFigures = measureTrace();
 
