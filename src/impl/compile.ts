@@ -8,7 +8,7 @@
  * `nr` and the common fields are folded to constants: an entry is only
  * evaluated for its own number (S6.4) and common fields are 0 (S3.1).
  */
-import { fieldType, type CmpOp, type Expr, type FieldRef } from '../grammar/index.ts';
+import { atFieldWidth, compareValues, type CmpOp, type Expr } from '../grammar/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 
 /** The value of nr's expression for the arguments found at `w[b...]`; false for a number without one. */
@@ -49,25 +49,6 @@ const ACCESS: Readonly<Record<keyof StateTests, Access>> = {
   compatArgs: (i, high) => (high ? '0' : `(w[b + ${lit(2 * i)}] >>> 0)`),
 };
 
-// C5 the value at the field's width: truncated, and read as signed for signed fields.
-function atWidth(v: bigint, f: FieldRef): bigint {
-  const t = fieldType(f);
-  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
-}
-
-/** S3.3 a comparison of two known integers, for folded fields. */
-function constCompare(op: CmpOp, a: bigint, b: bigint): boolean {
-  switch (op) {
-    case '==': return a === b;
-    case '!=': return a !== b;
-    case '<': return a < b;
-    case '<=': return a <= b;
-    case '>': return a > b;
-    case '>=': return a >= b;
-    case '&': return (a & b) !== 0n;
-  }
-}
-
 /** S3.3 an unsigned 64-bit comparison of argument `i` (as halves) with `v`. */
 function argCompare(op: CmpOp, i: number, v: bigint, at: Access): string {
   const l = at(i, false);
@@ -95,8 +76,8 @@ function source(e: Expr, nr: number, at: Access): string {
       const f = e.field;
       if (f.kind === 'arg') return argCompare(e.op, f.index, BigInt.asUintN(64, e.value), at);
       // S3.1 nr is this entry's own number; common fields are 0.
-      const known = f.kind === 'nr' ? atWidth(BigInt(nr), f) : 0n;
-      return constCompare(e.op, known, atWidth(e.value, f)) ? 'true' : 'false';
+      const known = f.kind === 'nr' ? atFieldWidth(BigInt(nr), f) : 0n;
+      return compareValues(e.op, known, atFieldWidth(e.value, f)) ? 'true' : 'false';
     }
   }
 }

@@ -2,7 +2,9 @@
  * Filter evaluation (S3): the record of one call and the value of an
  * expression on it. Total and free of effects.
  */
-import { fieldType, type CmpOp, type Expr, type FieldRef, type Filter } from '../grammar/index.ts';
+// C5 and S3.3: atFieldWidth truncates to the field's width (signed fields read as signed);
+// compareValues is the comparison itself, `&` true when some bit is common.
+import { atFieldWidth, compareValues, type Expr, type FieldRef, type Filter } from '../grammar/index.ts';
 
 /** The record a filter sees (S3.1): `nr` as a signed 32-bit int, six unsigned 64-bit arguments. */
 export interface CallRecord {
@@ -14,37 +16,11 @@ export interface CallRecord {
 const fieldValue = (f: FieldRef, r: CallRecord): bigint =>
   f.kind === 'arg' ? BigInt.asUintN(64, r.args[f.index] ?? 0n) : f.kind === 'nr' ? BigInt(r.nr) : 0n;
 
-// C5 a value compares at the field's width: truncated, and read as signed for signed fields.
-const atWidth = (v: bigint, f: FieldRef): bigint => {
-  const t = fieldType(f);
-  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
-};
-
-// S3.3 the comparison itself; `&` is true when some bit is common.
-function compare(op: CmpOp, a: bigint, b: bigint): boolean {
-  switch (op) {
-    case '==':
-      return a === b;
-    case '!=':
-      return a !== b;
-    case '<':
-      return a < b;
-    case '<=':
-      return a <= b;
-    case '>':
-      return a > b;
-    case '>=':
-      return a >= b;
-    case '&':
-      return (a & b) !== 0n;
-  }
-}
-
 /** S3.3 the truth of `expr` for the call `record`. */
 export function evaluate(expr: Expr, record: CallRecord): boolean {
   switch (expr.kind) {
     case 'pred':
-      return compare(expr.op, atWidth(fieldValue(expr.field, record), expr.field), atWidth(expr.value, expr.field));
+      return compareValues(expr.op, atFieldWidth(fieldValue(expr.field, record), expr.field), atFieldWidth(expr.value, expr.field));
     case 'not':
       return !evaluate(expr.operand, record);
     case 'and':
