@@ -5,37 +5,9 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { main } from '../src/cli/main.ts';
-import type { Io } from '../src/cli/io.ts';
+import { runCli, type Run } from './support/cli.ts';
 
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-  readonly reads: readonly string[];
-}
-
-async function run(argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const reads: string[] = [];
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    readFile: (path) => {
-      reads.push(path);
-      const text = files[path];
-      return text === undefined ? new Error(`ENOENT: no such file or directory, open '${path}'`) : text;
-    },
-    errIsTty: false,
-  };
-  const code = await main(argv, io);
-  return { code, out, err, reads };
-}
+const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> => runCli(argv, (p) => files[p]);
 
 const POLICY = ['# reads stdin, writes stdout/stderr', 'sys_read: fd == 0', 'write: fd == 1 || fd == 2', '', '0x3c: 1', 'sys_exit_group: 1'].join('\n');
 

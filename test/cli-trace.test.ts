@@ -5,34 +5,11 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { main } from '../src/cli/main.ts';
-import type { Io } from '../src/cli/io.ts';
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
+import { runCli, type Run } from './support/cli.ts';
 
 /** Files under examples/ come from disk; others from `files`. */
-async function run(argv: readonly string[], files: Readonly<Record<string, string>> = {}, errIsTty = false): Promise<Run> {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    readFile: (path) => {
-      if (path.startsWith('examples/')) return readFileSync(new URL(`../${path}`, import.meta.url), 'latin1');
-      return files[path] ?? new Error(`ENOENT: no such file or directory, open '${path}'`);
-    },
-    errIsTty,
-  };
-  return { code: await main(argv, io), out, err };
-}
+const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}, errIsTty = false): Promise<Run> =>
+  runCli(argv, (path) => (path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : files[path]), errIsTty);
 
 const T = (name: string): string => `examples/traces/${name}.strace`;
 const P = (name: string): string => `examples/policies/${name}.txt`;

@@ -4,8 +4,7 @@
  */
 import test from 'ava';
 import { readdirSync, readFileSync } from 'node:fs';
-import { main } from '../src/cli/main.ts';
-import type { Io } from '../src/cli/io.ts';
+import { runCli, type Run } from './support/cli.ts';
 
 interface ReplayExample {
   readonly file: string;
@@ -47,19 +46,7 @@ const examples = readdirSync(specDir)
   .filter((f) => f.endsWith('.md'))
   .flatMap((f) => extract(f, readFileSync(new URL(f, specDir), 'utf8')));
 
-async function run(ex: ReplayExample): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const files: Record<string, string> = { POLICY: ex.policy, TRACE: ex.trace };
-  const io: Io = {
-    out: (s) => void (out += s),
-    err: (s) => void (err += s),
-    readFile: (p) => files[p] ?? new Error(`no file ${p}`),
-    errIsTty: false,
-  };
-  const code = await main(ex.command, io);
-  return { code, out, err };
-}
+const run = (ex: ReplayExample): Promise<Run> => runCli(ex.command, (p) => (p === 'POLICY' ? ex.policy : p === 'TRACE' ? ex.trace : undefined));
 
 test('spec/: there are replay examples for chapter 11', (t) => {
   t.true(examples.length >= 4, `found ${examples.length}`);
