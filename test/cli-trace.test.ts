@@ -165,13 +165,13 @@ const REFUSED = { 'p.txt': `write: ${long}\nwrite: ${long}\n` };
 test('proc, eval and replay: a policy the engine refuses exits 1', async (t) => {
   const p = await run(['proc', 'p.txt'], REFUSED);
   t.is(p.code, 1);
-  t.regex(p.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+  t.regex(p.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -E2BIG\n/);
   const e = await run(['eval', 'p.txt', 'write', '1'], REFUSED);
   t.is(e.code, 1);
-  t.regex(e.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+  t.regex(e.err, /^p.txt: prctl\(PR_SET_SECCOMP, 2\) returned -E2BIG\n/);
   const r = await run(['replay', 'p.txt', T('true')], REFUSED);
   t.is(r.code, 1);
-  t.regex(r.err, /^p.txt: the engine refused the policy: prctl\(PR_SET_SECCOMP, 2\) returned -7\n/);
+  t.regex(r.err, /^p.txt: the engine refused the policy: prctl\(PR_SET_SECCOMP, 2\) returned -E2BIG\n/);
 });
 
 for (const cmd of ['replay', 'eval', 'generate', 'proc']) {

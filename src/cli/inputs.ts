@@ -6,7 +6,9 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { caret, parsePolicy, type PolicyError } from '../grammar/index.ts';
 import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
+import { Kernel } from '../impl/index.ts';
 import type { Abi } from '../x86/table.ts';
+import { resultText } from '../x86/types.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
 import { EXIT, type Io } from './io.ts';
 
@@ -53,6 +55,20 @@ export function abiFlag(args: Parsed, io: Io): Abi | undefined | number {
   if (isRight(abi)) return abi.right;
   io.err(`${abi.left}\n`);
   return EXIT.USAGE;
+}
+
+/**
+ * A fresh engine task of `abi` code with the policy `text` installed by
+ * prctl(PR_SET_SECCOMP, 2) (S5.2); prints what the kernel returned and
+ * gives null when it refuses the policy.
+ */
+export function installedTask(file: string, text: string, abi: Abi, comm: string, io: Io): { readonly kernel: Kernel; readonly pid: number } | null {
+  const kernel = new Kernel();
+  const pid = kernel.spawn(abi, comm);
+  const o = kernel.installPolicy(pid, text);
+  if (o.kind === 'return' && o.rax === 0n) return { kernel, pid };
+  io.err(`${file}: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned ${resultText(o.rax)}` : o.kind}\n`);
+  return null;
 }
 
 /** Read a file; prints the error and returns null when it cannot be read. */

@@ -7,7 +7,7 @@
 import { DECISION, Kernel, R, STATUS } from '../impl/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join, type RegRow } from '../x86/regs.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { callAbi, type Vector } from '../x86/types.ts';
+import { callAbi, resultText, type Vector } from '../x86/types.ts';
 import { callRecord, explainDecision, type Decision } from './explain.ts';
 import { installPoint } from './launch.ts';
 import { isFork } from './strace.ts';
@@ -174,8 +174,7 @@ class Replayer {
     if (!this.rootExecs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${this.rootExecs ? 'on_next_syscall: 1\n' : ''}`, vector);
     if (o.kind === 'return' && o.rax === 0n) return null;
-    const errno = o.kind === 'return' ? -Number(BigInt.asIntN(64, o.rax)) : 0;
-    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) returned ${o.kind === 'return' ? `-${errno}` : o.kind}`;
+    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned ${resultText(o.rax)}` : o.kind}`;
   }
 
   row(c: TraceCall): { allowed: number; killed: number } {

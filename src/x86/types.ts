@@ -119,3 +119,12 @@ export const CLONE_THREAD = 0x00010000n;
 
 /** TASK_COMM_LEN - 1: the longest comm (S7.2). */
 export const COMM_MAX = 15;
+
+const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(ERRNO).map(([name, n]) => [n, name]));
+
+/** rax as a result: `-ENAME` for the S5.7 errno values, else the signed decimal value. */
+export function resultText(rax: bigint): string {
+  const v = BigInt.asIntN(64, rax);
+  const name = v < 0n && v > -4096n ? ERRNO_NAMES.get(Number(-v)) : undefined;
+  return name === undefined ? v.toString() : `-${name}`;
+}

@@ -6,13 +6,12 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { printValue } from '../../grammar/index.ts';
-import { Kernel } from '../../impl/index.ts';
 import { callRecord, explainDecision, namedArgs, traceName, type Decision, type NamedArg } from '../../trace/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/types.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
-import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
+import { abiFlag, installedTask, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
 
 /** Help text of `eval`. */
 export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--json]
@@ -108,13 +107,9 @@ export function evalCommand(argv: readonly string[], io: Io): number {
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, taskAbi, io)) return EXIT.FAIL;
-  const kernel = new Kernel();
-  const pid = kernel.spawn(taskAbi, 'eval');
-  const installed = kernel.installPolicy(pid, text);
-  if (installed.kind !== 'return' || installed.rax !== 0n) {
-    io.err(`${file}: prctl(PR_SET_SECCOMP, 2) ${outcomeText(installed)}\n`);
-    return EXIT.FAIL;
-  }
+  const task = installedTask(file, text, taskAbi, 'eval', io);
+  if (task === null) return EXIT.FAIL;
+  const { kernel, pid } = task;
   const notes: string[] = [];
   if (kernel.view().tasks[0]!.seccomp.pending) {
     kernel.syscall(pid, 'syscall', { rax: taskAbi === 'x86_64' ? 39n : 20n });

@@ -2,9 +2,8 @@
  * `seccomp-spec proc POLICY [--abi x86_64|ia32]`: install a policy in a
  * fresh engine task and print its /proc/<pid>/seccomp_filter (S8).
  */
-import { Kernel } from '../../impl/index.ts';
 import { EXIT, type Io } from '../io.ts';
-import { abiFlag, parseCommand, policyOk, readInput } from '../inputs.ts';
+import { abiFlag, installedTask, parseCommand, policyOk, readInput } from '../inputs.ts';
 
 /** Help text of `proc`. */
 export const PROC_HELP = `usage: seccomp-spec proc POLICY [--abi x86_64|ia32]
@@ -27,14 +26,8 @@ export function procCommand(argv: readonly string[], io: Io): number {
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
-  const kernel = new Kernel();
-  const pid = kernel.spawn(abi, 'proc');
-  const o = kernel.installPolicy(pid, text);
-  if (o.kind !== 'return' || o.rax !== 0n) {
-    const result = o.kind === 'return' ? `-${-BigInt.asIntN(64, o.rax)}` : o.kind;
-    io.err(`${file}: prctl(PR_SET_SECCOMP, 2) returned ${result}\n`);
-    return EXIT.FAIL;
-  }
-  io.out(kernel.procSeccompFilter(pid) ?? '');
+  const task = installedTask(file, text, abi, 'proc', io);
+  if (task === null) return EXIT.FAIL;
+  io.out(task.kernel.procSeccompFilter(task.pid) ?? '');
   return EXIT.OK;
 }
