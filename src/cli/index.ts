@@ -1,0 +1,3 @@
+/** The command line (src/cli): `main` runs one command; each command is also callable with its own Io. */
+export { COMMANDS, main } from './main.ts';
+export { EXIT, processIo, type Command, type CommandSpec, type Io } from './io.ts';
