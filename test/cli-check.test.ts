@@ -119,7 +119,7 @@ test('check renders binary junk without breaking the caret line', async (t) => {
   const r = await run(['check', 'bin'], { bin: 'sys_read: fd == 1\0\x01\x02\n' });
   t.is(r.code, 1);
   const [head, src, mark] = r.err.split('\n');
-  t.is(head, 'bin:1:18: Invalid character');
+  t.is(head, 'bin:1:18: NUL byte in a policy text: the kernel would read the text only up to here (S5.2)');
   t.is(src, 'sys_read: fd == 1???');
   t.is(mark, `${' '.repeat(17)}^`);
 });

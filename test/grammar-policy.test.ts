@@ -179,7 +179,7 @@ test('S2.5 malformed NAME parts: missing colon, empty name, bad characters, very
   t.deepEqual(brief('sys-read: 1'), [[1, 3, MSG.badName]]);
   t.deepEqual(brief('sys_read fd: 1'), [[1, 9, MSG.badName]]);
   t.deepEqual(brief('-1: 1'), [[1, 0, MSG.badName]]);
-  t.deepEqual(brief('sys_read\0: 1'), [[1, 8, MSG.badName]]);
+  t.deepEqual(brief('sys_read\0: 1'), [[1, 8, MSG.nulByte]]);
   t.deepEqual(brief('\ufeffsys_read: 1'), [[1, 0, MSG.badName]]);
   const long = errors(`${'x'.repeat(100)}: 1`);
   t.is(long.length, 1);
@@ -197,7 +197,7 @@ test('S2.5 filter errors are reported at their column within the line (0-based, 
   t.deepEqual(brief('sys_read:'), [[1, 9, MSG.meaningless]]);
   t.deepEqual(brief('sys_read: fd == 9 ||'), [[1, 20, MSG.meaningless]]);
   t.deepEqual(brief('sys_read:1:2'), [[1, 10, MSG.invalidCharacter]]);
-  t.deepEqual(brief('sys_read: fd == 0\0'), [[1, 17, MSG.invalidCharacter]]);
+  t.deepEqual(brief('sys_read: fd == 0\0'), [[1, 17, MSG.nulByte]]);
   t.deepEqual(brief(`sys_read: ${Array(17).fill('fd==1').join('||')}`), [[1, 122, MSG.tooManyTerms]]);
   t.deepEqual(brief(`sys_read: fd ==${' '.repeat(250)}1`), [[1, 265, MSG.filterTooLong]]);
   t.deepEqual(nrs(ok(`sys_read:  fd ==${' '.repeat(249)}1  `)), [0], '255 after trimming is fine');

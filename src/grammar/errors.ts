@@ -15,6 +15,7 @@ export const MSG = {
   badName: 'Invalid system call name',
   unknownSyscall: 'Unknown system call',
   badDirective: 'on_next_syscall takes only the value 1',
+  nulByte: 'NUL byte in a policy text: the kernel would read the text only up to here (S5.2)',
 } as const;
 
 /** An error in one filter string: the message and the 0-based column in that string. */

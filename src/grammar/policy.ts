@@ -46,12 +46,15 @@ type LineResult =
   | { readonly kind: 'error'; readonly error: PolicyError };
 
 function parseLine(source: string, line: number, abi: Abi): LineResult {
-  const [a, b] = trimBounds(source);
-  if (a === b || source[a] === '#') return { kind: 'skip' };
   const err = (message: string, column: number, suggestions?: readonly string[]): LineResult => ({
     kind: 'error',
     error: suggestions === undefined ? { line, column, message, source } : { line, column, message, source, suggestions },
   });
+  // C33 a text file's NUL would end the text prctl reads: what is after it would be lost, so it is an error even in a comment.
+  const nul = source.indexOf('\0');
+  if (nul >= 0) return err(MSG.nulByte, nul);
+  const [a, b] = trimBounds(source);
+  if (a === b || source[a] === '#') return { kind: 'skip' };
   const colon = source.indexOf(':', a);
   const head = colon < 0 ? source.slice(0, b) : source.slice(0, colon + 1);
   if (colon < 0 || colon - a > MAX_NAME + 16) return err(MSG.missingColon, colon < 0 ? b : a);

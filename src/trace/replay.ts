@@ -64,7 +64,7 @@ export interface ReplayReport {
 /** Replay settings. */
 export interface ReplayOptions {
   /**
-   * The policy's ABI. The root's code bitness is that of its first call; the
+   * The policy's ABI. The root's code is 64-bit when the trace has any native call, else 32-bit; the
    * launcher installs through `syscall` when they match, else `int $0x80` (S6.1).
    */
   readonly abi: Abi;
@@ -136,6 +136,8 @@ class Replayer {
   root: number | null = null;
   /** The code bitness of every replayed task (C9): the root's, inherited by forks (C18). */
   code: Abi = 'x86_64';
+  /** The trace makes at least one native call. */
+  readonly native: boolean;
   /** Whether the root calls execve at all; if not, the policy goes in before its first call. */
   readonly rootExecs: boolean;
 
@@ -145,6 +147,7 @@ class Replayer {
     readonly opts: ReplayOptions,
   ) {
     this.rootExecs = installPoint(trace).execs;
+    this.native = trace.events.some((e) => e.kind === 'call' && e.abi === 'x86_64');
   }
 
   /** The engine task of a trace pid, spawning the root on first sight. */
@@ -152,17 +155,19 @@ class Replayer {
     const pid = this.pids.get(c.pid);
     if (pid !== undefined || this.root !== null) return pid;
     this.root = c.pid;
-    // C9 the launcher's code bitness is that of the root's first call (a 64-bit
-    // launcher execs 32-bit programs too); it stays across execve.
-    this.code = c.abi;
-    const root = this.kernel.spawn(c.abi, this.opts.comm);
+    // T5, C9 64-bit code when the trace makes any native call (only 64-bit code can,
+    // and it makes compat calls through int $0x80 too); 32-bit code otherwise. A
+    // bitness taken from the first call alone sent native calls through int80,
+    // where they were judged as compat numbers.
+    this.code = this.native ? 'x86_64' : 'ia32';
+    const root = this.kernel.spawn(this.code, this.opts.comm);
     this.pids.set(c.pid, root);
     // A pid that spawn or fork just returned is live, so its register row exists.
     this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null, row: this.kernel.registers(root)! });
     return root;
   }
 
-  /** S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32. */
+  /** S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (a native call implies 64-bit code, see taskOf). */
   private vectorFor(abi: Abi): Vector {
     return abi === this.code ? 'syscall' : 'int80';
   }
