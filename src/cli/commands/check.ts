@@ -2,10 +2,10 @@
  * `seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json]`: parse and
  * resolve a policy text (S2.5, S1.3); print the entries or every error.
  */
-import { caret, lintPolicy, parsePolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
+import { caret, lintPolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 import { parseArgs } from '../args.ts';
-import { abiFlag } from '../inputs.ts';
+import { abiFlag, checkPolicy } from '../inputs.ts';
 import { EXIT, type Io } from '../io.ts';
 
 /** Help text of `check`. */
@@ -47,7 +47,7 @@ export function check(argv: readonly string[], io: Io): number {
 }
 
 function report(file: string, text: string, abi: Abi, json: boolean, io: Io): number {
-  const r = parsePolicy(text, abi);
+  const r = checkPolicy(text, abi);
   const table = syscallTable(abi);
   const entries = r.ok
     ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter) }))

@@ -45,6 +45,10 @@ export function generateCommand(argv: readonly string[], io: Io): number {
   if (trace === null) return EXIT.FAIL;
   const abi = abiArg ?? traceAbi(trace, 'x86_64');
   const g = generatePolicy(trace, { abi, args: names.right === '' ? [] : names.right.split(','), source: file });
+  if (g.tooBig) {
+    io.err(`${file}: the generated policy is over the 64 KiB prctl reads (S5.2); constrain fewer arguments (--args)\n`);
+    return EXIT.FAIL;
+  }
   io.out(g.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
   if (g.unallowable.length > 0) {
