@@ -169,5 +169,6 @@ export function parseFilter(text: string, args: readonly ArgInfo[]): FilterResul
   if (offsets.length > MAX_TERMS) {
     return fail({ message: MSG.tooManyTerms, column: offsets.sort((x, y) => x - y)[MAX_TERMS]! });
   }
-  return { ok: true, filter: { kind: 'expr', expr: resolved.expr, text: s } };
+  // C34 line breaks inside a filter are stored as spaces: /proc and GET keep one line per filter (S8).
+  return { ok: true, filter: { kind: 'expr', expr: resolved.expr, text: s.replace(/[\n\r\x0B\x0C]/g, ' ') } };
 }

@@ -1,0 +1,45 @@
+/**
+ * Regressions from an adversarial review of the model and the engine
+ * together: each block's comment says what both once did wrong.
+ */
+import test from 'ava';
+import * as E from 'fp-ts/lib/Either.js';
+import * as O from 'fp-ts/lib/Option.js';
+import * as model from '../src/model/index.ts';
+import { Kernel } from '../src/impl/index.ts';
+
+const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);
+const PR_SET_SECCOMP_FILTER = 36n;
+
+// S8: /proc/<pid>/seccomp_filter is a header and one `SystemCall:`/`Filter:`
+// line pair per entry. C1 makes `\n` whitespace inside a filter, and a
+// per-call SET keeps the text verbatim, so a filter `fd == 0\n|| fd == 1`
+// splits its `Filter:` line in two and the file gets a line that is neither
+// (`|| fd == 1`). Both the model and the engine printed it so; C34 now
+// stores line breaks inside a filter as spaces.
+const TEXT = 'fd == 0\n|| fd == 1';
+const shapeOk = (proc: string): boolean => {
+  const lines = proc.replace(/\n$/, '').split('\n');
+  return lines.slice(2).every((l, i) => (i % 2 === 0 ? l.startsWith('SystemCall: ') : l.startsWith('Filter: ')));
+};
+
+test('regression: S8 the model /proc text keeps one Filter line per entry when the filter text has a newline', (t) => {
+  let m = model.initialMachine();
+  let pid: number;
+  [m, pid] = model.spawn(m, 'x86_64', 'p');
+  const w = model.writeMemory(m, pid, 0x1000n, bytes(TEXT));
+  if (E.isLeft(w)) return t.fail(w.left);
+  const s = model.syscall(w.right, pid, 'syscall', { rax: 157n, rdi: PR_SET_SECCOMP_FILTER, rsi: 0n, rdx: 0x1000n });
+  t.deepEqual(s.outcome, { kind: 'return', rax: 0n });
+  const proc = O.getOrElse(() => '')(model.procSeccompFilter(s.machine, pid));
+  t.true(shapeOk(proc), proc);
+});
+
+test('regression: S8 the engine /proc text keeps one Filter line per entry when the filter text has a newline', (t) => {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'p');
+  t.true(k.writeMemory(pid, 0x1000n, bytes(TEXT)));
+  t.deepEqual(k.syscall(pid, 'syscall', { rax: 157n, rdi: PR_SET_SECCOMP_FILTER, rsi: 0n, rdx: 0x1000n }), { kind: 'return', rax: 0n });
+  const proc = k.procSeccompFilter(pid) ?? '';
+  t.true(shapeOk(proc), proc);
+});
