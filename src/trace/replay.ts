@@ -5,7 +5,7 @@
  * the engine's entry path (S6), so forks inherit seccomp state (S7.1).
  */
 import { DECISION, Kernel, R, STATUS } from '../impl/index.ts';
-import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join, type RegRow } from '../x86/regs.ts';
+import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join } from '../x86/regs.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { callAbi, resultText, type Vector } from '../x86/types.ts';
 import { callRecord, explainDecision, type Decision } from './explain.ts';
@@ -113,13 +113,12 @@ type Entered =
   | { readonly kind: 'killed'; readonly log: string | null }
   | { readonly kind: 'exited' | 'no_task' };
 
-/** A replayed task: its report so far and its register row in the engine. */
+/** A replayed task: its report so far. */
 interface TaskState {
   readonly tracePid: number;
   readonly pid: number;
   allowed: number;
   kill: Kill | null;
-  readonly row: RegRow;
 }
 
 class Replayer {
@@ -162,8 +161,7 @@ class Replayer {
     this.code = this.native ? 'x86_64' : 'ia32';
     const root = this.kernel.spawn(this.code, this.opts.comm);
     this.pids.set(c.pid, root);
-    // A pid that spawn or fork just returned is live, so its register row exists.
-    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null, row: this.kernel.registers(root)! });
+    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null });
     return root;
   }
 
@@ -218,7 +216,10 @@ class Replayer {
 
   /** S6.1 nr in rax, the arguments in the ABI's registers, then the engine's entry path. */
   private enter(task: TaskState, c: TraceCall, vector: Vector): Entered {
-    const { words: w, base: b } = task.row;
+    // The row is looked up per call: an exited task's slot may already hold another task's registers.
+    const row = this.kernel.registers(task.pid);
+    if (row === undefined) return { kind: 'no_task' };
+    const { words: w, base: b } = row;
     const h = this.halves;
     w[b + R.rax] = c.nr >>> 0;
     w[b + R.rax + 1] = 0;
@@ -266,7 +267,7 @@ class Replayer {
     const tracePid = Number(c.ret);
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
-    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, row: this.kernel.registers(child)! });
+    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null });
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
