@@ -43,3 +43,23 @@ test('regression: S8 the engine /proc text keeps one Filter line per entry when 
   const proc = k.procSeccompFilter(pid) ?? '';
   t.true(shapeOk(proc), proc);
 });
+
+// S9.4: the host API answers any length: the engine's readMemory once threw
+// RangeError for a negative, fractional or huge length (typed-array and
+// BigInt conversions), and the model read a fractional length as rounded up.
+test('regression: readMemory answers bad lengths with none on both the model and the engine', (t) => {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'p');
+  t.true(k.writeMemory(pid, 0x1000n, [1, 2, 3]));
+  let m = model.initialMachine();
+  let mp: number;
+  [m, mp] = model.spawn(m, 'x86_64', 'p');
+  const w = model.writeMemory(m, mp, 0x1000n, [1, 2, 3]);
+  if (E.isLeft(w)) return t.fail(w.left);
+  for (const len of [-1, 1.5, NaN, Infinity, 1e12, 2 ** 53]) {
+    t.is(k.readMemory(pid, 0x1000n, len), undefined, `engine, len ${len}`);
+    t.true(O.isNone(model.readMemory(w.right, mp, 0x1000n, len)), `model, len ${len}`);
+  }
+  t.deepEqual([...(k.readMemory(pid, 0x1000n, 3) ?? [])], [1, 2, 3]);
+  t.deepEqual(model.readMemory(w.right, mp, 0x1000n, 3), O.some([1, 2, 3]));
+});

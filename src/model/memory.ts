@@ -17,6 +17,8 @@ const ADDR_LIMIT = 1n << 64n;
 
 /** The `len` bytes at `addr`, if every one is mapped (C16). */
 export function readBytes(mem: Memory, addr: bigint, len: number): O.Option<readonly number[]> {
+  // S9.4 a length that is not a whole number of bytes reads nothing.
+  if (!Number.isSafeInteger(len) || len < 0) return O.none;
   const out: number[] = [];
   for (let i = 0; i < len; i++) {
     const b = mem.get(addr + BigInt(i));
