@@ -6,7 +6,7 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import * as model from '../src/model/index.ts';
-import { Kernel } from '../src/impl/index.ts';
+import { DECISION, Kernel } from '../src/impl/index.ts';
 
 const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);
 const PR_SET_SECCOMP_FILTER = 36n;
@@ -62,4 +62,59 @@ test('regression: readMemory answers bad lengths with none on both the model and
   }
   t.deepEqual([...(k.readMemory(pid, 0x1000n, 3) ?? [])], [1, 2, 3]);
   t.deepEqual(model.readMemory(w.right, mp, 0x1000n, 3), O.some([1, 2, 3]));
+});
+
+// Found by a review of the engine's fast paths: each test pins a fix (frozen log and filters, C33).
+
+test('regression: the `log` getter hands out the kernel\'s live, mutable array', (t) => {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'victim');
+  k.installPolicy(pid, 'getpid: 1');
+  const before = k.log;
+  t.deepEqual(before, []);
+  k.syscall(pid, 'syscall', { rax: 1n }); // write: no entry, killed with a log line
+  // Expected: a value read before the kill is a snapshot (as view().log is); actual: it grew.
+  t.is(before.length, 0, 'a log value read before the kill changed afterwards');
+});
+
+test('regression: a caller can rewrite the kernel log through the `log` getter', (t) => {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'victim');
+  k.installPolicy(pid, 'getpid: 1');
+  k.syscall(pid, 'syscall', { rax: 1n });
+  // Expected: a reader cannot change the kernel's log (S6.6, an S9.1 observable); actual: it can.
+  try {
+    (k.log as string[]).push('forged[9]: system call 0 (sys_read) blocked at ip:0');
+  } catch {
+    // a frozen copy is what we want
+  }
+  t.deepEqual(k.view().log, ['victim[1]: system call 1 (sys_write) blocked at ip:0']);
+});
+
+test('regression: filterFor() hands out the live filter, so a reader changes /proc and later merges', (t) => {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'app');
+  k.installPolicy(pid, 'write: fd == 1\nprctl: 1');
+  const f = k.filterFor(pid, 1) as { text: string };
+  const proc = k.procSeccompFilter(pid);
+  try {
+    f.text = 'fd == 1 || fd == 2';
+  } catch {
+    // a frozen filter is what we want
+  }
+  // Expected: reading the state cannot change it (S4, S5.5); actual: /proc now shows a text the
+  // compiled filter does not implement, and the next merge builds on it (S9.2 via the host).
+  t.is(k.procSeccompFilter(pid), proc);
+  k.installPolicy(pid, 'write: count > 0');
+  t.is(k.decide(pid, 'syscall', 1, [2, 0, 0, 0, 5, 0]), DECISION.KILL, 'write(fd 2) allowed after a merge');
+});
+
+test('regression: installPolicy() with a NUL in its text silently installs only the part before it (C33)', (t) => {
+  const k = new Kernel();
+  const pid = k.spawn('x86_64', 'app');
+  const o = k.installPolicy(pid, 'getpid: 1\n# \0 a NUL in a comment\nwrite: fd == 1');
+  // C33: a policy text given as a string may not contain a NUL, since everything after it
+  // would silently not be installed. Expected: a refusal; actual: success with `write` lost.
+  const installedWrite = k.filterFor(pid, 1) !== undefined;
+  t.false(o.kind === 'return' && o.rax === 0n && !installedWrite, `outcome ${JSON.stringify(o, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x))}, write installed: ${installedWrite}`);
 });

@@ -142,6 +142,21 @@ function resolve(n: Syn, args: readonly ArgInfo[]): Resolved {
   return { ok: true, expr: { kind: n.k, left: l.expr, right: r.expr } };
 }
 
+// Filters are frozen, deeply: states hand them out (filterFor, the model's maps), and a
+// reader that changed one would change /proc and later merges behind the kernel's back (S5.5).
+const ALLOW: Filter = Object.freeze({ kind: 'allow' });
+const DROP: Filter = Object.freeze({ kind: 'drop' });
+
+function frozen(e: Expr): Expr {
+  if (e.kind === 'pred') Object.freeze(e.field);
+  else if (e.kind === 'not') frozen(e.operand);
+  else {
+    frozen(e.left);
+    frozen(e.right);
+  }
+  return Object.freeze(e);
+}
+
 /** Result of parsing one filter string. */
 export type FilterResult = { readonly ok: true; readonly filter: Filter } | { readonly ok: false; readonly error: FilterError };
 
@@ -155,8 +170,8 @@ export function parseFilter(text: string, args: readonly ArgInfo[]): FilterResul
   const s = text.slice(a, b);
   const fail = (e: FilterError): FilterResult => ({ ok: false, error: { message: e.message, column: e.column + a } });
   if (s.length > MAX_FILTER_LENGTH) return fail({ message: MSG.filterTooLong, column: MAX_FILTER_LENGTH });
-  if (s === '1') return { ok: true, filter: { kind: 'allow' } };
-  if (s === '0') return { ok: true, filter: { kind: 'drop' } };
+  if (s === '1') return { ok: true, filter: ALLOW };
+  if (s === '0') return { ok: true, filter: DROP };
   if (s === '') return fail({ message: MSG.meaningless, column: 0 });
   const unbalanced = checkParens(s);
   if (unbalanced !== undefined) return fail({ message: MSG.unbalancedParens, column: unbalanced });
@@ -170,5 +185,5 @@ export function parseFilter(text: string, args: readonly ArgInfo[]): FilterResul
     return fail({ message: MSG.tooManyTerms, column: offsets.sort((x, y) => x - y)[MAX_TERMS]! });
   }
   // C34 line breaks inside a filter are stored as spaces: /proc and GET keep one line per filter (S8).
-  return { ok: true, filter: { kind: 'expr', expr: resolved.expr, text: s.replace(/[\n\r\x0B\x0C]/g, ' ') } };
+  return { ok: true, filter: Object.freeze({ kind: 'expr', expr: frozen(resolved.expr), text: s.replace(/[\n\r\x0B\x0C]/g, ' ') }) };
 }

@@ -9,7 +9,7 @@ import { UserMemory } from '../x86/kernel/memory.ts';
 import { procText, taskView } from '../x86/kernel/observe.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { callAbi, ERRNO, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
 import { ABI_CODE, ABI_OF, CORRECT_RULES, type EngineRules } from './rules.ts';
 import { filterAllowsArgs, strictAllows } from './secure.ts';
 import { NO_ABI } from './state.ts';
@@ -131,11 +131,14 @@ export class Kernel extends KernelCore {
    * Write `text` (UTF-8) and a NUL at SCRATCH_ADDR of `pid`'s memory and
    * call prctl(PR_SET_SECCOMP, 2, SCRATCH_ADDR) through `vector` (S5.2),
    * as a task would: the write stays in its memory, the call goes through
-   * the entry path (and its filters, in mode 2).
+   * the entry path (and its filters, in mode 2). A text containing a NUL is
+   * refused with -EINVAL before anything happens (C33): the kernel would
+   * read only the part before it, and the rest would silently be lost.
    */
   installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
     const t = this.tasks[pid];
     if (t === undefined) return { kind: 'no_task' };
+    if (text.includes('\0')) return { kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) };
     const bytes = new TextEncoder().encode(`${text}\0`);
     this.writeMemory(pid, SCRATCH_ADDR, bytes);
     // S6.1 prctl's number and argument registers in the ABI of this vector.
@@ -154,7 +157,18 @@ export class Kernel extends KernelCore {
 
   /** The kernel log (S6.6), oldest first. */
   get log(): readonly string[] {
-    return this.kernelLog.read();
+    // A frozen copy: a caller holding it sees a snapshot and cannot rewrite the kernel's log.
+    return Object.freeze([...this.kernelLog.read()]);
+  }
+
+  /** Number of kernel log lines so far: `log.length` without copying the log. */
+  get logLength(): number {
+    return this.kernelLog.size;
+  }
+
+  /** The newest kernel log line, or undefined while the log is empty. */
+  lastLogLine(): string | undefined {
+    return this.kernelLog.size === 0 ? undefined : this.kernelLog.last();
   }
 
   /** Live pids in ascending order. */

@@ -232,10 +232,10 @@ class Replayer {
       w[b + regs[k]!] = h[2 * k]!;
       w[b + regs[k]! + 1] = h[2 * k + 1]!;
     }
-    const logged = this.kernel.log.length;
+    const logged = this.kernel.logLength;
     const s = this.kernel.enter(task.pid, vector);
     if (s === STATUS.RETURNED) return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
-    if (s === STATUS.KILLED) return { kind: 'killed', log: this.kernel.log.length > logged ? this.kernel.log[logged]! : null };
+    if (s === STATUS.KILLED) return { kind: 'killed', log: this.kernel.logLength > logged ? (this.kernel.lastLogLine() ?? null) : null };
     return { kind: s === STATUS.EXITED ? 'exited' : 'no_task' };
   }
 

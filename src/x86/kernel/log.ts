@@ -59,6 +59,11 @@ export class KernelLog {
     return this.lines;
   }
 
+  /** Number of lines, formatted or not. */
+  get size(): number {
+    return this.lines.length + this.comms.length;
+  }
+
   /** The newest line; the log must not be empty. */
   last(): string {
     const all = this.read();
