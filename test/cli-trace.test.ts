@@ -196,3 +196,12 @@ test('generate: --args takes comma-separated argument names only', async (t) => 
   t.is(good.code, 0);
   t.regex(good.out, /\nread: fd == 3\n/);
 });
+
+test('eval: a number no table lists is still judged, and killed (S6.4, C8)', async (t) => {
+  for (const [nr, shown] of [['0x40000000', 'syscall_0x40000000'], ['-1', 'syscall_0xffffffff'], ['99999', 'syscall_0x1869f']]) {
+    const r = await run(['eval', P('ls-allows'), nr!]);
+    t.is(r.code, 1, nr);
+    t.regex(r.out, new RegExp(`^${shown}\\(\\) via syscall \\(x86_64\\): KILLED\\n`));
+    t.regex(r.out, /is outside \[0, 470\) for x86_64 \(S6\.4\)/);
+  }
+});

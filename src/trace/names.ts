@@ -51,5 +51,5 @@ export function resolveTraceName(abi: Abi, name: string, nrHint: number | null):
 
 /** The unistd name of `nr` in `abi`, or `syscall_0x<nr>` as strace prints unlisted numbers. */
 export function traceName(abi: Abi, nr: number): string {
-  return syscallTable(abi).byNr(nr)?.name ?? `syscall_0x${nr.toString(16)}`;
+  return syscallTable(abi).byNr(nr)?.name ?? `syscall_0x${(nr >>> 0).toString(16)}`;
 }

@@ -21,7 +21,8 @@ then make one system call through --vector (default syscall) and print the
 decision (S6.4), the entry it met and why, e.g.
   seccomp-spec eval policy.txt write fd=1 buf=0x1000 count=12
   seccomp-spec eval policy.txt write 1 0x1000 12
-NAME is a unistd name, sys_<entry> name or number of the call's ABI; each
+NAME is a unistd name, sys_<entry> name or number (any 32-bit number: one
+the table does not list is judged too, S6.4); each
 ARG is VALUE or ARGNAME=VALUE (decimal, 0x-hex, or negative: two's
 complement); missing arguments are 0. A pending 'on_next_syscall: 1' is
 first used up by a getpid, so the call is judged as any later one.
@@ -46,7 +47,9 @@ const ArgValue = new t.Type<bigint, string, unknown>(
 function parseCall(tokens: readonly string[], abi: Abi): { readonly nr: number; readonly args: readonly bigint[] } | string {
   const [name, ...rest] = tokens as [string, ...string[]];
   const table = syscallTable(abi);
-  const nr = table.resolve(name);
+  // A number the table does not list (x32's bit 30, a negative eax) is still a call to judge (S6.4, C8).
+  const raw = /^(?:0x[0-9a-fA-F]{1,8}|-?[0-9]{1,10})$/.test(name) ? Number(BigInt.asIntN(32, BigInt(name))) : undefined;
+  const nr = table.resolve(name) ?? raw;
   if (nr === undefined) return `unknown system call '${name}' for ${abi}`;
   const params = table.byNr(nr)?.args ?? [];
   const args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
