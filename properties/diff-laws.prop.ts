@@ -12,17 +12,17 @@ import { params } from './support.ts';
 
 const engine = (): Kernel => new Kernel();
 
-test('S9.2 reduce-only: a filtering task never widens its own access', (t) => {
+test('S9.2 reduce-only: a filtering task never widens its own access (400 runs in CI, more under npm run props)', (t) => {
   fc.assert(reduceOnly(engine), params(400));
   t.pass();
 });
 
-test('S9.5 ABI binding: calls through the other ABI are never allowed', (t) => {
+test('S9.5 ABI binding: calls through the other ABI are never allowed (300 runs in CI, more under npm run props)', (t) => {
   fc.assert(abiBinding(engine), params(300));
   t.pass();
 });
 
-test('S9.6 fork: parent and child decide alike at the fork and independently after', (t) => {
+test('S9.6 fork: parent and child decide alike at the fork and independently after (200 runs in CI, more under npm run props)', (t) => {
   fc.assert(forkIndependence(engine), params(200));
   t.pass();
 });

@@ -77,7 +77,7 @@ const ARG_NAMES = ['fd', 'flags', 'count', 'buf', 'addr', 'len', 'prot', 'size',
 const asTrace = (es: readonly TraceEvent[]): Trace => ({ format: 'strace', events: es, lines: es.length, skipped: [] });
 const unlined = (es: readonly TraceEvent[]): TraceEvent[] => es.map((e) => ({ ...e, line: 0 }));
 
-test('replaying a trace against its generated policy kills nothing', (t) => {
+test('replaying a trace against its generated policy kills nothing (300 runs in CI, more under npm run props)', (t) => {
   fc.assert(
     fc.property(run, fc.subarray(ARG_NAMES), (es, args) => {
       const trace = asTrace(es);
@@ -92,7 +92,7 @@ test('replaying a trace against its generated policy kills nothing', (t) => {
   t.pass();
 });
 
-test('a policy without one of the generated entries kills the first call that needs it', (t) => {
+test('a policy without one of the generated entries kills the first call that needs it (200 runs in CI, more under npm run props)', (t) => {
   fc.assert(
     fc.property(run, fc.nat(), (es, pick) => {
       const trace = asTrace(es);
@@ -108,7 +108,7 @@ test('a policy without one of the generated entries kills the first call that ne
   t.pass();
 });
 
-test('strace text and JSON lines print and parse back to the same events', (t) => {
+test('strace text and JSON lines print and parse back to the same events (300 runs in CI, more under npm run props)', (t) => {
   const opts = { abi: 'x86_64', lenient: false } as const;
   fc.assert(
     fc.property(run, (es) => {
