@@ -10,7 +10,7 @@ import { syscallTable, type Abi } from '../x86/table.ts';
 import { callAbi, resultText, type Vector } from '../x86/types.ts';
 import { callRecord, explainDecision, type Decision } from './explain.ts';
 import { installPoint } from './launch.ts';
-import { isFork } from './strace.ts';
+import { isFork } from './link.ts';
 import type { Trace, TraceCall } from './types.ts';
 
 /** A named argument of a reported call. */
