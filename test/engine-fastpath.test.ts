@@ -11,7 +11,7 @@ import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS } from '../src/impl/index.ts'
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { callAbi, PR, REG_NAMES, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
-import { params } from '../properties/support.ts';
+import { params, U64_EDGES as EDGE, u64 } from '../properties/support.ts';
 
 const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 const M64 = (1n << 64n) - 1n;
@@ -19,20 +19,6 @@ const lo = (v: bigint): number => Number(v & 0xffff_ffffn);
 const hi = (v: bigint): number => Number((v >> 32n) & 0xffff_ffffn);
 
 // ---------------------------------------------------------------- generators
-
-const EDGE: readonly bigint[] = [
-  0n, 1n, 2n, 0x7fn, 0x80n, 0xffn, 0x100n, 0xffffn, 0x7fff_ffffn, 0x8000_0000n, 0xffff_fffen, 0xffff_ffffn,
-  0x1_0000_0000n, 0x1_0000_0001n, 0x1_ffff_ffffn, 0x8000_0000_0000_0000n - 1n, 0x8000_0000_0000_0000n,
-  0x8000_0000_0000_0001n, 0xffff_ffff_0000_0000n, 0x8000_0000_8000_0000n, 0x0000_0001_8000_0000n,
-  0xffff_ffff_ffff_fffen, M64,
-];
-const u64 = (): fc.Arbitrary<bigint> =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...EDGE) },
-    { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 20n }) },
-    { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: M64 }) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...EDGE), fc.constantFrom(-1n, 0n, 1n)).map(([e, d]) => (e + d) & M64) },
-  );
 
 /** Numbers policies use, per ABI: strict sets, prctl, getpid, fork, the `nr`-argument calls, the last slot, a ni slot. */
 const POOL: Readonly<Record<Abi, readonly number[]>> = {
