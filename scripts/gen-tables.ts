@@ -1,8 +1,7 @@
 /**
- * Generates src/x86/tables/{x86_64,ia32}.ts from the shared syscall JSON
- * (S1.1). Usage: node --import tsx scripts/gen-tables.ts [DATA_DIR]
- * DATA_DIR defaults to ../shared/data relative to the repository root.
- * The JSON is never copied into the repo: only this compact form is.
+ * Generates src/x86/tables/{x86_64,ia32}.ts from the system call JSON kept
+ * in data/syscalls (S1.1; its README says where the facts come from).
+ * Usage: node --import tsx scripts/gen-tables.ts [DATA_DIR]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -13,7 +12,7 @@ interface RawCall { readonly nr: number; readonly name: string; readonly entry: 
 interface RawTable { readonly abi: string; readonly kernel: string; readonly registers: readonly string[]; readonly syscalls: readonly RawCall[] }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dataDir = resolve(process.argv[2] ?? join(root, '..', 'shared', 'data'));
+const dataDir = resolve(process.argv[2] ?? join(root, 'data', 'syscalls'));
 
 const ident = (abi: string): string => (abi === 'x86_64' ? 'X86_64' : 'IA32');
 

@@ -1,7 +1,7 @@
 /**
  * System call tables (S1): pinned facts of both ABIs, NR_syscalls, unlisted
  * slots, name and number resolution, argument names and types, suggestions,
- * and that the committed generated tables match ../shared/data.
+ * and that the committed generated tables match data/syscalls/*.json.
  */
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
@@ -164,8 +164,8 @@ test('S1.3 suggestions for misspellings', (t) => {
 });
 
 // The committed src/x86/tables/*.ts must be what scripts/gen-tables.ts makes
-// of ../shared/data (S1.1). CI keeps the shared directory beside the clone.
-const DATA = new URL('../../shared/data/', import.meta.url);
+// of the system call data kept in the repository, data/syscalls (S1.1).
+const DATA = new URL('../data/syscalls/', import.meta.url);
 
 interface RawArg {
   readonly name: string;
@@ -189,10 +189,10 @@ const GENERATED = {
 } as const;
 
 for (const abi of ABIS) {
-  test(`S1.1 generated ${abi} table is up to date with ../shared/data (run npm run gen:tables if not)`, (t) => {
+  test(`S1.1 generated ${abi} table is up to date with data/syscalls (run npm run gen:tables if not)`, (t) => {
     const file = new URL(`syscalls-${abi}.json`, DATA);
     if (!existsSync(file)) {
-      t.fail(`${fileURLToPath(file)} is missing: the shared data directory must sit beside the clone as ../shared`);
+      t.fail(`${fileURLToPath(file)} is missing: the repository's data/syscalls folder is incomplete`);
       return;
     }
     const raw = JSON.parse(readFileSync(file, 'utf8')) as RawTable;

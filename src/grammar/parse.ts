@@ -2,18 +2,18 @@
  * Filter strings (S2.1 to S2.4): ohm-js parse, resolution of fields and
  * values against one system call, the term limit. Total: never throws.
  */
-import { readFileSync } from 'node:fs';
 import * as ohm from 'ohm-js';
 import type { ArgInfo } from '../x86/table.ts';
 import { COMMON_FIELDS, fieldType, type CmpOp, type CommonFieldName, type Expr, type FieldRef, type Filter } from './ast.ts';
 import { MSG, type FilterError } from './errors.ts';
+import { FILTER_GRAMMAR_SOURCE } from './grammar.ts';
 
 /** Longest filter string after trimming and merging (S2.3). */
 export const MAX_FILTER_LENGTH = 255;
 /** Most predicate and logical nodes in one filter (S2.3). */
 export const MAX_TERMS = 32;
 
-const grammars = ohm.grammars(readFileSync(new URL('./filter.ohm', import.meta.url), 'utf8'));
+const grammars = ohm.grammars(FILTER_GRAMMAR_SOURCE);
 const filterGrammar = grammars['SeccompFilter']!;
 /** The policy-line grammar (S2.5), shared with policy.ts. */
 export const lineGrammar = grammars['SeccompPolicyLine']!;

@@ -1,5 +1,10 @@
-// The ftrace event-filter language as seccomp filter mode uses it (S2.1).
-// `!` and `&` are [ext]. Fields are always on the left; values are single
+/**
+ * The filter grammar's ohm-js source (S2.1, S2.5), kept as a module rather
+ * than a file read at run time so the grammar loads in Node, in a bundle and
+ * in a browser alike.
+ */
+export const FILTER_GRAMMAR_SOURCE = String.raw`// The ftrace event-filter language as seccomp filter mode uses it (S2.1).
+// '!' and '&' are [ext]. Fields are always on the left; values are single
 // words that the resolver checks (S2.2, S2.3). Whitespace is the C isspace()
 // set: NUL and other control characters are not whitespace (S2.4).
 SeccompFilter {
@@ -35,3 +40,4 @@ SeccompPolicyLine {
   rest = any*
   space := " " | "\t" | "\r" | "\x0B" | "\x0C"
 }
+`;
