@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/impl/index.ts';
+import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/kernel/index.ts';
 import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
 import { measureModel } from './model.ts';
 

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { DECISION, Kernel } from '../src/impl/index.ts';
+import { DECISION, Kernel } from '../src/kernel/index.ts';
 import { syscallTable } from '../src/x86/table.ts';
 import { abiBinding, forkIndependence, reduceOnly } from './diff-laws.ts';
 import { params } from './support.ts';

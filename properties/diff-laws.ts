@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, type Decision } from '../src/impl/index.ts';
+import { DECISION, Kernel, type Decision } from '../src/kernel/index.ts';
 import { halves } from '../src/x86/regs.ts';
 import type { Abi } from '../src/x86/table.ts';
 import { callAbi, PR, type Vector } from '../src/x86/types.ts';

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { CORRECT_RULES, Kernel, type EngineRules } from '../src/impl/index.ts';
+import { CORRECT_RULES, Kernel, type EngineRules } from '../src/kernel/index.ts';
 import { decisionCommands } from './diff-gen.ts';
 import { abiBinding, reduceOnly } from './diff-laws.ts';
 import { firstDifference } from './diff-run.ts';

@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import { isDeepStrictEqual } from 'node:util';
-import { Kernel } from '../src/impl/index.ts';
+import { Kernel } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import type { Outcome } from '../src/x86/types.ts';
 import type { Cmd } from './diff-gen.ts';

@@ -1,10 +1,11 @@
 /**
  * seccomp-spec: the 2011 seccomp filter-mode proposal as an executable
  * specification (`model`), a fast engine (`Kernel`), the filter language,
- * the x86 tables and the trace tools. Subpaths (`seccomp-spec/model`,
- * `/impl`, `/grammar`, `/x86`) give each part on its own.
+ * the x86 tables and the trace tools. Subpaths give each part on its own:
+ * `seccomp-spec/model`, `/kernel` (the engine: `Kernel`), `/impl` (the
+ * engine's seccomp core, without the simulated kernel), `/grammar`, `/x86`.
  */
-export { Kernel, DECISION, STATUS, R, SCRATCH_ADDR, type Decision, type EngineOptions, type RegRow, type Status } from './impl/index.ts';
+export { Kernel, DECISION, STATUS, R, SCRATCH_ADDR, type Decision, type EngineOptions, type RegRow, type Status } from './kernel/index.ts';
 export {
   caret,
   lintPolicy,

@@ -4,7 +4,7 @@
  * log lines, and the fast entries (enter, decide).
  */
 import test from 'ava';
-import { DECISION, Kernel, R, STATUS } from '../src/impl/index.ts';
+import { DECISION, Kernel, R, STATUS } from '../src/kernel/index.ts';
 import { ERRNO } from '../src/x86/types.ts';
 import { call, err, oneTask, ret } from './engine-support.ts';
 

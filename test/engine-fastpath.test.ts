@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS } from '../src/impl/index.ts';
+import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { callAbi, PR, REG_NAMES, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';

@@ -3,7 +3,7 @@
  * binding, error paths and atomicity.
  */
 import test from 'ava';
-import { Kernel } from '../src/impl/index.ts';
+import { Kernel } from '../src/kernel/index.ts';
 import { ERRNO, MAX_USER_TEXT } from '../src/x86/types.ts';
 import { call, err, oneTask, putText, ret } from './engine-support.ts';
 

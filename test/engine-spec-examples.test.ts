@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
-import { Kernel } from '../src/impl/index.ts';
+import { Kernel } from '../src/kernel/index.ts';
 import { extractExamples } from './support/spec-examples.ts';
 import { runExample, type Backend } from './support/spec-runner.ts';
 

@@ -1,5 +1,5 @@
 /** Helpers for the engine example tests: calls by name, errno results, text in memory. */
-import { Kernel } from '../src/impl/index.ts';
+import { Kernel } from '../src/kernel/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { callAbi, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
 

@@ -3,7 +3,7 @@
  * and memory, execve, exit and exit_group, pids, and /proc text.
  */
 import test from 'ava';
-import { DECISION } from '../src/impl/index.ts';
+import { DECISION } from '../src/kernel/index.ts';
 import { ERRNO } from '../src/x86/types.ts';
 import { call, err, oneTask, putText, ret } from './engine-support.ts';
 

@@ -6,7 +6,7 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import * as model from '../src/model/index.ts';
-import { DECISION, Kernel } from '../src/impl/index.ts';
+import { DECISION, Kernel } from '../src/kernel/index.ts';
 
 const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);
 const PR_SET_SECCOMP_FILTER = 36n;

@@ -6,7 +6,7 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import { caret, parsePolicy, type PolicyError, type PolicyResult } from '../grammar/index.ts';
 import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
-import { Kernel } from '../impl/index.ts';
+import { Kernel } from '../kernel/index.ts';
 import type { Abi } from '../x86/table.ts';
 import { MAX_USER_TEXT, resultText } from '../x86/types.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';

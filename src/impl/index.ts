@@ -1,186 +1,26 @@
 /**
- * The fast engine (issue 4): a mutable simulated kernel whose seccomp
- * filters are compiled once at prctl time into per-ABI decision tables.
- * This file is the whole public face of src/impl.
+ * The engine's seccomp core (S4 to S6.4): per-task seccomp states with
+ * their decision tables, filters compiled once at prctl time, the
+ * reduce-only drafts that change a state, the S10-pluggable rules, and the
+ * decision `secureComputing` that the entry path calls. It knows nothing
+ * of the simulated kernel (src/kernel), which calls into it; the kernel's
+ * tasks hand it their seccomp fields as a `SeccompTask`. The public engine
+ * class `Kernel` lives in src/kernel (`seccomp-spec/kernel`, and the
+ * package root). This file is the whole public face of src/impl.
  */
-import type { Filter } from '../grammar/index.ts';
-import { KernelCore, STATUS, type Status } from '../x86/kernel/kernel.ts';
-import { UserMemory } from '../x86/kernel/memory.ts';
-import { procText, taskView } from '../x86/kernel/observe.ts';
-import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
-import type { Abi } from '../x86/table.ts';
-import { callAbi, ERRNO, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
-import { ABI_CODE, ABI_OF, CORRECT_RULES, type EngineRules } from './rules.ts';
-import { filterAllowsArgs, strictAllows } from './secure.ts';
-import { NO_ABI } from './state.ts';
-
-export { CORRECT_RULES, type EngineRules } from './rules.ts';
-export { R, ROW_WORDS, type RegRow } from '../x86/regs.ts';
-export { STATUS, type Status } from '../x86/kernel/kernel.ts';
-
-/** Where `installPolicy` writes its text: below 4 GiB, so compat pointers reach it. */
-export const SCRATCH_ADDR = 0x7ff0_0000n;
-
-/** Result of `decide`. */
-export const DECISION = { ALLOW: 0, KILL: 1, NO_TASK: 2 } as const;
-/** A DECISION value. */
-export type Decision = (typeof DECISION)[keyof typeof DECISION];
-
-/** Engine options beyond KernelConfig; `rules` exists for S10 mutation tests only. */
-export interface EngineOptions extends KernelConfig {
-  /** S10 the merge and ABI rules; defaults to CORRECT_RULES. */
-  readonly rules: EngineRules;
-}
-
-/** The simulated kernel with the fast seccomp engine. */
-export class Kernel extends KernelCore {
-  /** A kernel with no tasks. `config.defaultResult` is rax of unimplemented calls (S6.5). */
-  constructor(config: Partial<EngineOptions> = {}) {
-    super({ defaultResult: config.defaultResult ?? 0n, rules: config.rules ?? CORRECT_RULES });
-  }
-
-  /** A new task of code bitness `abi` (C9) in mode 0; returns its pid (C21). */
-  spawn(abi: Abi, comm: string): number {
-    return this.spawnTask(ABI_CODE[abi], comm);
-  }
-
-  /** Host write of `bytes` into `pid`'s memory (S7.3); false if no task, a bad byte or a range beyond 2^64. */
-  writeMemory(pid: number, addr: bigint, bytes: Uint8Array | readonly number[]): boolean {
-    const t = this.tasks[pid];
-    if (t === undefined || !UserMemory.inRange(addr, bytes.length)) return false;
-    for (let i = 0; i < bytes.length; i++) {
-      const v = bytes[i]!;
-      if (!Number.isInteger(v) || v < 0 || v > 255) return false;
-    }
-    t.mem = t.mem.writable();
-    t.mem.write(addr, bytes);
-    return true;
-  }
-
-  /** The `len` mapped bytes at `addr`, or undefined if any is unmapped or there is no task (C16). */
-  readMemory(pid: number, addr: bigint, len: number): Uint8Array | undefined {
-    return this.tasks[pid]?.mem.read(addr, len);
-  }
-
-  /** A system call through `vector` after setting `regs` (others keep their values): S6. */
-  syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
-    const t = this.tasks[pid];
-    if (t === undefined) return { kind: 'no_task' };
-    this.regs.apply(t.slot, regs);
-    return this.outcome(t.slot, this.enter(pid, vector));
-  }
-
-  private outcome(slot: number, s: Status): Outcome {
-    switch (s) {
-      case STATUS.RETURNED: {
-        const w = this.regs.words(slot);
-        const b = RegisterFile.base(slot);
-        return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
-      }
-      case STATUS.KILLED:
-        return { kind: 'killed', log: this.lastKillLogged ? this.kernelLog.last() : null };
-      case STATUS.EXITED:
-        return { kind: 'exited', code: this.lastExit };
-      default:
-        return { kind: 'no_task' };
-    }
-  }
-
-  /**
-   * `pid`'s pt_regs row for `enter`: uint32 words, register `r` at
-   * `base + R[r]` (low half) and `+1` (high half); undefined without a
-   * task. A row is valid while its task lives.
-   */
-  registers(pid: number): RegRow | undefined {
-    const t = this.tasks[pid];
-    return t === undefined ? undefined : this.regs.row(t.slot);
-  }
-
-  /**
-   * Decision only (S6.3, S6.4): would `pid` be allowed to make call `nr`
-   * (eax: taken as a signed 32-bit int, C8) through `vector` with
-   * arguments `args` = `[lo0, hi0, ..., lo5, hi5]` (uint32 halves in
-   * argument order; missing words are 0; compat calls ignore the high
-   * halves, S3.2)? Does not consume `on_next_syscall` (a pending task is
-   * reported as allowed) and changes nothing. No allocation, no BigInt.
-   */
-  decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Decision {
-    const t = this.tasks[pid];
-    if (t === undefined) return DECISION.NO_TASK;
-    const st = t.state;
-    const abi = vector === 'syscall' ? t.code : 1;
-    const n = nr | 0;
-    if (st.mode === 0) return DECISION.ALLOW;
-    if (st.mode === 1) return strictAllows(abi, n) ? DECISION.ALLOW : DECISION.KILL;
-    if (t.pending) return DECISION.ALLOW;
-    return filterAllowsArgs(st, abi, n, args) ? DECISION.ALLOW : DECISION.KILL;
-  }
-
-  /** The filter of `pid`'s current state for `nr` (S4.1), for explainers; undefined if none. */
-  filterFor(pid: number, nr: number): Filter | undefined {
-    return this.tasks[pid]?.state.filters.get(nr);
-  }
-
-  /** The ABI `pid`'s filters are bound to (C12), null without one, undefined without a task. */
-  filterAbi(pid: number): Abi | null | undefined {
-    const st = this.tasks[pid]?.state;
-    return st === undefined ? undefined : st.abi === NO_ABI ? null : ABI_OF[st.abi]!;
-  }
-
-  /**
-   * Write `text` (UTF-8) and a NUL at SCRATCH_ADDR of `pid`'s memory and
-   * call prctl(PR_SET_SECCOMP, 2, SCRATCH_ADDR) through `vector` (S5.2),
-   * as a task would: the write stays in its memory, the call goes through
-   * the entry path (and its filters, in mode 2). A text containing a NUL is
-   * refused with -EINVAL before anything happens (C33): the kernel would
-   * read only the part before it, and the rest would silently be lost.
-   */
-  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
-    const t = this.tasks[pid];
-    if (t === undefined) return { kind: 'no_task' };
-    if (text.includes('\0')) return { kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) };
-    const bytes = new TextEncoder().encode(`${text}\0`);
-    this.writeMemory(pid, SCRATCH_ADDR, bytes);
-    // S6.1 prctl's number and argument registers in the ABI of this vector.
-    const regs: RegsInput =
-      callAbi(ABI_OF[t.code]!, vector) === 'x86_64'
-        ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: SCRATCH_ADDR }
-        : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: SCRATCH_ADDR };
-    return this.syscall(pid, vector, regs);
-  }
-
-  /** S8 the text of /proc/<pid>/seccomp_filter, or undefined without a task. */
-  procSeccompFilter(pid: number): string | undefined {
-    const t = this.tasks[pid];
-    return t === undefined ? undefined : procText(t);
-  }
-
-  /** The kernel log (S6.6), oldest first. */
-  get log(): readonly string[] {
-    // A frozen copy: a caller holding it sees a snapshot and cannot rewrite the kernel's log.
-    return Object.freeze([...this.kernelLog.read()]);
-  }
-
-  /** Number of kernel log lines so far: `log.length` without copying the log. */
-  get logLength(): number {
-    return this.kernelLog.size;
-  }
-
-  /** The newest kernel log line, or undefined while the log is empty. */
-  lastLogLine(): string | undefined {
-    return this.kernelLog.size === 0 ? undefined : this.kernelLog.last();
-  }
-
-  /** Live pids in ascending order. */
-  pids(): readonly number[] {
-    const out: number[] = [];
-    this.tasks.forEach((t, pid) => t !== undefined && out.push(pid));
-    return out;
-  }
-
-  /** The whole observable machine (S9.1). */
-  view(): MachineView {
-    const tasks = this.pids().map((pid) => taskView(pid, this.tasks[pid]!, this.regs.read(this.tasks[pid]!.slot)));
-    return { tasks, log: [...this.kernelLog.read()] };
-  }
-}
+export { compileState, type ExprEntry, type StateTests } from './compile.ts';
+export { ABI_CODE, ABI_OF, CORRECT_RULES, abiMatchTable, type EngineRules } from './rules.ts';
+export { filterAllowsArgs, secureComputing, strictAllows } from './secure.ts';
+export {
+  Draft,
+  INITIAL_STATE,
+  KIND_ALLOW,
+  KIND_EXPR,
+  KIND_NONE,
+  NO_ABI,
+  SeccompState,
+  filterText,
+  type ActiveFilter,
+  type Errno,
+} from './state.ts';
+export { PENDING_BIT, type SeccompTask } from './task.ts';

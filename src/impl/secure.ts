@@ -3,10 +3,10 @@
  * expression entry, one call of the state's compiled test, which reads
  * only the argument words it needs. No allocation, no BigInt, no Map.
  */
-import * as task from '../x86/kernel/task.ts';
-import type { Task } from '../x86/kernel/task.ts';
 import * as state from './state.ts';
 import type { SeccompState } from './state.ts';
+import * as task from './task.ts';
+import type { SeccompTask } from './task.ts';
 
 // Local copies of imported constants: an imported binding is a live module
 // cell that V8 loads and TDZ-checks on every call; a local const folds.
@@ -39,10 +39,12 @@ export function strictAllows(callAbi: number, nr: number): boolean {
  * set (S6.3), or filter mode in order (S6.4): a pending grant allows and
  * is spent; the ABI must match (the state's match flags, which carry the
  * S10-pluggable rule); nr must be in range of the state's ABI; the entry
- * must allow. `st` is the task's state; arguments come from the pt_regs
- * row at `w[b]` (S3.2). One flat function, so the entry path inlines it.
+ * must allow. `t` holds the task's seccomp fields (task.ts) and `st` is
+ * its state, which the caller has read already; arguments come from the
+ * pt_regs row at `w[b]` (S3.2). One flat function, so the entry path
+ * inlines it.
  */
-export function secureComputing(t: Task, st: SeccompState, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
+export function secureComputing(t: SeccompTask, st: SeccompState, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
   if (st.mode === 1) return strictAllows(callAbi, nr);
   const flags = t.flags;
   if ((flags & PENDING_BIT) !== 0) {

@@ -4,7 +4,7 @@
  * before the root's first execve (S5.2), and every traced call runs through
  * the engine's entry path (S6), so forks inherit seccomp state (S7.1).
  */
-import { DECISION, Kernel, R, STATUS } from '../impl/index.ts';
+import { DECISION, Kernel, R, STATUS } from '../kernel/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join } from '../x86/regs.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { callAbi, resultText, type Vector } from '../x86/types.ts';

@@ -1,7 +1,7 @@
 /**
  * The vocabulary shared by the model (src/model) and the engine (src/impl,
- * src/x86/kernel): registers, entry vectors, outcomes and observable views.
- * Pure types and constants only: the model may import this file (STYLE.md).
+ * src/kernel): registers, entry vectors, outcomes and observable views.
+ * Pure types and constants only, so the pure model can import this file.
  */
 import type { Abi } from './table.ts';
 

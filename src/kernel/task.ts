@@ -1,18 +1,23 @@
 /**
  * A simulated task (S7): identity, code bitness, seccomp state, user
- * memory and its register row. Forks share `state` (immutable) and `mem`
- * (copy on write), so a forked task costs this object and one register
- * row (S7.1). To keep the object at seven fields, bitness and the pending
- * flag share one small integer, and the pid is not stored: it is the
- * task's index in the kernel's task table.
+ * memory and its register row. It is the seccomp core's SeccompTask
+ * (src/impl/task.ts): `state` and the pending bit of `flags`. Forks share
+ * `state` (immutable) and `mem` (copy on write), so a forked task costs
+ * this object and one register row (S7.1). To keep the object at seven
+ * fields, bitness and the pending flag share one small integer, and the
+ * pid is not stored: it is the task's index in the kernel's task table.
  */
-import type { SeccompState } from '../../impl/state.ts';
+import * as impl from '../impl/index.ts';
+import type { SeccompState, SeccompTask } from '../impl/index.ts';
 import type { UserMemory } from './memory.ts';
 
 /** Bit of `flags`: the task's code is 32-bit (ABI code 1, C9). */
 export const CODE_BIT = 1;
-/** Bit of `flags`: S5.2 on_next_syscall is pending. */
-export const PENDING_BIT = 2;
+// Bit of `flags` that the seccomp core owns: S5.2 on_next_syscall is
+// pending. A local copy, as an imported binding is a live module cell
+// that V8 loads and checks on every read.
+const PENDING_BIT = 2;
+if (PENDING_BIT !== impl.PENDING_BIT || (CODE_BIT & PENDING_BIT) !== 0) throw new Error('task.ts flag bits disagree with the core');
 
 /**
  * One live task. Fields are `declare`d and set in the constructor: an
@@ -20,7 +25,7 @@ export const PENDING_BIT = 2;
  * undefined, after which V8 keeps the field generic (tagged, any map) and
  * checks it on every read of the entry path.
  */
-export class Task {
+export class Task implements SeccompTask {
   /** Thread group id: getpid() (C18, C21). */
   declare readonly tgid: number;
   declare comm: string;

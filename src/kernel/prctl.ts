@@ -4,11 +4,10 @@
  * prctl time: reading text, parsing, merging and compiling. Results are
  * the handler's return value: non-negative, or -errno (S5.7).
  */
-import { parseFilter } from '../../grammar/index.ts';
-import { ABI_OF, type EngineRules } from '../../impl/rules.ts';
-import { Draft, SeccompState, filterText } from '../../impl/state.ts';
-import { syscallTable } from '../table.ts';
-import { ERRNO, PR } from '../types.ts';
+import { parseFilter } from '../grammar/index.ts';
+import { ABI_OF, Draft, SeccompState, filterText, type EngineRules } from '../impl/index.ts';
+import { syscallTable } from '../x86/table.ts';
+import { ERRNO, PR } from '../x86/types.ts';
 import type { Task } from './task.ts';
 
 /** What prctl needs from its kernel: the S10-pluggable rules. */

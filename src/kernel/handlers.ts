@@ -3,7 +3,7 @@
  * naming its handler. 0 is a not-implemented slot (-ENOSYS), 1 a call the
  * simulation does not implement (the configured default result).
  */
-import { syscallTable, type Abi } from '../table.ts';
+import { syscallTable, type Abi } from '../x86/table.ts';
 
 /** Handler codes. */
 export const H = {

@@ -4,12 +4,11 @@
  * table, and the handlers the simulation implements. The hot path
  * (`enter`) works on uint32 register words: no BigInt, no allocation.
  */
-import { abiMatchTable, CORRECT_RULES, type EngineRules } from '../../impl/rules.ts';
-import * as secure from '../../impl/secure.ts';
-import { INITIAL_STATE } from '../../impl/state.ts';
-import * as regs from '../regs.ts';
-import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../regs.ts';
-import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../types.ts';
+import * as impl from '../impl/index.ts';
+import { abiMatchTable, CORRECT_RULES, INITIAL_STATE, type EngineRules } from '../impl/index.ts';
+import * as regs from '../x86/regs.ts';
+import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../x86/regs.ts';
+import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../x86/types.ts';
 import { HANDLERS, H } from './handlers.ts';
 import { UserMemory } from './memory.ts';
 import { prctl, type PrctlEnv } from './prctl.ts';
@@ -45,7 +44,7 @@ const CHUNK_MASK = 1023;
 const ROW_WORDS = 40;
 const CODE_BIT = 1;
 // The same for a function: a local const is a known target that V8 inlines unchecked.
-const secureComputing = secure.secureComputing;
+const secureComputing = impl.secureComputing;
 if (
   RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax ||
   CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT
@@ -63,7 +62,7 @@ function setResult(w: Uint32Array, b: number, v: number): void {
 }
 
 /**
- * The kernel state and its entry path. The public Kernel (src/impl)
+ * The kernel state and its entry path. The public Kernel (index.ts)
  * extends this class, so `enter` is called without a forwarding layer.
  */
 export class KernelCore {
