@@ -58,7 +58,7 @@ export const reduceOnly = (rules: model.Rules = model.CORRECT_RULES) =>
     return everyStep(m, pid, cmds, rules, (now) => denied.every((p) => !allows(now, pid, p, rules)));
   });
 
-/** The S6.3 sets, written out again from the brief rather than taken from the model. */
+/** The S6.3 sets, written out again from spec/ (S6.3) rather than taken from the model. */
 const STRICT_SETS: Readonly<Record<Abi, readonly number[]>> = { x86_64: [0, 1, 60, 15], ia32: [1, 3, 4, 119] };
 
 /** S9.3 strict mode allows exactly the S6.3 set of the call's ABI, and logs nothing. */

@@ -13,7 +13,7 @@ export interface EngineRules {
   readonly abiMatches: (stateAbi: Abi, callAbi: Abi) => boolean;
 }
 
-/** The rules as SEMANTICS.md states them. */
+/** The rules as spec/ states them (S5.4, S5.6). */
 export const CORRECT_RULES: EngineRules = Object.freeze({
   // S5.4 both sides parenthesised, so `a || b` cannot escape the `&&`.
   mergeText: (old: string, next: string) => `(${old}) && (${next})`,

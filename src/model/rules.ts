@@ -13,7 +13,7 @@ export interface Rules {
   readonly abiMatches: (stateAbi: Abi, callAbi: Abi) => boolean;
 }
 
-/** The rules as SEMANTICS.md states them. */
+/** The rules as spec/ states them (S5.4, S5.6). */
 export const CORRECT_RULES: Rules = Object.freeze({
   // S5.4 both sides parenthesised: `a || b` must not escape the `&&`.
   mergeText: (old: string, next: string) => `(${old}) && (${next})`,
