@@ -7,7 +7,7 @@
 import { caret } from '../grammar/index.ts';
 import { TracePipeline, streamTrace, type CallSink, type StreamResult, type TraceError } from '../trace/index.ts';
 import type { Abi } from '../x86/table.ts';
-import type { Io } from './io.ts';
+import { EXIT, type Io } from './io.ts';
 
 /** --lenient fails when it skipped more than this share of the trace's lines (T15). */
 export const LENIENT_MAX_SHARE = 0.01;
@@ -38,21 +38,22 @@ const group = (n: number): string => Math.round(n).toLocaleString('en');
 
 /**
  * Stream `input.file` into `sink`. Prints every error itself and returns
- * null on one (a bad line, a policy the engine refused, no call, too many
- * lines skipped), else the counts.
+ * the exit code on one (2: the file cannot be opened; 1: a bad line, a
+ * policy the engine refused, no call, too many lines skipped), else the counts.
  */
-export async function readTrace(input: TraceInput, sink: CallSink, io: Io): Promise<TraceRead | null> {
+export async function readTrace(input: TraceInput, sink: CallSink, io: Io): Promise<TraceRead | number> {
   const { file } = input;
   const src = io.openStream(file);
   if (src instanceof Error) {
     io.err(`${file}: cannot read: ${src.message}\n`);
-    return null;
+    return EXIT.USAGE;
   }
   let first: TraceError | null = null;
   const p = new TracePipeline({ abi: input.abi, lenient: input.lenient, onSkip: (e) => void (first ??= e) }, sink);
   const progress = io.errIsTty && !input.quiet;
   const t0 = performance.now();
-  let shown = t0;
+  // The first line right away, then a few a second.
+  let shown = -Infinity;
   let drawn = false;
   const tick = (): void => {
     const now = performance.now();
@@ -68,7 +69,7 @@ export async function readTrace(input: TraceInput, sink: CallSink, io: Io): Prom
   } catch (e) {
     if (drawn) io.err('\r\x1b[K');
     io.err(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}\n`);
-    return null;
+    return EXIT.FAIL;
   }
   if (drawn) io.err('\r\x1b[K');
   if (!r.ok) {
@@ -78,18 +79,18 @@ export async function readTrace(input: TraceInput, sink: CallSink, io: Io): Prom
       io.err(locatedTrace(file, r.error));
       if (!input.lenient && r.error.line > 0 && !r.error.message.startsWith('decoded arguments')) io.err('(--lenient skips bad lines and counts them)\n');
     }
-    return null;
+    return EXIT.FAIL;
   }
   const skipped = r.skipped;
   if (first !== null) io.err(`${file}: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} (--lenient); the first:\n${locatedTrace(file, first)}`);
   // A trace with no call proves nothing about a policy: judging it "ok" would be a silent allow.
   if (r.calls === 0) {
     io.err(`${file}: no system call in the trace (${r.lines} lines${skipped > 0 ? `, ${skipped} skipped` : ''})\n`);
-    return null;
+    return EXIT.FAIL;
   }
   if (skipped > r.lines * LENIENT_MAX_SHARE) {
     io.err(`${file}: --lenient skipped ${skipped} of ${r.lines} lines, more than ${LENIENT_MAX_SHARE * 100}%: a report on the rest would not speak for the trace (T15)\n`);
-    return null;
+    return EXIT.FAIL;
   }
   return r;
 }

@@ -130,7 +130,9 @@ export class Linker {
         this.sink.rename(pid);
         return UNPREFIXED;
       }
-      if (this.aliasGuessed) return `lines without a pid while processes ${this.alias}, ${pid} have no traced parent; record with strace -f -o FILE`;
+      if (this.aliasGuessed) {
+        return { message: `lines without a pid while processes ${this.alias}, ${pid} have no traced parent; record with strace -f -o FILE`, about: 'trace' };
+      }
     }
     this.known.add(pid);
     return pid;

@@ -44,7 +44,8 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   const file = args.positionals[0]!;
   const gen = new Generator({ ...(abiArg === undefined ? {} : { abi: abiArg }), args: names.right === '' ? [] : names.right.split(','), source: file });
   const input = { file, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'generate' } as const;
-  if ((await readTrace(input, new Launcher(gen, abiArg), io)) === null) return EXIT.FAIL;
+  const read = await readTrace(input, new Launcher(gen, abiArg), io);
+  if (typeof read === 'number') return read;
   const g = gen.result();
   if (g.tooBig) {
     io.err(`${file}: the generated policy is over the 64 KiB prctl reads (S5.2); constrain fewer arguments (--args)\n`);

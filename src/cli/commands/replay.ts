@@ -128,7 +128,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   });
   const input = { file: traceFile, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'replay' } as const;
   const read = await readTrace(input, new Launcher(replayer, abiArg), io);
-  if (read === null) return EXIT.FAIL;
+  if (typeof read === 'number') return read;
   const report = replayer.report();
   const skipped = read.skipped > 0 ? `, ${read.skipped} lines skipped` : '';
   const head = `replay of ${traceFile} (${read.lines} lines, ${read.calls} calls${skipped}) under ${policyFile} (${abi})${all ? ', auditing every call' : ''}`;
