@@ -115,6 +115,10 @@ export class Replayer implements LaunchSink {
   private unreached = 0;
   private installed = false;
   private launched: Launch | null = null;
+  private lastPid = -1;
+  private lastTask: TaskState | undefined = undefined;
+  /** Rows of numbers 0 to 1023 by number, per ABI (x86_64 first); others in `rows` only. */
+  private readonly rowIndex: (Row | undefined)[][] = [[], []];
 
   constructor(
     private readonly policy: string,
@@ -142,14 +146,21 @@ export class Replayer implements LaunchSink {
 
   call(c: RawCall, phase: number): SinkError | null {
     const l = this.launched!;
-    let pid = this.pids.get(c.pid);
-    if (pid === undefined) {
-      if (this.tasks.size > 0 || c.pid !== l.root) return this.stranger(c);
-      pid = this.kernel.spawn(l.code, this.opts.comm);
-      this.pids.set(c.pid, pid);
-      this.tasks.set(pid, { tracePid: c.pid, pid, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
+    // Runs of one task's calls are the common case: its state is looked up once per run.
+    let task = c.pid === this.lastPid ? this.lastTask : undefined;
+    if (task === undefined) {
+      let pid = this.pids.get(c.pid);
+      if (pid === undefined) {
+        if (this.tasks.size > 0 || c.pid !== l.root) return this.stranger(c);
+        pid = this.kernel.spawn(l.code, this.opts.comm);
+        this.pids.set(c.pid, pid);
+        this.tasks.set(pid, { tracePid: c.pid, pid, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
+      }
+      task = this.tasks.get(pid)!;
+      this.lastPid = c.pid;
+      this.lastTask = task;
     }
-    const task = this.tasks.get(pid)!;
+    const pid = task.pid;
     if (task.kill !== null) return this.skip(c);
     if (phase === PHASE.INSTALL && !this.installed) {
       const err = this.install(pid);
@@ -190,12 +201,17 @@ export class Replayer implements LaunchSink {
   }
 
   private row(c: RawCall): Row {
+    const index = this.rowIndex[c.abi === 'ia32' ? 1 : 0]!;
+    const fast = c.nr >= 0 && c.nr < 1024;
+    let r = fast ? index[c.nr] : undefined;
+    if (r !== undefined) return r;
     const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
-    let r = this.rows.get(key);
+    r = this.rows.get(key);
     if (r === undefined) {
       r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0 };
       this.rows.set(key, r);
     }
+    if (fast) index[c.nr] = r;
     return r;
   }
 

@@ -66,6 +66,8 @@ const utf8 = new TextDecoder('utf-8');
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || isDigit(c) || c === 95;
+/** Value of each byte as a hex digit, -1 for the others. */
+const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
 const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
 
 interface CacheEntry {
@@ -149,7 +151,7 @@ export class StraceScanner {
     const o = this.out;
     const ch = this.peek();
     if (ch === 43) return this.end(pid, line);
-    if (ch === 45 && this.b[this.i + 1] === 45 && this.b[this.i + 2] === 45 && this.b[this.i + 3] === 32) {
+    if (ch === 45 && this.at(SIGNAL)) {
       this.i += 4;
       const a = this.i;
       while (this.i < this.e && this.peek() !== 32) this.i++;
@@ -235,7 +237,7 @@ export class StraceScanner {
         continue;
       }
       if (c.nargs === 6) this.fail('more than 6 arguments');
-      this.value(`argument ${c.nargs + 1}`, c.h, 2 * c.nargs);
+      this.value(c.nargs + 1, c.h, 2 * c.nargs);
       c.nargs++;
     }
   }
@@ -250,7 +252,7 @@ export class StraceScanner {
     if (neg) this.i++;
     const scratch = RESULT;
     const a = this.i;
-    const big = this.value('result', scratch, 0);
+    const big = this.value(0, scratch, 0);
     c.retKnown = true;
     if (big === null && scratch[1]! < 0x200000) {
       const v = scratch[0]! + scratch[1]! * TWO32;
@@ -265,22 +267,38 @@ export class StraceScanner {
   /**
    * A raw value, `0x` hex or decimal as raw=all prints every argument, into
    * `out[at]` (low half) and `out[at + 1]`; returns the value as a bigint
-   * only when a decimal value needed one to be read, else null.
+   * only when a decimal value needed one to be read, else null. `which`:
+   * the argument's number, 0 for the result.
    */
-  private value(what: string, out: Uint32Array, at: number): bigint | null {
+  private value(which: number, out: Uint32Array, at: number): bigint | null {
     const b = this.b;
+    const e = this.e;
     const a = this.i;
-    const hex = b[a] === 48 && b[a + 1] === 120;
+    const hex = a + 1 < e && b[a] === 48 && b[a + 1] === 120;
     const from = hex ? a + 2 : a;
     let n = 0;
     let j = from;
     if (hex) {
-      for (let d = hexDigit(b[j]!); j < this.e && d >= 0; d = hexDigit(b[++j]!)) n = n * 16 + d;
+      for (; j < e; j++) {
+        const d = HEX[b[j]!]!;
+        if (d < 0) break;
+        n = n * 16 + d;
+      }
     } else {
-      for (; j < this.e && isDigit(b[j]!); j++) n = n * 10 + b[j]! - 48;
+      for (; j < e; j++) {
+        const d = b[j]! - 48;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+      }
     }
-    if (j === from) this.failValue(hex, what, j);
+    if (j === from) this.failValue(hex, which, j);
     this.i = j;
+    if (n < TWO32) {
+      out[at] = n;
+      out[at + 1] = 0;
+      return null;
+    }
+    const what = which === 0 ? 'result' : `argument ${which}`;
     const digits = j - from;
     if (digits <= (hex ? 13 : 15)) {
       out[at] = n % TWO32;
@@ -309,7 +327,8 @@ export class StraceScanner {
   }
 
   /** Why there is no number here: decoded arguments (fatal, one clear error) or a malformed line. */
-  private failValue(hex: boolean, what: string, at: number): never {
+  private failValue(hex: boolean, which: number, at: number): never {
+    const what = which === 0 ? 'result' : `argument ${which}`;
     if (hex) this.fail(`expected hex digits in ${what}`, at);
     const ch = this.b[at]!;
     if (ch === 34 || ch === 91 || ch === 123 || (ch >= 65 && ch <= 90 && this.upperWord(at))) throw new LineError(at - this.s, DECODED, true);
@@ -340,9 +359,9 @@ export class StraceScanner {
         this.cString();
         continue;
       }
-      if (ch === 47 && this.b[this.i + 1] === 42) {
-        while (this.i < this.e && !(this.peek() === 42 && this.b[this.i + 1] === 47)) this.i++;
-        this.i += 2;
+      if (ch === 47 && this.at(COMMENT_OPEN)) {
+        while (this.i < this.e && !this.at(COMMENT_CLOSE)) this.i++;
+        this.i = Math.min(this.e, this.i + 2);
         continue;
       }
       if (ch === 91 || ch === 123) depth++;
@@ -368,15 +387,21 @@ export class StraceScanner {
         bytes.push(ch);
         continue;
       }
-      const x = this.b[this.i++]!;
+      const x = this.peek();
+      if (x < 0) this.fail("truncated line: expected '\"'");
+      this.i++;
       const simple: Record<number, number> = { 110: 10, 116: 9, 114: 13, 118: 11, 102: 12, 92: 92, 34: 34 };
       if (simple[x] !== undefined) bytes.push(simple[x]);
       else if (x === 120) {
-        bytes.push(hexDigit(this.b[this.i]!) * 16 + hexDigit(this.b[this.i + 1]!));
-        this.i += 2;
+        const hi = hexDigit(this.peek());
+        this.i++;
+        const lo = hexDigit(this.peek());
+        this.i++;
+        if (hi < 0 || lo < 0) this.fail('expected two hex digits after \\x', this.i - 2);
+        bytes.push(hi * 16 + lo);
       } else {
         let v = x - 48;
-        for (let k = 0; k < 2 && this.b[this.i]! >= 48 && this.b[this.i]! <= 55; k++) v = v * 8 + this.b[this.i++]! - 48;
+        for (let k = 0; k < 2 && this.peek() >= 48 && this.peek() <= 55; k++) v = v * 8 + this.b[this.i++]! - 48;
         bytes.push(v & 0xff);
       }
     }
@@ -391,7 +416,7 @@ export class StraceScanner {
     let unknown = false;
     for (let ch = this.b[j]!; j < this.e && (hexDigit(ch) >= 0 || ch === 63) && !(ch >= 65 && ch <= 70); ch = this.b[++j]!) unknown ||= ch === 63;
     const n = j - from;
-    if (n < 8 || n > 16 || this.b[j] !== 93) return false;
+    if (n < 8 || n > 16 || j >= this.e || this.b[j] !== 93) return false;
     if (!unknown) {
       c.ipKnown = true;
       c.ipLo = this.hexWord(Math.max(from, j - 8), j);
@@ -407,13 +432,17 @@ export class StraceScanner {
     let h = 0x811c9dc5;
     while (this.i < this.e && isNameChar(this.b[this.i]!)) h = Math.imul(h ^ this.b[this.i++]!, 16777619);
     if (a === this.i) this.fail('expected a system call name');
-    const bytes = this.b.subarray(a, this.i);
-    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(bytes), nrHint);
+    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(this.b.subarray(a, this.i)), nrHint);
     const cache = this.names[abi];
     const hit = cache.get(h);
-    if (hit !== undefined && hit.bytes.length === bytes.length && hit.bytes.every((x, k) => x === bytes[k])) return hit.r;
+    if (hit !== undefined && hit.bytes.length === this.i - a) {
+      let k = 0;
+      while (k < hit.bytes.length && hit.bytes[k] === this.b[a + k]) k++;
+      if (k === hit.bytes.length) return hit.r;
+    }
+    const bytes = this.b.slice(a, this.i);
     const r = resolveTraceName(abi, latin1.decode(bytes), null);
-    if (hit === undefined && cache.size < 4096) cache.set(h, { bytes: bytes.slice(), r });
+    if (hit === undefined && cache.size < 4096) cache.set(h, { bytes, r });
     return r;
   }
 
@@ -461,3 +490,6 @@ export class StraceScanner {
 
 const RESULT = new Uint32Array(2);
 const ELLIPSIS = enc('...');
+const SIGNAL = enc('--- ');
+const COMMENT_OPEN = enc('/*');
+const COMMENT_CLOSE = enc('*/');
