@@ -4,7 +4,7 @@
  * (Linker) -> the launcher's decision (Launcher) -> the engine (Replayer) or the generator (Generator).
  */
 export type { Trace, TraceCall, TraceEnd, TraceError, TraceEvent, TraceFormat, TraceOptions, TraceResult, TraceSignal } from './types.ts';
-export { detectFormat, parseJsonl, parseStrace, parseTrace } from './parse.ts';
+export { detectFormat, parseChunks, parseJsonl, parseStrace, parseTrace } from './parse.ts';
 export { isFork, RawCall } from './call.ts';
 export { JsonCallCodec } from './jsonl.ts';
 export { printJsonl, printStrace } from './print.ts';
