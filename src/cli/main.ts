@@ -3,6 +3,7 @@ import { check } from './commands/check.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
+import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
@@ -13,6 +14,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
+  record: { run: recordCommand, summary: 'run a command under strace and write the trace replay and generate need' },
 };
 
 const usage = (): string =>

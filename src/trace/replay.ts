@@ -259,7 +259,10 @@ export class Replayer implements LaunchSink {
     if (d === undefined) task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null) });
     else d.count++;
     const child = c.childPid();
-    if (child > 0) this.forked(c, child, task.pid, this.rebuild(task.pid));
+    if (child > 0) {
+      const note = '--all: a denied fork still makes its child, with a copy of the parent\'s seccomp state, so the audit goes on in it';
+      this.forked(c, child, task.pid, this.rebuild(task.pid, note));
+    }
     return null;
   }
 
@@ -276,14 +279,14 @@ export class Replayer implements LaunchSink {
 
   /** S7.1 map the traced child to the engine's; clone3 is not simulated (S6.5), so its child is rebuilt. */
   private forked(c: RawCall, tracePid: number, parent: number, rax: number): void {
-    const child = c.name === 'clone3' ? this.rebuild(parent) : rax;
+    const child = c.name === 'clone3' ? this.rebuild(parent, "clone3 is not simulated (S6.5): its children get a copy of the parent's seccomp state, re-installed") : rax;
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
     this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
-  private rebuild(parent: number): number {
+  private rebuild(parent: number, note: string): number {
     const view = this.kernel.view().tasks.find((t) => t.pid === parent)!;
     const child = this.kernel.spawn(view.abi, view.comm);
     const st = view.seccomp;
@@ -293,9 +296,7 @@ export class Replayer implements LaunchSink {
       const text = st.filters.map((f) => `${f.nr}: ${f.text}`).join('\n');
       this.kernel.installPolicy(child, text, st.abi === view.abi ? 'syscall' : 'int80');
     }
-    if (!this.notes.some((n) => n.startsWith('clone3'))) {
-      this.notes.push("clone3 is not simulated (S6.5): its children get a copy of the parent's seccomp state, re-installed");
-    }
+    if (!this.notes.includes(note)) this.notes.push(note);
     return child;
   }
 
