@@ -42,6 +42,8 @@ export interface LaunchSink {
 }
 
 /** Reads ahead until it can decide, then hands every call on. */
+const Call = RawCall;
+
 export class Launcher implements CallSink {
   private ahead: (RawCall | TraceEnd | TraceSignal)[] | null = [];
   private root = -1;
@@ -101,14 +103,14 @@ export class Launcher implements CallSink {
     const ahead = this.ahead!;
     this.ahead = null;
     const execs = this.execAt !== null;
-    const native = ahead.some((x) => x instanceof RawCall && x.abi === 'x86_64');
+    const native = ahead.some((x) => x instanceof Call && x.abi === 'x86_64');
     const abi = this.abi ?? (execs ? this.checkedAbi : this.firstRootAbi) ?? this.fallback;
     const launch: Launch = { root: this.root, code: native ? 'x86_64' : 'ia32', execs, abi, windowFull: !execs && this.count >= WINDOW };
     const err = this.next.launch(launch);
     if (err !== null) return err;
     let phase: number = execs ? PHASE.BEFORE : PHASE.INSTALL;
     for (const x of ahead) {
-      if (!(x instanceof RawCall)) {
+      if (!(x instanceof Call)) {
         this.next.event(x);
         continue;
       }

@@ -8,7 +8,7 @@
  */
 import type { Abi } from '../x86/table.ts';
 import { isFork, RawCall } from './call.ts';
-import { ITEM, UNPREFIXED, type Scanned } from './strace.ts';
+import { ITEM, UNPREFIXED as NO_PID, type Scanned } from './strace.ts';
 import type { TraceEnd, TraceSignal } from './types.ts';
 
 /** An error of a later stage: about the policy (printed with the policy's name) or the trace (with the line). */
@@ -31,6 +31,12 @@ export interface CallSink {
 }
 
 type Held = RawCall | TraceEnd | TraceSignal;
+
+// Imported values read per line, as module constants: under tsx every read of an imported binding is a getter call.
+const [SKIP, ABI, RESUMED, CALL] = [ITEM.SKIP, ITEM.ABI, ITEM.RESUMED, ITEM.CALL];
+const Call = RawCall;
+const UNPREFIXED = NO_PID;
+const forks = isFork;
 
 /** An unfinished call: queued with its pid's waiting lines, a fork waiting for its result, or handed on. */
 interface Open {
@@ -66,27 +72,27 @@ export class Linker {
 
   /** Link one scanned line; an error message (about this line) or a later stage's error. */
   add(s: Scanned): LinkError | null {
-    if (s.kind === ITEM.SKIP) return null;
+    if (s.kind === SKIP) return null;
     let pid = s.pid;
     if (pid === UNPREFIXED) this.sawUnprefixed = true;
     else if (pid === this.alias) pid = UNPREFIXED;
-    if (s.kind === ITEM.ABI) {
+    if (s.kind === ABI) {
       this.abis.set(pid, s.abi);
       return null;
     }
-    if (s.kind === ITEM.RESUMED) return this.resume(pid, s.call);
+    if (s.kind === RESUMED) return this.resume(pid, s.call);
     if (!this.known.has(pid) && !this.held.has(pid)) {
       const met = this.meet(pid);
       if (typeof met !== 'number') return met;
       pid = met;
     }
-    const item: Held = s.kind === ITEM.CALL ? s.call : s.event!;
+    const item: Held = s.kind === CALL ? s.call : s.event!;
     if (item.pid !== pid) {
-      if (item instanceof RawCall) item.pid = pid;
+      if (item instanceof Call) item.pid = pid;
     }
     const q = this.held.get(pid);
-    if (q === undefined) return this.emit(pid, item instanceof RawCall ? item : { ...item, pid }, false);
-    if (item instanceof RawCall) {
+    if (q === undefined) return this.emit(pid, item instanceof Call ? item : { ...item, pid }, false);
+    if (item instanceof Call) {
       const c = item.copy();
       q.push(c);
       this.calls++;
@@ -139,7 +145,7 @@ export class Linker {
   }
 
   private emit(pid: number, item: Held, owned: boolean): LinkError | null {
-    if (!(item instanceof RawCall)) {
+    if (!(item instanceof Call)) {
       if (item.kind === 'end') {
         const err = this.close(pid);
         if (err !== null) return err;
@@ -150,7 +156,7 @@ export class Linker {
     if (!owned) this.calls++;
     if (item.open) {
       const c = owned ? item : item.copy();
-      if (isFork(c.name)) {
+      if (forks(c.name)) {
         this.open.set(pid, { c, state: 'pending' });
         this.pendingForks++;
         return null;
@@ -184,8 +190,8 @@ export class Linker {
       }
     }
     for (const item of q) {
-      if (item instanceof RawCall) item.pid = as;
-      const err = this.emit(as, item instanceof RawCall ? item : { ...item, pid: as }, true);
+      if (item instanceof Call) item.pid = as;
+      const err = this.emit(as, item instanceof Call ? item : { ...item, pid: as }, true);
       if (err !== null) return err;
     }
     return null;

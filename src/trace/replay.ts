@@ -103,6 +103,10 @@ interface Row {
 }
 
 const encoder = new TextEncoder();
+// Imported values the per-call path reads, as module constants: under tsx every
+// read of an imported binding is a getter call, and these are read per call.
+const [RAX, RIP, ALLOW, KILL, KILLED, RETURNED, EXITED, INSTALL] = [R.rax, R.rip, DECISION.ALLOW, DECISION.KILL, STATUS.KILLED, STATUS.RETURNED, STATUS.EXITED, PHASE.INSTALL];
+const [NATIVE_REGS, COMPAT_REGS] = [[...NATIVE_ARG_REGS], [...COMPAT_ARG_REGS]];
 
 /** The engine stage: a LaunchSink that replays each call and builds the report. */
 export class Replayer implements LaunchSink {
@@ -162,7 +166,7 @@ export class Replayer implements LaunchSink {
     }
     const pid = task.pid;
     if (task.kill !== null) return this.skip(c);
-    if (phase === PHASE.INSTALL && !this.installed) {
+    if (phase === INSTALL && !this.installed) {
       const err = this.install(pid);
       if (err !== null) return { message: err, about: 'policy' };
     }
@@ -173,9 +177,9 @@ export class Replayer implements LaunchSink {
     c.h.fill(0, 2 * c.nargs);
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
-    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.h) : DECISION.ALLOW;
-    if (predicted === DECISION.KILL && task.denials !== null) return this.deny(task, c, vector);
-    const decision = predicted === DECISION.KILL ? this.explain(pid, c, vector) : null;
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.h) : ALLOW;
+    if (predicted === KILL && task.denials !== null) return this.deny(task, c, vector);
+    const decision = predicted === KILL ? this.explain(pid, c, vector) : null;
     return this.enter(task, c, vector, decision);
   }
 
@@ -221,12 +225,12 @@ export class Replayer implements LaunchSink {
     if (row === undefined) return this.skip(c);
     const { words: w, base: b } = row;
     const h = c.h;
-    w[b + R.rax] = c.nr >>> 0;
-    w[b + R.rax + 1] = 0;
+    w[b + RAX] = c.nr >>> 0;
+    w[b + RAX + 1] = 0;
     // S6.6 the kill log shows rip: strace -i's address, else 0.
-    w[b + R.rip] = c.ipKnown ? c.ipLo : 0;
-    w[b + R.rip + 1] = c.ipKnown ? c.ipHi : 0;
-    const regs = c.abi === 'x86_64' ? NATIVE_ARG_REGS : COMPAT_ARG_REGS;
+    w[b + RIP] = c.ipKnown ? c.ipLo : 0;
+    w[b + RIP + 1] = c.ipKnown ? c.ipHi : 0;
+    const regs = c.abi === 'x86_64' ? NATIVE_REGS : COMPAT_REGS;
     for (let k = 0; k < 6; k++) {
       w[b + regs[k]!] = h[2 * k]!;
       w[b + regs[k]! + 1] = h[2 * k + 1]!;
@@ -234,7 +238,7 @@ export class Replayer implements LaunchSink {
     const logged = this.kernel.logLength;
     const s = this.kernel.enter(task.pid, vector);
     const r = this.row(c);
-    if (s === STATUS.KILLED) {
+    if (s === KILLED) {
       r.killed++;
       const log = this.kernel.logLength > logged ? (this.kernel.lastLogLine() ?? null) : null;
       task.kill = this.kill(c, decision ?? ENGINE_ONLY, log);
@@ -242,11 +246,11 @@ export class Replayer implements LaunchSink {
       if (child > 0) this.unreachable.add(child);
       return null;
     }
-    if (s !== STATUS.RETURNED && s !== STATUS.EXITED) return this.skip(c);
+    if (s !== RETURNED && s !== EXITED) return this.skip(c);
     r.allowed++;
     task.allowed++;
     const child = c.childPid();
-    if (s === STATUS.RETURNED && child > 0) this.forked(c, child, task.pid, w[b + R.rax]!);
+    if (s === RETURNED && child > 0) this.forked(c, child, task.pid, w[b + RAX]!);
     return null;
   }
 
