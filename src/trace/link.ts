@@ -8,7 +8,7 @@
  */
 import type { Abi } from '../x86/table.ts';
 import { isFork, RawCall } from './call.ts';
-import { ITEM, UNPREFIXED as NO_PID, type Scanned } from './strace.ts';
+import { ITEM, UNPREFIXED as NO_PID, type Scanned } from './scanned.ts';
 import type { TraceEnd, TraceSignal } from './types.ts';
 
 /** An error of a later stage: about the policy (printed with the policy's name) or the trace (with the line). */

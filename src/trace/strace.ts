@@ -6,46 +6,12 @@
  * BigInt on the hot path: arguments go into uint32 halves as they are read.
  */
 import type { Abi } from '../x86/table.ts';
-import { RawCall } from './call.ts';
+import type { RawCall } from './call.ts';
+import { readCString, skipDecoded } from './decoded.ts';
 import { resolveTraceName, type ResolvedName } from './names.ts';
-import type { TraceEnd, TraceSignal } from './types.ts';
+import { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
-/** What a scanned line says. */
-export const ITEM = { SKIP: 0, EVENT: 1, ABI: 2, CALL: 3, RESUMED: 4 } as const;
-
-/** Pid of lines without a pid column (a single traced process). */
-export const UNPREFIXED = 0;
-
-/** A line the scanner could not read: byte column in the line, message; `fatal` errors stop even --lenient. */
-export class LineError {
-  constructor(
-    readonly column: number,
-    readonly message: string,
-    readonly fatal = false,
-  ) {}
-}
-
-/** The scanner's output for one line, overwritten by the next (copy what you keep). */
-export class Scanned {
-  kind: number = ITEM.SKIP;
-  pid = 0;
-  /** CALL: the call; RESUMED: the name, the arguments printed after `resumed>` and the result. */
-  readonly call = new RawCall();
-  /** EVENT: the event. */
-  event: TraceEnd | TraceSignal | null = null;
-  /** ABI: the mode strace announced for `pid`. */
-  abi: Abi = 'x86_64';
-  /** RESUMED: byte column of `<...`. */
-  column = 0;
-}
-
-/** The message of a trace recorded with decoded arguments. */
-export const DECODED =
-  'decoded arguments: this trace was recorded without `-e raw=all`, so it shows names and strings where the kernel saw numbers; ' +
-  'record it with `seccomp-spec record -o FILE -- CMD` (or `strace -f -e raw=all -o FILE CMD`)';
-
-/** Where a decoded execve's path is placed in the replayed task's memory. */
-export const EXEC_PATH_ADDR = 0x1000;
+export { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
 const U64_MAX = (1n << 64n) - 1n;
 const TWO32 = 0x1_0000_0000;
@@ -62,7 +28,6 @@ const EXITED = enc('exited with ');
 const KILLED = enc('killed by ');
 const SUPERSEDED = enc('superseded by execve in pid ');
 const latin1 = new TextDecoder('latin1');
-const utf8 = new TextDecoder('utf-8');
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || isDigit(c) || c === 95;
@@ -348,65 +313,16 @@ export class StraceScanner {
    * names the task, C19); the other arguments are not numbers and read as 0.
    */
   private decodedExecve(c: RawCall): boolean {
-    c.path = this.cString();
+    const path = readCString(this.b, this.i, this.e);
+    if (typeof path === 'number') this.fail("truncated line: expected '\"'", path);
+    c.path = path.text;
     c.nargs = 3;
     c.h.fill(0, 0, 6);
     c.h[0] = EXEC_PATH_ADDR;
-    let depth = 0;
-    while (this.i < this.e) {
-      const ch = this.peek();
-      if (ch === 34) {
-        this.cString();
-        continue;
-      }
-      if (ch === 47 && this.at(COMMENT_OPEN)) {
-        while (this.i < this.e && !this.at(COMMENT_CLOSE)) this.i++;
-        this.i = Math.min(this.e, this.i + 2);
-        continue;
-      }
-      if (ch === 91 || ch === 123) depth++;
-      else if (ch === 93 || ch === 125) depth--;
-      else if (depth === 0 && ch === 41) {
-        this.i++;
-        return false;
-      } else if (depth === 0 && ch === 32 && this.at(UNFINISHED)) return true;
-      this.i++;
-    }
-    return this.fail("truncated line: expected ')' or ' <unfinished ...>'");
-  }
-
-  /** A C string as strace prints it (`\n`, `\t`, `\\`, `\"`, `\xHH`, octal), and a `...` after it when cut. */
-  private cString(): string {
-    this.expect(34, "'\"'");
-    const bytes: number[] = [];
-    for (;;) {
-      if (this.i >= this.e) this.fail("truncated line: expected '\"'");
-      const ch = this.b[this.i++]!;
-      if (ch === 34) break;
-      if (ch !== 92) {
-        bytes.push(ch);
-        continue;
-      }
-      const x = this.peek();
-      if (x < 0) this.fail("truncated line: expected '\"'");
-      this.i++;
-      const simple: Record<number, number> = { 110: 10, 116: 9, 114: 13, 118: 11, 102: 12, 92: 92, 34: 34 };
-      if (simple[x] !== undefined) bytes.push(simple[x]);
-      else if (x === 120) {
-        const hi = hexDigit(this.peek());
-        this.i++;
-        const lo = hexDigit(this.peek());
-        this.i++;
-        if (hi < 0 || lo < 0) this.fail('expected two hex digits after \\x', this.i - 2);
-        bytes.push(hi * 16 + lo);
-      } else {
-        let v = x - 48;
-        for (let k = 0; k < 2 && this.peek() >= 48 && this.peek() <= 55; k++) v = v * 8 + this.b[this.i++]! - 48;
-        bytes.push(v & 0xff);
-      }
-    }
-    if (this.at(ELLIPSIS)) this.i += 3;
-    return utf8.decode(new Uint8Array(bytes));
+    const rest = skipDecoded(this.b, path.end, this.e);
+    if (typeof rest === 'number') this.fail("truncated line: expected ')' or ' <unfinished ...>'", rest);
+    this.i = rest.end;
+    return rest.open;
   }
 
   /** strace -i: `[00007f032ae45ad7] `, `[????????????????]` when unknown; false (nothing read) if this is not one. */
@@ -489,7 +405,4 @@ export class StraceScanner {
 }
 
 const RESULT = new Uint32Array(2);
-const ELLIPSIS = enc('...');
 const SIGNAL = enc('--- ');
-const COMMENT_OPEN = enc('/*');
-const COMMENT_CLOSE = enc('*/');
