@@ -72,8 +72,9 @@ export async function recordCommand(argv: readonly string[], io: Io): Promise<nu
   const cmd = args.cmd[0]!;
   const file = args.out ?? `${cmd.slice(cmd.lastIndexOf('/') + 1) || 'trace'}.strace`;
   const toStdout = file === '-';
-  // With -o -, the trace goes to our stdout through fd 3 and the program's stdout to our stderr.
-  const child = spawn('strace', [...STRACE_OPTIONS, '-o', toStdout ? '/dev/fd/3' : file, '--', ...args.cmd], {
+  // With -o -, strace pipes the trace to `cat`, which writes it to fd 3, our stdout (a socket
+  // or pipe cannot be reopened by path), and the program's stdout goes to our stderr.
+  const child = spawn('strace', [...STRACE_OPTIONS, '-o', toStdout ? '|cat >&3' : file, '--', ...args.cmd], {
     stdio: toStdout ? ['inherit', process.stderr, 'inherit', process.stdout] : 'inherit',
   });
   const status = await new Promise<number | string>((resolve) => {
