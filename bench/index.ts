@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the engine against the model and a hand-written
  * baseline on one workload (bench/workload.ts), the heap cost of a
- * forked task, and the strace parsing rate and replay time of a
- * one-million-call trace (bench/trace.ts), and the BPF programs of the
+ * forked task, the trace pipeline on a trace of 4 M lines beside a plain
+ * line count of the same file (bench/trace.ts), and the BPF programs of the
  * bundled policies (bench/bpf.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
@@ -200,10 +200,27 @@ const perFork = bytesPerFork(100_000);
 // every run; a static import alone does not do it, and the cause was not
 // isolated. Keeping the trace work out of the module graph until now avoids it.
 const { measureTrace } = await import('./trace.ts');
+type TraceFigures = ReturnType<typeof measureTrace>;
+type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
 const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
 
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+/** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
+const traceRows = (t: TraceFigures): (readonly [string, string, string])[] => {
+  const row = (name: string, r: TraceRun, target: string): readonly [string, string, string] => [
+    name,
+    `${fmt(r.linesPerS)} lines/cpu-s`,
+    `${r.vsLineCount.toFixed(2)}x the line count, peak RSS ${r.peakRssMb.toFixed(0)} MB${target}`,
+  ];
+  return [
+    row(`trace: line count (${(t.lines / 1e6).toFixed(1)} M lines, ${t.megabytes.toFixed(0)} MB file)`, t.count, ''),
+    row('trace: parse only', t.parse, ''),
+    row('trace: replay end to end', t.replay, '; target <= 10x, < 200 MB'),
+    row('trace: generate end to end', t.generate, '; target < 200 MB'),
+  ];
+};
 const fmt = (v: number | null): string => (v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`);
 const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cpu-s  ${fmt(r.wall)}/s`);
 const rows: readonly (readonly [string, string, string])[] = [
@@ -212,8 +229,7 @@ const rows: readonly (readonly [string, string, string])[] = [
   ['model (src/model)', both(model), model === null ? 'src/model not available' : `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],
   ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks, heap + array buffers; target <= 256 bytes'],
-  ['strace parsing', `${fmt(traceFigures.parseLinesPerS)} lines/cpu-s`, `${traceFigures.lines.toLocaleString('en')} lines, ${traceFigures.megabytes.toFixed(1)} MB`],
-  ['replay', `${traceFigures.replaySeconds.toFixed(2)} cpu-s`, `${traceFigures.replayCalls.toLocaleString('en')} calls of the ls trace under its policy; target: a few seconds`],
+  ...traceRows(traceFigures),
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
 const entries = POLICY.split('\n').filter((l) => l.includes(':') && !l.startsWith('#')).length;
@@ -233,8 +249,14 @@ console.log(JSON.stringify({
   model_calls_per_s: model === null ? null : Math.round(model.cpu),
   baseline_calls_per_s: Math.round(base.cpu),
   bytes_per_forked_task: Math.round(perFork * 10) / 10,
-  trace_parse_lines_per_s: Math.round(traceFigures.parseLinesPerS),
-  replay_1m_calls_seconds: Math.round(traceFigures.replaySeconds * 100) / 100,
+  trace_linecount_lines_per_s: Math.round(traceFigures.count.linesPerS),
+  trace_parse_lines_per_s: Math.round(traceFigures.parse.linesPerS),
+  trace_replay_lines_per_s: Math.round(traceFigures.replay.linesPerS),
+  trace_replay_vs_linecount: round2(traceFigures.replay.vsLineCount),
+  trace_replay_peak_rss_mb: round2(traceFigures.replay.peakRssMb),
+  trace_generate_lines_per_s: Math.round(traceFigures.generate.linesPerS),
+  trace_generate_vs_linecount: round2(traceFigures.generate.vsLineCount),
+  trace_generate_peak_rss_mb: round2(traceFigures.generate.peakRssMb),
   bpf_program_len: byTrace((f) => f.length),
   bpf_insns_per_call: byTrace((f) => f.insnsPerCall),
   bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),

@@ -59,37 +59,54 @@ test('replay: usage errors exit 2, unreadable files too', async (t) => {
   t.regex(r.err, /^missing.strace: cannot read: ENOENT/);
 });
 
-test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient counts it', async (t) => {
-  const files = { 'bad.strace': '1  execve(0x1, 0, 0) = 0\n1  getpid(AT_FDCWD) = 1\n1  getpid() = 1\n', 'p.txt': 'getpid: 1\n' };
-  const r = await run(['replay', 'p.txt', 'bad.strace'], files);
+test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient counts it up to 1% of the lines', async (t) => {
+  const body = (bad: number): string =>
+    ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 199 }, (_, k) => (k < bad ? '1  getpid(0x1 = 1' : '1  getpid() = 1'))].join('\n') + '\n';
+  const files = { 'one.strace': body(1), 'two.strace': body(2), 'three.strace': body(3), 'p.txt': 'getpid: 1\n' };
+  const r = await run(['replay', 'p.txt', 'one.strace'], files);
   t.is(r.code, 1);
-  t.true(r.err.startsWith("bad.strace:2:11: expected a raw number as argument 1 (record with strace -e raw=all)\n1  getpid(AT_FDCWD) = 1\n          ^\n"));
-  const l = await run(['replay', '--lenient', 'p.txt', 'bad.strace'], files);
-  t.is(l.code, 0);
-  t.regex(l.err, /^bad.strace: skipped 1 bad line \(--lenient\); the first:\nbad.strace:2:11:/);
-  t.regex(l.out, /\(3 lines, 2 calls, 1 lines skipped\)/);
+  t.true(r.err.startsWith('one.strace:2:14: expected a raw number as argument 2'), r.err);
+  t.regex(r.err, /\n1  getpid\(0x1 = 1\n +\^\n\(--lenient skips bad lines and counts them\)\n$/);
+  for (const [file, code] of [['one.strace', 0], ['two.strace', 0], ['three.strace', 1]] as const) {
+    const l = await run(['replay', '--lenient', 'p.txt', file], files);
+    t.is(l.code, code, file);
+    t.regex(l.err, new RegExp(`^${file}: skipped \\d bad lines? \\(--lenient\\); the first:\n${file}:2:`));
+    if (code === 0) t.regex(l.out, /\(200 lines, 19\d calls, \d lines skipped\)/);
+    else {
+      t.is(l.out, '');
+      t.regex(l.err, /--lenient skipped 3 of 200 lines, more than 1%/);
+    }
+  }
 });
 
-test('replay: a whole-trace error is printed without a line', async (t) => {
+test('replay: a trace recorded without -e raw=all gets one error that says how to record, --lenient or not', async (t) => {
+  const files = { 'd.strace': '1  execve("/bin/true", ["true"], 0x7ffe /* 3 vars */) = 0\n1  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3\n1  close(3) = 0\n', 'p.txt': '1: 1\n' };
+  for (const flags of [[], ['--lenient']]) {
+    const r = await run(['replay', ...flags, 'p.txt', 'd.strace'], files);
+    t.is(r.code, 1);
+    t.is(r.out, '');
+    t.true(r.err.startsWith('d.strace:2:11: decoded arguments: this trace was recorded without `-e raw=all`'), r.err);
+    t.is(r.err.split('decoded arguments').length, 2, 'one error');
+  }
+});
+
+test('replay: parentless pids beside unprefixed lines are an error at the line that shows it', async (t) => {
   const files = { 'm.strace': 'getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n', 'p.txt': 'getpid: 1\n' };
   const r = await run(['replay', 'p.txt', 'm.strace'], files);
   t.is(r.code, 1);
-  t.true(r.err.startsWith('m.strace: lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE\n'));
+  t.true(r.err.startsWith('m.strace:3:1: lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE\n'));
 });
 
-test('replay: a bad policy exits 1 with the policy error', async (t) => {
-  const r = await run(['replay', 'p.txt', T('true')], { 'p.txt': 'wirte: 1\n' });
-  t.is(r.code, 1);
-  t.regex(r.err, /^p.txt:1:1: Unknown system call 'wirte' for x86_64; did you mean 'write'/);
-});
-
-test('replay: the progress line goes to a terminal only', async (t) => {
-  const big = ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 100_001 }, () => '1  getpid() = 0x1')].join('\n');
+test('replay and generate: progress on a terminal only, erased at the end, none with --quiet', async (t) => {
+  const big = ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 1000 }, () => '1  getpid() = 0x1')].join('\n');
   const files = { 'big.strace': big, 'p.txt': 'getpid: 1\n' };
-  const tty = await run(['replay', 'p.txt', 'big.strace'], files, true);
-  t.is(tty.code, 0);
-  t.true(tty.err.startsWith('\rreplay: 50000/100002 events\rreplay: 100000/100002 events\r'));
-  t.is((await run(['replay', 'p.txt', 'big.strace'], files, false)).err, '');
+  for (const argv of [['replay', 'p.txt', 'big.strace'], ['generate', 'big.strace']]) {
+    const tty = await run(argv, files, true);
+    t.is(tty.code, 0);
+    t.regex(tty.err, new RegExp(`^\\r\\x1b\\[K${argv[0]}: [0-9.]+ of 0\\.0 MB, [0-9,]+ lines, [0-9,]+ calls/s(\\r\\x1b\\[K.*)*\\r\\x1b\\[K$`));
+    t.is((await run(argv, files, false)).err, '');
+    t.is((await run([argv[0]!, '--quiet', ...argv.slice(1)], files, true)).err, '');
+  }
 });
 
 test('eval: named and positional arguments, allowed and killed', async (t) => {

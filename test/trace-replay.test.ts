@@ -151,20 +151,12 @@ test('a policy the engine refuses is an error, not a report', (t) => {
   t.regex(r.ok ? '' : r.message, /returned -E2BIG/);
 });
 
-test('progress is reported while replaying', (t) => {
-  const lines = ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 120_000 }, () => '1  getpid() = 0x1')];
-  const seen: number[] = [];
-  const r = replay(trace(lines.join('\n')), 'getpid: 1\n', { abi: 'x86_64', comm: 'p', onProgress: (done) => seen.push(done) });
-  t.true(r.ok);
-  t.deepEqual(seen, [50_000, 100_000]);
-});
-
 test('generate: observed values, a comment when too many, other-ABI calls reported', (t) => {
   const many = Array.from({ length: 40 }, (_, k) => `1  close(${k + 3}) = 0`);
   const tr = trace(['1  execve(0x1, 0, 0) = 0', '1  write(0x1, 0, 0x5) = 0x5', '1  write(0x2, 0, 0x5) = 0x5', ...many, '[ Process PID=1 runs in 32 bit mode. ]', '1  getpid() = 1'].join('\n'));
   const g = generatePolicy(tr, { abi: 'x86_64', args: ['fd', 'count', 'nope'], source: 't' });
   t.true(g.text.includes('\nwrite: (fd == 1 || fd == 2) && count == 5\n'));
-  t.true(g.text.includes('# close: 40 distinct values of fd do not fit one filter (S2.3: 255 characters, 32 terms); fd is not constrained\nclose: 1\n'));
+  t.true(g.text.includes('# close: more than 32 distinct values of fd do not fit one filter (S2.3: 255 characters, 32 terms); fd is not constrained\nclose: 1\n'));
   t.false(g.text.includes('\nexecve:'));
   t.deepEqual(g.unallowable.map((c) => [c.abi, c.name]), [['ia32', 'getpid']]);
   t.true(g.notes.includes("no traced system call has an argument named 'nope'"));

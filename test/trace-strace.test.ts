@@ -4,7 +4,7 @@
  * pairs, exits, signals, ABI switches; errors with line and column.
  */
 import test from 'ava';
-import { parseStrace, type Trace, type TraceCall, type TraceError } from '../src/trace/index.ts';
+import { DECODED, parseStrace, type Trace, type TraceCall, type TraceError } from '../src/trace/index.ts';
 
 const strict = { abi: 'x86_64', lenient: false } as const;
 
@@ -176,7 +176,9 @@ test('stderr output: the root found as the only pid no clone returned', (t) => {
 
 test('stderr output with several parentless pids cannot place unprefixed lines', (t) => {
   const e = bad('getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n');
-  t.like(e, { line: 0, message: 'lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE' });
+  t.like(e, { line: 3, column: 0, message: 'lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE' });
+  const lenient = parseStrace('getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n', { abi: 'x86_64', lenient: true });
+  t.false(lenient.ok, '--lenient does not skip it');
 });
 
 test('CRLF line ends and blank lines are accepted; lines are counted', (t) => {
@@ -192,10 +194,25 @@ test('unknown system call: line, column and suggestions', (t) => {
   t.regex(e.message, /unknown system call 'opnat' for x86_64; did you mean 'openat'/);
 });
 
-test('decoded (non-raw) arguments say how to record', (t) => {
-  const e = bad('1  openat(AT_FDCWD, "/etc", O_RDONLY) = 3\n');
-  t.is(e.column, 10);
-  t.regex(e.message, /raw number as argument 1 \(record with strace -e raw=all\)/);
+test('decoded (non-raw) arguments: one error that says so and how to record, even with --lenient', (t) => {
+  const text = '1  execve(0x1, 0, 0) = 0\n1  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3\n1  read(3, "\\177ELF", 832) = 832\n';
+  for (const lenient of [false, true]) {
+    const r = parseStrace(text, { abi: 'x86_64', lenient });
+    t.false(r.ok);
+    if (r.ok) return;
+    t.like(r.error, { line: 2, column: 10, message: DECODED });
+  }
+  t.regex(DECODED, /without `-e raw=all`.*seccomp-spec record -o FILE -- CMD/);
+  for (const arg of ['"/etc"', '[1, 2]', '{st_mode=0}', 'NULL', 'O_RDONLY|O_CLOEXEC']) t.is(bad(`1  openat(${arg}) = 3\n`).message, DECODED, arg);
+  t.regex(bad('1  openat(garbage) = 3\n').message, /expected a raw number as argument 1/);
+});
+
+test('execve decoded by strace -e raw=!execve keeps its path; its other arguments read as 0', (t) => {
+  const tr = ok('7  execve("/usr/bin/ls", ["ls", "-l", "a \\"b\\""], 0x7ffd5e0e5a58 /* 23 vars */) = 0\n7  execve("/usr/bin/\\303\\251t\\x41"..., [...] <unfinished ...>\n7  <... execve resumed>) = -1 ENOENT (No such file)\n');
+  const [a, b] = calls(tr);
+  t.like(a, { name: 'execve', path: '/usr/bin/ls', ret: 0n });
+  t.is(a!.args.length, 3);
+  t.like(b, { path: '/usr/bin/étA', ret: -1n });
 });
 
 test('truncated lines are errors with the column at the end', (t) => {

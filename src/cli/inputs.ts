@@ -5,7 +5,6 @@
  */
 import { isRight } from 'fp-ts/lib/Either.js';
 import { caret, parsePolicy, type PolicyError, type PolicyResult } from '../grammar/index.ts';
-import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
 import { Kernel } from '../kernel/index.ts';
 import type { Abi } from '../x86/table.ts';
 import { MAX_USER_TEXT, resultText } from '../x86/types.ts';
@@ -82,7 +81,7 @@ export function readInput(file: string, io: Io): string | null {
 }
 
 /** `file:line:col: message` and a caret; a whole-trace error (line 0) has neither. */
-const located = (file: string, e: PolicyError | TraceError): string =>
+const located = (file: string, e: PolicyError): string =>
   e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
 
 /** Whether a fresh task of `abi` code gets `text` installed by prctl(PR_SET_SECCOMP, 2): null, or the refusing rax. */
@@ -136,27 +135,7 @@ export function policyOk(file: string, text: string, abi: Abi, io: Io): boolean 
   return false;
 }
 
-/** Parse a trace; prints the error (strict) or the skipped-line count (lenient). Null on error or when no call is left. */
-export function loadTrace(file: string, text: string, abi: Abi, lenient: boolean, io: Io): Trace | null {
-  const r = parseTrace(text, { abi, lenient });
-  if (!r.ok) {
-    io.err(located(file, r.error));
-    if (!lenient) io.err('(--lenient skips bad lines and counts them)\n');
-    return null;
-  }
-  const skipped = r.trace.skipped;
-  if (skipped.length > 0) {
-    io.err(`${file}: skipped ${skipped.length} bad line${skipped.length === 1 ? '' : 's'} (--lenient); the first:\n${located(file, skipped[0]!)}`);
-  }
-  // A trace with no call proves nothing about a policy: judging it "ok" would be a silent allow.
-  if (!r.trace.events.some((e) => e.kind === 'call')) {
-    io.err(`${file}: no system call in the trace (${r.trace.lines} lines${skipped.length > 0 ? `, ${skipped.length} skipped` : ''})\n`);
-    return null;
-  }
-  return r.trace;
-}
-
-/** The trace's own name: its file's base name without extension, as the root's comm (C19). */
+/** The trace file's base name without extension: the root's name when the trace does not show the program its execve ran (T14). */
 export function traceComm(file: string): string {
   const base = file.slice(file.lastIndexOf('/') + 1);
   const dot = base.indexOf('.');

@@ -4,6 +4,7 @@ import { check } from './commands/check.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
+import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
@@ -15,6 +16,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
   bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
+  record: { run: recordCommand, summary: 'run a command under strace and write the trace replay and generate need' },
 };
 
 const usage = (): string =>

@@ -1,20 +1,22 @@
 /**
- * The smallest policy that lets a traced program run: an entry for every
- * system call the policy would check during a replay, `1` by default, or
- * equality constraints on chosen arguments built from the observed values
- * within the S2.3 limits (255 characters, 32 terms).
+ * Stage 5 of the trace pipeline, the other way: the smallest policy that
+ * lets a traced program run: an entry for every system call the policy
+ * would check during a replay, `1` by default, or equality constraints on
+ * chosen arguments built from the observed values within the S2.3 limits
+ * (255 characters, 32 terms). It keeps per system call a count and at most
+ * 33 distinct values per chosen argument, so any trace fits in memory.
  */
 import { parseFilter, printValue } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { MAX_USER_TEXT } from '../x86/types.ts';
-import { callRecord } from './explain.ts';
-import { checkedCalls } from './launch.ts';
+import { RawCall } from './call.ts';
+import { Launcher, PHASE, type Launch, type LaunchSink } from './launch.ts';
 import type { Trace, TraceCall } from './types.ts';
 
 /** Options of the generator. */
 export interface GenerateOptions {
-  /** The policy's ABI (S1.3): names resolve against it; calls of the other ABI cannot be allowed (S6.4). */
-  readonly abi: Abi;
+  /** The policy's ABI (S1.3); by default the ABI of the root's first checked call. Calls of the other ABI cannot be allowed (S6.4). */
+  readonly abi?: Abi;
   /** Argument names to constrain to their observed values. */
   readonly args: readonly string[];
   /** Shown in the header comment. */
@@ -24,42 +26,35 @@ export interface GenerateOptions {
 /** A generated policy text and what the reader should know about it. */
 export interface Generated {
   readonly text: string;
+  /** The policy's ABI. */
+  readonly abi: Abi;
   /** Number of system calls with an entry. */
   readonly entries: number;
-  /** Calls no policy of this ABI can allow (other ABI, or nr out of range): S6.4. */
+  /** Calls no policy of this ABI can allow (other ABI, or nr out of range), S6.4: the first 100. */
   readonly unallowable: readonly TraceCall[];
+  /** How many such calls there are. */
+  readonly unallowableCount: number;
   readonly notes: readonly string[];
   /** Even without comments the text is over the 64 KiB prctl reads (S5.2): no launcher could install it. */
   readonly tooBig: boolean;
 }
 
-/** `fd == 1 || fd == 2`, values ascending, or null when there are more than 32 of them. */
-function disjunction(name: string, values: ReadonlySet<bigint>): string | null {
-  if (values.size > 32) return null;
-  const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return sorted.map((v) => `${name} == ${printValue(v)}`).join(' || ');
+/** More distinct values than one filter can list (S2.3: 32 terms). */
+const MAX_TERMS = 32;
+
+/** One system call's calls: a count, and the distinct values of each wanted argument (null: too many). */
+interface Seen {
+  count: number;
+  readonly values: (Set<number | bigint> | null)[];
 }
 
-/** The filter for one system call: constraints on the chosen arguments that fit, else `1`. */
-function entryFilter(abi: Abi, nr: number, calls: readonly TraceCall[], wanted: readonly string[], notes: string[]): string {
-  const info = syscallTable(abi).byNr(nr);
-  const args = info?.args ?? [];
-  const parts: string[] = [];
-  for (const name of wanted) {
-    const index = args.findIndex((a) => a.name === name);
-    if (index < 0) continue;
-    const values = new Set(calls.map((c) => callRecord(abi, c.nr, c.args).args[index]!));
-    const d = disjunction(name, values);
-    const candidate = d === null ? null : [...parts, values.size > 1 ? `(${d})` : d];
-    const text = candidate?.join(' && ');
-    if (candidate !== null && text !== undefined && parseFilter(text, args).ok) {
-      parts.splice(0, parts.length, ...candidate);
-    } else {
-      notes.push(`${info?.name ?? nr}: ${values.size} distinct values of ${name} do not fit one filter (S2.3: 255 characters, 32 terms); ${name} is not constrained`);
-    }
-  }
-  if (parts.length === 1 && parts[0]!.startsWith('(')) return parts[0]!.slice(1, -1);
-  return parts.length === 0 ? '1' : parts.join(' && ');
+const big = (v: number | bigint): bigint => (typeof v === 'bigint' ? v : BigInt(v));
+
+/** `fd == 1 || fd == 2`, values ascending, or null when there are more than 32 of them. */
+function disjunction(name: string, values: ReadonlySet<number | bigint> | null): string | null {
+  if (values === null || values.size > MAX_TERMS) return null;
+  const sorted = [...values].map(big).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.map((v) => `${name} == ${printValue(v)}`).join(' || ');
 }
 
 /** A name a policy can use for `nr` in `abi` (S1.3): the unistd name when it resolves back, else the number. */
@@ -69,41 +64,129 @@ function policyName(abi: Abi, nr: number): string {
   return name !== undefined && t.resolve(name) === nr ? name : String(nr);
 }
 
-/** Generate the smallest policy under which replaying `trace` kills nothing. */
-export function generatePolicy(trace: Trace, opts: GenerateOptions): Generated {
-  const table = syscallTable(opts.abi);
-  const byNr = new Map<number, TraceCall[]>();
-  const unallowable: TraceCall[] = [];
-  const checked = checkedCalls(trace);
-  for (const c of checked) {
-    if (c.abi !== opts.abi || c.nr < 0 || c.nr >= table.nrSyscalls) {
-      unallowable.push(c);
-      continue;
-    }
-    const list = byNr.get(c.nr);
-    if (list === undefined) byNr.set(c.nr, [c]);
-    else list.push(c);
+/** The generator stage: a LaunchSink that counts what the policy would check. */
+export class Generator implements LaunchSink {
+  private abi: Abi = 'x86_64';
+  private execs = false;
+  private readonly byNr = new Map<number, Seen>();
+  private readonly unallowable: TraceCall[] = [];
+  private unallowableCount = 0;
+  private checked = 0;
+
+  constructor(private readonly opts: GenerateOptions) {}
+
+  launch(l: Launch): null {
+    this.abi = l.abi;
+    this.execs = l.execs;
+    return null;
   }
-  const notes: string[] = [];
-  for (const name of opts.args) {
-    if (![...byNr.keys()].some((nr) => table.byNr(nr)?.args.some((a) => a.name === name))) {
-      notes.push(`no traced system call has an argument named '${name}'`);
+  event(): void {
+    // Ends and signals make no entries.
+  }
+  rename(): void {
+    // Pids do not appear in a policy.
+  }
+  end(): null {
+    return null;
+  }
+
+  call(c: RawCall, phase: number): null {
+    if (phase === PHASE.BEFORE || (phase === PHASE.INSTALL && this.execs)) return null;
+    this.checked++;
+    const table = syscallTable(this.abi);
+    if (c.abi !== this.abi || c.nr < 0 || c.nr >= table.nrSyscalls) {
+      this.unallowableCount++;
+      if (this.unallowable.length < 100) this.unallowable.push(c.toCall());
+      return null;
+    }
+    let seen = this.byNr.get(c.nr);
+    if (seen === undefined) {
+      const args = table.byNr(c.nr)?.args ?? [];
+      seen = { count: 0, values: this.opts.args.map((n) => (args.some((a) => a.name === n) ? new Set() : null)) };
+      this.byNr.set(c.nr, seen);
+    }
+    seen.count++;
+    if (this.opts.args.length > 0) this.values(c, seen);
+    return null;
+  }
+
+  /** Record the wanted arguments' values, at the call's width (S3.2). */
+  private values(c: RawCall, seen: Seen): void {
+    const args = syscallTable(this.abi).byNr(c.nr)?.args ?? [];
+    for (let w = 0; w < this.opts.args.length; w++) {
+      const set = seen.values[w];
+      if (set === null || set === undefined || set.size > MAX_TERMS) continue;
+      const k = args.findIndex((a) => a.name === this.opts.args[w]);
+      const lo = k < c.nargs ? c.h[2 * k]! : 0;
+      const hi = k < c.nargs && this.abi === 'x86_64' ? c.h[2 * k + 1]! : 0;
+      set.add(hi < 0x200000 ? hi * 0x1_0000_0000 + lo : (BigInt(hi) << 32n) | BigInt(lo));
     }
   }
-  const entries = [...byNr.keys()]
-    .sort((a, b) => a - b)
-    .map((nr) => {
-      const entryNotes: string[] = [];
-      const filter = entryFilter(opts.abi, nr, byNr.get(nr)!, opts.args, entryNotes);
-      notes.push(...entryNotes);
-      return { notes: entryNotes.map((n) => `# ${n}\n`).join(''), line: `${policyName(opts.abi, nr)}: ${filter}\n` };
+
+  /** The policy text. */
+  result(): Generated {
+    const abi = this.abi;
+    const table = syscallTable(abi);
+    const notes: string[] = [];
+    const wanted = this.opts.args;
+    for (const name of wanted) {
+      if (![...this.byNr.keys()].some((nr) => table.byNr(nr)?.args.some((a) => a.name === name))) {
+        notes.push(`no traced system call has an argument named '${name}'`);
+      }
+    }
+    const entries = [...this.byNr.keys()]
+      .sort((a, b) => a - b)
+      .map((nr) => {
+        const entryNotes: string[] = [];
+        const filter = this.entryFilter(nr, entryNotes);
+        notes.push(...entryNotes);
+        return { notes: entryNotes.map((n) => `# ${n}\n`).join(''), line: `${policyName(abi, nr)}: ${filter}\n` };
+      });
+    const header =
+      `# Generated by seccomp-spec generate from ${this.opts.source} (${abi}): ` +
+      `${this.byNr.size} system calls, ${this.checked - this.unallowableCount} calls.\n` +
+      '# The launcher adds on_next_syscall: 1, so the first execve is not checked (S5.2).\n';
+    const commented = header + entries.map((e) => e.notes + e.line).join('');
+    // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
+    const text = Buffer.byteLength(commented, 'utf8') <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
+    return {
+      text, abi, entries: this.byNr.size, unallowable: this.unallowable, unallowableCount: this.unallowableCount, notes,
+      tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT,
+    };
+  }
+
+  /** The filter for one system call: constraints on the chosen arguments that fit, else `1`. */
+  private entryFilter(nr: number, notes: string[]): string {
+    const info = syscallTable(this.abi).byNr(nr);
+    const args = info?.args ?? [];
+    const seen = this.byNr.get(nr)!;
+    const parts: string[] = [];
+    this.opts.args.forEach((name, w) => {
+      const values = seen.values[w];
+      if (values === null || values === undefined) return;
+      const d = disjunction(name, values);
+      const candidate = d === null ? null : [...parts, values.size > 1 ? `(${d})` : d];
+      const text = candidate?.join(' && ');
+      if (candidate !== null && text !== undefined && parseFilter(text, args).ok) {
+        parts.splice(0, parts.length, ...candidate);
+      } else {
+        const count = values.size > MAX_TERMS ? `more than ${MAX_TERMS}` : String(values.size);
+        notes.push(`${info?.name ?? nr}: ${count} distinct values of ${name} do not fit one filter (S2.3: 255 characters, 32 terms); ${name} is not constrained`);
+      }
     });
-  const header =
-    `# Generated by seccomp-spec generate from ${opts.source} (${opts.abi}): ` +
-    `${byNr.size} system calls, ${checked.length - unallowable.length} calls.\n` +
-    '# The launcher adds on_next_syscall: 1, so the first execve is not checked (S5.2).\n';
-  const commented = header + entries.map((e) => e.notes + e.line).join('');
-  // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
-  const text = Buffer.byteLength(commented, 'utf8') <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
-  return { text, entries: byNr.size, unallowable, notes, tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT };
+    if (parts.length === 1 && parts[0]!.startsWith('(')) return parts[0]!.slice(1, -1);
+    return parts.length === 0 ? '1' : parts.join(' && ');
+  }
+}
+
+/** Generate the smallest policy under which replaying a parsed `trace` kills nothing. */
+export function generatePolicy(trace: Trace, opts: GenerateOptions): Generated {
+  const g = new Generator(opts);
+  const launcher = new Launcher(g, opts.abi);
+  for (const e of trace.events) {
+    if (e.kind === 'call') launcher.call(RawCall.from(e));
+    else launcher.event(e);
+  }
+  launcher.end();
+  return g.result();
 }

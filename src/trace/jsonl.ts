@@ -7,7 +7,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import type { Abi } from '../x86/table.ts';
 import { resolveTraceName, traceName } from './names.ts';
-import type { Trace, TraceCall, TraceError, TraceOptions, TraceResult } from './types.ts';
+import type { TraceCall } from './types.ts';
 
 const U64_MAX = (1n << 64n) - 1n;
 const INT_TEXT = /^(-?)(0x[0-9a-fA-F]{1,16}|[0-9]{1,20})$/;
@@ -81,9 +81,10 @@ const keyColumn = (source: string, path: string): number => {
   return at < 0 ? 0 : at;
 };
 
-type LineResult = TraceCall | { readonly column: number; readonly message: string };
+/** A record's call, or where and why it is not one. */
+export type LineResult = TraceCall | { readonly column: number; readonly message: string };
 
-function parseRecord(source: string, line: number, defaultAbi: Abi): LineResult {
+export function parseRecord(source: string, line: number, defaultAbi: Abi): LineResult {
   let json: unknown;
   try {
     json = JSON.parse(source);
@@ -108,27 +109,4 @@ function parseRecord(source: string, line: number, defaultAbi: Abi): LineResult 
   const resolved = rec.name === undefined ? { nr: rec.nr!, name: traceName(abi, rec.nr!) } : resolveTraceName(abi, rec.name, rec.nr ?? null);
   if (typeof resolved === 'string') return { column: keyColumn(source, '.name'), message: `at .name: ${resolved}` };
   return { kind: 'call', line, pid: rec.pid, abi, nr: resolved.nr, name: resolved.name, args: rec.args, ret: rec.ret ?? null, ip: rec.ip ?? null };
-}
-
-/** Parse a JSON-lines trace (blank lines ignored). */
-export function parseJsonl(text: string, opts: TraceOptions): TraceResult {
-  const events: TraceCall[] = [];
-  const skipped: TraceError[] = [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  for (let k = 0; k < lines.length; k++) {
-    const raw = lines[k]!;
-    const source = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (source.trim() === '') continue;
-    const r = parseRecord(source, k + 1, opts.abi);
-    if ('kind' in r) {
-      events.push(r);
-      continue;
-    }
-    const error: TraceError = { line: k + 1, column: r.column, message: r.message, source };
-    if (!opts.lenient) return { ok: false, error };
-    skipped.push(error);
-  }
-  const trace: Trace = { format: 'jsonl', events, lines: lines.length, skipped };
-  return { ok: true, trace };
 }

@@ -53,3 +53,15 @@ export function resolveTraceName(abi: Abi, name: string, nrHint: number | null):
 export function traceName(abi: Abi, nr: number): string {
   return syscallTable(abi).byNr(nr)?.name ?? `syscall_0x${(nr >>> 0).toString(16)}`;
 }
+
+/** A named argument of a reported call. */
+export interface NamedArg {
+  readonly name: string;
+  readonly value: bigint;
+}
+
+/** Argument names from the table of the call's ABI; `a<k>` beyond them. */
+export function namedArgs(abi: Abi, nr: number, args: readonly bigint[]): readonly NamedArg[] {
+  const info = syscallTable(abi).byNr(nr)?.args ?? [];
+  return args.map((value, k) => ({ name: info[k]?.name ?? `a${k}`, value }));
+}

@@ -1,25 +1,24 @@
 /**
- * Replay a traced process tree through the engine as a launcher would: a
- * task is spawned, the policy is installed with `on_next_syscall: 1` just
- * before the root's first execve (S5.2), and every traced call runs through
- * the engine's entry path (S6), so forks inherit seccomp state (S7.1).
+ * Stage 5 of the trace pipeline: replay a traced process tree through the
+ * engine as a launcher would. A task is spawned, the policy is installed
+ * with `on_next_syscall: 1` just before the root's first execve (S5.2),
+ * and every traced call runs through the engine's entry path (S6), its
+ * arguments written straight into the task's register row, so forks
+ * inherit seccomp state (S7.1). Per task and per system call it keeps
+ * counts, not lists.
  */
 import { DECISION, Kernel, R, STATUS } from '../kernel/index.ts';
-import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join } from '../x86/regs.ts';
-import { syscallTable, type Abi } from '../x86/table.ts';
+import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
+import type { Abi } from '../x86/table.ts';
 import { callAbi, resultText, type Vector } from '../x86/types.ts';
+import { RawCall } from './call.ts';
 import { callRecord, explainDecision, type Decision } from './explain.ts';
-import { installPoint } from './launch.ts';
-import { isFork } from './link.ts';
-import type { Trace, TraceCall } from './types.ts';
+import { Launcher, PHASE, WINDOW, type Launch, type LaunchSink } from './launch.ts';
+import type { SinkError } from './link.ts';
+import type { Trace, TraceEnd, TraceSignal } from './types.ts';
+import { namedArgs, type NamedArg } from './names.ts';
 
-/** A named argument of a reported call. */
-export interface NamedArg {
-  readonly name: string;
-  readonly value: bigint;
-}
-
-/** The first call of a task that the policy kills. */
+/** The first call of a task that the policy kills (or, with `all`, denies). */
 export interface Kill {
   readonly line: number;
   readonly abi: Abi;
@@ -27,8 +26,14 @@ export interface Kill {
   readonly name: string;
   readonly args: readonly NamedArg[];
   readonly decision: Decision;
-  /** The kernel log line (S6.6). */
+  /** The kernel log line (S6.6); null for a denial an audit let through. */
   readonly log: string | null;
+}
+
+/** The calls of one system call a task made that the policy denies (`all`): how many, and the first. */
+export interface Denial {
+  readonly count: number;
+  readonly first: Kill;
 }
 
 /** One traced task. */
@@ -39,9 +44,11 @@ export interface TaskReport {
   /** Calls that ran (allowed) before the end or the kill. */
   readonly allowed: number;
   readonly kill: Kill | null;
+  /** With `all`: every system call the policy denies this task, in the order first met. */
+  readonly denials: readonly Denial[];
 }
 
-/** Calls per system call: allowed, killed. */
+/** Calls per system call: allowed, killed (denied, with `all`). */
 export interface SyscallRow {
   readonly abi: Abi;
   readonly nr: number;
@@ -63,215 +70,227 @@ export interface ReplayReport {
 
 /** Replay settings. */
 export interface ReplayOptions {
-  /**
-   * The policy's ABI. The root's code is 64-bit when the trace has any native call, else 32-bit; the
-   * launcher installs through `syscall` when they match, else `int $0x80` (S6.1).
-   */
-  readonly abi: Abi;
-  /** The root's comm, also written as the path of each traced execve (C19). */
+  /** The policy's ABI; by default the ABI of the root's first checked call (T5). */
+  readonly abi?: Abi;
+  /** The root's name when the trace does not show the program an execve ran (C19, T14). */
   readonly comm: string;
-  /** Called every PROGRESS_EVERY events with (done, total). */
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Audit (T16): go on past a denied call instead of killing the task, and list every denial. */
+  readonly all?: boolean;
+  /** Told the launcher's decision before the policy goes in; false stops the replay (the policy is bad for that ABI). */
+  readonly onLaunch?: (l: Launch) => boolean;
 }
 
-/** Result of a replay: the report, or why the policy could not be installed. */
+/** Result of a replay: the report, or why it could not go on. */
 export type ReplayResult = { readonly ok: true; readonly report: ReplayReport } | { readonly ok: false; readonly message: string };
-
-/** How often onProgress is called. */
-export const PROGRESS_EVERY = 50_000;
-
-const TWO32 = 0x1_0000_0000;
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** uint32 halves of the six arguments into `out` (Kernel.decide and the register row take them). */
-function fillHalves(args: readonly bigint[], out: number[]): void {
-  for (let k = 0; k < 6; k++) {
-    const v = args[k] ?? 0n;
-    if (v <= SAFE) {
-      const n = Number(v);
-      out[2 * k] = n % TWO32;
-      out[2 * k + 1] = Math.floor(n / TWO32);
-    } else {
-      out[2 * k] = Number(v & 0xffff_ffffn);
-      out[2 * k + 1] = Number(v >> 32n);
-    }
-  }
-}
-
-/** Argument names from the table of the call's ABI; `a<k>` beyond them. */
-export function namedArgs(abi: Abi, nr: number, args: readonly bigint[]): readonly NamedArg[] {
-  const info = syscallTable(abi).byNr(nr)?.args ?? [];
-  return args.map((value, k) => ({ name: info[k]?.name ?? `a${k}`, value }));
-}
 
 /** A kill that decide() did not predict: the engine's word stands, without an explanation. */
 const ENGINE_ONLY: Decision = { allowed: false, step: 'engine', reason: 'the engine killed the call', entry: null, why: null };
 
-/** What one call did, as the replay needs it (the engine's Outcome without the exit code). */
-type Entered =
-  | { readonly kind: 'return'; readonly rax: bigint }
-  | { readonly kind: 'killed'; readonly log: string | null }
-  | { readonly kind: 'exited' | 'no_task' };
-
-/** A replayed task: its report so far. */
 interface TaskState {
-  readonly tracePid: number;
+  tracePid: number;
   readonly pid: number;
   allowed: number;
   kill: Kill | null;
+  denials: Map<number, { count: number; first: Kill }> | null;
 }
 
-class Replayer {
+interface Row {
+  readonly abi: Abi;
+  readonly nr: number;
+  readonly name: string;
+  allowed: number;
+  killed: number;
+}
+
+const encoder = new TextEncoder();
+// Imported values the per-call path reads, as module constants: under tsx every
+// read of an imported binding is a getter call, and these are read per call.
+const [RAX, RIP, ALLOW, KILL, KILLED, RETURNED, EXITED, INSTALL] = [R.rax, R.rip, DECISION.ALLOW, DECISION.KILL, STATUS.KILLED, STATUS.RETURNED, STATUS.EXITED, PHASE.INSTALL];
+const [NATIVE_REGS, COMPAT_REGS] = [[...NATIVE_ARG_REGS], [...COMPAT_ARG_REGS]];
+
+/** The engine stage: a LaunchSink that replays each call and builds the report. */
+export class Replayer implements LaunchSink {
   readonly kernel = new Kernel();
-  readonly pids = new Map<number, number>();
-  readonly tasks = new Map<number, TaskState>();
-  readonly halves = new Array<number>(12).fill(0);
-  readonly rows = new Map<string, { abi: Abi; nr: number; name: string; allowed: number; killed: number }>();
-  readonly unreachable = new Set<number>();
-  readonly notes: string[] = [];
-  readonly encoder = new TextEncoder();
-  unreached = 0;
-  installed = false;
-  root: number | null = null;
-  /** The code bitness of every replayed task (C9): the root's, inherited by forks (C18). */
-  code: Abi = 'x86_64';
-  /** The trace makes at least one native call. */
-  readonly native: boolean;
-  /** Whether the root calls execve at all; if not, the policy goes in before its first call. */
-  readonly rootExecs: boolean;
+  private readonly pids = new Map<number, number>();
+  private readonly tasks = new Map<number, TaskState>();
+  private readonly rows = new Map<number, Row>();
+  private readonly unreachable = new Set<number>();
+  private readonly notes: string[] = [];
+  private unreached = 0;
+  private installed = false;
+  private launched: Launch | null = null;
+  private lastPid = -1;
+  private lastTask: TaskState | undefined = undefined;
+  /** Rows of numbers 0 to 1023 by number, per ABI (x86_64 first); others in `rows` only. */
+  private readonly rowIndex: (Row | undefined)[][] = [[], []];
 
   constructor(
-    trace: Trace,
-    readonly policy: string,
-    readonly opts: ReplayOptions,
-  ) {
-    this.rootExecs = installPoint(trace).execs;
-    this.native = trace.events.some((e) => e.kind === 'call' && e.abi === 'x86_64');
+    private readonly policy: string,
+    private readonly opts: ReplayOptions,
+  ) {}
+
+  launch(l: Launch): SinkError | null {
+    this.launched = l;
+    return this.opts.onLaunch === undefined || this.opts.onLaunch(l) ? null : { message: '', about: 'policy' };
   }
 
-  /** The engine task of a trace pid, spawning the root on first sight. */
-  taskOf(c: TraceCall): number | undefined {
-    const pid = this.pids.get(c.pid);
-    if (pid !== undefined || this.root !== null) return pid;
-    this.root = c.pid;
-    // T5, C9 64-bit code when the trace makes any native call (only 64-bit code can,
-    // and it makes compat calls through int $0x80 too); 32-bit code otherwise. A
-    // bitness taken from the first call alone sent native calls through int80,
-    // where they were judged as compat numbers.
-    this.code = this.native ? 'x86_64' : 'ia32';
-    const root = this.kernel.spawn(this.code, this.opts.comm);
-    this.pids.set(c.pid, root);
-    this.tasks.set(root, { tracePid: c.pid, pid: root, allowed: 0, kill: null });
-    return root;
+  event(_e: TraceEnd | TraceSignal): void {
+    // Ends and signals change nothing: the engine's own results count (T7).
   }
 
-  /** S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (a native call implies 64-bit code, see taskOf). */
-  private vectorFor(abi: Abi): Vector {
-    return abi === this.code ? 'syscall' : 'int80';
+  rename(pid: number): void {
+    const root = this.pids.get(0);
+    const t = root === undefined ? undefined : this.tasks.get(root);
+    if (t !== undefined && t.tracePid === 0) t.tracePid = pid;
+  }
+
+  end(): null {
+    return null;
+  }
+
+  call(c: RawCall, phase: number): SinkError | null {
+    const l = this.launched!;
+    // Runs of one task's calls are the common case: its state is looked up once per run.
+    let task = c.pid === this.lastPid ? this.lastTask : undefined;
+    if (task === undefined) {
+      let pid = this.pids.get(c.pid);
+      if (pid === undefined) {
+        if (this.tasks.size > 0 || c.pid !== l.root) return this.stranger(c);
+        pid = this.kernel.spawn(l.code, this.opts.comm);
+        this.pids.set(c.pid, pid);
+        this.tasks.set(pid, { tracePid: c.pid, pid, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
+      }
+      task = this.tasks.get(pid)!;
+      this.lastPid = c.pid;
+      this.lastTask = task;
+    }
+    const pid = task.pid;
+    if (task.kill !== null) return this.skip(c);
+    if (phase === INSTALL && !this.installed) {
+      const err = this.install(pid);
+      if (err !== null) return { message: err, about: 'policy' };
+    }
+    if (c.abi === 'x86_64' && l.code === 'ia32') {
+      return { message: 'a native (x86_64) call, but the root runs 32-bit code: the calls read ahead were all ia32 (T5, C9)', about: 'trace' };
+    }
+    if (c.name === 'execve') this.kernel.writeMemory(pid, c.arg(0), encoder.encode(`${c.path ?? this.opts.comm}\0`));
+    c.h.fill(0, 2 * c.nargs);
+    // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
+    const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.h) : ALLOW;
+    if (predicted === KILL && task.denials !== null) return this.deny(task, c, vector);
+    const decision = predicted === KILL ? this.explain(pid, c, vector) : null;
+    return this.enter(task, c, vector, decision);
+  }
+
+  /** The report so far. */
+  report(): ReplayReport {
+    const summary = [...this.rows.values()].sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1)).map((r) => ({ ...r }));
+    const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill, denials }) => ({
+      tracePid, pid, allowed, kill, denials: denials === null ? [] : [...denials.values()].map((d) => ({ ...d })),
+    }));
+    return { tasks, summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
   }
 
   /** The launcher's prctl, with the directive so the execve itself passes (S5.2, S6.4). */
-  install(pid: number): string | null {
+  private install(pid: number): string | null {
+    const l = this.launched!;
     this.installed = true;
-    const vector = this.vectorFor(this.opts.abi);
-    if (!this.rootExecs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
-    const o = this.kernel.installPolicy(pid, `${this.policy}\n${this.rootExecs ? 'on_next_syscall: 1\n' : ''}`, vector);
+    const vector: Vector = l.abi === l.code ? 'syscall' : 'int80';
+    if (l.windowFull) this.notes.push(`the root task makes no execve in the first ${WINDOW} calls (T12): the policy was installed before its first call`);
+    else if (!l.execs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
+    const o = this.kernel.installPolicy(pid, `${this.policy}\n${l.execs ? 'on_next_syscall: 1\n' : ''}`, vector);
     if (o.kind === 'return' && o.rax === 0n) return null;
     return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned ${resultText(o.rax)}` : o.kind}`;
   }
 
-  row(c: TraceCall): { allowed: number; killed: number } {
-    const key = `${c.abi}:${c.nr}`;
-    let r = this.rows.get(key);
+  private row(c: RawCall): Row {
+    const index = this.rowIndex[c.abi === 'ia32' ? 1 : 0]!;
+    const fast = c.nr >= 0 && c.nr < 1024;
+    let r = fast ? index[c.nr] : undefined;
+    if (r !== undefined) return r;
+    const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
+    r = this.rows.get(key);
     if (r === undefined) {
       r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0 };
       this.rows.set(key, r);
     }
+    if (fast) index[c.nr] = r;
     return r;
   }
 
-  call(c: TraceCall): string | null {
-    const pid = this.taskOf(c);
-    if (pid === undefined) {
-      if (!this.unreachable.has(c.pid)) {
-        this.unreachable.add(c.pid);
-        this.notes.push(`line ${c.line}: pid ${c.pid} was not created by a traced clone, fork or vfork; its calls were not replayed`);
-      }
-      return this.skip(c);
-    }
-    const task = this.tasks.get(pid)!;
-    if (task.kill !== null) return this.skip(c);
-    if (!this.installed && c.pid === this.root && (c.name === 'execve' || !this.rootExecs)) {
-      const err = this.install(pid);
-      if (err !== null) return err;
-    }
-    if (c.name === 'execve') this.kernel.writeMemory(pid, c.args[0] ?? 0n, this.encoder.encode(`${this.opts.comm}\0`));
-    const vector = this.vectorFor(c.abi);
-    const h = this.halves;
-    fillHalves(c.args, h);
-    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, h) : DECISION.ALLOW;
-    const decision = predicted === DECISION.KILL ? this.explain(pid, c, vector) : null;
-    return this.after(c, task, this.enter(task, c, vector), decision);
-  }
-
   /** S6.1 nr in rax, the arguments in the ABI's registers, then the engine's entry path. */
-  private enter(task: TaskState, c: TraceCall, vector: Vector): Entered {
-    // The row is looked up per call: an exited task's slot may already hold another task's registers.
+  private enter(task: TaskState, c: RawCall, vector: Vector, decision: Decision | null): SinkError | null {
     const row = this.kernel.registers(task.pid);
-    if (row === undefined) return { kind: 'no_task' };
+    if (row === undefined) return this.skip(c);
     const { words: w, base: b } = row;
-    const h = this.halves;
-    w[b + R.rax] = c.nr >>> 0;
-    w[b + R.rax + 1] = 0;
+    const h = c.h;
+    w[b + RAX] = c.nr >>> 0;
+    w[b + RAX + 1] = 0;
     // S6.6 the kill log shows rip: strace -i's address, else 0.
-    const ip = c.ip ?? 0n;
-    w[b + R.rip] = Number(ip & 0xffff_ffffn);
-    w[b + R.rip + 1] = Number(ip >> 32n);
-    const regs = c.abi === 'x86_64' ? NATIVE_ARG_REGS : COMPAT_ARG_REGS;
+    w[b + RIP] = c.ipKnown ? c.ipLo : 0;
+    w[b + RIP + 1] = c.ipKnown ? c.ipHi : 0;
+    const regs = c.abi === 'x86_64' ? NATIVE_REGS : COMPAT_REGS;
     for (let k = 0; k < 6; k++) {
       w[b + regs[k]!] = h[2 * k]!;
       w[b + regs[k]! + 1] = h[2 * k + 1]!;
     }
     const logged = this.kernel.logLength;
     const s = this.kernel.enter(task.pid, vector);
-    if (s === STATUS.RETURNED) return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
-    if (s === STATUS.KILLED) return { kind: 'killed', log: this.kernel.logLength > logged ? (this.kernel.lastLogLine() ?? null) : null };
-    return { kind: s === STATUS.EXITED ? 'exited' : 'no_task' };
-  }
-
-  private explain(pid: number, c: TraceCall, vector: Vector): Decision {
-    const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
-    const abi = callAbi(view.abi, vector);
-    return explainDecision(view.seccomp, abi, callRecord(abi, c.nr, c.args), this.kernel.filterFor(pid, c.nr));
-  }
-
-  private after(c: TraceCall, task: TaskState, o: Entered, decision: Decision | null): string | null {
-    const row = this.row(c);
-    if (o.kind === 'killed') {
-      row.killed++;
-      const d = decision ?? ENGINE_ONLY;
-      task.kill = { line: c.line, abi: c.abi, nr: c.nr, name: c.name, args: namedArgs(c.abi, c.nr, c.args), decision: d, log: o.log };
-      if (isFork(c.name) && c.ret !== null && c.ret > 0n) this.unreachable.add(Number(c.ret));
+    const r = this.row(c);
+    if (s === KILLED) {
+      r.killed++;
+      const log = this.kernel.logLength > logged ? (this.kernel.lastLogLine() ?? null) : null;
+      task.kill = this.kill(c, decision ?? ENGINE_ONLY, log);
+      const child = c.childPid();
+      if (child > 0) this.unreachable.add(child);
       return null;
     }
-    if (o.kind === 'no_task') return this.skip(c);
-    row.allowed++;
+    if (s !== RETURNED && s !== EXITED) return this.skip(c);
+    r.allowed++;
     task.allowed++;
-    if (o.kind === 'return' && isFork(c.name) && c.ret !== null && c.ret > 0n) this.forked(c, task.pid, o.rax);
+    const child = c.childPid();
+    if (s === RETURNED && child > 0) this.forked(c, child, task.pid, w[b + RAX]!);
     return null;
   }
 
+  /** With `all`: a denied call is listed and not made; a denied fork still makes its child, so the audit goes on there. */
+  private deny(task: TaskState, c: RawCall, vector: Vector): null {
+    const r = this.row(c);
+    r.killed++;
+    const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
+    const d = task.denials!.get(key);
+    if (d === undefined) task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null) });
+    else d.count++;
+    const child = c.childPid();
+    if (child > 0) {
+      const note = '--all: a denied fork still makes its child, with a copy of the parent\'s seccomp state, so the audit goes on in it';
+      this.forked(c, child, task.pid, this.rebuild(task.pid, note));
+    }
+    return null;
+  }
+
+  private kill(c: RawCall, decision: Decision, log: string | null): Kill {
+    const call = c.toCall();
+    return { line: c.line, abi: c.abi, nr: c.nr, name: c.name, args: namedArgs(c.abi, c.nr, call.args), decision, log };
+  }
+
+  private explain(pid: number, c: RawCall, vector: Vector): Decision {
+    const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
+    const abi = callAbi(view.abi, vector);
+    return explainDecision(view.seccomp, abi, callRecord(abi, c.nr, c.toCall().args), this.kernel.filterFor(pid, c.nr));
+  }
+
   /** S7.1 map the traced child to the engine's; clone3 is not simulated (S6.5), so its child is rebuilt. */
-  private forked(c: TraceCall, parent: number, rax: bigint): void {
-    const child = c.name === 'clone3' ? this.rebuild(parent) : Number(rax);
-    const tracePid = Number(c.ret);
+  private forked(c: RawCall, tracePid: number, parent: number, rax: number): void {
+    const child = c.name === 'clone3' ? this.rebuild(parent, "clone3 is not simulated (S6.5): its children get a copy of the parent's seccomp state, re-installed") : rax;
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
-    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null });
+    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
-  private rebuild(parent: number): number {
+  private rebuild(parent: number, note: string): number {
     const view = this.kernel.view().tasks.find((t) => t.pid === parent)!;
     const child = this.kernel.spawn(view.abi, view.comm);
     const st = view.seccomp;
@@ -281,36 +300,34 @@ class Replayer {
       const text = st.filters.map((f) => `${f.nr}: ${f.text}`).join('\n');
       this.kernel.installPolicy(child, text, st.abi === view.abi ? 'syscall' : 'int80');
     }
-    if (!this.notes.some((n) => n.startsWith('clone3'))) {
-      this.notes.push('clone3 is not simulated (S6.5): its children get a copy of the parent\'s seccomp state, re-installed');
-    }
+    if (!this.notes.includes(note)) this.notes.push(note);
     return child;
   }
 
-  private skip(c: TraceCall): null {
-    if (isFork(c.name) && c.ret !== null && c.ret > 0n) this.unreachable.add(Number(c.ret));
+  private stranger(c: RawCall): null {
+    if (!this.unreachable.has(c.pid)) {
+      this.unreachable.add(c.pid);
+      this.notes.push(`line ${c.line}: pid ${c.pid} was not created by a traced clone, fork or vfork; its calls were not replayed`);
+    }
+    return this.skip(c);
+  }
+
+  private skip(c: RawCall): null {
+    const child = c.childPid();
+    if (child > 0) this.unreachable.add(child);
     this.unreached++;
     return null;
   }
-
-  report(): ReplayReport {
-    const summary = [...this.rows.values()].sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1));
-    const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill }) => ({ tracePid, pid, allowed, kill }));
-    return { tasks, summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
-  }
 }
 
-/** Replay `trace` against `policy` (a policy text, S2.5). */
+/** Replay a parsed `trace` against `policy` (a policy text, S2.5). */
 export function replay(trace: Trace, policy: string, opts: ReplayOptions): ReplayResult {
-  const r = new Replayer(trace, policy, opts);
-  const events = trace.events;
-  for (let k = 0; k < events.length; k++) {
-    const e = events[k]!;
-    if (e.kind === 'call') {
-      const err = r.call(e);
-      if (err !== null) return { ok: false, message: err };
-    }
-    if (opts.onProgress !== undefined && k % PROGRESS_EVERY === PROGRESS_EVERY - 1) opts.onProgress(k + 1, events.length);
+  const r = new Replayer(policy, opts);
+  const launcher = new Launcher(r, opts.abi);
+  for (const e of trace.events) {
+    const err = e.kind === 'call' ? launcher.call(RawCall.from(e)) : (launcher.event(e), null);
+    if (err !== null) return { ok: false, message: err.message };
   }
-  return { ok: true, report: r.report() };
+  const err = launcher.end();
+  return err === null ? { ok: true, report: r.report() } : { ok: false, message: err.message };
 }

@@ -1,313 +1,408 @@
 /**
- * A hand-written scanner for `strace -f -e raw=all` output (optionally with
- * -t/-tt/-ttt/-r timestamps, -n numbers, -i addresses, -T times, -o FILE's pid column or
- * stderr's `[pid N]` prefix). Linear in the input, no regular expressions
- * on the hot path, so a million lines parse in about a second.
+ * Stage 2 of the trace pipeline: a byte-level scanner for one line of
+ * `strace -f -e raw=all` output (optionally with -t/-tt/-ttt/-r
+ * timestamps, -n numbers, -i addresses, -T times, -o FILE's pid column or
+ * stderr's `[pid N]` prefix). No regular expression, string split or
+ * BigInt on the hot path: arguments go into uint32 halves as they are read.
  */
 import type { Abi } from '../x86/table.ts';
+import type { RawCall } from './call.ts';
+import { readCString, skipDecoded } from './decoded.ts';
 import { resolveTraceName, type ResolvedName } from './names.ts';
-import type { Trace, TraceError, TraceOptions, TraceResult } from './types.ts';
-import { Linker, UNPREFIXED, type LineItem, type OpenCall } from './link.ts';
+import { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
+
+export { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
 const U64_MAX = (1n << 64n) - 1n;
-const UNFINISHED = ' <unfinished ...>';
-const ATTACHED = 'strace: Process ';
-
-class LineError {
-  constructor(
-    readonly column: number,
-    readonly message: string,
-  ) {}
-}
+const TWO32 = 0x1_0000_0000;
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const UNFINISHED = enc(' <unfinished ...>');
+const ATTACHED = enc('strace: Process ');
+const RESUMING = enc('<... resuming');
+const PID_PREFIX = enc('[pid ');
+const MODE = enc('[ Process PID=');
+const RUNS_IN = enc(' runs in ');
+const RESUMED = enc(' resumed>');
+const OPEN_RESUME = enc('<... ');
+const EXITED = enc('exited with ');
+const KILLED = enc('killed by ');
+const SUPERSEDED = enc('superseded by execve in pid ');
+const latin1 = new TextDecoder('latin1');
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || isDigit(c) || c === 95;
+/** Value of each byte as a hex digit, -1 for the others. */
+const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
+const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
 
-/** Scanner state for one line. */
-class Line {
-  i = 0;
-  constructor(readonly s: string) {}
+interface CacheEntry {
+  readonly bytes: Uint8Array;
+  readonly r: ResolvedName | string;
+}
 
-  peek(): number {
-    return this.s.charCodeAt(this.i);
+/** Scans lines; keeps a cache of the names it met, per ABI. */
+export class StraceScanner {
+  readonly out = new Scanned();
+  private b: Uint8Array = new Uint8Array(0);
+  private i = 0;
+  private e = 0;
+  private s = 0;
+  private readonly names: Record<Abi, Map<number, CacheEntry>> = { x86_64: new Map(), ia32: new Map() };
+
+  /**
+   * Scan bytes [start, end) of `buf`, line `line`; `abiOf` gives a pid's
+   * ABI (strace's mode notices). Fills `out`, or throws a LineError.
+   */
+  scan(buf: Uint8Array, start: number, end: number, line: number, abiOf: (pid: number) => Abi): Scanned {
+    this.b = buf;
+    this.i = start;
+    this.e = end;
+    this.s = start;
+    const o = this.out;
+    o.kind = ITEM.SKIP;
+    if (this.at(ATTACHED)) return o;
+    this.spaces();
+    let pid = UNPREFIXED;
+    if (this.at(PID_PREFIX)) {
+      this.i += 5;
+      this.spaces();
+      pid = this.digits();
+      this.expect(93, "']'");
+      this.spaces();
+    } else if (isDigit(this.peek())) {
+      const a = this.i;
+      const n = this.digits();
+      if (this.peek() === 32) {
+        pid = n;
+        this.spaces();
+      } else this.i = a;
+    }
+    if (isDigit(this.peek())) {
+      // -t, -tt, -ttt or -r timestamp.
+      for (let c = this.peek(); isDigit(c) || c === 58 || c === 46; c = this.peek()) this.i++;
+      this.expect(32, "' ' after the timestamp");
+      this.spaces();
+    }
+    o.pid = pid;
+    if (this.at(MODE)) {
+      this.i += MODE.length;
+      const target = this.digits();
+      this.expectBytes(RUNS_IN, "' runs in '");
+      const bits = this.digits();
+      if (bits !== 32 && bits !== 64) this.fail('expected 32 or 64 bit mode');
+      o.kind = ITEM.ABI;
+      o.pid = target;
+      o.abi = bits === 32 ? 'ia32' : 'x86_64';
+      return o;
+    }
+    const c = o.call;
+    c.ipKnown = false;
+    let nrHint = -1;
+    for (let k = 0; k < 2 && this.peek() === 91; k++) {
+      if (!this.ip(c)) {
+        // strace -n: `[ 257] openat(...)`.
+        this.i++;
+        this.spaces();
+        nrHint = this.digits();
+        this.expect(93, "']'");
+      }
+      this.spaces();
+    }
+    if (this.i >= this.e || this.atGlue()) this.fail('truncated line: expected a system call, signal or exit');
+    return this.body(pid, nrHint, abiOf(pid), line);
   }
-  at(text: string): boolean {
-    return this.s.startsWith(text, this.i);
+
+  private body(pid: number, nrHint: number, abi: Abi, line: number): Scanned {
+    const o = this.out;
+    const ch = this.peek();
+    if (ch === 43) return this.end(pid, line);
+    if (ch === 45 && this.at(SIGNAL)) {
+      this.i += 4;
+      const a = this.i;
+      while (this.i < this.e && this.peek() !== 32) this.i++;
+      o.kind = ITEM.EVENT;
+      o.event = { kind: 'signal', line, pid, signal: latin1.decode(this.b.subarray(a, this.i)) };
+      return o;
+    }
+    const c = o.call;
+    c.line = line;
+    c.pid = pid;
+    c.abi = abi;
+    c.nargs = 0;
+    c.retKnown = false;
+    c.retBig = null;
+    c.path = null;
+    if (ch === 60) {
+      o.column = this.i - this.s;
+      this.expectBytes(OPEN_RESUME, "'<... NAME resumed>'");
+      c.name = this.nameText();
+      this.expectBytes(RESUMED, "' resumed>'");
+      if (this.at(UNFINISHED)) this.i += UNFINISHED.length;
+      this.args(c);
+      this.result(c);
+      o.kind = ITEM.RESUMED;
+      return o;
+    }
+    const at = this.i;
+    const r = this.resolve(abi, nrHint);
+    if (typeof r === 'string') this.fail(r, at);
+    c.nr = r.nr;
+    c.name = r.name;
+    this.expect(40, "'('");
+    c.open = c.name === 'execve' && this.peek() === 34 ? this.decodedExecve(c) : this.args(c);
+    if (!c.open) this.result(c);
+    o.kind = ITEM.CALL;
+    return o;
   }
-  spaces(): void {
-    while (this.s.charCodeAt(this.i) === 32) this.i++;
+
+  private end(pid: number, line: number): Scanned {
+    this.expectBytes(enc('+++ '), "'+++ '");
+    const o = this.out;
+    const ev = (how: 'exited' | 'killed' | 'superseded', detail: string): Scanned => {
+      o.kind = ITEM.EVENT;
+      o.event = { kind: 'end', line, pid, how, detail };
+      return o;
+    };
+    if (this.at(EXITED)) {
+      this.i += EXITED.length;
+      return ev('exited', String(this.digits()));
+    }
+    if (this.at(KILLED)) {
+      this.i += KILLED.length;
+      const a = this.i;
+      while (this.i < this.e && this.peek() !== 32) this.i++;
+      return ev('killed', latin1.decode(this.b.subarray(a, this.i)));
+    }
+    if (this.at(SUPERSEDED)) {
+      this.i += SUPERSEDED.length;
+      return ev('superseded', String(this.digits()));
+    }
+    return this.fail("expected 'exited with N', 'killed by SIG' or 'superseded by execve'");
   }
-  expect(text: string, what: string): void {
-    if (!this.at(text)) this.fail(this.i >= this.s.length ? `truncated line: expected ${what}` : `expected ${what}`);
+
+  /** Arguments up to `)` or ` <unfinished ...>` (or strace's own notice glued in); returns whether the call is unfinished. */
+  private args(c: RawCall): boolean {
+    if (this.peek() === 60 && this.at(RESUMING)) {
+      // restart_syscall(<... resuming interrupted NAME ...>) takes no arguments.
+      while (this.i < this.e && this.peek() !== 62) this.i++;
+      this.expect(62, "'>'");
+    }
+    for (;;) {
+      const ch = this.peek();
+      if (ch === 41) {
+        this.i++;
+        return false;
+      }
+      if (ch === 32 && this.at(UNFINISHED)) return true;
+      if (this.i >= this.e) this.fail("truncated line: expected ')' or ' <unfinished ...>'");
+      if (ch === 115 && this.atGlue()) return true;
+      if (ch === 44) {
+        this.i++;
+        this.spaces();
+        continue;
+      }
+      if (c.nargs === 6) this.fail('more than 6 arguments');
+      this.value(c.nargs + 1, c.h, 2 * c.nargs);
+      c.nargs++;
+    }
+  }
+
+  /** ` = RESULT` after the closing parenthesis; the errno name, flags and -T time after it are ignored. */
+  private result(c: RawCall): void {
+    this.spaces();
+    this.expect(61, "' = RESULT'");
+    this.expect(32, "' = RESULT'");
+    if (this.peek() === 63) return;
+    const neg = this.peek() === 45;
+    if (neg) this.i++;
+    const scratch = RESULT;
+    const a = this.i;
+    const big = this.value(0, scratch, 0);
+    c.retKnown = true;
+    if (big === null && scratch[1]! < 0x200000) {
+      const v = scratch[0]! + scratch[1]! * TWO32;
+      c.ret = neg ? -v : v;
+      c.retBig = null;
+    } else {
+      const v = big ?? BigInt(latin1.decode(this.b.subarray(a, this.i)));
+      c.retBig = neg ? -v : v;
+    }
+  }
+
+  /**
+   * A raw value, `0x` hex or decimal as raw=all prints every argument, into
+   * `out[at]` (low half) and `out[at + 1]`; returns the value as a bigint
+   * only when a decimal value needed one to be read, else null. `which`:
+   * the argument's number, 0 for the result.
+   */
+  private value(which: number, out: Uint32Array, at: number): bigint | null {
+    const b = this.b;
+    const e = this.e;
+    const a = this.i;
+    const hex = a + 1 < e && b[a] === 48 && b[a + 1] === 120;
+    const from = hex ? a + 2 : a;
+    let n = 0;
+    let j = from;
+    if (hex) {
+      for (; j < e; j++) {
+        const d = HEX[b[j]!]!;
+        if (d < 0) break;
+        n = n * 16 + d;
+      }
+    } else {
+      for (; j < e; j++) {
+        const d = b[j]! - 48;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+      }
+    }
+    if (j === from) this.failValue(hex, which, j);
+    this.i = j;
+    if (n < TWO32) {
+      out[at] = n;
+      out[at + 1] = 0;
+      return null;
+    }
+    const what = which === 0 ? 'result' : `argument ${which}`;
+    const digits = j - from;
+    if (digits <= (hex ? 13 : 15)) {
+      out[at] = n % TWO32;
+      out[at + 1] = Math.floor(n / TWO32);
+      return null;
+    }
+    if (hex) {
+      let k = from;
+      while (k < j - 16 && b[k] === 48) k++;
+      if (j - k > 16) this.fail(`${what} does not fit in 64 bits`, a);
+      out[at] = this.hexWord(Math.max(k, j - 8), j);
+      out[at + 1] = this.hexWord(k, Math.max(k, j - 8));
+      return null;
+    }
+    const v = BigInt(latin1.decode(b.subarray(from, j)));
+    if (v > U64_MAX) this.fail(`${what} does not fit in 64 bits`, a);
+    out[at] = Number(v & 0xffff_ffffn);
+    out[at + 1] = Number(v >> 32n);
+    return v;
+  }
+
+  private hexWord(from: number, to: number): number {
+    let w = 0;
+    for (let k = from; k < to; k++) w = w * 16 + hexDigit(this.b[k]!);
+    return w;
+  }
+
+  /** Why there is no number here: decoded arguments (fatal, one clear error) or a malformed line. */
+  private failValue(hex: boolean, which: number, at: number): never {
+    const what = which === 0 ? 'result' : `argument ${which}`;
+    if (hex) this.fail(`expected hex digits in ${what}`, at);
+    const ch = this.b[at]!;
+    if (ch === 34 || ch === 91 || ch === 123 || (ch >= 65 && ch <= 90 && this.upperWord(at))) throw new LineError(at - this.s, DECODED, true);
+    this.fail(`expected a raw number as ${what} (record with strace -e raw=all)`, at);
+  }
+
+  /** `AT_FDCWD`, `O_RDONLY|O_CLOEXEC`, `NULL`: a constant's name as strace decodes it. */
+  private upperWord(at: number): boolean {
+    let k = at;
+    while (k < this.e && ((this.b[k]! >= 65 && this.b[k]! <= 90) || isDigit(this.b[k]!) || this.b[k] === 95)) k++;
+    return k - at >= 2 && (k === this.e || this.b[k] === 44 || this.b[k] === 41 || this.b[k] === 124 || this.b[k] === 32);
+  }
+
+  /**
+   * `execve("/usr/bin/ls", ["ls", "-l"], 0x7ffd... /* 23 vars *\/)`, as
+   * strace prints it without raw decoding for execve: the path is kept (it
+   * names the task, C19); the other arguments are not numbers and read as 0.
+   */
+  private decodedExecve(c: RawCall): boolean {
+    const path = readCString(this.b, this.i, this.e);
+    if (typeof path === 'number') this.fail("truncated line: expected '\"'", path);
+    c.path = path.text;
+    c.nargs = 3;
+    c.h.fill(0, 0, 6);
+    c.h[0] = EXEC_PATH_ADDR;
+    const rest = skipDecoded(this.b, path.end, this.e);
+    if (typeof rest === 'number') this.fail("truncated line: expected ')' or ' <unfinished ...>'", rest);
+    this.i = rest.end;
+    return rest.open;
+  }
+
+  /** strace -i: `[00007f032ae45ad7] `, `[????????????????]` when unknown; false (nothing read) if this is not one. */
+  private ip(c: RawCall): boolean {
+    const from = this.i + 1;
+    let j = from;
+    let unknown = false;
+    for (let ch = this.b[j]!; j < this.e && (hexDigit(ch) >= 0 || ch === 63) && !(ch >= 65 && ch <= 70); ch = this.b[++j]!) unknown ||= ch === 63;
+    const n = j - from;
+    if (n < 8 || n > 16 || j >= this.e || this.b[j] !== 93) return false;
+    if (!unknown) {
+      c.ipKnown = true;
+      c.ipLo = this.hexWord(Math.max(from, j - 8), j);
+      c.ipHi = this.hexWord(from, Math.max(from, j - 8));
+    }
+    this.i = j + 1;
+    return true;
+  }
+
+  /** The call's name resolved for `abi` (memoised by its bytes; not with a -n number). */
+  private resolve(abi: Abi, nrHint: number): ResolvedName | string {
+    const a = this.i;
+    let h = 0x811c9dc5;
+    while (this.i < this.e && isNameChar(this.b[this.i]!)) h = Math.imul(h ^ this.b[this.i++]!, 16777619);
+    if (a === this.i) this.fail('expected a system call name');
+    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(this.b.subarray(a, this.i)), nrHint);
+    const cache = this.names[abi];
+    const hit = cache.get(h);
+    if (hit !== undefined && hit.bytes.length === this.i - a) {
+      let k = 0;
+      while (k < hit.bytes.length && hit.bytes[k] === this.b[a + k]) k++;
+      if (k === hit.bytes.length) return hit.r;
+    }
+    const bytes = this.b.slice(a, this.i);
+    const r = resolveTraceName(abi, latin1.decode(bytes), null);
+    if (hit === undefined && cache.size < 4096) cache.set(h, { bytes, r });
+    return r;
+  }
+
+  private nameText(): string {
+    const a = this.i;
+    while (this.i < this.e && isNameChar(this.b[this.i]!)) this.i++;
+    if (a === this.i) this.fail('expected a system call name');
+    return latin1.decode(this.b.subarray(a, this.i));
+  }
+
+  private peek(): number {
+    return this.i < this.e ? this.b[this.i]! : -1;
+  }
+  private at(text: Uint8Array): boolean {
+    if (this.i + text.length > this.e) return false;
+    for (let k = 0; k < text.length; k++) if (this.b[this.i + k] !== text[k]) return false;
+    return true;
+  }
+  /** stderr output: strace's own "Process N attached" notice can land inside a line. */
+  private atGlue(): boolean {
+    return this.peek() === 115 && this.at(ATTACHED);
+  }
+  private spaces(): void {
+    while (this.i < this.e && this.b[this.i] === 32) this.i++;
+  }
+  private digits(): number {
+    const a = this.i;
+    let n = 0;
+    while (this.i < this.e && isDigit(this.b[this.i]!)) n = n * 10 + this.b[this.i++]! - 48;
+    if (a === this.i) this.fail('expected a decimal number');
+    return n;
+  }
+  private expect(ch: number, what: string): void {
+    if (this.peek() !== ch) this.fail(this.i >= this.e ? `truncated line: expected ${what}` : `expected ${what}`);
+    this.i++;
+  }
+  private expectBytes(text: Uint8Array, what: string): void {
+    if (!this.at(text)) this.fail(this.i >= this.e || this.atGlue() ? `truncated line: expected ${what}` : `expected ${what}`);
     this.i += text.length;
   }
-  fail(message: string, column = this.i): never {
-    throw new LineError(column, message);
-  }
-  digits(): number {
-    const a = this.i;
-    while (isDigit(this.peek())) this.i++;
-    if (a === this.i) this.fail('expected a decimal number');
-    return Number(this.s.slice(a, this.i));
-  }
-  /** A raw value: `0x` hex or decimal, as strace's raw=all prints every argument. */
-  value(what: string): bigint {
-    const s = this.s;
-    const a = this.i;
-    const hex = s.charCodeAt(a) === 48 && s.charCodeAt(a + 1) === 120;
-    const from = hex ? a + 2 : a;
-    const base = hex ? 16 : 10;
-    // Exact in a double up to 13 hex or 15 decimal digits; longer values go through BigInt.
-    let n = 0;
-    let b = from;
-    for (;;) {
-      const c = s.charCodeAt(b);
-      const d = c >= 48 && c <= 57 ? c - 48 : hex && c >= 97 && c <= 102 ? c - 87 : hex && c >= 65 && c <= 70 ? c - 55 : -1;
-      if (d < 0) break;
-      n = n * base + d;
-      b++;
-    }
-    if (b === from) this.fail(hex ? `expected hex digits in ${what}` : `expected a raw number as ${what} (record with strace -e raw=all)`, b);
-    this.i = b;
-    if (b - from <= (hex ? 13 : 15)) return BigInt(n);
-    const v = BigInt(s.slice(a, b));
-    return v > U64_MAX ? this.fail(`${what} does not fit in 64 bits`, a) : v;
-  }
-  name(): string {
-    const a = this.i;
-    while (isNameChar(this.peek())) this.i++;
-    if (a === this.i) this.fail('expected a system call name');
-    return this.s.slice(a, this.i);
+  private fail(message: string, at = this.i): never {
+    throw new LineError(at - this.s, message);
   }
 }
 
-const NAME_CACHE: Record<Abi, Map<string, ResolvedName | string>> = { x86_64: new Map(), ia32: new Map() };
-
-/** resolveTraceName without a number hint, memoised: traces repeat a few dozen names. */
-function cachedName(abi: Abi, name: string): ResolvedName | string {
-  const cache = NAME_CACHE[abi];
-  let r = cache.get(name);
-  if (r === undefined) {
-    r = resolveTraceName(abi, name, null);
-    if (cache.size < 4096) cache.set(name, r);
-  }
-  return r;
-}
-
-/** Arguments up to `)` or ` <unfinished ...>`; returns whether the call is unfinished. */
-function scanArgs(l: Line, args: bigint[], glued: boolean): boolean {
-  if (l.peek() === 60 && l.at('<... resuming')) {
-    // restart_syscall(<... resuming interrupted NAME ...>) takes no arguments.
-    const close = l.s.indexOf('>', l.i);
-    if (close < 0) l.fail("truncated line: expected '>'");
-    l.i = close + 1;
-  }
-  for (;;) {
-    const c = l.peek();
-    if (c === 41) {
-      l.i++;
-      return false;
-    }
-    if (c === 32 && l.at(UNFINISHED)) return true;
-    if (l.i >= l.s.length) {
-      if (glued) return true;
-      l.fail("truncated line: expected ')' or ' <unfinished ...>'");
-    }
-    if (c === 44) {
-      l.i++;
-      l.spaces();
-      continue;
-    }
-    if (args.length === 6) l.fail('more than 6 arguments');
-    args.push(l.value(`argument ${args.length + 1}`));
-  }
-}
-
-/** ` = RESULT` after the closing parenthesis; the errno name, flags and -T time after it are ignored. */
-function scanResult(l: Line): bigint | null {
-  l.spaces();
-  l.expect('= ', "' = RESULT'");
-  if (l.peek() === 63) return null;
-  if (l.peek() === 45) {
-    l.i++;
-    return -l.value('result');
-  }
-  return l.value('result');
-}
-
-/** The 8 to 16 hex digits (or `?`) of strace -i's `[ip]` starting at `i`, or null for anything else. */
-function ipText(s: string, i: number): string | null {
-  let j = i;
-  for (;;) {
-    const c = s.charCodeAt(j);
-    if (!(isDigit(c) || (c >= 97 && c <= 102) || c === 63)) break;
-    j++;
-  }
-  return j - i >= 8 && j - i <= 16 && s.charCodeAt(j) === 93 ? s.slice(i, j) : null;
-}
-
-/** What precedes a line's body: pid, the -n number, the -i address. */
-interface Prefix {
-  readonly pid: number;
-  readonly nrHint: number | null;
-  readonly ip: bigint | null;
-  readonly abi: Abi;
-  readonly line: number;
-  readonly glued: boolean;
-}
-
-function scanBody(l: Line, p: Prefix): LineItem {
-  const { pid, line } = p;
-  const c = l.peek();
-  if (c === 43) return scanEnd(l, pid, line);
-  if (c === 45 && l.at('--- ')) {
-    l.i += 4;
-    const a = l.i;
-    while (l.i < l.s.length && l.peek() !== 32) l.i++;
-    return { k: 'event', pid, event: { kind: 'signal', line, pid, signal: l.s.slice(a, l.i) } };
-  }
-  if (c === 60) {
-    const column = l.i;
-    l.expect('<... ', "'<... NAME resumed>'");
-    const name = l.name();
-    l.expect(' resumed>', "' resumed>'");
-    const args: bigint[] = [];
-    if (l.at(UNFINISHED)) l.i += UNFINISHED.length;
-    scanArgs(l, args, false);
-    return { k: 'resumed', pid, name, args, ret: scanResult(l), column };
-  }
-  const at = l.i;
-  const r = p.nrHint === null ? cachedName(p.abi, l.name()) : resolveTraceName(p.abi, l.name(), p.nrHint);
-  if (typeof r === 'string') l.fail(r, at);
-  l.expect('(', "'('");
-  const call: OpenCall = { kind: 'call', line, pid, abi: p.abi, nr: r.nr, name: r.name, args: [], ret: null, ip: p.ip };
-  const open = scanArgs(l, call.args, p.glued);
-  if (!open) call.ret = scanResult(l);
-  return { k: 'call', pid, call, open };
-}
-
-function scanEnd(l: Line, pid: number, line: number): LineItem {
-  l.expect('+++ ', "'+++ '");
-  const rest = l.s.slice(l.i);
-  const end = (how: 'exited' | 'killed' | 'superseded', detail: string): LineItem => ({
-    k: 'event',
-    pid,
-    event: { kind: 'end', line, pid, how, detail },
-  });
-  if (rest.startsWith('exited with ')) {
-    l.i += 12;
-    return end('exited', String(l.digits()));
-  }
-  if (rest.startsWith('killed by ')) {
-    l.i += 10;
-    const a = l.i;
-    while (l.i < l.s.length && l.peek() !== 32) l.i++;
-    return end('killed', l.s.slice(a, l.i));
-  }
-  if (rest.startsWith('superseded by execve in pid ')) {
-    l.i += 28;
-    return end('superseded', String(l.digits()));
-  }
-  return l.fail("expected 'exited with N', 'killed by SIG' or 'superseded by execve'");
-}
-
-/** Parse one non-blank line into what it says. */
-function scanLine(text: string, line: number, abiOf: (pid: number) => Abi): LineItem {
-  const gluedAt = text.indexOf(ATTACHED);
-  if (gluedAt === 0) return { k: 'skip' };
-  // stderr output: strace's own "Process N attached" notice can land inside an unfinished line.
-  const glued = gluedAt > 0;
-  const l = new Line(glued ? text.slice(0, gluedAt) : text);
-  l.spaces();
-  let pid = UNPREFIXED;
-  if (l.at('[pid ')) {
-    l.i += 5;
-    l.spaces();
-    pid = l.digits();
-    l.expect(']', "']'");
-    l.spaces();
-  } else if (isDigit(l.peek())) {
-    const a = l.i;
-    const n = l.digits();
-    if (l.peek() === 32) {
-      pid = n;
-      l.spaces();
-    } else l.i = a;
-  }
-  if (isDigit(l.peek())) {
-    // -t, -tt, -ttt or -r timestamp.
-    while (isDigit(l.peek()) || l.peek() === 58 || l.peek() === 46) l.i++;
-    l.expect(' ', "' ' after the timestamp");
-    l.spaces();
-  }
-  let nrHint: number | null = null;
-  if (l.at('[ Process PID=')) {
-    l.i += 14;
-    const target = l.digits();
-    l.expect(' runs in ', "' runs in '");
-    const bits = l.digits();
-    if (bits !== 32 && bits !== 64) l.fail('expected 32 or 64 bit mode');
-    return { k: 'abi', pid: target, abi: bits === 32 ? 'ia32' : 'x86_64' };
-  }
-  let ip: bigint | null = null;
-  for (let k = 0; k < 2 && l.peek() === 91; k++) {
-    const inner = ipText(l.s, l.i + 1);
-    if (inner !== null) {
-      // strace -i: `[00007f032ae45ad7] read(...)`, `[????????????????]` when unknown.
-      ip = inner.includes('?') ? null : BigInt(`0x${inner}`);
-      l.i += inner.length + 2;
-    } else {
-      // strace -n: `[ 257] openat(...)`.
-      l.i++;
-      l.spaces();
-      nrHint = l.digits();
-      l.expect(']', "']'");
-    }
-    l.spaces();
-  }
-  if (l.i >= l.s.length) l.fail('truncated line: expected a system call, signal or exit');
-  return scanBody(l, { pid, nrHint, ip, abi: abiOf(pid), line, glued });
-}
-
-/** Only spaces, tabs or nothing: a line to ignore. */
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9) return false;
-  }
-  return true;
-}
-
-
-/** Parse strace output. Strict: the first bad line is the error; lenient: bad lines are listed and skipped. */
-export function parseStrace(text: string, opts: TraceOptions): TraceResult {
-  const linker = new Linker(opts.abi);
-  const skipped: TraceError[] = [];
-  let line = 0;
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    line++;
-    const source = text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end);
-    start = end + 1;
-    if (isBlank(source)) continue;
-    let error: TraceError | null = null;
-    try {
-      const item = scanLine(source, line, linker.abiOf);
-      const msg = linker.add(item);
-      if (msg !== null) error = { line, column: item.k === 'resumed' ? item.column : 0, message: msg, source };
-    } catch (e) {
-      if (!(e instanceof LineError)) throw e;
-      error = { line, column: e.column, message: e.message, source };
-    }
-    if (error !== null) {
-      if (!opts.lenient) return { ok: false, error };
-      skipped.push(error);
-    }
-  }
-  const msg = linker.finish();
-  if (msg !== null) return { ok: false, error: { line: 0, column: 0, message: msg, source: '' } };
-  const trace: Trace = { format: 'strace', events: linker.events, lines: line, skipped };
-  return { ok: true, trace };
-}
+const RESULT = new Uint32Array(2);
+const SIGNAL = enc('--- ');

@@ -23,6 +23,8 @@ export interface TraceCall {
   readonly ret: bigint | null;
   /** The instruction pointer at the call (strace -i), for the kill log (S6.6); null when not recorded. */
   readonly ip: bigint | null;
+  /** The program an execve ran, when the trace shows its path as a string (recorded with `-e raw=!execve`). */
+  readonly path?: string;
 }
 
 /** A task ended: `+++ exited with N +++`, `+++ killed by SIG +++` or `+++ superseded by execve +++`. */

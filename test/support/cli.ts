@@ -53,6 +53,15 @@ export async function runCli(
       written.set(path, data);
       return null;
     },
+    openStream: (path) => {
+      reads.push(path);
+      const text = readFile(path);
+      if (text === undefined) return new Error(`ENOENT: no such file or directory, open '${path}'`);
+      const bytes = Buffer.from(text, 'utf8');
+      // Two chunks cut in the middle, so the commands meet a chunk boundary inside a line.
+      const cut = bytes.length >> 1;
+      return { chunks: (async function* () { yield bytes.subarray(0, cut); yield bytes.subarray(cut); })(), size: bytes.length };
+    },
   };
   const code = await main(argv, io);
   return { code, out, err, reads, bytes, written };

@@ -1,16 +1,17 @@
 /**
- * `seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient]`:
- * print the smallest policy under which replaying TRACE kills nothing.
+ * `seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient] [--quiet]`:
+ * print the smallest policy under which replaying TRACE kills nothing. The trace streams.
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { generatePolicy, traceAbi } from '../../trace/index.ts';
+import { Generator, Launcher } from '../../trace/index.ts';
 import { decodeFlag } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
-import { abiFlag, loadTrace, parseCommand, readInput } from '../inputs.ts';
+import { abiFlag, parseCommand } from '../inputs.ts';
+import { readTrace } from '../trace-input.ts';
 
 /** Help text of `generate`. */
-export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient]
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient] [--quiet]
 
 Print the smallest policy that lets the traced program run: one entry per
 system call the policy would check when replayed (every call after the
@@ -18,7 +19,9 @@ root's first execve, which the launcher's 'on_next_syscall: 1' lets through),
 '1' by default. --args fd,flags constrains those arguments of every call
 that has them to the values seen ('fd == 1 || fd == 2'); when the values do
 not fit one filter (255 characters, 32 terms) that argument is left free and
-a comment says so. Notes go to stderr.
+a comment says so. Notes go to stderr. The trace is read as a stream (a
+terminal shows progress, not with --quiet); --lenient skips bad lines and
+fails when they are more than 1% of the lines.
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
 allow (other ABI, or a number out of range), is malformed or has no system
 call, 2 usage.
@@ -28,8 +31,8 @@ call, 2 usage.
 const ArgNames = t.refinement(t.string, (s) => /^(?:[a-z_][a-z0-9_]*(?:,[a-z_][a-z0-9_]*)*)?$/.test(s), 'comma-separated argument names (e.g. fd,flags)');
 
 /** Run `generate`. */
-export function generateCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient'], positionals: [1, 1], help: GENERATE_HELP }, io);
+export async function generateCommand(argv: readonly string[], io: Io): Promise<number> {
+  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient', 'quiet'], positionals: [1, 1], help: GENERATE_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -39,22 +42,21 @@ export function generateCommand(argv: readonly string[], io: Io): number {
     return EXIT.USAGE;
   }
   const file = args.positionals[0]!;
-  const text = readInput(file, io);
-  if (text === null) return EXIT.USAGE;
-  const trace = loadTrace(file, text, abiArg ?? 'x86_64', args.flags['lenient'] === true, io);
-  if (trace === null) return EXIT.FAIL;
-  const abi = abiArg ?? traceAbi(trace, 'x86_64');
-  const g = generatePolicy(trace, { abi, args: names.right === '' ? [] : names.right.split(','), source: file });
+  const gen = new Generator({ ...(abiArg === undefined ? {} : { abi: abiArg }), args: names.right === '' ? [] : names.right.split(','), source: file });
+  const input = { file, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'generate' } as const;
+  const read = await readTrace(input, new Launcher(gen, abiArg), io);
+  if (typeof read === 'number') return read;
+  const g = gen.result();
   if (g.tooBig) {
     io.err(`${file}: the generated policy is over the 64 KiB prctl reads (S5.2); constrain fewer arguments (--args)\n`);
     return EXIT.FAIL;
   }
   io.out(g.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
-  if (g.unallowable.length > 0) {
-    const first = g.unallowable[0]!;
+  const first = g.unallowable[0];
+  if (first !== undefined) {
     io.err(
-      `${file}:${first.line}: ${g.unallowable.length} call${g.unallowable.length === 1 ? '' : 's'} no ${abi} policy can allow ` +
+      `${file}:${first.line}: ${g.unallowableCount} call${g.unallowableCount === 1 ? '' : 's'} no ${g.abi} policy can allow ` +
         `(first: ${first.name}, nr ${first.nr}, ${first.abi}; S6.4 kills calls of another ABI or out of range)\n`,
     );
     return EXIT.FAIL;
