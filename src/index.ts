@@ -4,7 +4,7 @@
  * the x86 tables and the trace tools. Subpaths (`seccomp-spec/model`,
  * `/impl`, `/grammar`, `/x86`) give each part on its own.
  */
-export { Kernel, DECISION, STATUS, R, SCRATCH_ADDR, type Decision, type EngineOptions, type RegRow, type Status } from './impl/index.ts';
+export { Kernel, DECISION, STATUS, R, SCRATCH_ADDR, type Decision, type EngineOptions, type InstallResult, type RegRow, type Status } from './impl/index.ts';
 export {
   caret,
   lintPolicy,

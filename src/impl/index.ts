@@ -10,11 +10,13 @@ import { procText, taskView } from '../x86/kernel/observe.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
 import { callAbi, ERRNO, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { installResult, noTask, type InstallResult } from './install.ts';
 import { ABI_CODE, ABI_OF, CORRECT_RULES, type EngineRules } from './rules.ts';
 import { filterAllowsArgs, strictAllows } from './secure.ts';
-import { NO_ABI } from './state.ts';
+import { Draft, NO_ABI } from './state.ts';
 
 export { CORRECT_RULES, type EngineRules } from './rules.ts';
+export type { InstallResult } from './install.ts';
 export { R, ROW_WORDS, type RegRow } from '../x86/regs.ts';
 export { STATUS, type Status } from '../x86/kernel/kernel.ts';
 
@@ -134,19 +136,24 @@ export class Kernel extends KernelCore {
    * the entry path (and its filters, in mode 2). A text containing a NUL is
    * refused with -EINVAL before anything happens (C33): the kernel would
    * read only the part before it, and the rest would silently be lost.
+   * The result is `ok: true`, or the errno by name and number with why and
+   * where (InstallResult); `kind` and `rax` are the prctl call's outcome.
    */
-  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
+  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): InstallResult {
     const t = this.tasks[pid];
-    if (t === undefined) return { kind: 'no_task' };
-    if (text.includes('\0')) return { kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) };
+    if (t === undefined) return noTask(pid);
+    const abi = callAbi(ABI_OF[t.code]!, vector);
+    const { state, pending } = t;
+    const ctx = { pid, text, abi, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
+    if (text.includes('\0')) return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
     const bytes = new TextEncoder().encode(`${text}\0`);
     this.writeMemory(pid, SCRATCH_ADDR, bytes);
     // S6.1 prctl's number and argument registers in the ABI of this vector.
     const regs: RegsInput =
-      callAbi(ABI_OF[t.code]!, vector) === 'x86_64'
+      abi === 'x86_64'
         ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: SCRATCH_ADDR }
         : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: SCRATCH_ADDR };
-    return this.syscall(pid, vector, regs);
+    return installResult(this.syscall(pid, vector, regs), ctx);
   }
 
   /** S8 the text of /proc/<pid>/seccomp_filter, or undefined without a task. */

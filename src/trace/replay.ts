@@ -7,7 +7,7 @@
 import { DECISION, Kernel, R, STATUS } from '../impl/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, join } from '../x86/regs.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { callAbi, resultText, type Vector } from '../x86/types.ts';
+import { callAbi, type Vector } from '../x86/types.ts';
 import { callRecord, explainDecision, type Decision } from './explain.ts';
 import { installPoint } from './launch.ts';
 import { isFork } from './link.ts';
@@ -176,8 +176,8 @@ class Replayer {
     const vector = this.vectorFor(this.opts.abi);
     if (!this.rootExecs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${this.rootExecs ? 'on_next_syscall: 1\n' : ''}`, vector);
-    if (o.kind === 'return' && o.rax === 0n) return null;
-    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned ${resultText(o.rax)}` : o.kind}`;
+    if (o.ok) return null;
+    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}`;
   }
 
   row(c: TraceCall): { allowed: number; killed: number } {
