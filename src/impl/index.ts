@@ -7,6 +7,7 @@ import type { Filter } from '../grammar/index.ts';
 import { KernelCore, STATUS, type Status } from '../x86/kernel/kernel.ts';
 import { UserMemory } from '../x86/kernel/memory.ts';
 import { procText, taskView } from '../x86/kernel/observe.ts';
+import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../x86/guard.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
 import { callAbi, ERRNO, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
@@ -43,11 +44,15 @@ export class Kernel extends KernelCore {
 
   /** A new task of code bitness `abi` (C9) in mode 0; returns its pid (C21). */
   spawn(abi: Abi, comm: string): number {
+    checkAbi('Kernel.spawn', abi);
+    checkString('Kernel.spawn', 'comm', comm);
     return this.spawnTask(ABI_CODE[abi], comm);
   }
 
   /** Host write of `bytes` into `pid`'s memory (S7.3); false if no task, a bad byte or a range beyond 2^64. */
   writeMemory(pid: number, addr: bigint, bytes: Uint8Array | readonly number[]): boolean {
+    checkPid('Kernel.writeMemory', pid);
+    checkBigint('Kernel.writeMemory', 'addr', addr);
     const t = this.tasks[pid];
     if (t === undefined || !UserMemory.inRange(addr, bytes.length)) return false;
     for (let i = 0; i < bytes.length; i++) {
@@ -61,11 +66,16 @@ export class Kernel extends KernelCore {
 
   /** The `len` mapped bytes at `addr`, or undefined if any is unmapped or there is no task (C16). */
   readMemory(pid: number, addr: bigint, len: number): Uint8Array | undefined {
+    checkPid('Kernel.readMemory', pid);
+    checkBigint('Kernel.readMemory', 'addr', addr);
     return this.tasks[pid]?.mem.read(addr, len);
   }
 
   /** A system call through `vector` after setting `regs` (others keep their values): S6. */
   syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
+    checkPid('Kernel.syscall', pid);
+    checkVector('Kernel.syscall', vector);
+    checkRegs('Kernel.syscall', regs);
     const t = this.tasks[pid];
     if (t === undefined) return { kind: 'no_task' };
     this.regs.apply(t.slot, regs);
@@ -107,6 +117,7 @@ export class Kernel extends KernelCore {
    * reported as allowed) and changes nothing. No allocation, no BigInt.
    */
   decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Decision {
+    checkVector('Kernel.decide', vector);
     const t = this.tasks[pid];
     if (t === undefined) return DECISION.NO_TASK;
     const st = t.state;
@@ -140,6 +151,9 @@ export class Kernel extends KernelCore {
    * where (InstallResult); `kind` and `rax` are the prctl call's outcome.
    */
   installPolicy(pid: number, text: string, vector: Vector = 'syscall'): InstallResult {
+    checkPid('Kernel.installPolicy', pid);
+    checkString('Kernel.installPolicy', 'text', text);
+    checkVector('Kernel.installPolicy', vector);
     const t = this.tasks[pid];
     if (t === undefined) return noTask(pid);
     const abi = callAbi(ABI_OF[t.code]!, vector);
