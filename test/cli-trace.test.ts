@@ -67,7 +67,7 @@ test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient
   const l = await run(['replay', '--lenient', 'p.txt', 'bad.strace'], files);
   t.is(l.code, 0);
   t.regex(l.err, /^bad.strace: skipped 1 bad line \(--lenient\); the first:\nbad.strace:2:11:/);
-  t.regex(l.out, /\(3 lines, 2 calls, 1 lines skipped\)/);
+  t.regex(l.out, /\(3 lines, 2 calls, 1 line skipped\)/);
 });
 
 test('replay: a whole-trace error is printed without a line', async (t) => {
@@ -98,12 +98,12 @@ test('eval: named and positional arguments, allowed and killed', async (t) => {
   t.is(a.code, 0);
   t.is(
     a.out,
-    'write(fd=1, buf=4096, count=12) via syscall (x86_64): ALLOWED\n' +
+    'write(fd=1, buf=0x1000, count=12) via syscall (x86_64): ALLOWED\n' +
       '  entry:   write: fd == 1 || fd == 2\n  reason:  `fd == 1` is true because fd = 1\n  engine:  returned 0\n',
   );
   const k = await run(['eval', 'p.txt', 'write', '3', '0x1000', '12'], files);
   t.is(k.code, 1);
-  t.true(k.out.startsWith('write(fd=3, buf=4096, count=12) via syscall (x86_64): KILLED\n'));
+  t.true(k.out.startsWith('write(fd=3, buf=0x1000, count=12) via syscall (x86_64): KILLED\n'));
   t.true(k.out.includes('  reason:  `fd == 1 || fd == 2` is false because fd = 3\n'));
   t.true(k.out.includes('  engine:  killed: eval[1]: system call 1 (sys_write) blocked at ip:0\n'));
 });

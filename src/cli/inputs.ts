@@ -9,6 +9,7 @@ import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
 import { Kernel } from '../impl/index.ts';
 import type { Abi } from '../x86/table.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
+import { plural } from './format.ts';
 import { EXIT, type Io } from './io.ts';
 
 /** What a command accepts. */
@@ -124,11 +125,11 @@ export function loadTrace(file: string, text: string, abi: Abi, lenient: boolean
   }
   const skipped = r.trace.skipped;
   if (skipped.length > 0) {
-    io.err(`${file}: skipped ${skipped.length} bad line${skipped.length === 1 ? '' : 's'} (--lenient); the first:\n${located(file, skipped[0]!)}`);
+    io.err(`${file}: skipped ${plural(skipped.length, 'bad line')} (--lenient); the first:\n${located(file, skipped[0]!)}`);
   }
   // A trace with no call proves nothing about a policy: judging it "ok" would be a silent allow.
   if (!r.trace.events.some((e) => e.kind === 'call')) {
-    io.err(`${file}: no system call in the trace (${r.trace.lines} lines${skipped.length > 0 ? `, ${skipped.length} skipped` : ''})\n`);
+    io.err(`${file}: no system call in the trace (${plural(r.trace.lines, 'line')}${skipped.length > 0 ? `, ${skipped.length} skipped` : ''})\n`);
     return null;
   }
   return r.trace;

@@ -4,7 +4,7 @@
  * equality constraints on chosen arguments built from the observed values
  * within the S2.3 limits (255 characters, 32 terms).
  */
-import { parseFilter, printValue } from '../grammar/index.ts';
+import { formatValue, parseFilter, type ArgShape } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { MAX_USER_TEXT } from '../x86/types.ts';
 import { callRecord } from './explain.ts';
@@ -34,10 +34,10 @@ export interface Generated {
 }
 
 /** `fd == 1 || fd == 2`, values ascending, or null when there are more than 32 of them. */
-function disjunction(name: string, values: ReadonlySet<bigint>): string | null {
+function disjunction(arg: ArgShape, values: ReadonlySet<bigint>): string | null {
   if (values.size > 32) return null;
   const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return sorted.map((v) => `${name} == ${printValue(v)}`).join(' || ');
+  return sorted.map((v) => `${arg.name} == ${formatValue(v, arg)}`).join(' || ');
 }
 
 /** The filter for one system call: constraints on the chosen arguments that fit, else `1`. */
@@ -49,7 +49,7 @@ function entryFilter(abi: Abi, nr: number, calls: readonly TraceCall[], wanted: 
     const index = args.findIndex((a) => a.name === name);
     if (index < 0) continue;
     const values = new Set(calls.map((c) => callRecord(abi, c.nr, c.args).args[index]!));
-    const d = disjunction(name, values);
+    const d = disjunction(args[index]!, values);
     const candidate = d === null ? null : [...parts, values.size > 1 ? `(${d})` : d];
     const text = candidate?.join(' && ');
     if (candidate !== null && text !== undefined && parseFilter(text, args).ok) {

@@ -6,6 +6,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { generatePolicy, traceAbi } from '../../trace/index.ts';
 import { decodeFlag } from '../args.ts';
+import { plural } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, loadTrace, parseCommand, readInput } from '../inputs.ts';
 
@@ -54,7 +55,7 @@ export function generateCommand(argv: readonly string[], io: Io): number {
   if (g.unallowable.length > 0) {
     const first = g.unallowable[0]!;
     io.err(
-      `${file}:${first.line}: ${g.unallowable.length} call${g.unallowable.length === 1 ? '' : 's'} no ${abi} policy can allow ` +
+      `${file}:${first.line}: ${plural(g.unallowable.length, 'call')} no ${abi} policy can allow ` +
         `(first: ${first.name}, nr ${first.nr}, ${first.abi}; S6.4 kills calls of another ABI or out of range)\n`,
     );
     return EXIT.FAIL;

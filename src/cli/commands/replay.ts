@@ -3,8 +3,8 @@
  * run a traced process tree through the engine under a policy, as a
  * launcher would, and report the first killed call of each task with why.
  */
-import { printValue } from '../../grammar/index.ts';
-import { replay, traceAbi, type Kill, type NamedArg, type ReplayReport, type TaskReport } from '../../trace/index.ts';
+import { replay, traceAbi, type Kill, type ReplayReport, type TaskReport } from '../../trace/index.ts';
+import { callText, plural } from '../format.ts';
 import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, loadTrace, parseCommand, policyOk, readInput, toJson, traceComm } from '../inputs.ts';
@@ -28,13 +28,11 @@ Exit: 0 nothing killed, 1 a call killed (or a bad policy, or a trace that is
 malformed or has no system call), 2 usage.
 `;
 
-const call = (name: string, args: readonly NamedArg[]): string => `${name}(${args.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
-
 function killText(t: TaskReport, k: Kill): string {
   const d = k.decision;
   return (
-    `task ${t.tracePid} (engine pid ${t.pid}): KILLED at line ${k.line} after ${t.allowed} allowed call${t.allowed === 1 ? '' : 's'}\n` +
-    `  call:   ${call(k.name, k.args)}${k.abi === 'ia32' ? ' [ia32]' : ''}\n` +
+    `task ${t.tracePid} (engine pid ${t.pid}): KILLED at line ${k.line} after ${plural(t.allowed, 'allowed call')}\n` +
+    `  call:   ${callText(k.name, k.args)}${k.abi === 'ia32' ? ' [ia32]' : ''}\n` +
     `  entry:  ${d.entry === null ? 'none' : `${k.name}: ${d.entry}`}\n` +
     `  reason: ${d.reason}\n` +
     (k.log === null ? '' : `  log:    ${k.log}\n`)
@@ -51,10 +49,10 @@ function summaryTable(report: ReplayReport): string {
 function renderText(report: ReplayReport, head: string): string {
   const killed = report.tasks.filter((t) => t.kill !== null);
   const tasks = report.tasks
-    .map((t) => (t.kill === null ? `task ${t.tracePid} (engine pid ${t.pid}): ok, ${t.allowed} calls allowed\n` : killText(t, t.kill)))
+    .map((t) => (t.kill === null ? `task ${t.tracePid} (engine pid ${t.pid}): ok, ${plural(t.allowed, 'call')} allowed\n` : killText(t, t.kill)))
     .join('');
   const notes = report.notes.map((n) => `note: ${n}\n`).join('');
-  const total = `${killed.length} of ${report.tasks.length} task${report.tasks.length === 1 ? '' : 's'} killed; ${report.unreached} call${report.unreached === 1 ? '' : 's'} not reached\n`;
+  const total = `${killed.length} of ${plural(report.tasks.length, 'task')} killed; ${plural(report.unreached, 'call')} not reached\n`;
   return `${head}\n\n${tasks}${notes}\n${summaryTable(report)}\n${total}`;
 }
 
@@ -90,6 +88,10 @@ export function replayCommand(argv: readonly string[], io: Io): number {
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
   const [policyFile, traceFile] = args.positionals as [string, string];
+  if (policyFile === '-' && traceFile === '-') {
+    io.err(`replay: POLICY and TRACE cannot both be '-' (stdin can be read once); give one of them as a file\n${REPLAY_HELP}`);
+    return EXIT.USAGE;
+  }
   const policy = readInput(policyFile, io);
   const text = policy === null ? null : readInput(traceFile, io);
   if (policy === null || text === null) return EXIT.USAGE;
@@ -109,8 +111,8 @@ export function replayCommand(argv: readonly string[], io: Io): number {
     return EXIT.FAIL;
   }
   const calls = trace.events.filter((e) => e.kind === 'call').length;
-  const skipped = trace.skipped.length > 0 ? `, ${trace.skipped.length} lines skipped` : '';
-  const head = `replay of ${traceFile} (${trace.lines} lines, ${calls} calls${skipped}) under ${policyFile} (${abi})`;
+  const skipped = trace.skipped.length > 0 ? `, ${plural(trace.skipped.length, 'line')} skipped` : '';
+  const head = `replay of ${traceFile} (${plural(trace.lines, 'line')}, ${plural(calls, 'call')}${skipped}) under ${policyFile} (${abi})`;
   io.out(args.flags['json'] === true ? renderJson(r.report, policyFile, traceFile, abi, trace.skipped.length) : renderText(r.report, head));
   return r.report.tasks.some((t) => t.kill !== null) ? EXIT.FAIL : EXIT.OK;
 }
