@@ -12,3 +12,7 @@ console.log(k.log);
 const [m0, p] = model.spawn(model.initialMachine(), 'x86_64', 'demo');
 const { outcome } = model.syscall(m0, p, 'syscall', { rax: 39n });
 console.log(outcome);
+
+// A refused policy says why: the errno by name and number, each error with line and column.
+const r = k.installPolicy(k.spawn('x86_64', 'typo'), 'sys_read: fd = 0');
+if (!r.ok && r.kind === 'return') console.log(r.errno, r.errors[0]?.line, r.errors[0]?.column, r.message);

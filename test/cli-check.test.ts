@@ -24,7 +24,7 @@ test('check prints "nr name: filter" per entry and exits 0', async (t) => {
 test('check prints the directive first and canonical filters', async (t) => {
   const r = await run(['check', 'p.txt'], { 'p.txt': 'sys_mmap: !(prot&4)&&(flags==2||flags==0x22)\non_next_syscall: 1\n134: 0\n' });
   t.is(r.code, 0);
-  t.is(r.out, 'on_next_syscall: 1\n9 sys_mmap: !(prot & 4) && (flags == 2 || flags == 34)\n134 sys_ni_syscall: 0\n');
+  t.is(r.out, 'on_next_syscall: 1\n9 sys_mmap: !(prot & 4) && (flags == 2 || flags == 0x22)\n134 sys_ni_syscall: 0\n');
 });
 
 test('check --abi ia32 resolves names in the compat table', async (t) => {

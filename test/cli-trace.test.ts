@@ -71,7 +71,7 @@ test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient
     const l = await run(['replay', '--lenient', 'p.txt', file], files);
     t.is(l.code, code, file);
     t.regex(l.err, new RegExp(`^${file}: skipped \\d bad lines? \\(--lenient\\); the first:\n${file}:2:`));
-    if (code === 0) t.regex(l.out, /\(200 lines, 19\d calls, \d lines skipped\)/);
+    if (code === 0) t.regex(l.out, /\(200 lines, 19\d calls, \d lines? skipped\)/);
     else {
       t.is(l.out, '');
       t.regex(l.err, /--lenient skipped 3 of 200 lines, more than 1%/);
@@ -115,12 +115,12 @@ test('eval: named and positional arguments, allowed and killed', async (t) => {
   t.is(a.code, 0);
   t.is(
     a.out,
-    'write(fd=1, buf=4096, count=12) via syscall (x86_64): ALLOWED\n' +
+    'write(fd=1, buf=0x1000, count=12) via syscall (x86_64): ALLOWED\n' +
       '  entry:   write: fd == 1 || fd == 2\n  reason:  `fd == 1` is true because fd = 1\n  engine:  returned 0\n',
   );
   const k = await run(['eval', 'p.txt', 'write', '3', '0x1000', '12'], files);
   t.is(k.code, 1);
-  t.true(k.out.startsWith('write(fd=3, buf=4096, count=12) via syscall (x86_64): KILLED\n'));
+  t.true(k.out.startsWith('write(fd=3, buf=0x1000, count=12) via syscall (x86_64): KILLED\n'));
   t.true(k.out.includes('  reason:  `fd == 1 || fd == 2` is false because fd = 3\n'));
   t.true(k.out.includes('  engine:  killed: eval[1]: system call 1 (sys_write) blocked at ip:0\n'));
 });
@@ -184,7 +184,7 @@ test('proc, eval and replay: a policy the kernel would refuse is an error at the
     const r = await run(argv, REFUSED);
     t.is(r.code, 1, argv.join(' '));
     t.is(r.out, '');
-    t.regex(r.err, /^p.txt:2:1: prctl\(PR_SET_SECCOMP, 2\) returns -E2BIG from this line on: a repeated name merges/);
+    t.regex(r.err, /^p.txt:2:1: prctl\(PR_SET_SECCOMP, 2\) returns -E2BIG: merged with its earlier entry, the filter of .write. \(sys_write\) passes 255 characters/);
   }
 });
 

@@ -53,7 +53,7 @@ test('S6.3 strict mode uses the compat set for compat calls (exit, read, write, 
 
 test('S6.4 filter mode: no entry, out of range and x32 numbers kill with a log line (C22)', (t) => {
   const [k, pid] = oneTask('x86_64', 'victim');
-  t.deepEqual(k.installPolicy(pid, 'read: 1\nwrite: fd == 1'), ret(0n));
+  t.like(k.installPolicy(pid, 'read: 1\nwrite: fd == 1'), ret(0n));
   t.deepEqual(k.syscall(pid, 'syscall', { rax: 0n }), ret(0n));
   t.deepEqual(k.syscall(pid, 'syscall', { rax: 1n, rdi: 1n }), ret(0n));
   const killed = k.syscall(pid, 'syscall', { rax: 2n, rip: 0xdead_beefn });

@@ -35,17 +35,17 @@ test('S5.2, C16 the policy pointer: unmapped -EFAULT, no NUL within 64 KiB -E2BI
 test('S5.4, S10.1 reduce-only merge parenthesises both sides; 1 keeps, 0 drops, new entries are -EACCES', (t) => {
   const [k, pid] = oneTask();
   k.installPolicy(pid, 'read: fd == 0\nwrite: 1\nclose: 1\nprctl: 1');
-  t.deepEqual(k.installPolicy(pid, 'read: fd == 1 || count == 5'), ret(0n));
-  t.deepEqual(k.installPolicy(pid, 'write: fd == 2\nclose: 0'), ret(0n));
-  t.deepEqual(k.installPolicy(pid, 'read: 1'), ret(0n));
+  t.like(k.installPolicy(pid, 'read: fd == 1 || count == 5'), ret(0n));
+  t.like(k.installPolicy(pid, 'write: fd == 2\nclose: 0'), ret(0n));
+  t.like(k.installPolicy(pid, 'read: 1'), ret(0n));
   t.deepEqual(filters(k, pid).filters, [
     { nr: 0, text: '(fd == 0) && (fd == 1 || count == 5)' },
     { nr: 1, text: 'fd == 2' },
     { nr: 157, text: '1' },
   ]);
   t.is(k.decide(pid, 'syscall', 0, [3, 0, 0, 0, 5, 0]), 1, 'count == 5 alone does not escape the &&');
-  t.deepEqual(k.installPolicy(pid, 'open: 1'), ret(err(ERRNO.EACCES)));
-  t.deepEqual(k.installPolicy(pid, 'on_next_syscall: 1'), ret(err(ERRNO.EACCES)), 'C14');
+  t.like(k.installPolicy(pid, 'open: 1'), ret(err(ERRNO.EACCES)));
+  t.like(k.installPolicy(pid, 'on_next_syscall: 1'), ret(err(ERRNO.EACCES)), 'C14');
 });
 
 test('S5.4, C24 a merge over 255 characters or 32 terms is -E2BIG and changes nothing (S5.5)', (t) => {
@@ -53,17 +53,17 @@ test('S5.4, C24 a merge over 255 characters or 32 terms is -E2BIG and changes no
   const long = Array.from({ length: 15 }, (_, i) => `fd == ${i}`).join(' || ');
   k.installPolicy(pid, `read: ${long}\nprctl: 1`);
   const before = k.view();
-  t.deepEqual(k.installPolicy(pid, `read: ${long}`), ret(err(ERRNO.E2BIG)));
+  t.like(k.installPolicy(pid, `read: ${long}`), ret(err(ERRNO.E2BIG)));
   const { tasks } = k.view();
   t.deepEqual(tasks[0]!.seccomp, before.tasks[0]!.seccomp);
 });
 
 test('C15, C26 the first failing line decides, and one bad line installs nothing (S5.5)', (t) => {
   const [k, pid] = oneTask();
-  t.deepEqual(k.installPolicy(pid, 'read: 1\nnosuch: 1\nwrite: fd =='), ret(err(ERRNO.EINVAL)));
+  t.like(k.installPolicy(pid, 'read: 1\nnosuch: 1\nwrite: fd =='), ret(err(ERRNO.EINVAL)));
   t.deepEqual(filters(k, pid), { mode: 0, abi: null, filters: [], pending: false });
   k.installPolicy(pid, 'read: 1\nprctl: 1');
-  t.deepEqual(k.installPolicy(pid, 'read: 0\nwrite: 1\nnosuch: 1'), ret(err(ERRNO.EACCES)));
+  t.like(k.installPolicy(pid, 'read: 0\nwrite: 1\nnosuch: 1'), ret(err(ERRNO.EACCES)));
   t.deepEqual(filters(k, pid).filters.map((f) => f.nr), [0, 157]);
 });
 

@@ -14,7 +14,7 @@ export interface Parsed {
 
 /**
  * Split argv by a declaration of which flags take a value. Unknown flags and
- * missing values are errors (usage, exit 2).
+ * missing values are errors (usage, exit 2). `-h` is `--help` where `help` is declared.
  */
 export function parseArgs(
   argv: readonly string[],
@@ -28,6 +28,10 @@ export function parseArgs(
     if (a === '--') {
       positionals.push(...argv.slice(i + 1));
       break;
+    }
+    if (a === '-h' && booleans.includes('help')) {
+      flags['help'] = true;
+      continue;
     }
     if (!a.startsWith('--') || a === '-') {
       positionals.push(a);

@@ -7,8 +7,8 @@ import { isRight } from 'fp-ts/lib/Either.js';
 import { caret, parsePolicy, type PolicyError, type PolicyResult } from '../grammar/index.ts';
 import { Kernel } from '../kernel/index.ts';
 import type { Abi } from '../x86/table.ts';
-import { MAX_USER_TEXT, resultText } from '../x86/types.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
+import { plural } from './format.ts';
 import { EXIT, type Io } from './io.ts';
 
 /** What a command accepts. */
@@ -65,8 +65,8 @@ export function installedTask(file: string, text: string, abi: Abi, comm: string
   const kernel = new Kernel();
   const pid = kernel.spawn(abi, comm);
   const o = kernel.installPolicy(pid, text);
-  if (o.kind === 'return' && o.rax === 0n) return { kernel, pid };
-  io.err(`${file}: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned ${resultText(o.rax)}` : o.kind}\n`);
+  if (o.ok) return { kernel, pid };
+  io.err(`${file}: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}\n`);
   return null;
 }
 
@@ -84,39 +84,18 @@ export function readInput(file: string, io: Io): string | null {
 const located = (file: string, e: PolicyError): string =>
   e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
 
-/** Whether a fresh task of `abi` code gets `text` installed by prctl(PR_SET_SECCOMP, 2): null, or the refusing rax. */
-function refusal(text: string, abi: Abi): bigint | null {
-  const kernel = new Kernel();
-  const o = kernel.installPolicy(kernel.spawn(abi, 'check'), text);
-  return o.kind === 'return' && o.rax === 0n ? null : o.kind === 'return' ? o.rax : -1n;
-}
-
 /**
  * What parsing alone cannot see, checked as the kernel would: prctl reads at
  * most 64 KiB (S5.2, C16), and repeated names merge into filters that may
- * pass 255 characters or 32 terms (S2.3, S5.4, C24). Returns the first line
- * from which the kernel refuses the text (lines decide in order, C26), or null.
+ * pass 255 characters or 32 terms (S2.3, S5.4, C24). Returns the line from
+ * which the kernel refuses the text (lines decide in order, C26), or null.
  */
 export function kernelRefusal(text: string, abi: Abi): PolicyError | null {
-  const lines = text.split('\n');
-  if (Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT) {
-    let used = 0;
-    const line = lines.findIndex((l) => (used += Buffer.byteLength(`${l}\n`, 'utf8')) > MAX_USER_TEXT);
-    const source = lines[line] ?? '';
-    return { line: line + 1, column: 0, message: `the text passes 64 KiB here; prctl reads at most ${MAX_USER_TEXT} bytes (S5.2, C16)`, source };
-  }
-  const whole = refusal(text, abi);
-  if (whole === null) return null;
-  let lo = 1;
-  let hi = lines.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (refusal(lines.slice(0, mid).join('\n'), abi) === null) lo = mid + 1;
-    else hi = mid;
-  }
-  const source = lines[lo - 1] ?? '';
-  const why = resultText(whole) === '-E2BIG' ? ': a repeated name merges its filter past 255 characters or 32 terms (S2.3, S5.4, C24)' : '';
-  return { line: lo, column: 0, message: `prctl(PR_SET_SECCOMP, 2) returns ${resultText(whole)} from this line on${why}`, source };
+  const kernel = new Kernel();
+  const r = kernel.installPolicy(kernel.spawn(abi, 'check'), text);
+  if (r.ok) return null;
+  const first = r.errors[0] ?? { line: 1, column: 0, message: r.message, source: text.split('\n')[0] ?? '' };
+  return { ...first, message: `prctl(PR_SET_SECCOMP, 2) returns ${r.kind === 'return' ? `-${r.errno.name}` : r.kind}: ${first.message}` };
 }
 
 /** Parse a policy text for `abi` (S2.5, S1.3), then check it as the kernel would (kernelRefusal). */

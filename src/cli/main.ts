@@ -6,6 +6,8 @@ import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
 import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
+import { resolveCommand } from './commands/resolve.ts';
+import { readFileSync } from 'node:fs';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
@@ -17,24 +19,48 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
   bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
   record: { run: recordCommand, summary: 'run a command under strace and write the trace replay and generate need' },
+  resolve: { run: resolveCommand, summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI' },
 };
 
 const usage = (): string =>
-  `usage: seccomp-spec COMMAND [ARGS...]   (seccomp-spec COMMAND --help for details)\n\ncommands:\n${Object.entries(COMMANDS)
+  `usage: seccomp-spec COMMAND [ARGS...]   (seccomp-spec help COMMAND, or COMMAND --help, for details)\n       seccomp-spec --version\n\ncommands:\n${Object.entries(COMMANDS)
     .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
     .join('\n')}\n\nexit codes: 0 success, 1 the policy or trace was judged bad (or a call would be killed), 2 usage error\n`;
+
+/** The package's version, from its package.json (two folders up from src/cli and from dist/cli alike). */
+function version(): string {
+  try {
+    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    const v = typeof pkg === 'object' && pkg !== null ? (pkg as Record<string, unknown>)['version'] : undefined;
+    return typeof v === 'string' ? v : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `unknown command 'x'` with the nearest command names, and the usage. */
+function unknownCommand(verb: string, io: Io): number {
+  const near = Object.keys(COMMANDS).filter((c) => c.startsWith(verb.slice(0, 2)) || verb.startsWith(c.slice(0, 3)));
+  io.err(`unknown command '${verb}'${near.length > 0 ? `; did you mean ${near.map((c) => `'${c}'`).join(', ')}?` : ''}\n${usage()}`);
+  return EXIT.USAGE;
+}
 
 /** Run the CLI with `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [verb, ...rest] = argv;
+  if (verb === '--version' || verb === '-V') {
+    io.out(`seccomp-spec ${version()}\n`);
+    return EXIT.OK;
+  }
+  // `help CMD` is `CMD --help`.
+  if (verb === 'help' && rest.length > 0) {
+    const cmd = COMMANDS[rest[0]!];
+    return cmd === undefined ? unknownCommand(rest[0]!, io) : cmd.run(['--help'], io);
+  }
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     (verb === undefined ? io.err : io.out)(usage());
     return verb === undefined ? EXIT.USAGE : EXIT.OK;
   }
   const cmd = COMMANDS[verb];
-  if (cmd === undefined) {
-    io.err(`unknown command '${verb}'\n${usage()}`);
-    return EXIT.USAGE;
-  }
-  return cmd.run(rest, io);
+  return cmd === undefined ? unknownCommand(verb, io) : cmd.run(rest, io);
 }

@@ -88,6 +88,8 @@ export class Draft {
   abi: number;
   pending: boolean;
   readonly filters: Map<number, ActiveFilter>;
+  /** After a failed applyPolicy: the 1-based line that failed, 0 when no line did (the ABI check). */
+  failedLine = 0;
 
   constructor(from: SeccompState, pending: boolean, private readonly rules: EngineRules, private readonly matches: Uint8Array) {
     this.mode = from.mode;
@@ -154,12 +156,14 @@ export class Draft {
    * mode 2 (C14), and on success the task is in mode 2 bound to `callAbi`.
    */
   applyPolicy(text: string, callAbi: number): Errno {
+    this.failedLine = 0;
     if (!this.abiAllowsSet(callAbi)) return ERRNO.EACCES;
     const filtering = this.mode === 2;
     const abi = ABI_OF[callAbi]!;
     let directive = false;
     // S2.5 lines are independent, so each is parsed and applied in order.
     for (const line of text.split('\n')) {
+      this.failedLine++;
       const r = parsePolicy(line, abi);
       if (!r.ok) return ERRNO.EINVAL;
       for (const e of r.policy.entries) {
@@ -171,6 +175,7 @@ export class Draft {
         directive = true;
       }
     }
+    this.failedLine = 0;
     if (!filtering) {
       this.mode = 2;
       this.abi = callAbi;

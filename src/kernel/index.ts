@@ -6,15 +6,18 @@
  * src/kernel (`seccomp-spec/kernel`; the package root re-exports it).
  */
 import type { Filter } from '../grammar/index.ts';
-import { ABI_CODE, ABI_OF, CORRECT_RULES, NO_ABI, filterAllowsArgs, strictAllows, type EngineRules } from '../impl/index.ts';
+import { ABI_CODE, ABI_OF, CORRECT_RULES, Draft, NO_ABI, filterAllowsArgs, strictAllows, type EngineRules } from '../impl/index.ts';
+import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../x86/guard.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
 import { callAbi, ERRNO, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
 import { KernelCore, STATUS, type Status } from './kernel.ts';
 import { UserMemory } from './memory.ts';
 import { procText, taskView } from './observe.ts';
+import { installResult, noTask, type InstallResult } from './install.ts';
 
 export { CORRECT_RULES, type EngineRules } from '../impl/index.ts';
+export type { InstallResult } from './install.ts';
 export { R, ROW_WORDS, type RegRow } from '../x86/regs.ts';
 export { STATUS, type Status } from './kernel.ts';
 
@@ -41,11 +44,15 @@ export class Kernel extends KernelCore {
 
   /** A new task of code bitness `abi` (C9) in mode 0; returns its pid (C21). */
   spawn(abi: Abi, comm: string): number {
+    checkAbi('Kernel.spawn', abi);
+    checkString('Kernel.spawn', 'comm', comm);
     return this.spawnTask(ABI_CODE[abi], comm);
   }
 
   /** Host write of `bytes` into `pid`'s memory (S7.3); false if no task, a bad byte or a range beyond 2^64. */
   writeMemory(pid: number, addr: bigint, bytes: Uint8Array | readonly number[]): boolean {
+    checkPid('Kernel.writeMemory', pid);
+    checkBigint('Kernel.writeMemory', 'addr', addr);
     const t = this.tasks[pid];
     if (t === undefined || !UserMemory.inRange(addr, bytes.length)) return false;
     for (let i = 0; i < bytes.length; i++) {
@@ -59,11 +66,16 @@ export class Kernel extends KernelCore {
 
   /** The `len` mapped bytes at `addr`, or undefined if any is unmapped or there is no task (C16). */
   readMemory(pid: number, addr: bigint, len: number): Uint8Array | undefined {
+    checkPid('Kernel.readMemory', pid);
+    checkBigint('Kernel.readMemory', 'addr', addr);
     return this.tasks[pid]?.mem.read(addr, len);
   }
 
   /** A system call through `vector` after setting `regs` (others keep their values): S6. */
   syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
+    checkPid('Kernel.syscall', pid);
+    checkVector('Kernel.syscall', vector);
+    checkRegs('Kernel.syscall', regs);
     const t = this.tasks[pid];
     if (t === undefined) return { kind: 'no_task' };
     this.regs.apply(t.slot, regs);
@@ -105,6 +117,7 @@ export class Kernel extends KernelCore {
    * reported as allowed) and changes nothing. No allocation, no BigInt.
    */
   decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Decision {
+    checkVector('Kernel.decide', vector);
     const t = this.tasks[pid];
     if (t === undefined) return DECISION.NO_TASK;
     const st = t.state;
@@ -134,19 +147,27 @@ export class Kernel extends KernelCore {
    * the entry path (and its filters, in mode 2). A text containing a NUL is
    * refused with -EINVAL before anything happens (C33): the kernel would
    * read only the part before it, and the rest would silently be lost.
+   * The result is `ok: true`, or the errno by name and number with why and
+   * where (InstallResult); `kind` and `rax` are the prctl call's outcome.
    */
-  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): Outcome {
+  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): InstallResult {
+    checkPid('Kernel.installPolicy', pid);
+    checkString('Kernel.installPolicy', 'text', text);
+    checkVector('Kernel.installPolicy', vector);
     const t = this.tasks[pid];
-    if (t === undefined) return { kind: 'no_task' };
-    if (text.includes('\0')) return { kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) };
+    if (t === undefined) return noTask(pid);
+    const abi = callAbi(ABI_OF[t.code]!, vector);
+    const { state, pending } = t;
+    const ctx = { pid, text, abi, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
+    if (text.includes('\0')) return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
     const bytes = new TextEncoder().encode(`${text}\0`);
     this.writeMemory(pid, SCRATCH_ADDR, bytes);
     // S6.1 prctl's number and argument registers in the ABI of this vector.
     const regs: RegsInput =
-      callAbi(ABI_OF[t.code]!, vector) === 'x86_64'
+      abi === 'x86_64'
         ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: SCRATCH_ADDR }
         : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: SCRATCH_ADDR };
-    return this.syscall(pid, vector, regs);
+    return installResult(this.syscall(pid, vector, regs), ctx);
   }
 
   /** S8 the text of /proc/<pid>/seccomp_filter, or undefined without a task. */

@@ -5,6 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
+import { checkAbi, checkString } from '../x86/guard.ts';
 import type { Abi } from '../x86/table.ts';
 import { COMM_MAX, REG_NAMES, type KernelConfig, type Regs, type RegsInput } from '../x86/types.ts';
 import { readBytes, writeBytes, EMPTY_MEMORY, type Memory } from './memory.ts';
@@ -64,6 +65,8 @@ export const findTask = (m: Machine, pid: number): O.Option<Task> => O.fromNulla
  * thread group, mode 0, registers 0 except cs (0x33 for 64-bit code, 0x23 for 32-bit).
  */
 export function spawn(m: Machine, abi: Abi, comm: string): readonly [Machine, number] {
+  checkAbi('model.spawn', abi);
+  checkString('model.spawn', 'comm', comm);
   const pid = m.nextPid;
   const regs = mergeRegs(ZERO_REGS, { cs: abi === 'x86_64' ? 0x33n : 0x23n });
   const task: Task = { pid, tgid: pid, comm: comm.slice(0, COMM_MAX), abi, regs, memory: EMPTY_MEMORY, seccomp: INITIAL_STATE };

@@ -4,6 +4,7 @@
  * machine and outcome.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { checkPid, checkRegs, checkVector } from '../x86/guard.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { callAbi, CLONE_THREAD, COMM_MAX, ERRNO, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
 import type { CallRecord } from './evaluate.ts';
@@ -96,6 +97,9 @@ function dispatch(m: Machine, task: Task, abi: Abi, record: CallRecord, rules: R
  * check of strict (S6.3) or filter mode (S6.4), then dispatch (S6.5) or kill (S6.6).
  */
 export function syscall(m: Machine, pid: number, vector: Vector, regs: RegsInput, rules: Rules = CORRECT_RULES): Step {
+  checkPid('model.syscall', pid);
+  checkVector('model.syscall', vector);
+  checkRegs('model.syscall', regs);
   const found = m.tasks.get(pid);
   if (found === undefined) return { machine: m, outcome: { kind: 'no_task' } };
   const entered = mergeRegs(found.regs, regs);

@@ -7,7 +7,7 @@ export type { Trace, TraceCall, TraceEnd, TraceError, TraceEvent, TraceFormat, T
 export { detectFormat, parseChunks, parseJsonl, parseStrace, parseTrace } from './parse.ts';
 export { isFork, RawCall } from './call.ts';
 export { JsonCallCodec } from './jsonl.ts';
-export { printJsonl, printStrace } from './print.ts';
+export { plural, printJsonl, printStrace } from './print.ts';
 export { namedArgs, resolveTraceName, traceName, type NamedArg } from './names.ts';
 export type { CallRecord, Decision, DecisionState, FieldValue, Why } from './explain.ts';
 export { callRecord, explainDecision, showFields, showWhy, why } from './explain.ts';

@@ -57,11 +57,13 @@ export function traceName(abi: Abi, nr: number): string {
 /** A named argument of a reported call. */
 export interface NamedArg {
   readonly name: string;
+  /** The argument's C type from the table (`unsigned long` for one the table does not list). */
+  readonly type: string;
   readonly value: bigint;
 }
 
 /** Argument names from the table of the call's ABI; `a<k>` beyond them. */
 export function namedArgs(abi: Abi, nr: number, args: readonly bigint[]): readonly NamedArg[] {
   const info = syscallTable(abi).byNr(nr)?.args ?? [];
-  return args.map((value, k) => ({ name: info[k]?.name ?? `a${k}`, value }));
+  return args.map((value, k) => ({ name: info[k]?.name ?? `a${k}`, type: info[k]?.type ?? 'unsigned long', value }));
 }

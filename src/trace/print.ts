@@ -41,3 +41,6 @@ const jsonCall = (c: TraceCall): string =>
 export function printJsonl(events: readonly TraceEvent[]): string {
   return events.flatMap((e) => (e.kind === 'call' ? [`${jsonCall(e)}\n`] : [])).join('');
 }
+
+/** U4 a count with its noun: `1 call`, `2 calls`. */
+export const plural = (n: number, noun: string, nouns = `${noun}s`): string => `${n} ${n === 1 ? noun : nouns}`;

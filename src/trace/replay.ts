@@ -200,8 +200,8 @@ export class Replayer implements LaunchSink {
     if (l.windowFull) this.notes.push(`the root task makes no execve in the first ${WINDOW} calls (T12): the policy was installed before its first call`);
     else if (!l.execs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${l.execs ? 'on_next_syscall: 1\n' : ''}`, vector);
-    if (o.kind === 'return' && o.rax === 0n) return null;
-    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned ${resultText(o.rax)}` : o.kind}`;
+    if (o.ok) return null;
+    return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}`;
   }
 
   private row(c: RawCall): Row {

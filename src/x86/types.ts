@@ -122,9 +122,23 @@ export const COMM_MAX = 15;
 
 const ERRNO_NAMES: ReadonlyMap<number, string> = new Map(Object.entries(ERRNO).map(([name, n]) => [n, name]));
 
+/** An errno value by name and number (S5.7), e.g. `{ name: 'EINVAL', number: 22 }`. */
+export interface ErrnoInfo {
+  /** The errno's name, e.g. `EINVAL`; `E<number>` for one S5.7 does not list. */
+  readonly name: string;
+  readonly number: number;
+}
+
+/** The errno of a -errno rax (-4095 to -1), or null when rax is not one. */
+export function errnoOf(rax: bigint): ErrnoInfo | null {
+  const v = BigInt.asIntN(64, rax);
+  if (v >= 0n || v <= -4096n) return null;
+  const number = Number(-v);
+  return { name: ERRNO_NAMES.get(number) ?? `E${number}`, number };
+}
+
 /** rax as a result: `-ENAME` for the S5.7 errno values, else the signed decimal value. */
 export function resultText(rax: bigint): string {
-  const v = BigInt.asIntN(64, rax);
-  const name = v < 0n && v > -4096n ? ERRNO_NAMES.get(Number(-v)) : undefined;
-  return name === undefined ? v.toString() : `-${name}`;
+  const e = errnoOf(rax);
+  return e === null || !ERRNO_NAMES.has(e.number) ? BigInt.asIntN(64, rax).toString() : `-${e.name}`;
 }

@@ -50,7 +50,7 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io): nu
   const r = checkPolicy(text, abi);
   const table = syscallTable(abi);
   const entries = r.ok
-    ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter) }))
+    ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter, table.byNr(e.nr)?.args) }))
     : [];
   const errors = r.ok ? [] : r.errors;
   const warnings = r.ok ? lintPolicy(r.policy) : [];

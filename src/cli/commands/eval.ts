@@ -8,9 +8,10 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { auditArch, compilePolicy, describeAction, emulate, retAllows } from '../../bpf/index.ts';
 import { printValue } from '../../grammar/index.ts';
 import { callRecord, explainDecision, namedArgs, traceName, type Decision, type NamedArg } from '../../trace/index.ts';
-import { syscallTable, type Abi } from '../../x86/table.ts';
+import { suggestNames, syscallTable, type Abi } from '../../x86/table.ts';
 import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/types.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
+import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
 
@@ -54,7 +55,10 @@ function parseCall(tokens: readonly string[], abi: Abi): { readonly nr: number; 
   // A number the table does not list (x32's bit 30, a negative eax) is still a call to judge (S6.4, C8).
   const raw = /^(?:0x[0-9a-fA-F]{1,8}|-?[0-9]{1,10})$/.test(name) ? Number(BigInt.asIntN(32, BigInt(name))) : undefined;
   const nr = table.resolve(name) ?? raw;
-  if (nr === undefined) return `unknown system call '${name}' for ${abi}`;
+  if (nr === undefined) {
+    const near = suggestNames(abi, name);
+    return `unknown system call '${name.slice(0, 64)}' for ${abi}${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''}`;
+  }
   const params = table.byNr(nr)?.args ?? [];
   const args: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n];
   let next = 0;
@@ -97,7 +101,7 @@ function bpfRun(text: string, taskAbi: Abi, abi: Abi, c: { readonly nr: number; 
 }
 
 function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vector, d: Decision, o: Outcome, notes: readonly string[], bpf?: BpfRun): string {
-  const call = `${name}(${shown.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
+  const call = callText(name, shown);
   return (
     `${call} via ${vector} (${abi}): ${d.allowed ? 'ALLOWED' : 'KILLED'}\n` +
     `  entry:   ${d.entry === null ? 'none' : `${name}: ${d.entry}`}\n` +

@@ -6,6 +6,7 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Generator, Launcher } from '../../trace/index.ts';
 import { decodeFlag } from '../args.ts';
+import { plural } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
@@ -56,7 +57,7 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   const first = g.unallowable[0];
   if (first !== undefined) {
     io.err(
-      `${file}:${first.line}: ${g.unallowableCount} call${g.unallowableCount === 1 ? '' : 's'} no ${g.abi} policy can allow ` +
+      `${file}:${first.line}: ${plural(g.unallowableCount, 'call')} no ${g.abi} policy can allow ` +
         `(first: ${first.name}, nr ${first.nr}, ${first.abi}; S6.4 kills calls of another ABI or out of range)\n`,
     );
     return EXIT.FAIL;

@@ -4,8 +4,8 @@
  * launcher would, and report the first killed call of each task with why
  * (with --all, every denied call, as an audit would). The trace streams.
  */
-import { printValue } from '../../grammar/index.ts';
-import { Launcher, Replayer, type Denial, type Kill, type NamedArg, type ReplayReport, type TaskReport } from '../../trace/index.ts';
+import { Launcher, Replayer, type Denial, type Kill, type ReplayReport, type TaskReport } from '../../trace/index.ts';
+import { callText, plural } from '../format.ts';
 import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, policyOk, readInput, toJson, traceComm } from '../inputs.ts';
@@ -34,13 +34,10 @@ Exit: 0 nothing killed (denied, with --all), 1 a call killed (or a bad
 policy, or a trace that is malformed or has no system call), 2 usage.
 `;
 
-const call = (name: string, args: readonly NamedArg[]): string => `${name}(${args.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 function why(k: Kill, indent: string): string {
   const d = k.decision;
   return (
-    `${indent}call:   ${call(k.name, k.args)}${k.abi === 'ia32' ? ' [ia32]' : ''}\n` +
+    `${indent}call:   ${callText(k.name, k.args)}${k.abi === 'ia32' ? ' [ia32]' : ''}\n` +
     `${indent}entry:  ${d.entry === null ? 'none' : `${k.name}: ${d.entry}`}\n` +
     `${indent}reason: ${d.reason}\n` +
     (k.log === null ? '' : `${indent}log:    ${k.log}\n`)
@@ -113,6 +110,10 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
   const [policyFile, traceFile] = args.positionals as [string, string];
+  if (policyFile === '-' && traceFile === '-') {
+    io.err(`replay: POLICY and TRACE cannot both be '-' (stdin can be read once); give one of them as a file\n${REPLAY_HELP}`);
+    return EXIT.USAGE;
+  }
   const policy = readInput(policyFile, io);
   if (policy === null) return EXIT.USAGE;
   if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io)) return EXIT.FAIL;
@@ -130,8 +131,8 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   const read = await readTrace(input, new Launcher(replayer, abiArg), io);
   if (typeof read === 'number') return read;
   const report = replayer.report();
-  const skipped = read.skipped > 0 ? `, ${read.skipped} lines skipped` : '';
-  const head = `replay of ${traceFile} (${read.lines} lines, ${read.calls} calls${skipped}) under ${policyFile} (${abi})${all ? ', auditing every call' : ''}`;
+  const skipped = read.skipped > 0 ? `, ${plural(read.skipped, 'line')} skipped` : '';
+  const head = `replay of ${traceFile} (${plural(read.lines, 'line')}, ${plural(read.calls, 'call')}${skipped}) under ${policyFile} (${abi})${all ? ', auditing every call' : ''}`;
   io.out(args.flags['json'] === true ? renderJson(report, policyFile, traceFile, abi, read.skipped) : renderText(report, head, all));
   return report.tasks.some((t) => t.kill !== null || t.denials.length > 0) ? EXIT.FAIL : EXIT.OK;
 }
