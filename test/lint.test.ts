@@ -49,3 +49,7 @@ test('S10a: prctl and execve allowed without argument checks are reported', (t) 
 test('S10a: a clean policy has no warnings', (t) => {
   t.deepEqual(lint('sys_read: fd == 0 || fd == 2\nsys_write: fd <= 2 && count < 4096\nsys_mmap: !(prot & 4)'), []);
 });
+
+test('S10a: a negative value compared with nr is reported (pins the rule: nr is never negative in range)', (t) => {
+  t.deepEqual(lint('sys_read: nr != -1'), ["1: 'nr != -1': negative value for nr", "1: 'nr != -1' is always true"]);
+});

@@ -170,3 +170,10 @@ test('generate: observed values, a comment when too many, other-ABI calls report
   t.true(g.notes.includes("no traced system call has an argument named 'nope'"));
   t.is(g.entries, 2);
 });
+
+test('S3.2 replay passes both halves of 64-bit arguments to the engine', (t) => {
+  for (const addr of ['0x7f0000001000', '0xffffffff00001000']) {
+    const r = run(trace(`1  execve(0x1, 0, 0) = 0\n1  mmap(${addr}, 0x1000, 0x3, 0x22, 0xffffffff, 0) = ${addr}\n`), 'mmap: addr < 0x100000000\n');
+    t.deepEqual(kills(r).map((k) => [k.name, k.decision.reason]), [['mmap', `\`addr < 0x100000000\` is false because addr = ${addr}`]], addr);
+  }
+});
