@@ -11,7 +11,7 @@ import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS } from '../src/impl/index.ts'
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { callAbi, PR, REG_NAMES, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
-import { params, U64_EDGES as EDGE, u64 } from '../properties/support.ts';
+import { holdRuns, params, U64_EDGES as EDGE, u64 } from '../properties/support.ts';
 
 const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 const M64 = (1n << 64n) - 1n;
@@ -279,8 +279,10 @@ test('S9.1 fast paths: decide(), filterFor(), filterAbi(), installPolicy() and e
   );
   if (result.failed) t.fail(`${String(result.errorInstance)}\ncounterexample ${show(result.counterexample)}`);
   t.log(`decides ${decides} (expression entries ${exprDecides}), enters ${enters} (exits ${exits}), successful installs ${installedOk}`);
-  t.true(exprDecides > 100);
-  t.true(exits > 10, `only ${exits} exits compared`);
+  // Floors in proportion to the runs (PROPS_CAP cuts them under npm run mutants).
+  const n = holdRuns(600);
+  t.true(exprDecides > n / 6, `only ${exprDecides} expression decisions`);
+  t.true(exits >= n / 100, `only ${exits} exits compared`);
 });
 
 // ---------------------------------------------------------------- compiler, dense
