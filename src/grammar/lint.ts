@@ -2,6 +2,7 @@
  * The policy linter (S10a [ext]): pitfalls that parse but rarely mean what
  * their author wanted. Warnings never change what a policy does.
  */
+import { isNarrowType } from '../x86/constants.ts';
 import { syscallTable, type Abi, type ArgInfo } from '../x86/table.ts';
 import { atFieldWidth, type Expr } from './ast.ts';
 import type { Policy } from './policy.ts';
@@ -16,8 +17,6 @@ export interface LintWarning {
 
 const U32_MAX = 0xffffffffn;
 const U64_MAX = (1n << 64n) - 1n;
-/** C types whose values the kernel reads as 32 bits or fewer. */
-const NARROW = /^(?:const )?(?:int|unsigned int|unsigned|pid_t|uid_t|gid_t|umode_t|key_serial_t|key_t|clockid_t|mqd_t|qid_t|rwf_t|timer_t|__s32|__u32|u32|old_uid_t|old_gid_t|compat_\w+|enum \w+)$/;
 
 /** What one predicate is known to be regardless of the call, if anything. */
 type Constant = boolean | undefined;
@@ -72,7 +71,7 @@ function lintPredicate(p: Extract<Expr, { kind: 'pred' }>, args: readonly ArgInf
   if (p.field.kind === 'arg' && p.value > U32_MAX) {
     const type = args[p.field.index]?.type ?? '';
     if (abi === 'ia32') out.push(`'${text}': compat arguments are 32 bits, no value above 0xffffffff can match`);
-    else if (NARROW.test(type)) out.push(`'${text}': '${p.field.name}' is ${type}; a value above 0xffffffff compares the register's undefined upper half`);
+    else if (isNarrowType(type)) out.push(`'${text}': '${p.field.name}' is ${type}; a value above 0xffffffff compares the register's undefined upper half`);
   }
   if (p.field.kind === 'nr' && p.value < 0n) out.push(`'${text}': negative value for nr`);
   if (p.op === '&' && p.value === 0n) out.push(`'${text}': '& 0' is never true`);

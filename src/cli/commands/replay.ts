@@ -7,10 +7,10 @@ import { printValue } from '../../grammar/index.ts';
 import { replay, traceAbi, type Kill, type NamedArg, type ReplayReport, type TaskReport } from '../../trace/index.ts';
 import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
-import { abiFlag, loadTrace, parseCommand, policyOk, readInput, toJson, traceComm } from '../inputs.ts';
+import { abiFlag, loadTrace, parseCommand, policyOk, readInput, strictFlag, toJson, traceComm } from '../inputs.ts';
 
 /** Help text of `replay`. */
-export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient]
+export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--strict-2011]
 
 Replay a traced process tree through the engine as a launcher would: spawn a
 task, install POLICY with 'on_next_syscall: 1' just before the root's first
@@ -24,6 +24,8 @@ or JSON lines {"pid":1,"nr":1 or "name":"write","args":[1,"0x1000",12],"ret":12}
 --abi: the ABI of the policy and of the traced program (default: the ABI of
 the root's calls after its execve). --lenient skips bad trace lines and
 counts them. TRACE or POLICY '-' reads stdin.
+Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
+argN for the N-th argument [ext]; --strict-2011 rejects both.
 Exit: 0 nothing killed, 1 a call killed (or a bad policy, or a trace that is
 malformed or has no system call), 2 usage.
 `;
@@ -85,7 +87,7 @@ function renderJson(report: ReplayReport, policy: string, trace: string, abi: Ab
 
 /** Run `replay`. */
 export function replayCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'replay', valued: ['abi'], booleans: ['json', 'lenient'], positionals: [2, 2], help: REPLAY_HELP }, io);
+  const args = parseCommand(argv, { name: 'replay', valued: ['abi'], booleans: ['json', 'lenient', 'strict-2011'], positionals: [2, 2], help: REPLAY_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -96,7 +98,7 @@ export function replayCommand(argv: readonly string[], io: Io): number {
   const trace = loadTrace(traceFile, text, abiArg ?? 'x86_64', args.flags['lenient'] === true, io);
   if (trace === null) return EXIT.FAIL;
   const abi = abiArg ?? traceAbi(trace, 'x86_64');
-  if (!policyOk(policyFile, policy, abi, io)) return EXIT.FAIL;
+  if (!policyOk(policyFile, policy, abi, io, strictFlag(args))) return EXIT.FAIL;
   const progress = io.errIsTty && trace.events.length > 100_000;
   const r = replay(trace, policy, {
     abi,
