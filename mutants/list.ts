@@ -107,6 +107,7 @@ export const MUTANTS: readonly Mutant[] = [
     search: 't.comm, t.code, t.state, t.pending, t.mem.share()',
     replace: 't.comm, t.code, t.state, false, t.mem.share()',
     breaks: 'S7.1 a child copies the whole seccomp state, the pending grant too (engine)',
+    equivalent: 'the fork is itself the call that spends the grant (S6.4 runs before dispatch), so a forking task never has a pending grant to copy',
   },
   {
     id: 'model-fork-empties-filters',

@@ -19,6 +19,8 @@ export interface GenerateOptions {
   readonly args: readonly string[];
   /** Shown in the header comment. */
   readonly source: string;
+  /** Constrain pointer arguments too (their addresses change from run to run); default false. */
+  readonly pointers?: boolean;
 }
 
 /** A generated policy text and what the reader should know about it. */
@@ -29,6 +31,8 @@ export interface Generated {
   /** Calls no policy of this ABI can allow (other ABI, or nr out of range): S6.4. */
   readonly unallowable: readonly TraceCall[];
   readonly notes: readonly string[];
+  /** What the user asked that the policy does not do as asked, or that it does at a risk (pointer arguments). */
+  readonly warnings: readonly string[];
   /** Even without comments the text is over the 64 KiB prctl reads (S5.2): no launcher could install it. */
   readonly tooBig: boolean;
 }
@@ -41,13 +45,20 @@ function disjunction(name: string, values: ReadonlySet<bigint>): string | null {
 }
 
 /** The filter for one system call: constraints on the chosen arguments that fit, else `1`. */
-function entryFilter(abi: Abi, nr: number, calls: readonly TraceCall[], wanted: readonly string[], notes: string[]): string {
+/** A C type that holds an address: its value changes from run to run (ASLR). */
+const isPointer = (type: string): boolean => type.includes('*') || type === 'compat_uptr_t';
+
+function entryFilter(abi: Abi, nr: number, calls: readonly TraceCall[], opts: GenerateOptions, notes: string[], pointerArgs: Map<string, string[]>): string {
   const info = syscallTable(abi).byNr(nr);
   const args = info?.args ?? [];
   const parts: string[] = [];
-  for (const name of wanted) {
+  for (const name of opts.args) {
     const index = args.findIndex((a) => a.name === name);
     if (index < 0) continue;
+    if (isPointer(args[index]!.type)) {
+      pointerArgs.set(name, [...(pointerArgs.get(name) ?? []), info?.name ?? String(nr)]);
+      if (opts.pointers !== true) continue;
+    }
     const values = new Set(calls.map((c) => callRecord(abi, c.nr, c.args).args[index]!));
     const d = disjunction(name, values);
     const candidate = d === null ? null : [...parts, values.size > 1 ? `(${d})` : d];
@@ -90,11 +101,12 @@ export function generatePolicy(trace: Trace, opts: GenerateOptions): Generated {
       notes.push(`no traced system call has an argument named '${name}'`);
     }
   }
+  const pointerArgs = new Map<string, string[]>();
   const entries = [...byNr.keys()]
     .sort((a, b) => a - b)
     .map((nr) => {
       const entryNotes: string[] = [];
-      const filter = entryFilter(opts.abi, nr, byNr.get(nr)!, opts.args, entryNotes);
+      const filter = entryFilter(opts.abi, nr, byNr.get(nr)!, opts, entryNotes, pointerArgs);
       notes.push(...entryNotes);
       return { notes: entryNotes.map((n) => `# ${n}\n`).join(''), line: `${policyName(opts.abi, nr)}: ${filter}\n` };
     });
@@ -105,5 +117,9 @@ export function generatePolicy(trace: Trace, opts: GenerateOptions): Generated {
   const commented = header + entries.map((e) => e.notes + e.line).join('');
   // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
   const text = Buffer.byteLength(commented, 'utf8') <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
-  return { text, entries: byNr.size, unallowable, notes, tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT };
+  const warnings = [...pointerArgs].map(([name, calls]) =>
+    `'${name}' is a pointer in ${calls.join(', ')}: addresses change from run to run, so ` +
+      (opts.pointers === true ? 'the policy may kill the next run (--args-pointers)' : 'it is not constrained there (--args-pointers to constrain it anyway)'),
+  );
+  return { text, entries: byNr.size, unallowable, notes, warnings, tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT };
 }

@@ -15,7 +15,8 @@ Parse a policy text (lines 'NAME: FILTER', '#' comments, 'on_next_syscall: 1')
 and resolve its names for the ABI (default x86_64). Prints 'nr name: filter'
 for each entry, or 'file:line:col: message' with a caret for each error
 (columns 1-based here, 0-based in --json). Linter warnings (S10a: values
-wider than an argument, '& 0', predicates that are always true or false,
+wider than an argument, '& 0', predicates and filters that are always true
+or false, repeated names that merge with &&, a policy that allows nothing,
 prctl or execve allowed without checks) go to stderr and do not change the
 exit code. POLICY_FILE '-' reads stdin.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
@@ -69,7 +70,7 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io, opt
   } else if (r.ok) {
     if (r.policy.onNextSyscall) io.out('on_next_syscall: 1\n');
     for (const e of entries) io.out(`${e.nr} ${e.name}: ${e.filter}\n`);
-    for (const w of warnings) io.err(`${file}:${w.line}: warning: ${w.message}\n`);
+    for (const w of warnings) io.err(`${file}${w.line > 0 ? `:${w.line}` : ''}: warning: ${w.message}\n`);
   } else {
     for (const e of errors) io.err(renderError(file, e));
   }

@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient]`:
+ * `seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient]`:
  * print the smallest policy under which replaying TRACE kills nothing.
  */
 import * as t from 'io-ts';
@@ -10,7 +10,7 @@ import { EXIT, type Io } from '../io.ts';
 import { abiFlag, loadTrace, parseCommand, readInput } from '../inputs.ts';
 
 /** Help text of `generate`. */
-export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient]
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient]
 
 Print the smallest policy that lets the traced program run: one entry per
 system call the policy would check when replayed (every call after the
@@ -18,7 +18,9 @@ root's first execve, which the launcher's 'on_next_syscall: 1' lets through),
 '1' by default. --args fd,flags constrains those arguments of every call
 that has them to the values seen ('fd == 1 || fd == 2'); when the values do
 not fit one filter (255 characters, 32 terms) that argument is left free and
-a comment says so. Notes go to stderr.
+a comment says so. A pointer argument (buf, filename) is left free with a
+warning, since addresses change from run to run; --args-pointers constrains
+it anyway. Notes and warnings go to stderr.
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
 allow (other ABI, or a number out of range), is malformed or has no system
 call, 2 usage.
@@ -29,7 +31,7 @@ const ArgNames = t.refinement(t.string, (s) => /^(?:[a-z_][a-z0-9_]*(?:,[a-z_][a
 
 /** Run `generate`. */
 export function generateCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient'], positionals: [1, 1], help: GENERATE_HELP }, io);
+  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient', 'args-pointers'], positionals: [1, 1], help: GENERATE_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -44,13 +46,14 @@ export function generateCommand(argv: readonly string[], io: Io): number {
   const trace = loadTrace(file, text, abiArg ?? 'x86_64', args.flags['lenient'] === true, io);
   if (trace === null) return EXIT.FAIL;
   const abi = abiArg ?? traceAbi(trace, 'x86_64');
-  const g = generatePolicy(trace, { abi, args: names.right === '' ? [] : names.right.split(','), source: file });
+  const g = generatePolicy(trace, { abi, args: names.right === '' ? [] : names.right.split(','), source: file, pointers: args.flags['args-pointers'] === true });
   if (g.tooBig) {
     io.err(`${file}: the generated policy is over the 64 KiB prctl reads (S5.2); constrain fewer arguments (--args)\n`);
     return EXIT.FAIL;
   }
   io.out(g.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
+  for (const w of g.warnings) io.err(`warning: ${w}\n`);
   if (g.unallowable.length > 0) {
     const first = g.unallowable[0]!;
     io.err(
