@@ -198,6 +198,7 @@ export const MUTANTS: readonly Mutant[] = [
     search: 'if (record.nr < 0 || record.nr >= syscallTable(abi).nrSyscalls) return false;',
     replace: 'if (record.nr < 0 || record.nr > syscallTable(abi).nrSyscalls) return false;',
     breaks: 'S6.4 nr must be below NR_syscalls (model)',
+    equivalent: 'no entry can exist at NR_syscalls (S5.3 refuses the number), so the missing entry kills the call anyway (S3.4)',
   },
   {
     id: 'model-compat-full-registers',
