@@ -11,12 +11,23 @@ const envSeed = process.env['PROPS_SEED'];
 /** Number of runs: the suite's CI default, or PROPS_RUNS when that is larger (`npm run props` only adds cases). */
 export const runs = (ciDefault: number): number => (Number.isFinite(envRuns) && envRuns > ciDefault ? envRuns : ciDefault);
 
+const envCap = Number(process.env['PROPS_CAP'] ?? '');
+
+/**
+ * Runs of a property that must hold: `runs(ciDefault)`, cut to PROPS_CAP
+ * when that is set (at least 10). Only `npm run mutants` sets it, to run
+ * the suite once per mutant in minutes; searches that must find a planted
+ * bug (S10) use `runs` and are never cut.
+ */
+export const holdRuns = (ciDefault: number): number =>
+  Number.isFinite(envCap) && envCap >= 10 ? Math.min(envCap, runs(ciDefault)) : runs(ciDefault);
+
 /** Parameters for fc.assert: the run count, a replayable seed, verbose counterexamples. */
 export function params<T>(ciDefault: number): fc.Parameters<T> {
   const seed = envSeed !== undefined && envSeed !== '' ? Number(envSeed) : undefined;
   return seed === undefined
-    ? { numRuns: runs(ciDefault), verbose: 1 }
-    : { numRuns: runs(ciDefault), verbose: 1, seed };
+    ? { numRuns: holdRuns(ciDefault), verbose: 1 }
+    : { numRuns: holdRuns(ciDefault), verbose: 1, seed };
 }
 
 const M64 = (1n << 64n) - 1n;

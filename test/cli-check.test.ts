@@ -61,7 +61,7 @@ test('check reports every error, each with its caret, and unknown names with sug
   t.regex(lines[0]!, /^bad\.txt:1:1: Unknown system call 'sys_reed' for x86_64; did you mean .*'sys_read'/);
   t.is(lines[1], 'sys_reed: 1');
   t.is(lines[2], '^');
-  t.is(lines[3], 'bad.txt:3:12: Field not found');
+  t.is(lines[3], "bad.txt:3:12: Field not found; did you mean 'fd'? the fields are fd, buf, count, nr and common_*");
   t.is(lines[4], 'sys_write: foo == 1');
   t.is(lines[5], '           ^');
 });

@@ -29,7 +29,7 @@ test('replay: a kill exits 1 and explains it', async (t) => {
   t.true(r.out.includes('): KILLED at line 5 after 4 allowed calls\n'));
   t.true(r.out.includes('  call:   openat(dfd=0xffffff9c, filename=0x7fa2b10dc0b1, flags=0x80000, mode=0)\n'));
   t.true(r.out.includes('  entry:  openat: flags == 0\n'));
-  t.true(r.out.includes('  reason: `flags == 0` is false because flags = 0x80000\n'));
+  t.true(r.out.includes('  reason: `flags == 0` is false because flags = 0x80000 (O_CLOEXEC)\n'));
   t.true(r.out.includes('  log:    true[1]: system call 257 (sys_openat) blocked at ip:0\n'));
   t.regex(r.out, /\nopenat \(257\) +0 +1\n/);
 });

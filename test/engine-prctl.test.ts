@@ -106,3 +106,18 @@ test('C25 PR_SET_SECCOMP_FILTER order: range, text, ABI, syntax, merge', (t) => 
   t.is(k.filterFor(pid, 3)?.kind, 'expr');
   t.is(k.filterFor(pid, 4), undefined);
 });
+
+test('S5.3 the per-call options take nr up to NR_syscalls - 1 of the calling ABI, and NR_syscalls is -EINVAL', async (t) => {
+  const { syscallTable } = await import('../src/x86/table.ts');
+  for (const [abi, vector] of [['x86_64', 'syscall'], ['ia32', 'int80']] as const) {
+    const [k, pid] = oneTask(abi);
+    const n = BigInt(syscallTable(abi).nrSyscalls);
+    putText(k, pid, 0x1000n, '1');
+    t.deepEqual(call(k, pid, vector, 'prctl', 35n, n, 0x2000n, 16n), ret(err(ERRNO.EINVAL)), `${abi} GET ${n}`);
+    t.deepEqual(call(k, pid, vector, 'prctl', 35n, n - 1n, 0x2000n, 16n), ret(err(ERRNO.ENOENT)), `${abi} GET ${n - 1n}`);
+    t.deepEqual(call(k, pid, vector, 'prctl', 36n, n, 0x1000n), ret(err(ERRNO.EINVAL)), `${abi} SET ${n}`);
+    t.deepEqual(call(k, pid, vector, 'prctl', 37n, n), ret(err(ERRNO.EINVAL)), `${abi} CLEAR ${n}`);
+    t.deepEqual(call(k, pid, vector, 'prctl', 36n, n - 1n, 0x1000n), ret(0n), `${abi} SET ${n - 1n}`);
+    t.deepEqual(call(k, pid, vector, 'prctl', 37n, n - 1n), ret(0n), `${abi} CLEAR ${n - 1n}`);
+  }
+});

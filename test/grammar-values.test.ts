@@ -126,7 +126,7 @@ test('S2.2 nr and the common fields are fields of every call, even one with no a
 });
 
 test('S2.2 unknown fields, wrong case and other calls\' arguments are "Field not found"', (t) => {
-  for (const f of ['foo', 'FD', 'Nr', 'filename', 'arg0', 'a0', 'common_', 'common_types', 'rdi', '_']) {
+  for (const f of ['foo', 'FD', 'Nr', 'filename', 'arg3', 'arg6', 'a0', 'common_', 'common_types', 'rdi', '_']) {
     t.deepEqual(err(`${f} == 1`), { message: MSG.fieldNotFound, column: 0 }, f);
   }
 });

@@ -35,6 +35,7 @@ test('S10a: always-true and always-false predicates are reported', (t) => {
     "1: 'nr == 5' is always false",
     "1: 'common_pid == 0' is always true",
     "1: 'nr == 0' is always true",
+    "1: 'fd >= 0 || buf < 0 || nr == 5 || common_pid == 0 || nr == 0' is true for every call: it checks nothing (write '1' if that is meant)",
   ]);
 });
 
@@ -48,4 +49,38 @@ test('S10a: prctl and execve allowed without argument checks are reported', (t) 
 
 test('S10a: a clean policy has no warnings', (t) => {
   t.deepEqual(lint('sys_read: fd == 0 || fd == 2\nsys_write: fd <= 2 && count < 4096\nsys_mmap: !(prot & 4)'), []);
+});
+
+test('S10a: a negative value compared with nr is reported (pins the rule: nr is never negative in range)', (t) => {
+  t.deepEqual(lint('sys_read: nr != -1'), ["1: 'nr != -1': negative value for nr", "1: 'nr != -1' is always true"]);
+});
+
+// Item 7 of issue 12: each rule pinned by an exact list (removing the rule fails its test).
+
+test('S10a, S5.4: a repeated name is said to merge with &&, and a merge that can never be true is said so', (t) => {
+  t.deepEqual(lint('read: fd == 0\nwrite: 1\nread: count < 10'), ['3: sys_read appears again (line 1): the filters merge with && (S5.4)']);
+  t.deepEqual(lint('read: fd == 0\nread: fd == 1'), [
+    '2: sys_read appears again (line 1): the filters merge with && (S5.4), and the merged filter can never be true: every sys_read call is killed',
+  ]);
+  t.deepEqual(lint('read: fd < 5\nread: 1'), ["2: sys_read appears again (line 1): '1' for an existing entry changes nothing (S5.4)"]);
+  t.deepEqual(lint('read: fd < 5\nread: 0\nwrite: 1'), ["2: 'read: 0' drops the entry of lines 1 (S5.4): sys_read is killed from here on"]);
+});
+
+test('S10a: a filter no call can satisfy, or every call satisfies, is reported (intervals per field)', (t) => {
+  t.deepEqual(lint('read: fd < 3 && fd > 5'), ["1: 'fd < 3 && fd > 5' can never be true: every read call is killed (write '0' or drop the line if that is meant)"]);
+  t.deepEqual(lint('read: fd <= 3 || fd > 2'), ["1: 'fd <= 3 || fd > 2' is true for every call: it checks nothing (write '1' if that is meant)"]);
+  t.deepEqual(lint('read: !(fd == 1) || !(fd != 1)'), ["1: '!(fd == 1) || !(fd != 1)' is true for every call: it checks nothing (write '1' if that is meant)"]);
+  t.deepEqual(lint('write: count > 0xffffffff && fd == 1', 'ia32'), [
+    "1: 'count > 0xffffffff' is always false",
+    "1: 'count > 0xffffffff && fd == 1' can never be true: every write call is killed (write '0' or drop the line if that is meant)",
+  ]);
+  // `&` is free for the reasoning: these depend on the call.
+  t.deepEqual(lint('read: fd & 1 && !(fd & 2) || fd == 9'), []);
+  t.deepEqual(lint('read: fd < 3 && count > 5 || fd > 9'), []);
+});
+
+test('S10a, S3.4: a policy that allows no call is reported: it kills every call', (t) => {
+  t.deepEqual(lint('# nothing yet\n'), ['0: the policy allows no system call: once installed it kills every call (S3.4)']);
+  t.deepEqual(lint('on_next_syscall: 1\nread: 0'), ['2: the policy allows no system call: once installed it kills every call after the first (on_next_syscall) (S3.4)']);
+  t.deepEqual(lint('read: 1'), []);
 });

@@ -123,3 +123,35 @@ test('C19 execve renames, empties memory, keeps seccomp; a fault changes nothing
   t.deepEqual(model.view(e.machine).tasks[0]!.comm, '');
   t.deepEqual(model.view(e.machine).tasks[0]!.memory, []);
 });
+
+/** Install `policy` on a fresh 64-bit task of the model through PR_SET_SECCOMP 2. */
+function filtered(policy: string) {
+  const { m, pid } = machine();
+  const s = prctl(write(m, pid, 0x1000n, bytes(policy)), pid, 22n, 2n, 0x1000n);
+  if (rax(s) !== 0n) throw new Error(`install of ${JSON.stringify(policy)}: ${String(rax(s))}`);
+  return { m: s.machine, pid };
+}
+
+test('S3.3 on the model alone: `<` and `>` are strict at equality, `<=` and `>=` are not', (t) => {
+  const cases: readonly [string, bigint, boolean][] = [
+    ['fd < 3', 3n, false], ['fd < 3', 2n, true], ['fd <= 3', 3n, true], ['fd <= 3', 4n, false],
+    ['fd > 3', 3n, false], ['fd > 3', 4n, true], ['fd >= 3', 3n, true], ['fd >= 3', 2n, false],
+    ['nr < 0', 0n, false], ['nr <= 0', 0n, true],
+  ];
+  for (const [filter, fd, allowed] of cases) {
+    const { m, pid } = filtered(`read: ${filter}`);
+    t.is(call(m, pid, { rax: 0n, rdi: fd }).outcome.kind, allowed ? 'return' : 'killed', `read: ${filter} with fd = ${fd}`);
+  }
+});
+
+test('S7.2, C19 on the model alone: execve keeps the filters, the ABI and the mode of a filtering task', (t) => {
+  const { m, pid } = filtered('read: fd == 0\nexecve: 1\nexit: 1');
+  const before = model.view(m).tasks[0]!.seccomp;
+  const e = call(write(m, pid, 0x2000n, bytes('/usr/bin/next')), pid, { rax: 59n, rdi: 0x2000n });
+  t.is(rax(e), 0n);
+  t.deepEqual(model.view(e.machine).tasks[0]!.seccomp, before);
+  t.deepEqual(model.procSeccompFilter(e.machine, pid), model.procSeccompFilter(m, pid));
+  t.true(O.isSome(model.procSeccompFilter(m, pid)));
+  t.is(call(e.machine, pid, { rax: 0n, rdi: 0n }).outcome.kind, 'return');
+  t.deepEqual(call(e.machine, pid, { rax: 0n, rdi: 1n }).outcome, { kind: 'killed', log: 'next[1]: system call 0 (sys_read) blocked at ip:0' });
+});

@@ -47,7 +47,7 @@ for (const name of TRACES) {
 test('true: the breaking policy kills the loader at its first openat, with the values', (t) => {
   const [k, ...rest] = kills(run(trace(read('examples/traces/true.strace')), read('examples/policies/true-breaks.txt')));
   t.deepEqual(rest, []);
-  t.like(k, { line: 5, name: 'openat', nr: 257, decision: { step: 'expr', entry: 'flags == 0', reason: '`flags == 0` is false because flags = 0x80000' } });
+  t.like(k, { line: 5, name: 'openat', nr: 257, decision: { step: 'expr', entry: 'flags == 0', reason: '`flags == 0` is false because flags = 0x80000 (O_CLOEXEC)' } });
   t.is(k!.args.find((a) => a.name === 'flags')?.value, 0x80000n);
   t.regex(k!.log ?? '', /^prog\[1\]: system call 257 \(sys_openat\) blocked at ip:/);
 });
@@ -68,7 +68,7 @@ test('python3: every task that writes to stdout is killed, the forked ones too',
 test('node: W^X policy kills the JIT mprotect; clone3 children get the state', (t) => {
   const r = run(trace(read('examples/traces/node.strace')), read('examples/policies/node-breaks.txt'));
   const [k] = kills(r);
-  t.like(k, { name: 'mprotect', decision: { entry: '!(prot & 4)', reason: '`!(prot & 4)` is false because prot = 7' } });
+  t.like(k, { name: 'mprotect', decision: { entry: '!(prot & 4)', reason: '`!(prot & 4)` is false because prot = 7 (PROT_READ|PROT_WRITE|PROT_EXEC)' } });
   t.true(r.notes.some((n) => n.startsWith('clone3 is not simulated')));
   t.true(r.tasks.length > 1);
 });
@@ -161,4 +161,11 @@ test('generate: observed values, a comment when too many, other-ABI calls report
   t.deepEqual(g.unallowable.map((c) => [c.abi, c.name]), [['ia32', 'getpid']]);
   t.true(g.notes.includes("no traced system call has an argument named 'nope'"));
   t.is(g.entries, 2);
+});
+
+test('S3.2 replay passes both halves of 64-bit arguments to the engine', (t) => {
+  for (const addr of ['0x7f0000001000', '0xffffffff00001000']) {
+    const r = run(trace(`1  execve(0x1, 0, 0) = 0\n1  mmap(${addr}, 0x1000, 0x3, 0x22, 0xffffffff, 0) = ${addr}\n`), 'mmap: addr < 0x100000000\n');
+    t.deepEqual(kills(r).map((k) => [k.name, k.decision.reason]), [['mmap', `\`addr < 0x100000000\` is false because addr = ${addr}`]], addr);
+  }
 });

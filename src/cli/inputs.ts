@@ -4,7 +4,7 @@
  * `file:line:col:` errors and a caret (columns 1-based here, C7).
  */
 import { isRight } from 'fp-ts/lib/Either.js';
-import { caret, parsePolicy, type PolicyError, type PolicyResult } from '../grammar/index.ts';
+import { caret, parsePolicy, type PolicyError, type PolicyOptions, type PolicyResult } from '../grammar/index.ts';
 import { Kernel } from '../kernel/index.ts';
 import type { Abi } from '../x86/table.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
@@ -82,7 +82,13 @@ export function readInput(file: string, io: Io): string | null {
 
 /** `file:line:col: message` and a caret; a whole-trace error (line 0) has neither. */
 const located = (file: string, e: PolicyError): string =>
-  e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
+  e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${errorText(e)}\n${caret(e.source, e.column)}\n`;
+
+/** An error's message and, for a filter, what would help (the call's fields, the nearest names). */
+export const errorText = (e: PolicyError): string => ('detail' in e && e.detail !== undefined ? `${e.message}; ${e.detail}` : e.message);
+
+/** The --strict-2011 flag: only the 2011 grammar, no symbolic constants or argN aliases (spec/15-constants.md). */
+export const strictFlag = (args: Parsed): PolicyOptions => ({ strict2011: args.flags['strict-2011'] === true });
 
 /**
  * What parsing alone cannot see, checked as the kernel would: prctl reads at
@@ -99,16 +105,16 @@ export function kernelRefusal(text: string, abi: Abi): PolicyError | null {
 }
 
 /** Parse a policy text for `abi` (S2.5, S1.3), then check it as the kernel would (kernelRefusal). */
-export function checkPolicy(text: string, abi: Abi): PolicyResult {
-  const r = parsePolicy(text, abi);
+export function checkPolicy(text: string, abi: Abi, opts: PolicyOptions = {}): PolicyResult {
+  const r = parsePolicy(text, abi, opts);
   if (!r.ok) return r;
   const refused = kernelRefusal(text, abi);
   return refused === null ? r : { ok: false, errors: [refused] };
 }
 
 /** Check a policy text for `abi` (checkPolicy); prints every error and returns false if any. */
-export function policyOk(file: string, text: string, abi: Abi, io: Io): boolean {
-  const r = checkPolicy(text, abi);
+export function policyOk(file: string, text: string, abi: Abi, io: Io, opts: PolicyOptions = {}): boolean {
+  const r = checkPolicy(text, abi, opts);
   if (r.ok) return true;
   for (const e of r.errors) io.err(located(file, e));
   return false;

@@ -22,6 +22,8 @@ export const MSG = {
 export interface FilterError {
   readonly message: string;
   readonly column: number;
+  /** What would help: the call's fields and the nearest one, the nearest constant names. */
+  readonly detail?: string;
 }
 
 /** An error in a policy text: 1-based line, 0-based column within that line (S2.4, S2.5). */
@@ -33,6 +35,8 @@ export interface PolicyError {
   readonly source: string;
   /** Nearest known names, for an unknown system call (S1.3). */
   readonly suggestions?: readonly string[];
+  /** What would help, for an error in the filter (FilterError.detail). */
+  readonly detail?: string;
 }
 
 const printable = (s: string): string =>

@@ -3,11 +3,11 @@ export type { CmpOp, CommonFieldName, Expr, FieldRef, FieldType, Filter } from '
 export { COMMON_FIELDS, atFieldWidth, compareValues, fieldType, termCount } from './ast.ts';
 export type { FilterError, PolicyError } from './errors.ts';
 export { MSG, caret } from './errors.ts';
-export type { FilterResult } from './parse.ts';
+export type { FilterOptions, FilterResult } from './parse.ts';
 export { MAX_FILTER_LENGTH, MAX_TERMS, isSpace, parseFilter, parseInteger, trimBounds } from './parse.ts';
 export type { ArgShape } from './print.ts';
 export { formatValue, isHexArg, printExpr, printFilter, printValue } from './print.ts';
-export type { Policy, PolicyEntry, PolicyResult } from './policy.ts';
+export type { Policy, PolicyEntry, PolicyOptions, PolicyResult } from './policy.ts';
 export { ON_NEXT_SYSCALL, parsePolicy } from './policy.ts';
 export type { LintWarning } from './lint.ts';
 export { lintPolicy } from './lint.ts';

@@ -3,10 +3,12 @@
  * values against one system call, the term limit. Total: never throws.
  */
 import * as ohm from 'ohm-js';
-import type { ArgInfo } from '../x86/table.ts';
+import { constantNames, constantValue, isNarrowType } from '../x86/constants.ts';
+import { nearestNames, type Abi, type ArgInfo } from '../x86/table.ts';
 import { COMMON_FIELDS, fieldType, type CmpOp, type CommonFieldName, type Expr, type FieldRef, type Filter } from './ast.ts';
 import { MSG, type FilterError } from './errors.ts';
 import { FILTER_GRAMMAR_SOURCE } from './grammar.ts';
+import { printValue } from './print.ts';
 
 /** Longest filter string after trimming and merging (S2.3). */
 export const MAX_FILTER_LENGTH = 255;
@@ -99,12 +101,59 @@ function classifyFailure(s: string, pos: number): FilterError {
   return { message: MSG.invalidCharacter, column: q };
 }
 
-function resolveField(name: string, args: readonly ArgInfo[]): FieldRef | undefined {
+/** How a filter is read: the ABI its symbolic constants resolve in [ext], and the 2011-only mode. */
+export interface FilterOptions {
+  /** Resolve symbolic constants (`O_WRONLY`, `AF_UNIX`) of this ABI [ext]; without it a name is an illegal value. */
+  readonly abi?: Abi;
+  /** Accept only the 2011 grammar's fields and values: no constants, no `argN` aliases. */
+  readonly strict2011?: boolean;
+}
+
+/** `arg0` to `arg5`: the N-th argument [ext], as minijail and libseccomp users write it. */
+const ARG_ALIAS = /^arg([0-5])$/;
+
+function resolveField(name: string, args: readonly ArgInfo[], opts: FilterOptions): FieldRef | undefined {
+  // A real argument name wins over an alias: prctl's own `arg2` is its second argument.
   const index = args.findIndex((a) => a.name === name);
   if (index >= 0) return { kind: 'arg', name, index };
   if (name === 'nr') return { kind: 'nr', name: 'nr' };
   if ((COMMON_FIELDS as readonly string[]).includes(name)) return { kind: 'common', name: name as CommonFieldName };
+  const alias = ARG_ALIAS.exec(name);
+  const k = alias === null ? -1 : Number(alias[1]);
+  if (k >= 0 && k < args.length && opts.strict2011 !== true) return { kind: 'arg', name: args[k]!.name, index: k };
   return undefined;
+}
+
+/** The fields of a call and the nearest to `name`, for `Field not found`. */
+function fieldHint(name: string, args: readonly ArgInfo[], opts: FilterOptions): string {
+  const strict = opts.strict2011 === true;
+  if (strict && ARG_ALIAS.test(name)) return `'${name}' is an alias, an extension the 2011 grammar does not have (strict 2011 mode)`;
+  const aliases = strict ? [] : args.map((_, k) => `arg${k}`);
+  const near = nearestNames([...args.map((a) => a.name), 'nr', ...COMMON_FIELDS, ...aliases], name, 1);
+  const mean = near.length > 0 ? `did you mean '${near[0]}'? ` : '';
+  return `${mean}the fields are ${[...args.map((a) => a.name), 'nr'].join(', ')} and common_*`;
+}
+
+const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
+
+/**
+ * A symbolic constant as the value of `field` [ext]: its header value, a
+ * negative one in two's complement at the argument's width (AT_FDCWD on an
+ * int `dfd` is 0xffffff9c, as the register holds it), or why not.
+ */
+function constantFor(word: string, field: FieldRef, args: readonly ArgInfo[], opts: FilterOptions): bigint | string {
+  if (!CONSTANT_NAME.test(word)) return '';
+  if (opts.strict2011 === true) return `'${word}' is a symbolic constant, an extension the 2011 grammar does not have (strict 2011 mode)`;
+  if (opts.abi === undefined) return '';
+  const v = constantValue(opts.abi, word);
+  if (v === undefined) {
+    const near = nearestNames(constantNames(opts.abi), word, 3);
+    return `no constant '${word}' for ${opts.abi}${near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : ''}`;
+  }
+  const t = fieldType(field);
+  if (v >= 0n || t.signed) return v;
+  const bits = field.kind === 'arg' && isNarrowType(args[field.index]?.type ?? '') ? 32 : t.bits;
+  return BigInt.asUintN(bits, v);
 }
 
 /** Source offsets of every predicate and logical node, in source order. */
@@ -123,21 +172,38 @@ function termOffsets(n: Syn, out: number[]): number[] {
 
 type Resolved = { readonly ok: true; readonly expr: Expr } | { readonly ok: false; readonly error: FilterError };
 
-function resolve(n: Syn, args: readonly ArgInfo[]): Resolved {
+/** A span of the filter text that the stored text replaces: an alias by its field, a constant by its number. */
+interface Rewrite {
+  readonly at: number;
+  readonly length: number;
+  readonly text: string;
+}
+
+function resolve(n: Syn, args: readonly ArgInfo[], opts: FilterOptions, rewrites: Rewrite[]): Resolved {
   if (n.k === 'pred') {
-    const field = resolveField(n.field, args);
-    if (field === undefined) return { ok: false, error: { message: MSG.fieldNotFound, column: n.fieldAt } };
-    const value = parseInteger(n.value, fieldType(field).signed);
-    if (value === undefined) return { ok: false, error: { message: MSG.illegalInteger, column: n.valueAt } };
+    const field = resolveField(n.field, args, opts);
+    if (field === undefined) {
+      return { ok: false, error: { message: MSG.fieldNotFound, column: n.fieldAt, detail: fieldHint(n.field, args, opts) } };
+    }
+    if (field.name !== n.field) rewrites.push({ at: n.fieldAt, length: n.field.length, text: field.name });
+    let value = parseInteger(n.value, fieldType(field).signed);
+    if (value === undefined) {
+      const c = constantFor(n.value, field, args, opts);
+      if (typeof c === 'string') {
+        return { ok: false, error: c === '' ? { message: MSG.illegalInteger, column: n.valueAt } : { message: MSG.illegalInteger, column: n.valueAt, detail: c } };
+      }
+      value = c;
+      rewrites.push({ at: n.valueAt, length: n.value.length, text: printValue(c) });
+    }
     return { ok: true, expr: { kind: 'pred', field, op: n.op, value } };
   }
   if (n.k === 'not') {
-    const r = resolve(n.e, args);
+    const r = resolve(n.e, args, opts, rewrites);
     return r.ok ? { ok: true, expr: { kind: 'not', operand: r.expr } } : r;
   }
-  const l = resolve(n.l, args);
+  const l = resolve(n.l, args, opts, rewrites);
   if (!l.ok) return l;
-  const r = resolve(n.r, args);
+  const r = resolve(n.r, args, opts, rewrites);
   if (!r.ok) return r;
   return { ok: true, expr: { kind: n.k, left: l.expr, right: r.expr } };
 }
@@ -165,10 +231,10 @@ export type FilterResult = { readonly ok: true; readonly filter: Filter } | { re
  * `args` (S2). `1` allows, `0` drops, anything else must be an expression.
  * Columns in errors are 0-based offsets into `text`. Never throws.
  */
-export function parseFilter(text: string, args: readonly ArgInfo[]): FilterResult {
+export function parseFilter(text: string, args: readonly ArgInfo[], opts: FilterOptions = {}): FilterResult {
   const [a, b] = trimBounds(text);
   const s = text.slice(a, b);
-  const fail = (e: FilterError): FilterResult => ({ ok: false, error: { message: e.message, column: e.column + a } });
+  const fail = (e: FilterError): FilterResult => ({ ok: false, error: { ...e, column: e.column + a } });
   if (s.length > MAX_FILTER_LENGTH) return fail({ message: MSG.filterTooLong, column: MAX_FILTER_LENGTH });
   if (s === '1') return { ok: true, filter: ALLOW };
   if (s === '0') return { ok: true, filter: DROP };
@@ -178,12 +244,18 @@ export function parseFilter(text: string, args: readonly ArgInfo[]): FilterResul
   const m = filterGrammar.match(s);
   if (m.failed()) return fail(classifyFailure(s, m.getRightmostFailurePosition()));
   const syn = semantics(m)['syn']() as Syn;
-  const resolved = resolve(syn, args);
+  const rewrites: Rewrite[] = [];
+  const resolved = resolve(syn, args, opts, rewrites);
   if (!resolved.ok) return fail(resolved.error);
   const offsets = termOffsets(syn, []);
   if (offsets.length > MAX_TERMS) {
     return fail({ message: MSG.tooManyTerms, column: offsets.sort((x, y) => x - y)[MAX_TERMS]! });
   }
+  // G2 the stored text is what the kernel would have been given: fields by name, values as numbers.
+  const stored = rewrites.sort((x, y) => y.at - x.at).reduce((t, r) => t.slice(0, r.at) + r.text + t.slice(r.at + r.length), s);
+  if (stored.length > MAX_FILTER_LENGTH) {
+    return fail({ message: MSG.filterTooLong, column: Math.min(MAX_FILTER_LENGTH, s.length - 1), detail: `with its constants and aliases replaced the filter is ${stored.length} characters` });
+  }
   // C34 line breaks inside a filter are stored as spaces: /proc and GET keep one line per filter (S8).
-  return { ok: true, filter: Object.freeze({ kind: 'expr', expr: frozen(resolved.expr), text: s.replace(/[\n\r\x0B\x0C]/g, ' ') }) };
+  return { ok: true, filter: Object.freeze({ kind: 'expr', expr: frozen(resolved.expr), text: stored.replace(/[\n\r\x0B\x0C]/g, ' ') }) };
 }

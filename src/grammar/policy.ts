@@ -6,7 +6,7 @@
 import { suggestNames, syscallTable, type Abi } from '../x86/table.ts';
 import type { Filter } from './ast.ts';
 import { MSG, type PolicyError } from './errors.ts';
-import { lineGrammar, parseFilter, trimBounds } from './parse.ts';
+import { lineGrammar, parseFilter, trimBounds, type FilterOptions } from './parse.ts';
 
 /** One `NAME: FILTER` line of a policy, resolved. */
 export interface PolicyEntry {
@@ -45,10 +45,14 @@ type LineResult =
   | { readonly kind: 'entry'; readonly entry: PolicyEntry }
   | { readonly kind: 'error'; readonly error: PolicyError };
 
-function parseLine(source: string, line: number, abi: Abi): LineResult {
-  const err = (message: string, column: number, suggestions?: readonly string[]): LineResult => ({
+function parseLine(source: string, line: number, abi: Abi, strict2011: boolean): LineResult {
+  const err = (message: string, column: number, suggestions?: readonly string[], detail?: string): LineResult => ({
     kind: 'error',
-    error: suggestions === undefined ? { line, column, message, source } : { line, column, message, source, suggestions },
+    error: {
+      line, column, message, source,
+      ...(suggestions === undefined ? {} : { suggestions }),
+      ...(detail === undefined ? {} : { detail }),
+    },
   });
   // C33 a text file's NUL would end the text prctl reads: what is after it would be lost, so it is an error even in a comment.
   const nul = source.indexOf('\0');
@@ -76,16 +80,24 @@ function parseLine(source: string, line: number, abi: Abi): LineResult {
     return err(`${MSG.unknownSyscall} '${name.slice(0, MAX_NAME)}' for ${abi}${hint}`, na, near);
   }
   const args = table.byNr(nr)?.args ?? [];
-  const r = parseFilter(filterText, args);
-  if (!r.ok) return err(r.error.message, filterAt + r.error.column);
+  const opts: FilterOptions = { abi, strict2011 };
+  const r = parseFilter(filterText, args, opts);
+  if (!r.ok) return err(r.error.message, filterAt + r.error.column, undefined, r.error.detail);
   return { kind: 'entry', entry: { line, name, nr, filter: r.filter } };
+}
+
+/** How a policy text is read, beyond its ABI. */
+export interface PolicyOptions {
+  /** Only the 2011 grammar: symbolic constants and `argN` aliases are errors (spec/15-constants.md). */
+  readonly strict2011?: boolean;
 }
 
 /**
  * Parse a policy text for `abi` (S2.5). Lines end at `\n` (a trailing `\r`
- * is whitespace). Every line is checked; all errors are returned.
+ * is whitespace). Every line is checked; all errors are returned. Symbolic
+ * constants resolve for `abi` [ext] unless `opts.strict2011`.
  */
-export function parsePolicy(text: string, abi: Abi): PolicyResult {
+export function parsePolicy(text: string, abi: Abi, opts: PolicyOptions = {}): PolicyResult {
   const entries: PolicyEntry[] = [];
   const errors: PolicyError[] = [];
   let onNextSyscall = false;
@@ -93,7 +105,7 @@ export function parsePolicy(text: string, abi: Abi): PolicyResult {
   for (let line = 1; start <= text.length && errors.length < MAX_ERRORS; line++) {
     const nl = text.indexOf('\n', start);
     const end = nl < 0 ? text.length : nl;
-    const r = parseLine(text.slice(start, end), line, abi);
+    const r = parseLine(text.slice(start, end), line, abi, opts.strict2011 === true);
     if (r.kind === 'entry') entries.push(r.entry);
     else if (r.kind === 'directive') onNextSyscall = true;
     else if (r.kind === 'error') errors.push(r.error);

@@ -67,7 +67,7 @@ function setFilter(t: Task, callAbi: number, nr: number, ptr: bigint, env: Prctl
   if (typeof text === 'number') return text;
   const d = draft(t, env);
   if (!d.abiAllowsSet(callAbi)) return -ERRNO.EACCES;
-  const parsed = parseFilter(text, syscallTable(ABI_OF[callAbi]!).byNr(nr)?.args ?? []);
+  const parsed = parseFilter(text, syscallTable(ABI_OF[callAbi]!).byNr(nr)?.args ?? [], { abi: ABI_OF[callAbi]! });
   if (!parsed.ok) return -ERRNO.EINVAL;
   const err = d.set(nr, parsed.filter, callAbi);
   return err !== 0 ? -err : commit(t, d);

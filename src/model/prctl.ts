@@ -77,7 +77,7 @@ export function setFilter(c: PrctlCaller, nr: bigint, filterPtr: bigint, rules: 
     readCString(c.memory, filterPtr),
     E.chain((text) => (abiAllowsSet(c.state, c.abi, rules) ? E.right(text) : E.left(ERRNO.EACCES))),
     E.chain((text) => {
-      const parsed = parseFilter(text, syscallTable(c.abi).byNr(n)?.args ?? []);
+      const parsed = parseFilter(text, syscallTable(c.abi).byNr(n)?.args ?? [], { abi: c.abi });
       return parsed.ok ? E.right(parsed.filter) : E.left(ERRNO.EINVAL);
     }),
     E.chain((filter) => setEntry(c.state, n, filter, c.abi, rules)),

@@ -5,6 +5,7 @@
  * for reports only, the engine's outcome stays the authority.
  */
 import { atFieldWidth, compareValues, printExpr, printValue, type Expr, type FieldRef, type Filter } from '../grammar/index.ts';
+import { decodeArg } from '../x86/constants.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import type { SeccompMode } from '../x86/types.ts';
 
@@ -74,11 +75,19 @@ export function why(e: Expr, rec: CallRecord): Why {
   }
 }
 
-/** `fd = 3, count = 0x10`: values printed as the filter language prints them. */
-export const showFields = (fields: readonly FieldValue[]): string => fields.map((f) => `${f.name} = ${printValue(f.value)}`).join(', ');
+/** The constant names a field's value is made of (`O_CLOEXEC`), if any. */
+export type FieldNamer = (f: FieldValue) => string | undefined;
+
+/** `fd = 3, flags = 0x80000 (O_CLOEXEC)`: values printed as the filter language prints them, named when `name` can. */
+export const showFields = (fields: readonly FieldValue[], name?: FieldNamer): string =>
+  fields.map((f) => {
+    const n = name?.(f);
+    return `${f.name} = ${printValue(f.value)}${n === undefined ? '' : ` (${n})`}`;
+  }).join(', ');
 
 /** `` `fd == 1 || fd == 2` is false because fd = 3 `` */
-export const showWhy = (w: Why): string => `\`${printExpr(w.culprit)}\` is ${w.value ? 'true' : 'false'} because ${showFields(w.fields)}`;
+export const showWhy = (w: Why, name?: FieldNamer): string =>
+  `\`${printExpr(w.culprit)}\` is ${w.value ? 'true' : 'false'} because ${showFields(w.fields, name)}`;
 
 /** The seccomp state a decision depends on (S4.1). */
 export interface DecisionState {
@@ -122,5 +131,6 @@ export function explainDecision(state: DecisionState, callAbi: Abi, rec: CallRec
   if (filter === undefined || filter.kind === 'drop') return d(false, 'no_entry', `the policy has no entry for ${name} (nr ${rec.nr}) (S3.4)`);
   if (filter.kind === 'allow') return d(true, 'allow', `the entry for ${name} is 1`, '1');
   const w = why(filter.expr, rec);
-  return d(w.value, 'expr', showWhy(w), filter.text, w);
+  const call = table.byNr(rec.nr)?.name ?? '';
+  return d(w.value, 'expr', showWhy(w, (f) => decodeArg(callAbi, call, f.name, f.value)), filter.text, w);
 }

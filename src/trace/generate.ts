@@ -22,6 +22,8 @@ export interface GenerateOptions {
   readonly args: readonly string[];
   /** Shown in the header comment. */
   readonly source: string;
+  /** Constrain pointer arguments too (their addresses change from run to run); default false. */
+  readonly pointers?: boolean;
 }
 
 /** A generated policy text and what the reader should know about it. */
@@ -36,6 +38,8 @@ export interface Generated {
   /** How many such calls there are. */
   readonly unallowableCount: number;
   readonly notes: readonly string[];
+  /** What the user asked that the policy does not do as asked, or that it does at a risk (pointer arguments). */
+  readonly warnings: readonly string[];
   /** Even without comments the text is over the 64 KiB prctl reads (S5.2): no launcher could install it. */
   readonly tooBig: boolean;
 }
@@ -50,6 +54,9 @@ interface Seen {
 }
 
 const big = (v: number | bigint): bigint => (typeof v === 'bigint' ? v : BigInt(v));
+
+/** A C type that holds an address: its value changes from run to run (ASLR). */
+const isPointer = (type: string): boolean => type.includes('*') || type === 'compat_uptr_t';
 
 /** `fd == 1 || fd == 2`, values ascending, or null when there are more than 32 of them. */
 function disjunction(arg: ArgShape, values: ReadonlySet<number | bigint> | null): string | null {
@@ -135,11 +142,12 @@ export class Generator implements LaunchSink {
         notes.push(`no traced system call has an argument named '${name}'`);
       }
     }
+    const pointerArgs = new Map<string, string[]>();
     const entries = [...this.byNr.keys()]
       .sort((a, b) => a - b)
       .map((nr) => {
         const entryNotes: string[] = [];
-        const filter = this.entryFilter(nr, entryNotes);
+        const filter = this.entryFilter(nr, entryNotes, pointerArgs);
         notes.push(...entryNotes);
         return { notes: entryNotes.map((n) => `# ${n}\n`).join(''), line: `${policyName(abi, nr)}: ${filter}\n` };
       });
@@ -150,22 +158,31 @@ export class Generator implements LaunchSink {
     const commented = header + entries.map((e) => e.notes + e.line).join('');
     // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
     const text = Buffer.byteLength(commented, 'utf8') <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
+    const warnings = [...pointerArgs].map(([name, calls]) =>
+      `'${name}' is a pointer in ${calls.join(', ')}: addresses change from run to run, so ` +
+        (this.opts.pointers === true ? 'the policy may kill the next run (--args-pointers)' : 'it is not constrained there (--args-pointers to constrain it anyway)'),
+    );
     return {
-      text, abi, entries: this.byNr.size, unallowable: this.unallowable, unallowableCount: this.unallowableCount, notes,
+      text, abi, entries: this.byNr.size, unallowable: this.unallowable, unallowableCount: this.unallowableCount, notes, warnings,
       tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT,
     };
   }
 
   /** The filter for one system call: constraints on the chosen arguments that fit, else `1`. */
-  private entryFilter(nr: number, notes: string[]): string {
+  private entryFilter(nr: number, notes: string[], pointerArgs: Map<string, string[]>): string {
     const info = syscallTable(this.abi).byNr(nr);
     const args = info?.args ?? [];
     const seen = this.byNr.get(nr)!;
     const parts: string[] = [];
     this.opts.args.forEach((name, w) => {
       const values = seen.values[w];
-      if (values === null || values === undefined) return;
-      const d = disjunction(args.find((a) => a.name === name) ?? { name, type: 'unsigned long' }, values);
+      const arg = args.find((a) => a.name === name);
+      if (values === null || values === undefined || arg === undefined) return;
+      if (isPointer(arg.type)) {
+        pointerArgs.set(name, [...(pointerArgs.get(name) ?? []), info?.name ?? String(nr)]);
+        if (this.opts.pointers !== true) return;
+      }
+      const d = disjunction(arg, values);
       const candidate = d === null ? null : [...parts, values.size > 1 ? `(${d})` : d];
       const text = candidate?.join(' && ');
       if (candidate !== null && text !== undefined && parseFilter(text, args).ok) {

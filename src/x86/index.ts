@@ -1,3 +1,4 @@
 /** x86 facts: ABIs, system call tables, registers, vectors, shared observables. */
 export * from './table.ts';
 export * from './types.ts';
+export { constantNames, constantValue, decodeArg, isNarrowType } from './constants.ts';

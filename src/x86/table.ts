@@ -112,6 +112,17 @@ function distance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Up to `max` of `candidates` nearest to an unknown `name` by edit distance, nearest first. */
+export function nearestNames(candidates: readonly string[], name: string, max = 3): readonly string[] {
+  const probe = name.slice(0, 64);
+  return candidates
+    .map((n) => ({ n, d: distance(probe, n) }))
+    .filter(({ n, d }) => d <= Math.max(2, Math.floor(n.length / 3)))
+    .sort((x, y) => x.d - y.d || x.n.localeCompare(y.n))
+    .slice(0, max)
+    .map(({ n }) => n);
+}
+
 /** Up to `max` names of `abi` nearest to an unknown `name` (S1.3 suggestions). */
 export function suggestNames(abi: Abi, name: string, max = 3): readonly string[] {
   const probe = name.slice(0, 64);

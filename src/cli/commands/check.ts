@@ -2,31 +2,34 @@
  * `seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json]`: parse and
  * resolve a policy text (S2.5, S1.3); print the entries or every error.
  */
-import { caret, lintPolicy, printFilter, type PolicyError } from '../../grammar/index.ts';
+import { caret, lintPolicy, printFilter, type PolicyError, type PolicyOptions } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 import { parseArgs } from '../args.ts';
-import { abiFlag, checkPolicy } from '../inputs.ts';
+import { abiFlag, checkPolicy, errorText, strictFlag } from '../inputs.ts';
 import { EXIT, type Io } from '../io.ts';
 
 /** Help text of `check`. */
-export const CHECK_HELP = `usage: seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json]
+export const CHECK_HELP = `usage: seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--json] [--strict-2011]
 
 Parse a policy text (lines 'NAME: FILTER', '#' comments, 'on_next_syscall: 1')
 and resolve its names for the ABI (default x86_64). Prints 'nr name: filter'
 for each entry, or 'file:line:col: message' with a caret for each error
 (columns 1-based here, 0-based in --json). Linter warnings (S10a: values
-wider than an argument, '& 0', predicates that are always true or false,
+wider than an argument, '& 0', predicates and filters that are always true
+or false, repeated names that merge with &&, a policy that allows nothing,
 prctl or execve allowed without checks) go to stderr and do not change the
 exit code. POLICY_FILE '-' reads stdin.
+Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
+argN for the N-th argument [ext]; --strict-2011 rejects both.
 Exit: 0 valid, 1 errors in the policy, 2 usage.
 `;
 
 const renderError = (file: string, e: PolicyError): string =>
-  `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
+  `${file}:${e.line}:${e.column + 1}: ${errorText(e)}\n${caret(e.source, e.column)}\n`;
 
 /** Run `check`. */
 export function check(argv: readonly string[], io: Io): number {
-  const args = parseArgs(argv, ['abi'], ['json', 'help']);
+  const args = parseArgs(argv, ['abi'], ['json', 'help', 'strict-2011']);
   if (typeof args === 'string' || args.flags['help'] === true || args.positionals.length !== 1) {
     if (typeof args !== 'string' && args.flags['help'] === true) {
       io.out(CHECK_HELP);
@@ -43,11 +46,11 @@ export function check(argv: readonly string[], io: Io): number {
     io.err(`${file}: cannot read: ${text.message}\n`);
     return EXIT.USAGE;
   }
-  return report(file, text, abi ?? 'x86_64', args.flags['json'] === true, io);
+  return report(file, text, abi ?? 'x86_64', args.flags['json'] === true, io, strictFlag(args));
 }
 
-function report(file: string, text: string, abi: Abi, json: boolean, io: Io): number {
-  const r = checkPolicy(text, abi);
+function report(file: string, text: string, abi: Abi, json: boolean, io: Io, opts: PolicyOptions): number {
+  const r = checkPolicy(text, abi, opts);
   const table = syscallTable(abi);
   const entries = r.ok
     ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter, table.byNr(e.nr)?.args) }))
@@ -60,14 +63,14 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io): nu
       abi,
       entries,
       onNextSyscall: r.ok && r.policy.onNextSyscall,
-      errors: errors.map((e) => ({ line: e.line, column: e.column, message: e.message, ...(e.suggestions ? { suggestions: e.suggestions } : {}) })),
+      errors: errors.map((e) => ({ line: e.line, column: e.column, message: e.message, ...(e.suggestions ? { suggestions: e.suggestions } : {}), ...(e.detail ? { detail: e.detail } : {}) })),
       warnings: warnings.map((w) => ({ line: w.line, message: w.message })),
     };
     io.out(`${JSON.stringify(out)}\n`);
   } else if (r.ok) {
     if (r.policy.onNextSyscall) io.out('on_next_syscall: 1\n');
     for (const e of entries) io.out(`${e.nr} ${e.name}: ${e.filter}\n`);
-    for (const w of warnings) io.err(`${file}:${w.line}: warning: ${w.message}\n`);
+    for (const w of warnings) io.err(`${file}${w.line > 0 ? `:${w.line}` : ''}: warning: ${w.message}\n`);
   } else {
     for (const e of errors) io.err(renderError(file, e));
   }

@@ -13,10 +13,10 @@ import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/ty
 import { VectorCodec, decodeFlag } from '../args.ts';
 import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
-import { abiFlag, installedTask, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
+import { abiFlag, installedTask, parseCommand, policyOk, readInput, strictFlag, toJson } from '../inputs.ts';
 
 /** Help text of `eval`. */
-export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--bpf] [--json]
+export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--bpf] [--json] [--strict-2011]
 
 Install POLICY in a fresh engine task whose code is --abi (default x86_64),
 then make one system call through --vector (default syscall) and print the
@@ -31,6 +31,8 @@ first used up by a getpid, so the call is judged as any later one.
 --bpf also compiles POLICY to seccomp BPF (seccomp-spec bpf) and runs the
 program in the emulator on the call as the kernel would fill seccomp_data
 (full 64-bit registers), reporting its action and instructions executed.
+Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
+argN for the N-th argument [ext]; --strict-2011 rejects both.
 Exit: 0 allowed, 1 killed (or a bad policy), 2 usage.
 `;
 
@@ -114,7 +116,7 @@ function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vect
 
 /** Run `eval`. */
 export function evalCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'eval', valued: ['abi', 'vector'], booleans: ['json', 'bpf'], positionals: [2, Infinity], help: EVAL_HELP }, io);
+  const args = parseCommand(argv, { name: 'eval', valued: ['abi', 'vector'], booleans: ['json', 'bpf', 'strict-2011'], positionals: [2, Infinity], help: EVAL_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -134,7 +136,7 @@ export function evalCommand(argv: readonly string[], io: Io): number {
   }
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
-  if (!policyOk(file, text, taskAbi, io)) return EXIT.FAIL;
+  if (!policyOk(file, text, taskAbi, io, strictFlag(args))) return EXIT.FAIL;
   const task = installedTask(file, text, taskAbi, 'eval', io);
   if (task === null) return EXIT.FAIL;
   const { kernel, pid } = task;

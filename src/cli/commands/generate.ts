@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient] [--quiet]`:
+ * `seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [--quiet]`:
  * print the smallest policy under which replaying TRACE kills nothing. The trace streams.
  */
 import * as t from 'io-ts';
@@ -12,7 +12,7 @@ import { abiFlag, parseCommand } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `generate`. */
-export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--abi x86_64|ia32] [--lenient] [--quiet]
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [--quiet]
 
 Print the smallest policy that lets the traced program run: one entry per
 system call the policy would check when replayed (every call after the
@@ -20,7 +20,9 @@ root's first execve, which the launcher's 'on_next_syscall: 1' lets through),
 '1' by default. --args fd,flags constrains those arguments of every call
 that has them to the values seen ('fd == 1 || fd == 2'); when the values do
 not fit one filter (255 characters, 32 terms) that argument is left free and
-a comment says so. Notes go to stderr. The trace is read as a stream (a
+a comment says so. A pointer argument (buf, filename) is left free with a
+warning, since addresses change from run to run; --args-pointers constrains
+it anyway. Notes and warnings go to stderr. The trace is read as a stream (a
 terminal shows progress, not with --quiet); --lenient skips bad lines and
 fails when they are more than 1% of the lines.
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
@@ -33,7 +35,7 @@ const ArgNames = t.refinement(t.string, (s) => /^(?:[a-z_][a-z0-9_]*(?:,[a-z_][a
 
 /** Run `generate`. */
 export async function generateCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient', 'quiet'], positionals: [1, 1], help: GENERATE_HELP }, io);
+  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient', 'quiet', 'args-pointers'], positionals: [1, 1], help: GENERATE_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -43,7 +45,7 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     return EXIT.USAGE;
   }
   const file = args.positionals[0]!;
-  const gen = new Generator({ ...(abiArg === undefined ? {} : { abi: abiArg }), args: names.right === '' ? [] : names.right.split(','), source: file });
+  const gen = new Generator({ ...(abiArg === undefined ? {} : { abi: abiArg }), args: names.right === '' ? [] : names.right.split(','), source: file, pointers: args.flags['args-pointers'] === true });
   const input = { file, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'generate' } as const;
   const read = await readTrace(input, new Launcher(gen, abiArg), io);
   if (typeof read === 'number') return read;
@@ -54,6 +56,7 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   }
   io.out(g.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
+  for (const w of g.warnings) io.err(`warning: ${w}\n`);
   const first = g.unallowable[0];
   if (first !== undefined) {
     io.err(

@@ -8,7 +8,7 @@ import { Launcher, Replayer, type Denial, type Kill, type ReplayReport, type Tas
 import { callText, plural } from '../format.ts';
 import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
-import { abiFlag, parseCommand, policyOk, readInput, toJson, traceComm } from '../inputs.ts';
+import { abiFlag, parseCommand, policyOk, readInput, strictFlag, toJson, traceComm } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `replay`. */
@@ -30,6 +30,8 @@ the root's calls after its execve). --lenient skips bad trace lines and
 counts them, and fails when they are more than 1% of the lines. --all goes
 on past a denied call, as an audit would, and lists every system call the
 policy denies, per task. TRACE or POLICY '-' reads stdin.
+Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
+argN for the N-th argument [ext]; --strict-2011 rejects both.
 Exit: 0 nothing killed (denied, with --all), 1 a call killed (or a bad
 policy, or a trace that is malformed or has no system call), 2 usage.
 `;
@@ -105,7 +107,7 @@ function renderJson(report: ReplayReport, policy: string, trace: string, abi: Ab
 
 /** Run `replay`. */
 export async function replayCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseCommand(argv, { name: 'replay', valued: ['abi'], booleans: ['json', 'lenient', 'all', 'quiet'], positionals: [2, 2], help: REPLAY_HELP }, io);
+  const args = parseCommand(argv, { name: 'replay', valued: ['abi'], booleans: ['json', 'lenient', 'all', 'quiet', 'strict-2011'], positionals: [2, 2], help: REPLAY_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -116,7 +118,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   }
   const policy = readInput(policyFile, io);
   if (policy === null) return EXIT.USAGE;
-  if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io)) return EXIT.FAIL;
+  if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io, strictFlag(args))) return EXIT.FAIL;
   const all = args.flags['all'] === true;
   let abi: Abi = abiArg ?? 'x86_64';
   const replayer = new Replayer(policy, {
@@ -124,7 +126,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     all,
     onLaunch: (l) => {
       abi = l.abi;
-      return abiArg !== undefined || policyOk(policyFile, policy, l.abi, io);
+      return abiArg !== undefined || policyOk(policyFile, policy, l.abi, io, strictFlag(args));
     },
   });
   const input = { file: traceFile, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'replay' } as const;
