@@ -1,5 +1,6 @@
 /** The CLI's side effects behind one small interface, so commands are testable. */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 /** What a command may do to the outside world. */
 export interface Io {
@@ -9,6 +10,8 @@ export interface Io {
   readonly readFile: (path: string) => string | Error;
   /** stderr is a terminal (progress lines go there only then). */
   readonly errIsTty: boolean;
+  /** Lines of stdin, for commands that serve a protocol (`adapter`); absent where there is no stdin. */
+  readonly stdinLines?: () => AsyncIterable<string>;
 }
 
 /** Exit codes of every command: 0 success, 1 the input was judged bad (or a call was killed), 2 usage. */
@@ -26,6 +29,7 @@ export const processIo: Io = {
     }
   },
   errIsTty: process.stderr.isTTY === true,
+  stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
 };
 
 /** A command: argv after its name, the I/O, the exit code. */

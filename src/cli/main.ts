@@ -1,5 +1,7 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
+import { adapterCommand } from './commands/adapter.ts';
 import { check } from './commands/check.ts';
+import { conformCommand } from './commands/conform.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
@@ -13,6 +15,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
+  conform: { run: conformCommand, summary: 'check an implementation of the conformance protocol against the corpus and the model' },
+  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the engine, the model or the BPF emulator' },
 };
 
 const usage = (): string =>
