@@ -90,27 +90,33 @@ export function policyLine(abi: Abi, calls: readonly PoolCall[] = poolCalls(abi)
   );
 }
 
-/** Small damage to a text: a dropped, doubled or foreign character, or a cut. */
-const corrupt = (text: string): fc.Arbitrary<string> =>
-  fc.tuple(fc.nat(Math.max(0, text.length)), fc.constantFrom('', '(', ')', '|', '=', '$', 'x', '\0', '\n', '9'), fc.boolean())
-    .map(([i, c, cut]) => (cut ? text.slice(0, i) : text.slice(0, i) + c + text.slice(i + 1)));
+const DAMAGE = ['', '(', ')', '|', '=', '$', 'x', '\0', '\n', '9'] as const;
+
+/** Small damage to a text at a fraction `at` of its length: a dropped or foreign character, or a cut. */
+const corrupt = (text: string, at: number, c: string, cut: boolean): string => {
+  const i = Math.floor((at / 1000) * (text.length + 1));
+  return cut ? text.slice(0, i) : text.slice(0, i) + c + text.slice(i + 1);
+};
 
 /**
  * A policy text (S2.5) for `abi`, over `calls` (the pool by default):
  * entries, comments, blanks, the directive, sometimes damaged (`nul`:
  * damage may include a NUL byte, which the protocol does not carry).
+ * Built from tuples and maps only, so fast-check shrinks it line by line.
  */
 export const policyTextFor = (abi: Abi, calls: readonly PoolCall[] = poolCalls(abi), nul = true): fc.Arbitrary<string> =>
   fc
-    .array(
-      fc.oneof(
-        { weight: 8, arbitrary: policyLine(abi, calls) },
-        { weight: 1, arbitrary: fc.constantFrom('# comment', '', '  ', 'on_next_syscall: 1', 'nosuchcall: 1') },
+    .tuple(
+      fc.array(
+        fc.oneof(
+          { weight: 8, arbitrary: policyLine(abi, calls) },
+          { weight: 1, arbitrary: fc.constantFrom('# comment', '', '  ', 'on_next_syscall: 1', 'nosuchcall: 1') },
+        ),
+        { minLength: 1, maxLength: 8 },
       ),
-      { minLength: 1, maxLength: 8 },
+      fc.option(fc.tuple(fc.nat(1000), fc.constantFrom(...DAMAGE.filter((d) => nul || d !== '\0')), fc.boolean()), { freq: 6 }),
     )
-    .map((lines) => lines.join('\n'))
-    .chain((t) => fc.oneof({ weight: 6, arbitrary: fc.constant(t) }, { weight: 1, arbitrary: corrupt(t).map((c) => (nul ? c : c.replace(/\0/g, '$'))) }));
+    .map(([lines, damage]) => (damage === null ? lines.join('\n') : corrupt(lines.join('\n'), ...damage)));
 
 /** A policy text for either ABI. */
 export const policyText = (): fc.Arbitrary<string> => fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) => policyTextFor(abi));

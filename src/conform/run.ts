@@ -5,7 +5,7 @@
  * shrunk requests into the same running child is sound.
  */
 import fc from 'fast-check';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { request as requestArb } from './arbitraries.ts';
 import type { Implementation } from './child.ts';
 import type { CorpusCase } from './corpus.ts';
@@ -52,6 +52,43 @@ export function compare(r: Request, expected: Answer, actual: Answer): { readonl
   const i = expected.calls.findIndex((v, j) => v !== actual.calls[j]);
   if (i >= 0) return { where: `calls[${i}]: expected ${expected.calls[i]}, got ${String(actual.calls[i])}`, rule: callRule(r, i) };
   return null;
+}
+
+/** Smaller variants of `r`: a call dropped, an install dropped, a line of an install dropped, an argument zeroed. */
+function* smaller(r: Request): Generator<Request> {
+  for (let i = 0; i < r.calls.length; i++) if (r.calls.length > 1) yield { ...r, calls: r.calls.filter((_, j) => j !== i) };
+  for (let k = 0; k < r.installs.length; k++) yield { ...r, installs: r.installs.filter((_, j) => j !== k) };
+  for (let k = 0; k < r.installs.length; k++) {
+    const lines = r.installs[k]!.split('\n');
+    for (let l = 0; l < lines.length && lines.length > 1; l++) {
+      yield { ...r, installs: r.installs.map((t, j) => (j === k ? lines.filter((_, m) => m !== l).join('\n') : t)) };
+    }
+  }
+  for (let i = 0; i < r.calls.length; i++) {
+    for (let a = 0; a < 6; a++) {
+      if (r.calls[i]!.args[a] !== 0n) yield { ...r, calls: r.calls.map((c, j) => (j === i ? { ...c, args: c.args.map((v, b) => (b === a ? 0n : v)) } : c)) };
+    }
+  }
+}
+
+/**
+ * After fast-check's shrinking, drop what still does not matter, one piece
+ * at a time, while the disagreement persists (P6): each request is
+ * independent, so this only asks more questions. Stops on a protocol error.
+ */
+async function trim(r: Request, stillDisagrees: (r: Request) => Promise<boolean>): Promise<Request> {
+  let current = r;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const candidate of smaller(current)) {
+      if (await stillDisagrees(candidate)) {
+        current = candidate;
+        changed = true;
+        break;
+      }
+    }
+  }
+  return current;
 }
 
 /** Run the corpus, then the search, against `impl`. */
@@ -109,7 +146,13 @@ export async function conform(impl: Implementation, opts: ConformOptions): Promi
     search.shrinks = out.numShrinks;
     if (out.failed && protocolError === null) {
       const shrunk = out.counterexample?.[0];
-      const r = shrunk === undefined ? null : { ...shrunk, id: nextId++ };
+      const stillDisagrees = async (c: Request): Promise<boolean> => {
+        const a = await impl.ask({ ...c, id: nextId++ });
+        if (isLeft(a)) protocolError = a.left;
+        return protocolError === null && isRight(a) && compare(c, modelAnswer(c), a.right) !== null;
+      };
+      const trimmed = shrunk === undefined ? undefined : await trim(shrunk, stillDisagrees);
+      const r = trimmed === undefined || protocolError !== null ? null : { ...trimmed, id: nextId++ };
       const a = r === null ? null : await impl.ask(r);
       const d = r === null || a === null || isLeft(a) ? null : compare(r, modelAnswer(r), a.right);
       if (a !== null && isLeft(a)) protocolError = a.left;
