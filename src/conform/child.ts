@@ -47,6 +47,8 @@ export interface Implementation {
 }
 
 const STDERR_KEEP = 2000;
+/** Extra time the first answer may take: the implementation starts up (P3). */
+export const STARTUP_MS = 30_000;
 
 /** Check an answer against its request: the id, and one result per install and per call (P1). */
 export function checkAnswer(r: Request, a: Answer): Either<string, Answer> {
@@ -101,16 +103,17 @@ export function startImplementation(argv: readonly string[], timeoutMs: number):
       };
       const timer = setTimeout(() => {
         wake = null;
-        resolve({ error: `no answer within ${timeoutMs} ms (the implementation hangs or does not flush its output after each line)${tail()}` });
+        resolve({ error: `no answer within ${timeoutMs} ms${timeoutMs > STARTUP_MS ? ' (the first answer includes start-up time)' : ''} (the implementation hangs or does not flush its output after each line)${tail()}` });
       }, timeoutMs);
       attempt();
     });
 
   let broken: string | null = null;
+  let asked = 0;
   const ask = async (r: Request): Promise<Either<string, Answer>> => {
     if (broken !== null) return left(broken);
     if (ended === null) child.stdin.write(`${encodeRequest(r)}\n`);
-    const line = await nextLine(timeoutMs);
+    const line = await nextLine(asked++ === 0 ? timeoutMs + STARTUP_MS : timeoutMs);
     const fail = (message: string): Either<string, Answer> => {
       broken = message;
       child.kill('SIGKILL');

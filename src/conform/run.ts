@@ -54,7 +54,44 @@ export function compare(r: Request, expected: Answer, actual: Answer): { readonl
   return null;
 }
 
-/** Smaller variants of `r`: a call dropped, an install dropped, a line of an install dropped, an argument zeroed. */
+/** The top-level operands of a filter expression: of `||`, else of `&&`, else the inside of `(...)` or `!(...)`. */
+export function operands(expr: string): readonly string[] {
+  const split = (op: string): string[] => {
+    const parts: string[] = [];
+    let depth = 0;
+    let start = 0;
+    for (let i = 0; i < expr.length; i++) {
+      if (expr[i] === '(') depth++;
+      else if (expr[i] === ')') depth--;
+      else if (depth === 0 && expr.startsWith(op, i)) {
+        parts.push(expr.slice(start, i).trim());
+        start = i + op.length;
+        i += op.length - 1;
+      }
+    }
+    return [...parts, expr.slice(start).trim()];
+  };
+  for (const op of ['||', '&&']) {
+    const parts = split(op);
+    if (parts.length > 1) return parts;
+  }
+  const m = /^!?\s*\((.*)\)$/s.exec(expr.trim());
+  return m === null ? [] : [m[1]!.trim()];
+}
+
+/** Each line of `text` with its filter replaced by one of its operands. */
+function* simplerLines(text: string): Generator<string> {
+  const lines = text.split('\n');
+  for (let l = 0; l < lines.length; l++) {
+    const colon = lines[l]!.indexOf(':');
+    if (colon < 0) continue;
+    for (const o of operands(lines[l]!.slice(colon + 1))) {
+      yield lines.map((x, m) => (m === l ? `${x.slice(0, colon)}: ${o}` : x)).join('\n');
+    }
+  }
+}
+
+/** Smaller variants of `r`: a call, an install or a line dropped, a filter cut to an operand, an argument zeroed. */
 function* smaller(r: Request): Generator<Request> {
   for (let i = 0; i < r.calls.length; i++) if (r.calls.length > 1) yield { ...r, calls: r.calls.filter((_, j) => j !== i) };
   for (let k = 0; k < r.installs.length; k++) yield { ...r, installs: r.installs.filter((_, j) => j !== k) };
@@ -63,6 +100,9 @@ function* smaller(r: Request): Generator<Request> {
     for (let l = 0; l < lines.length && lines.length > 1; l++) {
       yield { ...r, installs: r.installs.map((t, j) => (j === k ? lines.filter((_, m) => m !== l).join('\n') : t)) };
     }
+  }
+  for (let k = 0; k < r.installs.length; k++) {
+    for (const t of simplerLines(r.installs[k]!)) yield { ...r, installs: r.installs.map((x, j) => (j === k ? t : x)) };
   }
   for (let i = 0; i < r.calls.length; i++) {
     for (let a = 0; a < 6; a++) {
