@@ -5,6 +5,7 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   conform,
@@ -111,6 +112,6 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
   const report = await conform(impl, { runs: runs.right, seed: seed.right, corpus });
   await impl.close();
   if (args.flags['json'] === true) io.out(`${toJson(report)}\n`);
-  else io.out(renderReport(report, implText, corpusPath === 'none' ? '(none)' : corpusPath));
+  else io.out(renderReport(report, implText, corpusPath === 'none' ? '(none)' : corpusPath === DEFAULT_CORPUS ? relative(process.cwd(), DEFAULT_CORPUS) : corpusPath));
   return exitCode(report);
 }
