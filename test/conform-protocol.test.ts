@@ -10,6 +10,7 @@ import {
   decodeAnswer,
   decodeRequest,
   encodeRequest,
+  bpfAnswer,
   engineAnswer,
   modelAnswer,
   serve,
@@ -85,6 +86,15 @@ test('the engine answers as the model where its public API can, and says why whe
   t.deepEqual(engineAnswer(one), modelAnswer(one));
   t.deepEqual(engineAnswer({ ...one, installs: ['read: 1', 'read: fd == 0'] }), { id: 2, unsupported: 'install 1: the installed state kills prctl itself, and the engine checks every prctl at entry' });
   t.deepEqual(engineAnswer({ ...one, installs: ['on_next_syscall: 1\nprctl: 1', 'prctl: 1'] }), { id: 2, unsupported: 'install 1: the engine\'s prctl would spend the pending grant (on_next_syscall) of the installed state' });
+});
+
+test('the BPF adapter emulates the compiled state, allows all in mode 0, and refuses a pending grant (P7)', (t) => {
+  const call = (vector: 'syscall' | 'int80', nr: number, a0: bigint) => ({ vector, nr, args: [a0, 0n, 0n, 0n, 0n, 0n] });
+  const r: Request = { id: 4, abi: 'x86_64', installs: ['read: fd < 10', 'read: fd > 1'], calls: [call('syscall', 0, 5n), call('syscall', 0, 1n), call('syscall', 0, 2n ** 64n - 1n), call('int80', 3, 5n)] };
+  t.deepEqual(bpfAnswer(r), { id: 4, installs: [0, 0], calls: ['allow', 'kill', 'kill', 'kill'] });
+  t.deepEqual(bpfAnswer(r), modelAnswer(r));
+  t.deepEqual(bpfAnswer({ ...r, installs: ['read: fd = 1'] }), { id: 4, installs: [-22], calls: ['allow', 'allow', 'allow', 'allow'] });
+  t.deepEqual(bpfAnswer({ ...r, installs: ['on_next_syscall: 1\nread: 1'] }), { id: 4, unsupported: 'the installed state has a pending on_next_syscall grant, which a BPF program cannot express' });
 });
 
 async function* linesOf(...ls: string[]): AsyncIterable<string> {

@@ -16,7 +16,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
   conform: { run: conformCommand, summary: 'check an implementation of the conformance protocol against the corpus and the model' },
-  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the engine, the model or the BPF emulator' },
+  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the model, the engine or the BPF compiler and emulator' },
 };
 
 const usage = (): string =>
