@@ -85,6 +85,7 @@ static struct options parse_options(int argc, char **argv) {
 
 int launch_main(int argc, char **argv) {
   struct options o = parse_options(argc, argv);
+  report_errors_to(o.report);
   int progfd = parse_fd(argv[4]);
   static struct program prog;
   read_program(progfd, &prog);

@@ -152,18 +152,19 @@ static void on_signal(struct run *r, pid_t pid, int sig, volatile int *failure) 
   resume(pid, sig);
 }
 
-static int first_stop(pid_t root, volatile int *failure) {
+static void first_stop(pid_t root, volatile int *failure) {
   int status;
   while (waitpid(root, &status, 0) < 0)
     if (errno != EINTR) die_errno("waitpid");
-  if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) return 1;
+  if (WIFSTOPPED(status) && WSTOPSIG(status) == SIGSTOP) return;
   const char *stage = failure[0] == 1 ? "ptrace(PTRACE_TRACEME)" : failure[0] == 2 ? "raise(SIGSTOP)" : "the child";
-  fprintf(stderr, "seccomp-native: %s: %s\n", stage, failure[0] > 0 ? errno_name(failure[1]) : "ended before its first stop");
-  return 0;
+  char message[128];
+  snprintf(message, sizeof message, "%s: %s", stage, failure[0] > 0 ? errno_name(failure[1]) : "ended before its first stop");
+  die(EXIT_FAILED, message);
 }
 
 int supervise(pid_t root, const struct options *o, volatile int *failure) {
-  if (!first_stop(root, failure)) return EXIT_FAILED;
+  first_stop(root, failure);
   if (ptrace(PTRACE_SETOPTIONS, root, 0, (void *)(long)OPTIONS) != 0) die_errno("ptrace(PTRACE_SETOPTIONS)");
   mark_started(root);
   resume(root, 0);
@@ -190,8 +191,9 @@ int supervise(pid_t root, const struct options *o, volatile int *failure) {
     } else on_signal(&r, pid, sig, failure);
   }
   if (failure[0] == 3) {
-    fprintf(stderr, "seccomp-native: seccomp(SECCOMP_SET_MODE_FILTER): %s\n", errno_name(failure[1]));
-    return EXIT_REFUSED;
+    char message[96];
+    snprintf(message, sizeof message, "seccomp(SECCOMP_SET_MODE_FILTER): %s", errno_name(failure[1]));
+    die(EXIT_REFUSED, message);
   }
   if (root_status == -1) die(EXIT_FAILED, "the command's end was never seen");
   /* As a shell reports a command it could not run: 127 not found, 126 otherwise. */

@@ -29,14 +29,21 @@ const char *errno_name(int err) {
   return unknown;
 }
 
-_Noreturn void die_errno(const char *what) {
-  fprintf(stderr, "seccomp-native: %s: %s\n", what, errno_name(errno));
-  exit(EXIT_FAILED);
+static int error_fd = 2;
+
+void report_errors_to(int fd) {
+  error_fd = fd;
 }
 
 _Noreturn void die(int code, const char *message) {
-  fprintf(stderr, "seccomp-native: %s\n", message);
+  dprintf(error_fd, error_fd == 2 ? "seccomp-native: %s\n" : "error %s\n", message);
   exit(code);
+}
+
+_Noreturn void die_errno(const char *what) {
+  char message[256];
+  snprintf(message, sizeof message, "%s: %s", what, errno_name(errno));
+  die(EXIT_FAILED, message);
 }
 
 int read_exact(int fd, void *buf, size_t len) {

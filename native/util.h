@@ -15,11 +15,14 @@ enum { EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_FAILED = 3 };
 /* "ENOENT" for ENOENT; "errno 4242" for a number it does not know. */
 const char *errno_name(int err);
 
-/* Print "seccomp-native: WHAT: ENAME" to stderr and exit EXIT_FAILED. */
-_Noreturn void die_errno(const char *what);
+/* Send die's messages to FD as "error MESSAGE" lines (launch: the report), not to stderr. */
+void report_errors_to(int fd);
 
-/* Print "seccomp-native: MESSAGE" to stderr and exit with CODE. */
+/* Print "seccomp-native: MESSAGE" and exit with CODE. */
 _Noreturn void die(int code, const char *message);
+
+/* die(EXIT_FAILED, "WHAT: ENAME") with the name of errno. */
+_Noreturn void die_errno(const char *what);
 
 /* Read exactly LEN bytes from FD; 0 on success, -1 at EOF before LEN; dies on an error. */
 int read_exact(int fd, void *buf, size_t len);
