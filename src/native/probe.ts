@@ -11,10 +11,14 @@ import { nativeHelper, type BuildOptions, type NativeError } from './build.ts';
 /** How a probed call enters the kernel: `syscall`, or `int $0x80` from 64-bit code. */
 export type ProbeVector = 'syscall' | 'int80';
 
-/** One raw call: the number goes to rax sign-extended; all six argument registers are full 64-bit values. */
+/**
+ * One raw call: a number `nr` goes to rax sign-extended, a bigint as the
+ * whole of rax (the kernel reads its low 32 bits); all six argument
+ * registers are full 64-bit values.
+ */
 export interface ProbeCall {
   readonly vector: ProbeVector;
-  readonly nr: number;
+  readonly nr: number | bigint;
   readonly args: readonly bigint[];
 }
 
