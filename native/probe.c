@@ -102,6 +102,15 @@ static void *map(size_t len, int flags) {
   return m;
 }
 
+/*
+ * Native numbers the kernel runs without asking the filter (kernel/seccomp.c
+ * passes uretprobe and uprobe through, Linux 6.x): probing one would run it.
+ */
+static int unfiltered(const struct call *c) {
+  int32_t nr = (int32_t)(uint32_t)c->rax;
+  return c->vector == 0 && (nr == 335 || nr == 336);
+}
+
 /* Read the calls; dies on a short or malformed record. */
 static struct call *read_calls(uint32_t n) {
   struct call *calls = map((size_t)n * sizeof *calls + 1, MAP_PRIVATE);
@@ -112,6 +121,11 @@ static struct call *read_calls(uint32_t n) {
     if (calls[i].vector > 1 || u32le(r + 4) != 0) die(EXIT_USAGE, "calls: vector must be 0 (syscall) or 1 (int $0x80), then 4 zero bytes");
     calls[i].rax = u64le(r + 8);
     for (int k = 0; k < 6; k++) calls[i].args[k] = u64le(r + 16 + 8 * k);
+    if (unfiltered(&calls[i])) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "calls: call %" PRIu32 " is native 335 (uretprobe) or 336 (uprobe), which the kernel runs without asking the filter; it cannot be probed", i);
+      die(EXIT_USAGE, msg);
+    }
   }
   if (read(0, r, 1) != 0) die(EXIT_USAGE, "calls: input goes on after the last call");
   return calls;

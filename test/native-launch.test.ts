@@ -85,6 +85,12 @@ test('a program the kernel refuses never starts the command', async (t) => {
   t.true(isLeft(ragged) && ragged.left.kind === 'failed' && /multiple of 8/.test(ragged.left.message));
 });
 
+test('the kernel runs uprobe (336) without asking the filter: the program denies it, yet it runs and nothing is reported', async (t) => {
+  const r = await run(denyNumbers([336]), ['/usr/bin/python3', '-c', 'import ctypes; print(ctypes.CDLL(None).syscall(336), ctypes.get_errno())']);
+  t.deepEqual([r.status, r.denials], [0, []]);
+  t.regex(r.stdout, /^-1 /, 'the call ran and failed in the kernel (ENXIO outside a uprobe trampoline)');
+});
+
 test('resolveCommand searches PATH as execvp does', (t) => {
   t.is(resolveCommand('sh', '/nonexistent:/bin'), '/bin/sh');
   t.is(resolveCommand('./x'), './x');

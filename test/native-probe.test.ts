@@ -87,3 +87,11 @@ test('bad input is an error value: an empty or ragged program, too many calls', 
   t.true(isLeft(many) && /at most 1048576 calls/.test(many.left.message));
   t.true(isRight(probe(assemble([ret(RET.errno(1))]), [])));
 });
+
+test('native 335 (uretprobe) and 336 (uprobe) are refused: the kernel runs them without asking the filter', (t) => {
+  for (const nr of [335, 336, 0x1_0000_0000n + 336n]) {
+    const r = probe(assemble([ret(RET.errno(3002))]), [{ vector: 'syscall', nr: 39, args: zero }, { vector: 'syscall', nr, args: zero }]);
+    t.true(isLeft(r) && /call 1 is native 335 \(uretprobe\) or 336 \(uprobe\), which the kernel runs without asking the filter/.test(r.left.message), String(nr));
+  }
+  t.deepEqual(answers(assemble([ret(RET.errno(3002))]), [{ vector: 'int80', nr: 335, args: zero }, { vector: 'syscall', nr: 0x40000000 + 336, args: zero }]), [E(3002), E(3002)], 'compat 335 and x32 336 are filtered');
+});

@@ -4,6 +4,7 @@ import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
 import { replayCommand } from './commands/replay.ts';
+import { runCommand } from './commands/run.ts';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
@@ -13,6 +14,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
+  run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
 };
 
 const usage = (): string =>
