@@ -31,58 +31,51 @@ export function order(g: Graph, root: Ref): readonly Ref[] {
   return post.reverse();
 }
 
-/** One placed item: a node, or a `ja` to a node (after a load whose successor is elsewhere, or a trampoline). */
-type Item = { readonly kind: 'node'; readonly r: Ref } | { readonly kind: 'ja'; readonly to: Ref; readonly key: string };
-
-/** Lay out the DAG as BPF instructions. */
+/**
+ * Lay out the DAG as BPF instructions, from the last one backwards: every
+ * target of an instruction is already placed when it is, so a conditional
+ * jump further than 255 gets its trampoline (a `ja` right after it) in the
+ * same single pass, and nothing placed later moves what is placed.
+ */
 export function assemble(g: Graph, root: Ref): readonly SockFilter[] {
   const nodes = order(g, root);
-  const trampolines = new Set<string>();
-  for (;;) {
-    const items: Item[] = [];
-    for (let i = 0; i < nodes.length; i++) {
-      const r = nodes[i]!;
-      const n = g.node(r);
-      items.push({ kind: 'node', r });
-      if (n.kind === 'jmp') {
-        for (const side of ['t', 'f'] as const) {
-          const key = `${r}${side}`;
-          if (trampolines.has(key)) items.push({ kind: 'ja', to: n[side], key });
-        }
-      } else if (n.kind !== 'ret' && nodes[i + 1] !== n.next) items.push({ kind: 'ja', to: n.next, key: `${r}n` });
+  const rev: SockFilter[] = [];
+  // Index from the end of the program of each placed node.
+  const at = new Map<Ref, number>();
+  const offset = (target: number): number => rev.length - target - 1;
+  const ja = (to: Ref): number => {
+    rev.push(stmt(BPF.JMP | BPF.JA, offset(at.get(to)!)));
+    return rev.length - 1;
+  };
+  // A load whose successor was placed elsewhere: a copy of a return or of a near jump costs no more room than a `ja` and one executed instruction less.
+  const inlineOrJump = (to: Ref): void => {
+    const n = g.node(to);
+    if (n.kind === 'ret') rev.push(stmt(BPF.RET | BPF.K, n.k));
+    else if (n.kind === 'jmp' && offset(at.get(n.t)!) <= 255 && offset(at.get(n.f)!) <= 255) {
+      rev.push(jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, offset(at.get(n.t)!), offset(at.get(n.f)!)));
+    } else ja(to);
+  };
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const r = nodes[i]!;
+    const n: Node = g.node(r);
+    if (n.kind === 'jmp') {
+      const reach = (to: Ref): number => (offset(at.get(to)!) > 255 ? ja(to) : at.get(to)!);
+      const f = reach(n.f);
+      const t = reach(n.t);
+      rev.push(jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, offset(t), offset(f)));
+    } else if (n.kind === 'ret') {
+      rev.push(stmt(BPF.RET | BPF.K, n.k));
+    } else {
+      if (at.get(n.next) !== rev.length - 1) inlineOrJump(n.next);
+      rev.push(
+        n.kind === 'ld'
+          ? stmt(BPF.LD | BPF.W | BPF.ABS, n.off)
+          : n.kind === 'imm'
+            ? stmt(BPF.LD | BPF.IMM, n.k)
+            : stmt(BPF.ALU | (n.op === 'and' ? BPF.AND : BPF.XOR) | BPF.K, n.k),
+      );
     }
-    const at = new Map<Ref, number>();
-    items.forEach((it, i) => {
-      if (it.kind === 'node') at.set(it.r, i);
-    });
-    const tramp = new Map<string, number>();
-    items.forEach((it, i) => {
-      if (it.kind === 'ja') tramp.set(it.key, i);
-    });
-    const far: string[] = [];
-    const program = items.map((it, i): SockFilter => {
-      if (it.kind === 'ja') return stmt(BPF.JMP | BPF.JA, at.get(it.to)! - i - 1);
-      const n: Node = g.node(it.r);
-      switch (n.kind) {
-        case 'ret':
-          return stmt(BPF.RET | BPF.K, n.k);
-        case 'ld':
-          return stmt(BPF.LD | BPF.W | BPF.ABS, n.off);
-        case 'imm':
-          return stmt(BPF.LD | BPF.IMM, n.k);
-        case 'alu':
-          return stmt(BPF.ALU | (n.op === 'and' ? BPF.AND : BPF.XOR) | BPF.K, n.k);
-        case 'jmp': {
-          const dist = (side: 't' | 'f'): number => (tramp.get(`${it.r}${side}`) ?? at.get(n[side])!) - i - 1;
-          const jt = dist('t');
-          const jf = dist('f');
-          if (jt > 255) far.push(`${it.r}t`);
-          if (jf > 255) far.push(`${it.r}f`);
-          return jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, jt, jf);
-        }
-      }
-    });
-    if (far.length === 0) return program;
-    for (const key of far) trampolines.add(key);
+    at.set(r, rev.length - 1);
   }
+  return rev.reverse();
 }

@@ -91,6 +91,7 @@ function follow(g: Graph, target: Ref, s: State): Ref {
 export function threadJumps(g: Graph, root: Ref): { readonly g: Graph; readonly root: Ref } {
   const entry = new Map<Ref, State>([[root, { a: null, facts: new Map() }]]);
   const into = (r: Ref, s: State): void => {
+    if (g.node(r).kind === 'ret') return; // nothing follows a return: its state is never needed
     const old = entry.get(r);
     entry.set(r, old === undefined ? s : meet(old, s));
   };
