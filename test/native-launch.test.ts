@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { compilePolicy, encodeRaw } from '../src/bpf/index.ts';
 import { launch, parseReport, resolveCommand, type DenyAction, type Launched } from '../src/native/index.ts';
 import { ARCH, RET, assemble, denyNumbers, jeq, ld, ret } from './support/bpf-asm.ts';
 
@@ -107,4 +108,16 @@ test('parseReport accepts only well-formed reports with an end', (t) => {
   for (const bad of ['deny 6 zz 1 0 0 0 0 0 0 0 x\nexit 0\n', 'deny 6 1\nexit 0\n', 'what\n', 'exit 0\nerror boom\n', 'deny 1 c000003e 1 0 0 0 0 0 0 0 x\n', 'exit 0\n'])
     t.true(isLeft(parseReport(bad, bad === 'exit 0\n' ? null : 0)), bad);
   t.deepEqual(parseReport('error seccomp(SECCOMP_SET_MODE_FILTER): EINVAL\n', 1), { _tag: 'Left', left: 'seccomp(SECCOMP_SET_MODE_FILTER): EINVAL' });
+});
+
+test('a program from compilePolicy, encoded raw, loads with seccomp(2): its own kill-process ends the command by SIGSYS', async (t) => {
+  const policy = 'on_next_syscall: 1\nexecve: 1\nbrk: 1\narch_prctl: 1\nmmap: 1\naccess: 1\nopenat: 1\nnewfstatat: 1\nclose: 1\nread: 1\npread64: 1\nset_tid_address: 1\nset_robust_list: 1\nrseq: 1\nmprotect: 1\nprlimit64: 1\nmunmap: 1\ngetrandom: 1\n';
+  const kill = compilePolicy(policy, { abi: 'x86_64' });
+  if (isLeft(kill)) return t.fail(kill.left.message);
+  // `true` ends with exit_group, which the policy lacks: the kernel's KILL_PROCESS, no supervisor report.
+  const r = await run(encodeRaw(kill.right.program), ['true']);
+  t.deepEqual([r.status, r.end, r.denials], [159, { kind: 'signal', signal: 31 }, []]);
+  const allowed = compilePolicy(`${policy}exit_group: 1\n`, { abi: 'x86_64' });
+  if (isLeft(allowed)) return t.fail(allowed.left.message);
+  t.deepEqual((await run(encodeRaw(allowed.right.program), ['true'])).status, 0);
 });
