@@ -90,7 +90,9 @@ const agrees = (compileWith: Compile, tally: Tally) =>
 /** Fails the test, saying what is missing, when the kernel cannot be asked here (never a silent skip). */
 function kernelReachable(): string | null {
   const r = probe(encodeRaw([{ code: 0x06, jt: 0, jf: 0, k: 0x00050000 | ALLOW }]), [{ vector: 'int80', nr: 20, args: [0n, 0n, 0n, 0n, 0n, 0n] }]);
-  return isLeft(r) ? `the real kernel cannot be asked here (${r.left.kind}): ${r.left.message}` : null;
+  return isLeft(r)
+    ? `the real kernel cannot be asked here (${r.left.kind}): ${r.left.message}. The suite needs Linux on x86_64 with seccomp filters and IA32 emulation (int $0x80), and a C compiler`
+    : null;
 }
 
 test(`the kernel decides every call as the model does, both ABIs (${RUNS} policies of 50-150 calls in CI, more under npm run props)`, (t) => {
