@@ -8,10 +8,12 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRight, right } from 'fp-ts/lib/Either.js';
+import { launch, probe } from '../src/native/index.ts';
 import { processIo, type Io } from '../src/cli/io.ts';
 import { main } from '../src/cli/main.ts';
 import { runWithStreams } from '../src/cli/commands/run.ts';
@@ -39,7 +41,14 @@ const bin = (args: readonly string[], input = ''): Ran => exec(process.execPath,
 async function cli(args: readonly string[], input = ''): Promise<Ran> {
   let stdout = '';
   let stderr = '';
-  const io: Io = { out: (s) => void (stdout += s), err: (s) => void (stderr += s), readFile: processIo.readFile, errIsTty: false };
+  const io: Io = {
+    ...processIo,
+    out: (s) => void (stdout += s),
+    err: (s) => void (stderr += s),
+    outBytes: (b) => void (stdout += Buffer.from(b).toString('latin1')),
+    errIsTty: false,
+    outIsTty: false,
+  };
   const status = args[0] === 'run' ? await runWithStreams(args.slice(1), io, { capture: true, input }) : await main(args, io);
   return { status, stdout, stderr };
 }
@@ -166,4 +175,25 @@ test('usage and refusals: exit 2 for usage, 1 for a bad policy, 127 for a comman
   t.deepEqual([nf.status, nf.stderr], [127, 'seccomp-spec run: no-such-command-anywhere: command not found\n']);
   t.regex((await cli(['run', '--help'])).stdout, /^usage: seccomp-spec run POLICY/);
   t.regex((await cli(['--help'])).stdout, /\n {2}run {7}run a real command under a policy/);
+});
+
+test('a `bpf --format raw` program loads with seccomp(2): the probe answers as the policy says, the launcher runs under it', async (t) => {
+  const policy = file('raw.policy', 'write: fd == 1\nexit_group: 1\n');
+  const out = join(DIR, 'raw.bpf');
+  const made = await cli(['bpf', policy, '--format', 'raw', '--kill', 'errno:3001', '--allow', 'errno:3002', '-o', out]);
+  t.is(made.status, 0, made.stderr);
+  const program = new Uint8Array(readFileSync(out));
+  const zero = [0n, 0n, 0n, 0n, 0n];
+  const answers = probe(program, [
+    { vector: 'syscall', nr: 1, args: [1n, ...zero] },
+    { vector: 'syscall', nr: 1, args: [2n, ...zero] },
+    { vector: 'syscall', nr: 1, args: [(1n << 32n) | 1n, ...zero] },
+    { vector: 'int80', nr: 4, args: [1n, ...zero] },
+    { vector: 'syscall', nr: 231, args: [0n, ...zero] },
+  ]);
+  t.deepEqual(answers, right([-3002n, -3001n, -3001n, -3001n, -3002n]));
+  const traced = join(DIR, 'raw-trace.bpf');
+  t.is((await cli(['bpf', file('raw-true.policy', await generated('raw-true', ['true'])), '--format', 'raw', '--kill', 'trace:1', '-o', traced])).status, 0);
+  const ran = await launch(new Uint8Array(readFileSync(traced)), ['true'], { deny: { kind: 'kill' }, passExec: true, stdio: 'pipe' });
+  t.true(isRight(ran) && ran.right.status === 0 && ran.right.passedExec && ran.right.denials.length === 0, JSON.stringify(ran, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
 });

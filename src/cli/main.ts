@@ -1,4 +1,5 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
+import { bpfCommand } from './commands/bpf.ts';
 import { check } from './commands/check.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
@@ -14,6 +15,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
+  bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
   run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
 };
 
