@@ -2,7 +2,8 @@
  * `npm run bench`: the engine against the model and a hand-written
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, and the strace parsing rate and replay time of a
- * one-million-call trace (bench/trace.ts). Prints a table, then one JSON line. Re-executes itself with
+ * one-million-call trace (bench/trace.ts), and the BPF programs of the
+ * bundled policies (bench/bpf.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -200,6 +201,8 @@ const perFork = bytesPerFork(100_000);
 // isolated. Keeping the trace work out of the module graph until now avoids it.
 const { measureTrace } = await import('./trace.ts');
 const traceFigures = measureTrace();
+const { measureBpf } = await import('./bpf.ts');
+const bpfFigures = measureBpf();
 
 const fmt = (v: number | null): string => (v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`);
 const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cpu-s  ${fmt(r.wall)}/s`);
@@ -217,6 +220,13 @@ const entries = POLICY.split('\n').filter((l) => l.includes(':') && !l.startsWit
 console.log(`workload: ${entries}-entry policy, mix of ${MIX_SIZE} calls, 1 in 256 denied in a forked child`);
 console.log(`rates are calls per CPU second (load from other processes excluded) and per wall-clock second`);
 for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(30)}  ${note}`);
+console.log('\nseccomp BPF (src/bpf) per bundled policy and trace: instructions executed per call of the trace, mean (max)');
+console.log(`${'trace'.padEnd(8)} ${'calls'.padStart(6)} ${'length'.padStart(7)} ${'insns/call'.padStart(13)} ${'plain length'.padStart(13)} ${'plain insns/call'.padStart(17)} ${'compile'.padStart(9)}`);
+for (const f of bpfFigures) {
+  console.log(`${f.name.padEnd(8)} ${String(f.calls).padStart(6)} ${String(f.length).padStart(7)} ${`${f.insnsPerCall.toFixed(2)} (${f.maxInsns})`.padStart(13)} ${String(f.plainLength).padStart(13)} ${f.plainInsnsPerCall.toFixed(2).padStart(17)} ${`${f.compileMs.toFixed(1)} ms`.padStart(9)}`);
+}
+console.log('for scale (BPF-NOTES, a 32-entry policy): libseccomp 2.5.4 6-42 per call (default), 10-17 (binary tree); Kafel 9-13');
+const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> => Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
 console.log(JSON.stringify({
   engine_calls_per_s: Math.round(full.cpu),
   engine_decisions_per_s: Math.round(decisions.cpu),
@@ -225,4 +235,8 @@ console.log(JSON.stringify({
   bytes_per_forked_task: Math.round(perFork * 10) / 10,
   trace_parse_lines_per_s: Math.round(traceFigures.parseLinesPerS),
   replay_1m_calls_seconds: Math.round(traceFigures.replaySeconds * 100) / 100,
+  bpf_program_len: byTrace((f) => f.length),
+  bpf_insns_per_call: byTrace((f) => f.insnsPerCall),
+  bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
+  bpf_compile_ms: byTrace((f) => f.compileMs),
 }));

@@ -124,18 +124,15 @@ function analyse(p: Program): readonly (Known | undefined)[] {
   return at;
 }
 
+/** The readable form of each instruction of `p` (`A = fd >> 32 # read(fd, buf, count)`), named for `abi`. */
+export function describeInstructions(p: Program, abi: Abi): readonly string[] {
+  const known = analyse(p);
+  return p.map((ins, pc) => text(ins, pc, known[pc] ?? { a: null, lo: 0, hi: 0xffffffff }, abi));
+}
+
 /** seccomp-tools style text of `p`, one line per instruction, annotated with the names of `abi`. */
 export function disassemble(p: Program, abi: Abi): string {
-  const known = analyse(p);
+  const texts = describeInstructions(p, abi);
   const header = ' line  CODE  JT   JF      K\n=================================\n';
-  return (
-    header +
-    p
-      .map((ins, pc) => {
-        const k = known[pc] ?? { a: null, lo: 0, hi: 0xffffffff };
-        return ` ${pcText(pc)}: ${hex(ins.code, 2)} ${hex(ins.jt, 2)} ${hex(ins.jf, 2)} ${hex(ins.k, 8)}  ${text(ins, pc, k, abi)}`;
-      })
-      .join('\n') +
-    '\n'
-  );
+  return header + p.map((ins, pc) => ` ${pcText(pc)}: ${hex(ins.code, 2)} ${hex(ins.jt, 2)} ${hex(ins.jf, 2)} ${hex(ins.k, 8)}  ${texts[pc]!}\n`).join('');
 }

@@ -30,4 +30,4 @@ export { constAllowed, dataWord, emulate, type Run } from './emulate.ts';
 export { compileFilters, compilePolicy, compileState, type CompileError, type CompileOptions, type Compiled } from './compile.ts';
 export type { Faults } from './expr.ts';
 export { decodeRaw, encodeRaw } from './raw.ts';
-export { disassemble } from './disasm.ts';
+export { describeInstructions, disassemble } from './disasm.ts';

@@ -1,5 +1,5 @@
 /** The CLI's side effects behind one small interface, so commands are testable. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** What a command may do to the outside world. */
@@ -10,6 +10,12 @@ export interface Io {
   readonly readFile: (path: string) => string | Error;
   /** stderr is a terminal (progress lines go there only then). */
   readonly errIsTty: boolean;
+  /** Write bytes to stdout (binary output, e.g. a raw BPF program). */
+  readonly outBytes: (b: Uint8Array) => void;
+  /** stdout is a terminal (binary output is refused there). */
+  readonly outIsTty: boolean;
+  /** Write a file; a failure is an Error value, never a throw. */
+  readonly writeFile: (path: string, data: string | Uint8Array) => Error | null;
   /** Lines of stdin, for commands that serve a protocol (`adapter`); absent where there is no stdin. */
   readonly stdinLines?: () => AsyncIterable<string>;
 }
@@ -29,6 +35,16 @@ export const processIo: Io = {
     }
   },
   errIsTty: process.stderr.isTTY === true,
+  outBytes: (b) => process.stdout.write(b),
+  outIsTty: process.stdout.isTTY === true,
+  writeFile: (path, data) => {
+    try {
+      writeFileSync(path, data);
+      return null;
+    } catch (e) {
+      return e instanceof Error ? e : new Error(String(e));
+    }
+  },
   stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
 };
 

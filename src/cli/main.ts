@@ -1,11 +1,13 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
 import { adapterCommand } from './commands/adapter.ts';
+import { bpfCommand } from './commands/bpf.ts';
 import { check } from './commands/check.ts';
 import { conformCommand } from './commands/conform.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
 import { replayCommand } from './commands/replay.ts';
+import { runCommand } from './commands/run.ts';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
@@ -17,6 +19,8 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
   conform: { run: conformCommand, summary: 'check an implementation of the conformance protocol against the corpus and the model' },
   adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the model, the engine or the BPF compiler and emulator' },
+  bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
+  run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
 };
 
 const usage = (): string =>

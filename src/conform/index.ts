@@ -21,6 +21,7 @@ export {
 export { modelAnswer } from './model-adapter.ts';
 export { engineAnswer } from './engine-adapter.ts';
 export { bpfAnswer } from './bpf-adapter.ts';
+export { kernelAnswer } from './kernel-adapter.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
 export { serve, type Answerer } from './serve.ts';
 export { U64_EDGES, filterText, nrValue, policyLine, policyText, policyTextFor, poolCalls, request, u64 } from './arbitraries.ts';

@@ -9,19 +9,34 @@ export interface Run {
   readonly err: string;
   /** Paths the command asked to read, in order. */
   readonly reads: readonly string[];
+  /** Bytes written to stdout as binary. */
+  readonly bytes: Uint8Array;
+  /** Files the command wrote, by path. */
+  readonly written: ReadonlyMap<string, string | Uint8Array>;
+}
+
+/** The terminal flags of a run, and the paths whose writing fails. */
+export interface FakeTerminal {
+  readonly errIsTty?: boolean;
+  readonly outIsTty?: boolean;
+  readonly unwritable?: readonly string[];
 }
 
 /**
  * Run `seccomp-spec ARGV`. `readFile` answers each path with text, or an
- * Error (ENOENT by default for paths it does not know).
+ * Error (ENOENT by default for paths it does not know); `terminal` says
+ * which streams are terminals (a boolean: stderr alone) and which writes fail.
  */
 export async function runCli(
   argv: readonly string[],
   readFile: (path: string) => string | undefined,
-  errIsTty = false,
+  terminal: boolean | FakeTerminal = false,
 ): Promise<Run> {
+  const term: FakeTerminal = typeof terminal === 'boolean' ? { errIsTty: terminal } : terminal;
   let out = '';
   let err = '';
+  let bytes = new Uint8Array(0);
+  const written = new Map<string, string | Uint8Array>();
   const reads: string[] = [];
   const io: Io = {
     out: (s) => void (out += s),
@@ -30,8 +45,15 @@ export async function runCli(
       reads.push(path);
       return readFile(path) ?? new Error(`ENOENT: no such file or directory, open '${path}'`);
     },
-    errIsTty,
+    errIsTty: term.errIsTty ?? false,
+    outBytes: (b) => void (bytes = new Uint8Array([...bytes, ...b])),
+    outIsTty: term.outIsTty ?? false,
+    writeFile: (path, data) => {
+      if (term.unwritable?.includes(path) === true) return new Error(`EACCES: permission denied, open '${path}'`);
+      written.set(path, data);
+      return null;
+    },
   };
   const code = await main(argv, io);
-  return { code, out, err, reads };
+  return { code, out, err, reads, bytes, written };
 }

@@ -5,6 +5,7 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { auditArch, compilePolicy, describeAction, emulate, retAllows } from '../../bpf/index.ts';
 import { printValue } from '../../grammar/index.ts';
 import { callRecord, explainDecision, namedArgs, traceName, type Decision, type NamedArg } from '../../trace/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
@@ -14,7 +15,7 @@ import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
 
 /** Help text of `eval`. */
-export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--json]
+export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--bpf] [--json]
 
 Install POLICY in a fresh engine task whose code is --abi (default x86_64),
 then make one system call through --vector (default syscall) and print the
@@ -26,6 +27,9 @@ the table does not list is judged too, S6.4); each
 ARG is VALUE or ARGNAME=VALUE (decimal, 0x-hex, or negative: two's
 complement); missing arguments are 0. A pending 'on_next_syscall: 1' is
 first used up by a getpid, so the call is judged as any later one.
+--bpf also compiles POLICY to seccomp BPF (seccomp-spec bpf) and runs the
+program in the emulator on the call as the kernel would fill seccomp_data
+(full 64-bit registers), reporting its action and instructions executed.
 Exit: 0 allowed, 1 killed (or a bad policy), 2 usage.
 `;
 
@@ -76,20 +80,37 @@ function regsOf(abi: Abi, nr: number, a: readonly bigint[]): RegsInput {
 const outcomeText = (o: Outcome): string =>
   o.kind === 'return' ? `returned ${printValue(BigInt.asIntN(64, o.rax))}` : o.kind === 'killed' ? `killed${o.log === null ? '' : `: ${o.log}`}` : o.kind;
 
-function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vector, d: Decision, o: Outcome, notes: readonly string[]): string {
+/** What the compiled program did with the call. */
+interface BpfRun {
+  readonly action: string;
+  readonly executed: number;
+  readonly length: number;
+}
+
+// The policy as BPF, run on the call's seccomp_data; a note when it and the engine disagree.
+function bpfRun(text: string, taskAbi: Abi, abi: Abi, c: { readonly nr: number; readonly args: readonly bigint[] }, allowed: boolean, notes: string[]): BpfRun | string {
+  const compiled = compilePolicy(text, { abi: taskAbi });
+  if (compiled._tag === 'Left') return compiled.left.message;
+  const run = emulate(compiled.right.program, { nr: c.nr, arch: auditArch(abi), instructionPointer: 0n, args: c.args });
+  if (retAllows(run.ret) !== allowed) notes.push('the BPF program and the engine disagree: please report this bug');
+  return { action: describeAction(run.ret), executed: run.executed, length: compiled.right.program.length };
+}
+
+function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vector, d: Decision, o: Outcome, notes: readonly string[], bpf?: BpfRun): string {
   const call = `${name}(${shown.map((a) => `${a.name}=${printValue(a.value)}`).join(', ')})`;
   return (
     `${call} via ${vector} (${abi}): ${d.allowed ? 'ALLOWED' : 'KILLED'}\n` +
     `  entry:   ${d.entry === null ? 'none' : `${name}: ${d.entry}`}\n` +
     `  reason:  ${d.reason}\n` +
     `  engine:  ${outcomeText(o)}\n` +
+    (bpf === undefined ? '' : `  bpf:     ${bpf.action} after ${bpf.executed} of ${bpf.length} instructions\n`) +
     notes.map((n) => `note: ${n}\n`).join('')
   );
 }
 
 /** Run `eval`. */
 export function evalCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'eval', valued: ['abi', 'vector'], booleans: ['json'], positionals: [2, Infinity], help: EVAL_HELP }, io);
+  const args = parseCommand(argv, { name: 'eval', valued: ['abi', 'vector'], booleans: ['json', 'bpf'], positionals: [2, Infinity], help: EVAL_HELP }, io);
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -121,11 +142,20 @@ export function evalCommand(argv: readonly string[], io: Io): number {
   const state = kernel.view().tasks[0]!.seccomp;
   const d = explainDecision(state, abi, callRecord(abi, c.nr, c.args), kernel.filterFor(pid, c.nr));
   const o = kernel.syscall(pid, vector, regsOf(abi, c.nr, c.args));
+  let bpf: BpfRun | undefined;
+  if (args.flags['bpf'] === true) {
+    const r = bpfRun(text, taskAbi, abi, c, o.kind !== 'killed', notes);
+    if (typeof r === 'string') {
+      io.err(`${file}: ${r}\n`);
+      return EXIT.FAIL;
+    }
+    bpf = r;
+  }
   const name = traceName(abi, c.nr);
   const shown = namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, tokens.length - 1));
   if (args.flags['json'] === true) {
-    const out = { allowed: o.kind !== 'killed', abi, vector, nr: c.nr, name, args: Object.fromEntries(shown.map((a) => [a.name, a.value])), step: d.step, entry: d.entry, reason: d.reason, fields: d.why?.fields ?? [], outcome: o, notes };
+    const out = { allowed: o.kind !== 'killed', abi, vector, nr: c.nr, name, args: Object.fromEntries(shown.map((a) => [a.name, a.value])), step: d.step, entry: d.entry, reason: d.reason, fields: d.why?.fields ?? [], outcome: o, ...(bpf === undefined ? {} : { bpf }), notes };
     io.out(`${toJson(out)}\n`);
-  } else io.out(render(name, shown, abi, vector, d, o, notes));
+  } else io.out(render(name, shown, abi, vector, d, o, notes, bpf));
   return o.kind === 'killed' ? EXIT.FAIL : EXIT.OK;
 }

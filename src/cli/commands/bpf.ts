@@ -1,0 +1,134 @@
+/**
+ * `seccomp-spec bpf POLICY [--abi] [--format raw|c|json|disasm] [--kill
+ * ACTION] [--allow ACTION] [-o FILE]`: compile a policy to a seccomp BPF
+ * program for today's kernels (src/bpf) and print or write it.
+ */
+import * as t from 'io-ts';
+import { isLeft } from 'fp-ts/lib/Either.js';
+import {
+  ACTION_SPELLINGS, actionValue, compilePolicy, describeAction, describeInstructions, disassemble, encodeRaw, parseAction, type Action, type Compiled,
+} from '../../bpf/index.ts';
+import { parsePolicy } from '../../grammar/index.ts';
+import { syscallTable, type Abi } from '../../x86/table.ts';
+import { decodeFlag } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
+
+/** Help text of `bpf`. */
+export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--format raw|c|json|disasm]
+                        [--kill ACTION] [--allow ACTION] [--plain] [-o FILE]
+
+Compile POLICY, as PR_SET_SECCOMP 2 through --abi (default x86_64) would
+install it, to a seccomp BPF program for today's Linux: check the arch, kill
+numbers outside the table (x32 ones included), a balanced search over the
+numbers, each entry's filter as jumps over 32-bit words.
+  --format disasm  seccomp-tools style text (default)
+  --format raw     little-endian struct sock_filter array, as seccomp(2) and
+                   bwrap --seccomp FD load it; to -o FILE or a pipe, never a terminal
+  --format c       a C array with its length
+  --format json    the instructions and the layout's facts
+  --kill ACTION    what S6.4 kills gets (default kill-process)
+  --allow ACTION   what an allowed call gets (default allow)
+  --plain          the unoptimised linear layout (the twin the optimised one is checked against)
+ACTION is one of ${ACTION_SPELLINGS}.
+A pending 'on_next_syscall: 1' is not in the program: a launcher installs it
+just before execve, the call the grant is for.
+Exit: 0 compiled, 1 the policy is bad or too long for BPF, 2 usage.
+`;
+
+const FormatCodec = t.keyof({ raw: null, c: null, json: null, disasm: null }, 'raw | c | json | disasm');
+type Format = t.TypeOf<typeof FormatCodec>;
+
+const hex = (n: number, w: number): string => `0x${(n >>> 0).toString(16).padStart(w, '0')}`;
+
+/** The program as a C array with its length and a sock_fprog, each instruction commented. */
+function cText(file: string, c: Compiled): string {
+  const texts = describeInstructions(c.program, c.abi);
+  const body = c.program
+    .map((i, n) => `\t{ ${hex(i.code, 2)}, ${i.jt}, ${i.jf}, ${hex(i.k, 8)} }, /* ${String(n).padStart(4, '0')}: ${texts[n]!.replace(/\*\//g, '* /')} */`)
+    .join('\n');
+  return (
+    `/* ${file.replace(/\*\//g, '* /')} compiled by seccomp-spec bpf for ${c.abi}: ${c.program.length} instructions */\n` +
+    '#include <linux/filter.h>\n\n' +
+    `static struct sock_filter seccomp_filter[${c.program.length}] = {\n${body}\n};\n\n` +
+    `static const unsigned short seccomp_filter_len = ${c.program.length};\n\n` +
+    'static struct sock_fprog seccomp_fprog = { .len = seccomp_filter_len, .filter = seccomp_filter };\n'
+  );
+}
+
+/** The instructions and the layout's facts. */
+function jsonText(text: string, c: Compiled, kill: Action, allow: Action): string {
+  const parsed = parsePolicy(text, c.abi);
+  const entries = parsed.ok ? [...new Set(parsed.policy.entries.map((e) => e.nr))].sort((a, b) => a - b) : [];
+  const table = syscallTable(c.abi);
+  return `${toJson({
+    abi: c.abi,
+    length: c.program.length,
+    kill: describeAction(actionValue(kill)),
+    allow: describeAction(actionValue(allow)),
+    entries: entries.map((nr) => ({ nr, name: table.byNr(nr)?.name ?? null })),
+    cacheable: c.cacheable,
+    program: c.program.map((i) => ({ code: i.code, jt: i.jt, jf: i.jf, k: i.k })),
+  })}\n`;
+}
+
+function actionFlag(name: string, raw: string | true | undefined, fallback: Action, io: Io): Action | null {
+  if (raw === undefined) return fallback;
+  const a = parseAction(String(raw));
+  if (isLeft(a)) {
+    io.err(`invalid --${name}: ${a.left}\n`);
+    return null;
+  }
+  return a.right;
+}
+
+/** Write `data` to -o FILE or stdout; raw bytes never go to a terminal. */
+function emit(data: string | Uint8Array, output: string | undefined, io: Io): number {
+  if (output !== undefined) {
+    const e = io.writeFile(output, data);
+    if (e === null) return EXIT.OK;
+    io.err(`${output}: cannot write: ${e.message}\n`);
+    return EXIT.FAIL;
+  }
+  if (typeof data === 'string') io.out(data);
+  else if (io.outIsTty) {
+    io.err('refusing to write a binary BPF program to a terminal: give -o FILE or pipe the output (e.g. | bwrap --seccomp 3 3<&0 ...)\n');
+    return EXIT.USAGE;
+  } else io.outBytes(data);
+  return EXIT.OK;
+}
+
+/** Run `bpf`. */
+export function bpfCommand(argv: readonly string[], io: Io): number {
+  const args = parseCommand(
+    argv.map((a) => (a === '-o' ? '--output' : a)),
+    { name: 'bpf', valued: ['abi', 'format', 'kill', 'allow', 'output'], booleans: ['plain'], positionals: [1, 1], help: BPF_HELP },
+    io,
+  );
+  if (typeof args === 'number') return args;
+  const abiArg = abiFlag(args, io);
+  if (typeof abiArg === 'number') return abiArg;
+  const abi: Abi = abiArg ?? 'x86_64';
+  const format = decodeFlag(FormatCodec, 'format', args.flags['format'] ?? 'disasm');
+  if (isLeft(format)) {
+    io.err(`${format.left}\n`);
+    return EXIT.USAGE;
+  }
+  const kill = actionFlag('kill', args.flags['kill'], { kind: 'kill-process' }, io);
+  const allow = actionFlag('allow', args.flags['allow'], { kind: 'allow' }, io);
+  if (kill === null || allow === null) return EXIT.USAGE;
+  const file = args.positionals[0]!;
+  const text = readInput(file, io);
+  if (text === null) return EXIT.USAGE;
+  if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
+  const compiled = compilePolicy(text, { abi, kill, allow, ...(args.flags['plain'] === true ? { layout: 'plain', fold: false } : {}) });
+  if (isLeft(compiled)) {
+    io.err(`${file}: ${compiled.left.message}\n`);
+    return EXIT.FAIL;
+  }
+  const c = compiled.right;
+  const out = args.flags['output'];
+  const f: Format = format.right;
+  const data = f === 'raw' ? encodeRaw(c.program) : f === 'c' ? cText(file, c) : f === 'json' ? jsonText(text, c, kill, allow) : disassemble(c.program, abi);
+  return emit(data, typeof out === 'string' ? out : undefined, io);
+}
