@@ -18,7 +18,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
   conform: { run: conformCommand, summary: 'check an implementation of the conformance protocol against the corpus and the model' },
-  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the model, the engine or the BPF compiler and emulator' },
+  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel' },
   bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
   run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
 };
