@@ -4,106 +4,20 @@
  * boundary-biased registers, and command sequences over several tasks.
  */
 import fc from 'fast-check';
-import { syscallTable, type Abi } from '../src/x86/table.ts';
+import type { Abi } from '../src/x86/table.ts';
 import { PR, type RegsInput, type Vector } from '../src/x86/types.ts';
-import { u64 } from './support.ts';
+import { filterText, nrValue, policyLine, policyText, poolCalls, u64 } from '../src/conform/index.ts';
 
-/** System calls policies and calls concentrate on, so entries get hit. */
-const POOL = ['read', 'write', 'open', 'close', 'mmap', 'futex', 'prctl', 'fork', 'vfork', 'clone',
-  'execve', 'exit', 'exit_group', 'getpid', 'gettid', 'epoll_wait', 'sigreturn', 'rt_sigreturn', 'ioctl'];
-
-/** Pool calls of `abi`. */
-export const poolCalls = (abi: Abi) => syscallTable(abi).calls.filter((c) => POOL.includes(c.name));
+/** Generators moved to src/conform (the conform command uses them at run time); re-exported for the suites. */
+export { filterText, nrValue, policyText, poolCalls } from '../src/conform/index.ts';
 
 /** Addresses commands write to and pass as pointers: low, compat-reachable, above 4 GiB, at the top. */
 export const ADDRS: readonly bigint[] = [0x1000n, 0x2000n, 0x7ff0_0000n, 0x1_0000_1000n, 0xffff_ffff_ffff_fff8n];
-
-/** A literal for an unsigned field: decimal, hex or octal, boundary-biased. */
-const valueText = (): fc.Arbitrary<string> =>
-  fc.oneof(
-    u64().map((v) => v.toString()),
-    u64().map((v) => `0x${v.toString(16)}`),
-    fc.nat(64).map((v) => (v === 0 ? '0' : `0${v.toString(8)}`)),
-    fc.constantFrom('1', '2'),
-  );
-
-/** A literal for a signed field (nr, common_pid): small, negative or at the 32-bit edges. */
-const signedText = (): fc.Arbitrary<string> =>
-  fc.oneof(fc.integer({ min: -5, max: 500 }).map(String), fc.constantFrom('0x7fffffff', '-2147483648', '0x100000000', '0x40000000'));
-
-const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
-
-/** A random expression over `fields` (argument names of one call, plus nr and common fields). */
-function exprText(fields: readonly string[]): fc.Arbitrary<string> {
-  const pred = fc
-    .tuple(fc.constantFrom(...fields), fc.constantFrom(...OPS))
-    .chain(([f, op]) => (f === 'nr' || f === 'common_pid' ? signedText() : valueText()).map((v) => `${f} ${op} ${v}`));
-  const { e } = fc.letrec<{ e: string }>((tie) => ({
-    e: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      { weight: 4, arbitrary: pred },
-      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} && ${b}`),
-      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} || ${b}`),
-      tie('e').map((a) => `(${a})`),
-      tie('e').map((a) => `!(${a})`),
-    ),
-  }));
-  return e;
-}
-
-/** A filter for the call `nr` of `abi`: mostly `1`, `0` or an expression on its arguments. */
-export function filterText(abi: Abi, nr: number): fc.Arbitrary<string> {
-  const args = syscallTable(abi).byNr(nr)?.args.map((a) => a.name) ?? [];
-  const fields = [...args, ...args, 'nr', 'common_pid', 'common_flags'];
-  return fc.oneof(
-    { weight: 2, arbitrary: fc.constant('1') },
-    { weight: 1, arbitrary: fc.constant('0') },
-    { weight: 4, arbitrary: exprText(fields) },
-  );
-}
-
-/** One policy line naming a pool call of `abi` by sys_ name, unistd name or number. */
-function policyLine(abi: Abi): fc.Arbitrary<string> {
-  return fc.constantFrom(...poolCalls(abi)).chain((c) =>
-    fc
-      .tuple(fc.constantFrom(c.sysName, c.name, String(c.nr), `0x${c.nr.toString(16)}`), filterText(abi, c.nr))
-      .map(([name, f]) => `${name}: ${f}`),
-  );
-}
-
-/** Small damage to a text: a dropped, doubled or foreign character, or a cut. */
-const corrupt = (text: string): fc.Arbitrary<string> =>
-  fc.tuple(fc.nat(Math.max(0, text.length)), fc.constantFrom('', '(', ')', '|', '=', '$', 'x', '\0', '\n', '9'), fc.boolean())
-    .map(([i, c, cut]) => (cut ? text.slice(0, i) : text.slice(0, i) + c + text.slice(i + 1)));
-
-/** A policy text (S2.5) for either ABI: entries, comments, blanks, the directive, sometimes damaged. */
-export const policyText = (): fc.Arbitrary<string> =>
-  fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) =>
-    fc
-      .array(
-        fc.oneof(
-          { weight: 8, arbitrary: policyLine(abi) },
-          { weight: 1, arbitrary: fc.constantFrom('# comment', '', '  ', 'on_next_syscall: 1', 'nosuchcall: 1') },
-        ),
-        { minLength: 1, maxLength: 8 },
-      )
-      .map((lines) => lines.join('\n'))
-      .chain((t) => fc.oneof({ weight: 6, arbitrary: fc.constant(t) }, { weight: 1, arbitrary: corrupt(t) })),
-  );
 
 /** A single filter string for the per-call SET (S5.3). */
 export const singleFilter = (): fc.Arbitrary<string> =>
   fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) =>
     fc.constantFrom(...poolCalls(abi)).chain((c) => filterText(abi, c.nr)));
-
-/** A system call number: pool and strict members of either ABI, edges, x32 numbers (bit 30). */
-export const nrValue = (): fc.Arbitrary<bigint> =>
-  fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(...[...poolCalls('x86_64'), ...poolCalls('ia32')].map((c) => BigInt(c.nr))) },
-    { weight: 2, arbitrary: fc.constantFrom(0n, 1n, 3n, 4n, 15n, 60n, 119n, 172n, 157n, 231n, 252n) },
-    { weight: 1, arbitrary: fc.constantFrom(-1n, 462n, 463n, 0x4000_0000n, 0x4000_0001n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 64n - 1n) },
-    { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 600n }) },
-  ).map((v) => BigInt.asUintN(64, v));
 
 /** Every argument register of both ABIs, boundary-biased (S3.2). */
 const argRegs = (): fc.Arbitrary<RegsInput> =>

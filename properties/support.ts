@@ -3,7 +3,7 @@
  * run counts (`npm run props`); CI uses each suite's own default. fast-check
  * reports the seed and path of every failure; `PROPS_SEED` replays one.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 const envRuns = Number(process.env['PROPS_RUNS'] ?? '');
 const envSeed = process.env['PROPS_SEED'];
@@ -30,21 +30,5 @@ export function params<T>(ciDefault: number): fc.Parameters<T> {
     : { numRuns: holdRuns(ciDefault), verbose: 1, seed };
 }
 
-const M64 = (1n << 64n) - 1n;
-
-/** Edges of the 64-bit range, of each 32-bit half, and of the small widths (C4, C5, S3.2). */
-export const U64_EDGES: readonly bigint[] = [
-  0n, 1n, 2n, 0x7fn, 0x80n, 0xffn, 0x100n, 0xffffn, 0x7fff_ffffn, 0x8000_0000n, 0xffff_fffen, 0xffff_ffffn,
-  0x1_0000_0000n, 0x1_0000_0001n, 0x1_ffff_ffffn, 0x7fff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n,
-  0x8000_0000_0000_0001n, 0xffff_ffff_0000_0000n, 0x8000_0000_8000_0000n, 0x0000_0001_8000_0000n,
-  0xffff_ffff_ffff_fffen, M64,
-];
-
-/** Boundary-biased unsigned 64-bit values: the edges above and their neighbours, small values, anything. */
-export const u64 = (): fc.Arbitrary<bigint> =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...U64_EDGES) },
-    { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 20n }) },
-    { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: M64 }) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...U64_EDGES), fc.constantFrom(-1n, 0n, 1n)).map(([e, d]) => (e + d) & M64) },
-  );
+/** Boundary-biased 64-bit values, shared with `seccomp-spec conform` (src/conform). */
+export { U64_EDGES, u64 } from '../src/conform/index.ts';

@@ -1,5 +1,6 @@
 /** The CLI's side effects behind one small interface, so commands are testable. */
 import { closeSync, createReadStream, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 /** What a command may do to the outside world. */
 export interface Io {
@@ -17,6 +18,8 @@ export interface Io {
   readonly outIsTty: boolean;
   /** Write a file; a failure is an Error value, never a throw. */
   readonly writeFile: (path: string, data: string | Uint8Array) => Error | null;
+  /** Lines of stdin, for commands that serve a protocol (`adapter`); absent where there is no stdin. */
+  readonly stdinLines?: () => AsyncIterable<string>;
 }
 
 /** An input opened for streaming: its chunks, and its size when known (a regular file). */
@@ -70,6 +73,7 @@ export const processIo: Io = {
       return e instanceof Error ? e : new Error(String(e));
     }
   },
+  stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
 };
 
 /** A command: argv after its name, the I/O, the exit code. */

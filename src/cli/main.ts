@@ -1,6 +1,8 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
+import { adapterCommand } from './commands/adapter.ts';
 import { bpfCommand } from './commands/bpf.ts';
 import { check } from './commands/check.ts';
+import { conformCommand } from './commands/conform.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
@@ -8,6 +10,7 @@ import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { resolveCommand } from './commands/resolve.ts';
 import { readFileSync } from 'node:fs';
+import { runCommand } from './commands/run.ts';
 import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
@@ -17,9 +20,12 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
+  conform: { run: conformCommand, summary: 'check an implementation of the conformance protocol against the corpus and the model' },
+  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel' },
   bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
   record: { run: recordCommand, summary: 'run a command under strace and write the trace replay and generate need' },
   resolve: { run: resolveCommand, summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI' },
+  run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
 };
 
 const usage = (): string =>

@@ -1,0 +1,161 @@
+/**
+ * `seccomp-spec run POLICY [--abi] [--kill ACTION] [--audit] -- CMD [ARG...]`:
+ * run a real command under a 2011 policy on today's kernel (issue 10). The
+ * policy is compiled to BPF (src/bpf) with `trace` as its kill action; the
+ * C helper (src/native) is the command's ptrace supervisor and reports each
+ * denied call, which is explained here as replay explains a kill.
+ */
+import { isLeft } from 'fp-ts/lib/Either.js';
+import { compilePolicy, encodeRaw, parseAction } from '../../bpf/index.ts';
+import { parsePolicy } from '../../grammar/index.ts';
+import { launch, platformProblem, resolveCommand, type DenyAction, type Launched } from '../../native/index.ts';
+import { syscallTable, type Abi } from '../../x86/table.ts';
+import { parseArgs } from '../args.ts';
+import { EXIT, type Io } from '../io.ts';
+import { abiFlag, installedTask, policyOk, readInput } from '../inputs.ts';
+import { explainDenial } from './run-report.ts';
+
+/** Help text of `run`. */
+export const RUN_HELP = `usage: seccomp-spec run POLICY [--abi x86_64|ia32] [--kill ACTION] [--audit] -- CMD [ARG...]
+
+Run CMD on the real kernel under POLICY, as a 2011 launcher would: the
+policy is compiled to a seccomp BPF program and installed just before
+CMD's execve; CMD's stdin, stdout and stderr are its own. A denied call
+kills the task that made it (SIGKILL, as S6.6), and run prints the call
+with argument names, the entry it met, the predicate that failed with the
+values, and the 2011 kernel log line, on stderr.
+  --abi      the ABI the policy is for (default x86_64)
+  --kill     kill-process (default) or kill-thread: report, then SIGKILL;
+             errno:N: report, and the call fails with -N
+  --audit    deny nothing: run CMD to its end and list every call the
+             policy would have killed, in order (to grow a policy)
+'on_next_syscall: 1' lets the launcher's own execve through, nothing else;
+without it the policy must have an execve entry, or run refuses to start.
+Needs Linux on x86_64 and a C compiler (cc, or $CC): the helper is built
+from native/ on first use.
+Exit: CMD's status (128+N when killed by signal N, so 137 for a kill;
+127 CMD not found, 126 not executable); 1 a bad policy or one the kernel
+refuses; 2 usage, another platform, or no C compiler; 125 the helper failed.
+`;
+
+const FAILED = 125;
+const NOT_FOUND = 127;
+
+/** Split argv into run's own part and the command: at `--`, else at the second positional. */
+function splitCommand(argv: readonly string[]): { readonly own: readonly string[]; readonly command: readonly string[] } {
+  const dash = argv.indexOf('--');
+  if (dash >= 0) return { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
+  let positionals = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a.startsWith('--')) {
+      if ((a === '--abi' || a === '--kill') && !a.includes('=')) i++;
+      continue;
+    }
+    if (++positionals === 2) return { own: argv.slice(0, i), command: argv.slice(i) };
+  }
+  return { own: argv, command: [] };
+}
+
+/** The --kill flag as the supervisor's action, or a usage message. */
+function denyAction(raw: string | undefined): DenyAction | string {
+  if (raw === undefined) return { kind: 'kill' };
+  const a = parseAction(raw);
+  if (isLeft(a)) return `invalid --kill: ${a.left}`;
+  if (a.right.kind === 'kill-process' || a.right.kind === 'kill-thread') return { kind: 'kill' };
+  if (a.right.kind === 'errno') return { kind: 'errno', errno: a.right.errno };
+  return `invalid --kill: run supports kill-process, kill-thread and errno:N (to deny nothing, use --audit), not '${raw}'`;
+}
+
+/** S6.4: why the launcher's own execve could not pass, or null when it can. */
+function execveProblem(text: string, abi: Abi): string | null {
+  const p = parsePolicy(text, abi);
+  if (!p.ok || p.policy.onNextSyscall) return null;
+  if (abi === 'ia32') return "an ia32 policy kills the launcher's own execve, which enters as x86_64 (S6.4); add 'on_next_syscall: 1'";
+  const execve = syscallTable('x86_64').resolve('execve');
+  return p.policy.entries.some((e) => e.nr === execve && e.filter.kind !== 'drop')
+    ? null
+    : "the policy has no execve entry, so the command could never start (S6.4); add 'execve: 1' or 'on_next_syscall: 1'";
+}
+
+function summary(r: Launched, audit: boolean): string {
+  const n = r.denials.length;
+  if (audit) return `seccomp-spec run: ${n} call${n === 1 ? '' : 's'} the policy would have killed; the command ended with status ${r.status}\n`;
+  if (r.end.kind === 'exec-failed') return `seccomp-spec run: cannot execute the command: ${r.end.errno}\n`;
+  return n === 0 ? '' : `seccomp-spec run: ${n} call${n === 1 ? '' : 's'} denied; the command ended with status ${r.status}\n`;
+}
+
+/** How `run` treats the command's standard streams. */
+export interface RunStreams {
+  /** Collect the command's stdout and stderr into io.out and io.err (with `input` on its stdin) instead of handing it the process's own. */
+  readonly capture?: boolean;
+  readonly input?: string;
+}
+
+/** Run `run`: the command gets the process's own stdin, stdout and stderr. */
+export const runCommand = (argv: readonly string[], io: Io): Promise<number> => runWithStreams(argv, io, {});
+
+/** Run `run` with the command's streams as `streams` says (tests capture them). */
+export async function runWithStreams(argv: readonly string[], io: Io, streams: RunStreams): Promise<number> {
+  const { own, command } = splitCommand(argv);
+  const args = parseArgs(own, ['abi', 'kill'], ['audit', 'help']);
+  if (typeof args !== 'string' && args.flags['help'] === true) {
+    io.out(RUN_HELP);
+    return EXIT.OK;
+  }
+  const problem = typeof args === 'string' ? args : args.positionals.length !== 1 || command.length === 0 ? 'run takes a POLICY, then -- and the command to run' : null;
+  if (problem !== null || typeof args === 'string') {
+    io.err(`${problem}\n${RUN_HELP}`);
+    return EXIT.USAGE;
+  }
+  const abiArg = abiFlag(args, io);
+  if (typeof abiArg === 'number') return abiArg;
+  const abi = abiArg ?? 'x86_64';
+  const audit = args.flags['audit'] === true;
+  const deny = audit ? ({ kind: 'audit' } as const) : denyAction(args.flags['kill'] as string | undefined);
+  if (typeof deny === 'string') {
+    io.err(`${deny}\n`);
+    return EXIT.USAGE;
+  }
+  const platform = platformProblem();
+  if (platform !== null) {
+    io.err(`seccomp-spec run: ${platform.message}\n`);
+    return EXIT.USAGE;
+  }
+  const file = args.positionals[0]!;
+  const text = readInput(file, io);
+  if (text === null) return EXIT.USAGE;
+  if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
+  const refusal = execveProblem(text, abi);
+  if (refusal !== null) {
+    io.err(`${file}: ${refusal}\n`);
+    return EXIT.FAIL;
+  }
+  const task = installedTask(file, text, abi, 'run', io);
+  const compiled = compilePolicy(text, { abi, kill: { kind: 'trace', data: 1 } });
+  if (task === null || isLeft(compiled)) {
+    if (isLeft(compiled)) io.err(`${file}: ${compiled.left.message}\n`);
+    return EXIT.FAIL;
+  }
+  const parsed = parsePolicy(text, abi);
+  const pending = parsed.ok && parsed.policy.onNextSyscall;
+  if (resolveCommand(command[0]!) === null) {
+    io.err(`seccomp-spec run: ${command[0]!}: command not found\n`);
+    return NOT_FOUND;
+  }
+  const r = await launch(encodeRaw(compiled.right.program), command, {
+    deny,
+    passExec: pending,
+    ...(streams.capture === true ? { stdio: 'pipe' as const, input: streams.input ?? '' } : {}),
+  });
+  if (isLeft(r)) {
+    io.err(`seccomp-spec run: ${r.left.message}\n`);
+    return r.left.kind === 'refused' ? EXIT.FAIL : r.left.kind === 'compiler' || r.left.kind === 'platform' ? EXIT.USAGE : FAILED;
+  }
+  io.out(r.right.stdout);
+  io.err(r.right.stderr);
+  const verb = audit ? 'would kill' : deny.kind === 'errno' ? `DENIED with -${deny.errno}` : 'KILLED';
+  for (const d of r.right.denials) io.err(`seccomp-spec run: ${explainDenial(d, task.kernel, task.pid, verb).text}`);
+  io.err(summary(r.right, audit));
+  return r.right.status;
+}

@@ -1,0 +1,58 @@
+/**
+ * The engine (`Kernel`) as an implementation of the protocol, through its
+ * public face only: for each call a fresh kernel and task of the request's
+ * code, the installs as prctl calls through the entry path, then the call
+ * itself (P2: each call from a fresh copy of the installed state).
+ */
+import { DECISION, Kernel } from '../index.ts';
+import { syscallTable } from '../x86/table.ts';
+import { PR, callAbi } from '../x86/types.ts';
+import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
+import type { Answer, Request, Verdict } from './protocol.ts';
+
+/** What one replay of the installs gave: the kernel, the task, the results; or why it cannot stand for P2. */
+type Replay =
+  | { readonly ok: true; readonly kernel: Kernel; readonly pid: number; readonly installs: readonly number[] }
+  | { readonly ok: false; readonly unsupported: string };
+
+/**
+ * Make the installs of `r` as the task's own prctl calls. The engine's
+ * public API has no way round the entry check, so an install after the
+ * first whose prctl call the installed state would kill, or would let
+ * through only by spending the pending grant (S6.4), cannot be made as P2
+ * defines it: that request is `unsupported` (P4).
+ */
+function replay(r: Request): Replay {
+  const kernel = new Kernel();
+  const pid = kernel.spawn(r.abi, 'conform');
+  const prctlNr = syscallTable(r.abi).resolve('prctl')!;
+  const args = [BigInt(PR.SET_SECCOMP), 2n, TEXT_ADDR, 0n, 0n, 0n];
+  const installs: number[] = [];
+  for (const [k, text] of r.installs.entries()) {
+    const seccomp = kernel.view().tasks[0]!.seccomp;
+    if (seccomp.mode === 2 && seccomp.pending) {
+      return { ok: false, unsupported: `install ${k}: the engine's prctl would spend the pending grant (on_next_syscall) of the installed state` };
+    }
+    const halves = args.flatMap((a) => [Number(a & 0xffff_ffffn), Number(a >> 32n)]);
+    if (kernel.decide(pid, 'syscall', prctlNr, halves) !== DECISION.ALLOW) {
+      return { ok: false, unsupported: `install ${k}: the installed state kills prctl itself, and the engine checks every prctl at entry` };
+    }
+    kernel.writeMemory(pid, TEXT_ADDR, textBytes(text));
+    const o = kernel.syscall(pid, 'syscall', callRegs(r.abi, prctlNr, args));
+    installs.push(o.kind === 'return' ? installResult(o.rax) : -1);
+  }
+  return { ok: true, kernel, pid, installs };
+}
+
+/** The engine's answer to a request. */
+export function engineAnswer(r: Request): Answer {
+  // One replay for the results, and one more per call, so no call sees another's effects (P2).
+  const [first, ...perCall] = [r, ...r.calls].map(() => replay(r));
+  if (!first!.ok) return { id: r.id, unsupported: first!.unsupported };
+  const calls = r.calls.map((c, i): Verdict => {
+    const { kernel, pid } = perCall[i] as Extract<Replay, { ok: true }>;
+    const o = kernel.syscall(pid, c.vector, callRegs(callAbi(r.abi, c.vector), c.nr, c.args));
+    return o.kind === 'killed' ? 'kill' : 'allow';
+  });
+  return { id: r.id, installs: first!.installs, calls };
+}

@@ -1,0 +1,171 @@
+/**
+ * The conformance protocol, version 1 (spec/14-conformance.md): JSON lines
+ * over an implementation's stdin and stdout, one request and one answer per
+ * line. Every line read is validated with io-ts; a bad one is an error value
+ * that says what was wrong and where (`calls[0].args[2]: ...`).
+ */
+import * as t from 'io-ts';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import type { Abi } from '../x86/table.ts';
+import type { Vector } from '../x86/types.ts';
+
+/** The protocol version this module speaks (P1). */
+export const PROTOCOL_VERSION = 1;
+
+/** One system call to judge: entry vector, eax as a signed 32-bit number, six 64-bit argument registers. */
+export interface Call {
+  readonly vector: Vector;
+  readonly nr: number;
+  readonly args: readonly bigint[];
+}
+
+/** A request: a fresh task of code `abi`, its PR_SET_SECCOMP 2 texts in order, the calls to judge. */
+export interface Request {
+  readonly id: number;
+  readonly abi: Abi;
+  readonly installs: readonly string[];
+  readonly calls: readonly Call[];
+}
+
+/** What one call met: allowed (whatever the call then does) or killed by seccomp (S6.4). */
+export type Verdict = 'allow' | 'kill';
+
+/** An answer: prctl's result per install (0 or -errno) and a verdict per call, or a refusal. */
+export type Answer =
+  | { readonly id: number; readonly installs: readonly number[]; readonly calls: readonly Verdict[] }
+  | { readonly id: number; readonly unsupported: string };
+
+const fail = <A>(u: unknown, c: t.Context, message: string): t.Validation<A> => t.failure(u, c, message);
+
+/** A 64-bit register value as the protocol writes it: `0x` and 1 to 16 hex digits. */
+const Hex64 = new t.Type<bigint, string, unknown>(
+  'Hex64',
+  (u): u is bigint => typeof u === 'bigint',
+  (u, c) =>
+    typeof u === 'string' && /^0x[0-9a-fA-F]{1,16}$/.test(u)
+      ? t.success(BigInt(u))
+      : fail(u, c, 'expected a 64-bit value as a hex string, "0x" and 1 to 16 hex digits'),
+  (v) => `0x${v.toString(16)}`,
+);
+
+const int = (name: string, min: number, max: number, what: string): t.Type<number, number, unknown> =>
+  new t.Type<number, number, unknown>(
+    name,
+    (u): u is number => typeof u === 'number',
+    (u, c) => (typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max ? t.success(u) : fail(u, c, `expected ${what}`)),
+    (v) => v,
+  );
+
+/** Request ids: any non-negative safe integer. */
+const Id = int('Id', 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
+/** eax read as a signed int (C8). */
+const Nr = int('Nr', -(2 ** 31), 2 ** 31 - 1, 'a signed 32-bit integer (eax, C8)');
+/** prctl's result: 0 or a negative errno (S5.7). */
+const InstallResult = int('InstallResult', -4095, 0, 'prctl\'s result: 0 or a negative errno above -4096');
+
+/** A policy text: one byte per character (Latin-1, C16), no NUL since prctl reads up to the first one (C33). */
+const PolicyText = new t.Type<string, string, unknown>(
+  'PolicyText',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u !== 'string') return fail(u, c, 'expected a policy text (a string)');
+    const bad = /[\u0000\u0100-\uffff]/.exec(u);
+    if (bad === null) return t.success(u);
+    const what = bad[0] === '\0' ? 'a NUL byte (prctl would read only up to it, C33)' : `the character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} (texts are bytes: U+0001 to U+00FF)`;
+    return fail(u, c, `policy text has ${what} at offset ${bad.index}`);
+  },
+  (v) => v,
+);
+
+const AbiCodec = t.keyof({ x86_64: null, ia32: null }, '"x86_64" | "ia32"');
+const VectorCodec = t.keyof({ syscall: null, int80: null, sysenter: null }, '"syscall" | "int80" | "sysenter"');
+const VerdictCodec = t.keyof({ allow: null, kill: null }, '"allow" | "kill"');
+
+const sixArgs = new t.Type<readonly bigint[], readonly string[], unknown>(
+  'Args',
+  (u): u is readonly bigint[] => Array.isArray(u),
+  (u, c) => {
+    if (!Array.isArray(u) || u.length !== 6) return fail(u, c, 'expected an array of exactly six hex strings');
+    const out: bigint[] = [];
+    for (let i = 0; i < 6; i++) {
+      const v = Hex64.validate(u[i], t.appendContext(c, String(i), Hex64, u[i]));
+      if (isLeft(v)) return v;
+      out.push(v.right);
+    }
+    return t.success(out);
+  },
+  (vs) => vs.map((v) => Hex64.encode(v)),
+);
+
+/** A call of a request. */
+export const CallCodec = t.type({ vector: VectorCodec, nr: Nr, args: sixArgs }, 'Call');
+
+/** A request line (P1). */
+export const RequestCodec = t.type({ id: Id, abi: AbiCodec, installs: t.array(PolicyText), calls: t.array(CallCodec) }, 'Request');
+
+/** An answer line (P1): results and verdicts, or `unsupported` with a reason. */
+export const AnswerCodec = t.union(
+  [
+    t.type({ id: Id, installs: t.array(InstallResult), calls: t.array(VerdictCodec) }, 'Answered'),
+    t.type({ id: Id, unsupported: t.string }, 'Unsupported'),
+  ],
+  'Answer',
+);
+
+/** `calls[0].args[2]` from an io-ts context (a union's branch index is not part of the path). */
+const pathOf = (c: t.Context): string =>
+  c
+    .filter((e, i) => i > 0 && !(c[i - 1]!.type instanceof t.UnionType))
+    .map((e) => (/^[0-9]+$/.test(e.key) ? `[${e.key}]` : `.${e.key}`))
+    .join('')
+    .replace(/^\./, '');
+
+const shown = (u: unknown): string => {
+  const s = JSON.stringify(u) ?? String(u);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+};
+
+/** The first io-ts error as one line: where, what was expected, what was there. */
+function report(errors: t.Errors): string {
+  // A union reports every branch; the deepest path is the most telling.
+  const e = [...errors].sort((a, b) => b.context.length - a.context.length)[0]!;
+  const where = pathOf(e.context) || 'the line';
+  const what = e.message ?? `expected ${e.context[e.context.length - 1]?.type.name ?? 'a value'}`;
+  return `${where}: ${what}, got ${e.value === undefined ? 'nothing' : shown(e.value)}`;
+}
+
+function decodeLine<A>(codec: t.Decoder<unknown, A>, line: string, kind: string): Either<string, A> {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (e) {
+    return left(`${kind} is not JSON (${e instanceof Error ? e.message : String(e)}): ${shown(line)}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return left(`${kind} is not a JSON object: ${shown(line)}`);
+  const r = codec.decode(json);
+  return isLeft(r) ? left(`${kind}: ${report(r.left)}`) : right(r.right);
+}
+
+/** Decode a request line; the error says what and where. */
+export const decodeRequest = (line: string): Either<string, Request> => decodeLine(RequestCodec, line, 'request');
+
+/** Decode an answer line; the error says what and where. */
+export const decodeAnswer = (line: string): Either<string, Answer> => decodeLine(AnswerCodec, line, 'answer');
+
+/** A request as one protocol line (no newline). */
+export const encodeRequest = (r: Request): string =>
+  JSON.stringify({ id: r.id, abi: r.abi, installs: r.installs, calls: r.calls.map((c) => CallCodec.encode(c)) });
+
+/** An answer as one protocol line (no newline). */
+export const encodeAnswer = (a: Answer): string => JSON.stringify(a);
+
+/** The id of a line that at least parses as an object with a numeric id, for error answers. */
+export function idOf(line: string): number | undefined {
+  try {
+    const j: unknown = JSON.parse(line);
+    const id = typeof j === 'object' && j !== null ? (j as { id?: unknown }).id : undefined;
+    return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}

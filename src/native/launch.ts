@@ -1,0 +1,100 @@
+/**
+ * Run a command under a raw program on the real kernel (the helper's launch
+ * mode): the helper is the command's ptrace supervisor, the program answers
+ * denied calls with SECCOMP_RET_TRACE, and each one is reported (K2).
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { nativeHelper, type BuildOptions, type NativeError } from './build.ts';
+import { parseReport, type LaunchReport } from './report.ts';
+
+/** What the supervisor does with a denied call after reporting it. */
+export type DenyAction =
+  | { readonly kind: 'kill' }
+  | { readonly kind: 'audit' }
+  | { readonly kind: 'errno'; readonly errno: number };
+
+/** How to launch. */
+export interface LaunchOptions extends BuildOptions {
+  readonly deny: DenyAction;
+  /** on_next_syscall (S6.4): let the launcher's own execve through once. */
+  readonly passExec: boolean;
+  /** The command's stdin, stdout, stderr: the caller's own (default), or pipes collected into the result. */
+  readonly stdio?: 'inherit' | 'pipe';
+  /** Input for the command's stdin when stdio is 'pipe'. */
+  readonly input?: string;
+}
+
+/** A launch's report, and the command's output when it was piped. */
+export interface Launched extends LaunchReport {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const executable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** The file execve runs for `command`, searched in PATH when it has no slash (as execvp), or null. */
+export function resolveCommand(command: string, path: string = process.env['PATH'] ?? '/usr/bin:/bin'): string | null {
+  if (command === '') return null;
+  if (command.includes('/')) return command;
+  for (const dir of path.split(':')) {
+    const candidate = join(dir === '' ? '.' : dir, command);
+    if (executable(candidate)) return candidate;
+  }
+  return null;
+}
+
+const helperArgs = (o: LaunchOptions): readonly string[] => [
+  o.deny.kind === 'errno' ? `errno:${o.deny.errno}` : o.deny.kind,
+  o.passExec ? 'exec-pass' : 'no-exec-pass',
+  '3',
+  '4',
+];
+
+/**
+ * Run `argv` (argv[0] resolved as execvp would) under `program`. Resolves to
+ * the report, or an error when the helper could not be built, the kernel
+ * refused the program, or the helper failed; never leaves the command running.
+ */
+export async function launch(program: Uint8Array, argv: readonly string[], opts: LaunchOptions): Promise<Either<NativeError, Launched>> {
+  const exe = nativeHelper(opts);
+  if (isLeft(exe)) return exe;
+  const file = resolveCommand(argv[0] ?? '');
+  if (file === null) return left({ kind: 'failed', message: `${argv[0] ?? '(no command)'}: command not found` });
+  const piped = opts.stdio === 'pipe';
+  const child = spawn(exe.right, ['launch', ...helperArgs(opts), file, ...argv], {
+    stdio: [piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit', piped ? 'pipe' : 'inherit', 'pipe', 'pipe'],
+  });
+  const collect = (s: NodeJS.ReadableStream | null | undefined): Promise<string> =>
+    new Promise((resolve) => {
+      let text = '';
+      if (s === null || s === undefined) return resolve('');
+      s.setEncoding('latin1');
+      s.on('data', (c: string) => void (text += c));
+      s.on('end', () => resolve(text));
+      s.on('error', () => resolve(text));
+    });
+  const [report, stdout, stderr] = [collect(child.stdio[4] as NodeJS.ReadableStream), collect(child.stdout), collect(child.stderr)];
+  // A helper that dies early closes these pipes: its status says why, the write error adds nothing.
+  const progIn = child.stdio[3] as NodeJS.WritableStream;
+  progIn.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
+  if (piped) child.stdin?.end(opts.input ?? '');
+  progIn.end(Buffer.from(program));
+  const status = await new Promise<number | null>((resolve) => {
+    child.on('error', () => resolve(null));
+    child.on('close', (code) => resolve(code));
+  });
+  const parsed = parseReport(await report, status);
+  if (isLeft(parsed)) return left({ kind: status === 1 && /^seccomp\(/.test(parsed.left) ? 'refused' : 'failed', message: parsed.left });
+  return right({ ...parsed.right, stdout: await stdout, stderr: await stderr });
+}
