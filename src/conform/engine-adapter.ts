@@ -4,7 +4,7 @@
  * code, the installs as prctl calls through the entry path, then the call
  * itself (P2: each call from a fresh copy of the installed state).
  */
-import { DECISION, Kernel } from '../index.ts';
+import { DECISION, Kernel } from '../kernel/index.ts';
 import { syscallTable } from '../x86/table.ts';
 import { PR, callAbi } from '../x86/types.ts';
 import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
