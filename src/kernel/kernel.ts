@@ -47,7 +47,8 @@ const CODE_BIT = 1;
 const secureComputing = impl.secureComputing;
 if (
   RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax ||
-  CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT
+  CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT || task.PENDING_BIT !== impl.PENDING_BIT ||
+  (task.CODE_BIT & task.PENDING_BIT) !== 0
 ) {
   throw new Error('kernel.ts constants disagree with their tables');
 }

@@ -7,17 +7,17 @@
  * fields, bitness and the pending flag share one small integer, and the
  * pid is not stored: it is the task's index in the kernel's task table.
  */
-import * as impl from '../impl/index.ts';
 import type { SeccompState, SeccompTask } from '../impl/index.ts';
 import type { UserMemory } from './memory.ts';
 
 /** Bit of `flags`: the task's code is 32-bit (ABI code 1, C9). */
 export const CODE_BIT = 1;
-// Bit of `flags` that the seccomp core owns: S5.2 on_next_syscall is
-// pending. A local copy, as an imported binding is a live module cell
-// that V8 loads and checks on every read.
-const PENDING_BIT = 2;
-if (PENDING_BIT !== impl.PENDING_BIT || (CODE_BIT & PENDING_BIT) !== 0) throw new Error('task.ts flag bits disagree with the core');
+/**
+ * Bit of `flags` that the seccomp core owns: S5.2 on_next_syscall is
+ * pending. The core's PENDING_BIT (src/impl/task.ts), copied here so this
+ * file imports types only; kernel.ts checks the two agree at load time.
+ */
+export const PENDING_BIT = 2;
 
 /**
  * One live task. Fields are `declare`d and set in the constructor: an
