@@ -117,6 +117,10 @@ test('constAllowed follows the kernel: nr and arch loads, K jumps, AND, RET ALLO
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x80, 400), 'jset to the argument load');
   t.false(constAllowed(p, AUDIT_ARCH_I386, 3, 400), 'KILL is not ALLOW');
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, -1, 400), 'negative numbers are never cached');
+  t.true(constAllowed(p, AUDIT_ARCH_X86_64, 3), 'the bitmap of the arch\'s table by default');
+  t.false(constAllowed(p, AUDIT_ARCH_X86_64, 500), 'past the table');
+  t.false(constAllowed(p, 0xdead, 3), 'no bitmap for another arch');
+  t.true(constAllowed(compile('getpid: 1\n', { abi: 'ia32' }).program, AUDIT_ARCH_I386, 20), 'the compat bitmap');
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x40000003, 400), 'x32 numbers are never cached');
   t.false(constAllowed([s(BPF.LD | BPF.IMM, 0), s(BPF.RET | BPF.K, ALLOW)], AUDIT_ARCH_X86_64, 3, 400));
   t.false(constAllowed([s(BPF.LD | BPF.W | BPF.ABS, 0), s(BPF.JMP | BPF.JEQ | BPF.X, 0)], AUDIT_ARCH_X86_64, 3, 400));
