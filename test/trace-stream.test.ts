@@ -68,9 +68,9 @@ test('replay streams a 300 MB trace from a pipe: the same report as a small one,
   t.true(r.peakRssMb > 0 && r.peakRssMb < MAX_RSS_MB, `peak RSS ${r.peakRssMb} MB`);
 });
 
-test('generate streams a 150 MB trace from a pipe with bounded memory and prints the small trace\'s policy', async (t) => {
+test('generate streams a 100 MB trace from a pipe with bounded memory and prints the small trace\'s policy', async (t) => {
   const small = await pipeInto(['generate', '--args', 'fd', '-'], 1);
-  const r = await pipeInto(['generate', '--args', 'fd', '--quiet', '-'], Math.ceil(150e6 / block.length));
+  const r = await pipeInto(['generate', '--args', 'fd', '--quiet', '-'], Math.ceil(100e6 / block.length));
   t.is(r.code, 0, r.err);
   const entries = (s: string): string => s.split('\n').filter((l) => !l.startsWith('# Generated')).join('\n');
   t.is(entries(r.out), entries(small.out));
