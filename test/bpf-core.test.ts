@@ -7,7 +7,7 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import {
   actionValue, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, compilePolicy, compileState, constAllowed, decodeRaw, describeAction,
-  emulate, encodeRaw, parseAction, SECCOMP_RET, validate, type CompileOptions, type Compiled, type Program, type SeccompData,
+  disassemble, emulate, encodeRaw, parseAction, SECCOMP_RET, validate, type CompileOptions, type Compiled, type Program, type SeccompData,
 } from '../src/bpf/index.ts';
 import { applyPolicy, INITIAL_STATE } from '../src/model/index.ts';
 import { syscallTable } from '../src/x86/index.ts';
@@ -117,6 +117,10 @@ test('constAllowed follows the kernel: nr and arch loads, K jumps, AND, RET ALLO
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x80, 400), 'jset to the argument load');
   t.false(constAllowed(p, AUDIT_ARCH_I386, 3, 400), 'KILL is not ALLOW');
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, -1, 400), 'negative numbers are never cached');
+  t.true(constAllowed(p, AUDIT_ARCH_X86_64, 3), 'the bitmap of the arch\'s table by default');
+  t.false(constAllowed(p, AUDIT_ARCH_X86_64, 500), 'past the table');
+  t.false(constAllowed(p, 0xdead, 3), 'no bitmap for another arch');
+  t.true(constAllowed(compile('getpid: 1\n', { abi: 'ia32' }).program, AUDIT_ARCH_I386, 20), 'the compat bitmap');
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x40000003, 400), 'x32 numbers are never cached');
   t.false(constAllowed([s(BPF.LD | BPF.IMM, 0), s(BPF.RET | BPF.K, ALLOW)], AUDIT_ARCH_X86_64, 3, 400));
   t.false(constAllowed([s(BPF.LD | BPF.W | BPF.ABS, 0), s(BPF.JMP | BPF.JEQ | BPF.X, 0)], AUDIT_ARCH_X86_64, 3, 400));
@@ -201,4 +205,35 @@ test('long jumps get trampolines; a program past 4096 instructions names the ent
     const upTo = names.indexOf(syscallTable('x86_64').byNr(huge.left.nr ?? -1)?.name ?? '');
     t.true(E.isRight(compilePolicy(policy(upTo), { abi: 'x86_64' })), 'without that entry it fits');
   }
+});
+
+test('disassemble writes every opcode in seccomp-tools style', (t) => {
+  const s = (code: number, k = 0, jt = 0, jf = 0) => ({ code, jt, jf, k });
+  const p: Program = [
+    s(BPF.LD | BPF.W | BPF.ABS, 12), s(BPF.LD | BPF.W | BPF.ABS, 8), s(BPF.LD | BPF.W | BPF.ABS, 28), s(BPF.ALU | BPF.ADD | BPF.K, 5),
+    s(BPF.ALU | BPF.SUB | BPF.X), s(BPF.ALU | BPF.NEG), s(BPF.ST, 2), s(BPF.STX, 3), s(BPF.LD | BPF.MEM, 2), s(BPF.LDX | BPF.MEM, 3),
+    s(BPF.LD | BPF.IMM, 7), s(BPF.LDX | BPF.IMM, 8), s(BPF.LD | BPF.W | BPF.LEN), s(BPF.MISC | BPF.TAX), s(BPF.MISC | BPF.TXA),
+    s(BPF.JMP | BPF.JA, 1), s(BPF.JMP | BPF.JSET | BPF.K, 4, 0, 1), s(BPF.JMP | BPF.JGT | BPF.X, 0, 1, 2), s(BPF.JMP | BPF.JGE | BPF.K, 3, 1, 0),
+    s(BPF.LD | BPF.W | BPF.ABS, 4), s(BPF.JMP | BPF.JEQ | BPF.K, 0x12345678, 0, 0), s(BPF.LD | BPF.B | BPF.ABS, 0), s(BPF.RET | BPF.A),
+    s(BPF.RET | BPF.K, SECCOMP_RET.ERRNO | 13),
+  ];
+  const text = disassemble(p, 'x86_64').split('\n');
+  t.is(text[0], ' line  CODE  JT   JF      K');
+  const body = text.slice(2).map((l) => l.slice(34));
+  t.deepEqual(body.slice(0, 24), [
+    'A = instruction_pointer >> 32', 'A = instruction_pointer', 'A = args[1] >> 32', 'A += 0x5', 'A -= X', 'A = -A', 'mem[2] = A', 'mem[3] = X',
+    'A = mem[2]', 'X = mem[3]', 'A = 0x7', 'X = 0x8', 'A = 64', 'X = A', 'A = X', 'goto 0017', 'if !(A & 0x4) goto 0018',
+    'if (A > X) goto 0019 else goto 0020', 'if (A >= 0x3) goto 0020', 'A = arch', 'if (A == 0x12345678) goto 0021',
+    'A = ??? (opcode 0x30)', 'return A', 'return ERRNO(13)',
+  ]);
+});
+
+test('disassemble names the call and its arguments where the number is known, and args[i] where code is shared', (t) => {
+  const { program } = compile('read: fd == 0\nwrite: fd == 0\nclose: fd == 5\n');
+  const text = disassemble(program, 'x86_64');
+  t.regex(text, /A = args\[0\] >> 32\n/, 'read and write share their code');
+  t.regex(text, /if \(A == close\) goto|if \(A >= close\) goto|if \(A != close\) goto/);
+  const ia32 = disassemble(compile('read: fd == 0\n', { abi: 'ia32' }).program, 'ia32');
+  t.regex(ia32, /A = fd # read\(fd, buf, count\)\n/);
+  t.regex(ia32, /if \(A != ARCH_I386\) goto/);
 });

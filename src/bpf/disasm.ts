@@ -56,7 +56,7 @@ function text(ins: SockFilter, pc: number, known: Known, abi: Abi): string {
     case BPF.LDX: {
       const reg = cls === BPF.LD ? 'A' : 'X';
       const mode = code & 0xe0;
-      if (mode === BPF.ABS && cls === BPF.LD) return load(k, known, abi);
+      if (mode === BPF.ABS && cls === BPF.LD && (code & 0x18) === BPF.W) return load(k, known, abi);
       if (mode === BPF.IMM) return `${reg} = ${hex(k, 1)}`;
       if (mode === BPF.LEN) return `${reg} = ${SECCOMP_DATA.size}`;
       return mode === BPF.MEM ? `${reg} = mem[${k}]` : `${reg} = ??? (opcode ${hex(code, 2)})`;

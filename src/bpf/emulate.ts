@@ -2,7 +2,12 @@
  * A classic BPF interpreter for seccomp programs, and the kernel's
  * constant-action cache check (`seccomp_is_const_allow`, Linux 5.11).
  */
-import { BPF, BPF_MEMWORDS, SECCOMP_DATA, SECCOMP_RET, type Program, type SeccompData } from './insn.ts';
+import { syscallTable } from '../x86/index.ts';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, BPF_MEMWORDS, SECCOMP_DATA, SECCOMP_RET, type Program, type SeccompData } from './insn.ts';
+
+// The kernel keeps a bitmap for the native and the compat arch only.
+const bitmapOf = (arch: number): number =>
+  arch === AUDIT_ARCH_X86_64 ? syscallTable('x86_64').nrSyscalls : arch === AUDIT_ARCH_I386 ? syscallTable('ia32').nrSyscalls : 0;
 
 /** The result of running a program: its 32-bit return value and the instructions executed. */
 export interface Run {
@@ -105,9 +110,10 @@ export function emulate(p: Program, d: SeccompData): Run {
  * program knowing only nr and arch, through `ld [nr]`, `ld [arch]`, `ja`,
  * `jeq`/`jge`/`jgt`/`jset` with a constant, `and` with a constant and
  * `ret K`; true only if that reaches `ret ALLOW` with nothing else on the
- * way. Numbers outside the cache's bitmap (negative, x32) are never cached.
+ * way. Numbers outside the cache's bitmap (negative, x32) are never cached;
+ * the bitmap has NR_syscalls bits of the arch's ABI unless `bitmapSize` says.
  */
-export function constAllowed(p: Program, arch: number, nr: number, bitmapSize: number): boolean {
+export function constAllowed(p: Program, arch: number, nr: number, bitmapSize: number = bitmapOf(arch)): boolean {
   if (!Number.isInteger(nr) || nr < 0 || nr >= bitmapSize) return false;
   let a = 0;
   for (let pc = 0; pc < p.length; pc++) {
