@@ -3,10 +3,9 @@
  * argument names, the entry it met, why (the same explanation as replay,
  * from src/trace), and the 2011 kernel log line (S6.6).
  */
-import { printValue } from '../../grammar/index.ts';
-import type { Kernel } from '../../kernel/index.ts';
+import { printValue, type Filter } from '../../grammar/index.ts';
 import type { Denial } from '../../native/index.ts';
-import { callRecord, explainDecision, namedArgs, traceName, type Decision } from '../../trace/index.ts';
+import { callRecord, explainDecision, namedArgs, traceName, type Decision, type DecisionState } from '../../trace/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 
 /** A denial and its explanation against the policy (null: an arch neither ABI has). */
@@ -22,19 +21,20 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
 export const logLine = (d: Denial, abi: Abi): string =>
   `${d.comm}[${d.pid}]: system call ${d.nr} (${syscallTable(abi).byNr(d.nr)?.sysName ?? '?'}) blocked at ip:${d.ip.toString(16)}`;
 
-/**
- * Explain `d` with the policy installed in `kernel`'s task `pid` (its state
- * after the on_next_syscall grant is used up). `verb` is KILLED, or
- * `would kill` under --audit.
- */
-export function explainDenial(d: Denial, kernel: Kernel, pid: number, verb: string): Explained {
+/** The installed policy a denial is explained against: its state (the grant spent) and its entry for a number. */
+export interface Installed {
+  readonly state: DecisionState;
+  readonly filterFor: (nr: number) => Filter | undefined;
+}
+
+/** Explain `d` against the installed policy. `verb` is KILLED, or `would kill` under --audit. */
+export function explainDenial(d: Denial, installed: Installed, verb: string): Explained {
   if (d.abi === null) {
     const text = `${verb}: system call ${d.nr} with arch 0x${d.arch.toString(16)} [pid ${d.pid}, ${d.comm}]\n  reason: the arch is neither x86_64 nor ia32 (S6.4)\n`;
     return { denial: d, decision: null, text };
   }
-  const view = kernel.view().tasks.find((t) => t.pid === pid)!.seccomp;
   const rec = callRecord(d.abi, d.nr, d.args);
-  const decision = explainDecision({ ...view, pending: false }, d.abi, rec, kernel.filterFor(pid, d.nr));
+  const decision = explainDecision(installed.state, d.abi, rec, installed.filterFor(d.nr));
   const name = traceName(d.abi, d.nr);
   const known = syscallTable(d.abi).byNr(d.nr)?.args.length ?? 6;
   const args = namedArgs(d.abi, d.nr, rec.args).slice(0, known).map((a) => `${a.name}=${printValue(a.value)}`);

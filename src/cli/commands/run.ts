@@ -155,7 +155,10 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
   io.out(r.right.stdout);
   io.err(r.right.stderr);
   const verb = audit ? 'would kill' : deny.kind === 'errno' ? `DENIED with -${deny.errno}` : 'KILLED';
-  for (const d of r.right.denials) io.err(`seccomp-spec run: ${explainDenial(d, task.kernel, task.pid, verb).text}`);
+  const { kernel, pid } = task;
+  const state = { ...kernel.view().tasks.find((t) => t.pid === pid)!.seccomp, pending: false };
+  const installed = { state, filterFor: (nr: number) => kernel.filterFor(pid, nr) };
+  for (const d of r.right.denials) io.err(`seccomp-spec run: ${explainDenial(d, installed, verb).text}`);
   io.err(summary(r.right, audit));
   return r.right.status;
 }
