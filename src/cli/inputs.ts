@@ -8,7 +8,7 @@ import { caret, parsePolicy, type PolicyError, type PolicyResult } from '../gram
 import { parseTrace, type Trace, type TraceError } from '../trace/index.ts';
 import { Kernel } from '../impl/index.ts';
 import type { Abi } from '../x86/table.ts';
-import { MAX_USER_TEXT, resultText } from '../x86/types.ts';
+import { MAX_USER_TEXT, resultText, utf8Length } from '../x86/types.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
 import { EXIT, type Io } from './io.ts';
 
@@ -100,9 +100,9 @@ function refusal(text: string, abi: Abi): bigint | null {
  */
 export function kernelRefusal(text: string, abi: Abi): PolicyError | null {
   const lines = text.split('\n');
-  if (Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT) {
+  if (utf8Length(text) > MAX_USER_TEXT) {
     let used = 0;
-    const line = lines.findIndex((l) => (used += Buffer.byteLength(`${l}\n`, 'utf8')) > MAX_USER_TEXT);
+    const line = lines.findIndex((l) => (used += utf8Length(`${l}\n`)) > MAX_USER_TEXT);
     const source = lines[line] ?? '';
     return { line: line + 1, column: 0, message: `the text passes 64 KiB here; prctl reads at most ${MAX_USER_TEXT} bytes (S5.2, C16)`, source };
   }

@@ -1,5 +1,4 @@
 /** The CLI's side effects behind one small interface, so commands are testable. */
-import { readFileSync } from 'node:fs';
 
 /** What a command may do to the outside world. */
 export interface Io {
@@ -13,20 +12,6 @@ export interface Io {
 
 /** Exit codes of every command: 0 success, 1 the input was judged bad (or a call was killed), 2 usage. */
 export const EXIT = { OK: 0, FAIL: 1, USAGE: 2 } as const;
-
-/** The process's real I/O. */
-export const processIo: Io = {
-  out: (s) => process.stdout.write(s),
-  err: (s) => process.stderr.write(s),
-  readFile: (path) => {
-    try {
-      return readFileSync(path === '-' ? 0 : path, 'latin1');
-    } catch (e) {
-      return e instanceof Error ? e : new Error(String(e));
-    }
-  },
-  errIsTty: process.stderr.isTTY === true,
-};
 
 /** A command: argv after its name, the I/O, the exit code. */
 export type Command = (argv: readonly string[], io: Io) => number | Promise<number>;

@@ -4,7 +4,7 @@ import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
 import { replayCommand } from './commands/replay.ts';
-import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
+import { EXIT, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
@@ -20,8 +20,8 @@ const usage = (): string =>
     .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
     .join('\n')}\n\nexit codes: 0 success, 1 the policy or trace was judged bad (or a call would be killed), 2 usage error\n`;
 
-/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+/** Run the CLI with `argv` (without node and script) on `io` (processIo for the real process); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     (verb === undefined ? io.err : io.out)(usage());

@@ -6,7 +6,7 @@
  */
 import { parseFilter, printValue } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { MAX_USER_TEXT } from '../x86/types.ts';
+import { MAX_USER_TEXT, utf8Length } from '../x86/types.ts';
 import { callRecord } from './explain.ts';
 import { checkedCalls } from './launch.ts';
 import type { Trace, TraceCall } from './types.ts';
@@ -104,6 +104,6 @@ export function generatePolicy(trace: Trace, opts: GenerateOptions): Generated {
     '# The launcher adds on_next_syscall: 1, so the first execve is not checked (S5.2).\n';
   const commented = header + entries.map((e) => e.notes + e.line).join('');
   // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
-  const text = Buffer.byteLength(commented, 'utf8') <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
-  return { text, entries: byNr.size, unallowable, notes, tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT };
+  const text = utf8Length(commented) <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
+  return { text, entries: byNr.size, unallowable, notes, tooBig: utf8Length(text) > MAX_USER_TEXT };
 }
