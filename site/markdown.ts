@@ -104,9 +104,9 @@ export function pageShell(title: string, nav: readonly { readonly page: string; 
 <link rel="stylesheet" href="style.css">
 </head>
 <body>
-<nav class="site-nav"><p class="brand"><a href="index.html">seccomp-spec</a></p><ol>
+<nav class="site-nav"><p class="brand"><a href="index.html">seccomp-spec</a></p><ul>
 ${links}
-</ol></nav>
+</ul></nav>
 <main>
 ${content}
 </main>

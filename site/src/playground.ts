@@ -36,9 +36,16 @@ function fillArgs(values: Readonly<Record<string, string>>): void {
 }
 
 let evaluation = 0;
-/** Diagnostics, decision, BPF and URL for the current state; a later update overtakes an earlier one. */
+let queued = false;
+/**
+ * Diagnostics, decision, BPF and URL for the current state; a later update
+ * overtakes an earlier one. `body[data-busy]` is there while an input waits
+ * for its update (the browser tests wait for it to go).
+ */
 async function update(): Promise<void> {
   const mine = ++evaluation;
+  queued = false;
+  document.body.dataset['busy'] = '1';
   const s = state();
   pending.checked = hasPending(s.policy);
   byId('diagnostics', HTMLDivElement).replaceChildren(...renderDiagnostics(diagnose(s.policy, s.abi)));
@@ -48,7 +55,7 @@ async function update(): Promise<void> {
   const r = s.call === '' ? 'name a system call' : await evaluate(s.policy, s.abi, s.vector, s.call, s.args);
   if (mine !== evaluation) return;
   decision.replaceChildren(renderDecision(r));
-  document.body.dataset['updated'] = String(mine);
+  if (!queued) delete document.body.dataset['busy'];
 }
 
 function load(s: State): void {
@@ -61,7 +68,12 @@ function load(s: State): void {
   void update();
 }
 
-const soon = debounce(() => void update(), 150);
+const later = debounce(() => void update(), 150);
+const soon = (): void => {
+  queued = true;
+  document.body.dataset['busy'] = '1';
+  later();
+};
 policy.addEventListener('input', soon);
 pending.addEventListener('change', () => {
   policy.value = withPending(policy.value, pending.checked);

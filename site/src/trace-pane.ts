@@ -63,6 +63,7 @@ export function traceRunner(out: HTMLElement, bar: HTMLProgressElement): (job: T
   const show = (m: TraceMessage): void => {
     if (m.kind === 'progress') {
       bar.hidden = false;
+      out.dataset['phases'] = [...new Set([...(out.dataset['phases'] ?? '').split(' ').filter((p) => p !== ''), m.phase])].join(' ');
       bar.max = m.total;
       bar.value = m.done;
       out.dataset['state'] = 'running';
@@ -75,7 +76,9 @@ export function traceRunner(out: HTMLElement, bar: HTMLProgressElement): (job: T
   };
   return (job) => {
     worker?.terminate();
+    out.dataset['phases'] = '';
     worker = startWorker();
+    document.body.dataset['traceRunsIn'] = worker === null ? 'page' : 'worker';
     if (worker === null) {
       void runTraceJob(job, show);
       return;
