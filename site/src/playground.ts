@@ -5,7 +5,8 @@
  */
 import { policies, traces } from 'samples:examples';
 import type { Abi, Vector } from '../../src/x86/index.ts';
-import { argInputs, callNames, entryAbi, evaluate, renderDecision } from './call-pane.ts';
+import { renderBpf, type BpfCall } from './bpf-pane.ts';
+import { argInputs, callNames, entryAbi, evaluate, renderDecision, type EvalReport } from './call-pane.ts';
 import { byId, debounce, h } from './dom.ts';
 import { diagnose, hasPending, renderDiagnostics, withPending } from './policy-pane.ts';
 import { decodeState, encodeState, type State } from './state.ts';
@@ -35,6 +36,14 @@ function fillArgs(values: Readonly<Record<string, string>>): void {
   argsBox.replaceChildren(...argInputs(entryAbi(abi(), vector()), callName.value.trim(), values));
 }
 
+/** The call eval decided, as the BPF pane runs it: arguments in table order, 0 where none was given. */
+const bpfCall = (r: EvalReport): BpfCall => ({
+  abi: r.abi,
+  nr: r.nr,
+  args: Object.values(r.args).map((v) => BigInt(v)),
+  allowed: r.allowed,
+});
+
 let evaluation = 0;
 let queued = false;
 /**
@@ -55,6 +64,7 @@ async function update(): Promise<void> {
   const r = s.call === '' ? 'name a system call' : await evaluate(s.policy, s.abi, s.vector, s.call, s.args);
   if (mine !== evaluation) return;
   decision.replaceChildren(renderDecision(r));
+  byId('bpf', HTMLDivElement).replaceChildren(...renderBpf(s.policy, s.abi, typeof r === 'string' ? null : bpfCall(r)));
   if (!queued) delete document.body.dataset['busy'];
 }
 
