@@ -1,0 +1,204 @@
+/**
+ * src/bpf: the vocabulary, raw encoding, the kernel-style validator, the
+ * emulator, the constant-action cache check and the compiler's layout on
+ * hand-picked policies and calls.
+ */
+import test from 'ava';
+import * as E from 'fp-ts/lib/Either.js';
+import {
+  actionValue, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, compilePolicy, compileState, constAllowed, decodeRaw, describeAction,
+  emulate, encodeRaw, parseAction, SECCOMP_RET, validate, type CompileOptions, type Compiled, type Program, type SeccompData,
+} from '../src/bpf/index.ts';
+import { applyPolicy, INITIAL_STATE } from '../src/model/index.ts';
+import { syscallTable } from '../src/x86/index.ts';
+
+const ok = <A>(r: E.Either<unknown, A>): A => {
+  if (E.isLeft(r)) throw new Error(`expected Right, got ${JSON.stringify(r.left)}`);
+  return r.right;
+};
+const compile = (text: string, opts: Partial<CompileOptions> = {}): Compiled => ok(compilePolicy(text, { abi: 'x86_64', ...opts }));
+const call = (nr: number, args: readonly bigint[] = [], arch = AUDIT_ARCH_X86_64): SeccompData => ({
+  nr, arch, instructionPointer: 0x401000n, args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6),
+});
+const ret = (p: Program, d: SeccompData): number => emulate(p, d).ret;
+const { ALLOW, KILL_PROCESS } = SECCOMP_RET;
+
+test('parseAction reads every spelling and refuses others with the list', (t) => {
+  t.deepEqual(ok(parseAction('kill-process')), { kind: 'kill-process' });
+  t.deepEqual(ok(parseAction('errno:13')), { kind: 'errno', errno: 13 });
+  t.deepEqual(ok(parseAction('trace:7')), { kind: 'trace', data: 7 });
+  for (const a of ['kill-thread', 'trap', 'log', 'allow'] as const) t.is(ok(parseAction(a)).kind, a);
+  for (const bad of ['kill', 'errno:', 'errno:4096', 'trace:65536', 'errno:-1', 'toString', '']) {
+    const r = parseAction(bad);
+    t.true(E.isLeft(r), bad);
+  }
+  const kill = parseAction('kill');
+  t.true(E.isLeft(kill) && /expected one of kill-process/.test(kill.left));
+});
+
+test('actionValue and describeAction agree on every action', (t) => {
+  t.is(actionValue({ kind: 'kill-process' }), 0x80000000);
+  t.is(actionValue({ kind: 'kill-thread' }), 0);
+  t.is(actionValue({ kind: 'errno', errno: 13 }), 0x0005000d);
+  t.is(actionValue({ kind: 'trace', data: 0xffff }), 0x7ff0ffff);
+  t.is(describeAction(0x80000000), 'KILL_PROCESS');
+  t.is(describeAction(0), 'KILL_THREAD');
+  t.is(describeAction(0x0005000d), 'ERRNO(13)');
+  t.is(describeAction(0x7ff00007), 'TRACE(7)');
+  t.is(describeAction(SECCOMP_RET.TRAP), 'TRAP');
+  t.is(describeAction(SECCOMP_RET.LOG), 'LOG');
+  t.is(describeAction(ALLOW), 'ALLOW');
+  t.is(describeAction(0x12345678), '0x12345678');
+});
+
+test('encodeRaw is little-endian sock_filters and decodeRaw inverts it', (t) => {
+  const p: Program = [{ code: 0x20, jt: 0, jf: 0, k: 4 }, { code: 0x15, jt: 1, jf: 2, k: AUDIT_ARCH_X86_64 }, { code: 0x06, jt: 0, jf: 0, k: ALLOW }];
+  const raw = encodeRaw(p);
+  t.deepEqual([...raw.slice(0, 16)], [0x20, 0, 0, 0, 4, 0, 0, 0, 0x15, 0, 1, 2, 0x3e, 0, 0, 0xc0]);
+  t.deepEqual(ok(decodeRaw(raw)), p);
+  t.true(E.isLeft(decodeRaw(new Uint8Array(0))));
+  t.true(E.isLeft(decodeRaw(new Uint8Array(12))));
+  t.true(E.isLeft(decodeRaw(new Uint8Array(8 * 4097))));
+});
+
+test('validate refuses what the kernel refuses, naming the instruction', (t) => {
+  const r = (k: number) => ({ code: BPF.RET | BPF.K, jt: 0, jf: 0, k });
+  const cases: readonly [Program, RegExp][] = [
+    [[], /empty/],
+    [[{ code: BPF.LD | BPF.W | BPF.ABS, jt: 0, jf: 0, k: 2 }, r(0)], /instruction 0: .*aligned/],
+    [[{ code: BPF.LD | BPF.W | BPF.ABS, jt: 0, jf: 0, k: 64 }, r(0)], /outside struct seccomp_data/],
+    [[{ code: BPF.LD | BPF.B | BPF.ABS, jt: 0, jf: 0, k: 0 }, r(0)], /opcode 0x30 is not allowed/],
+    [[{ code: BPF.JMP | BPF.JEQ | BPF.K, jt: 1, jf: 0, k: 0 }, r(0)], /leaves the program/],
+    [[{ code: BPF.JMP | BPF.JA, jt: 0, jf: 0, k: 1 }, r(0)], /leaves the program/],
+    [[{ code: BPF.ALU | BPF.DIV | BPF.K, jt: 0, jf: 0, k: 0 }, r(0)], /division/],
+    [[{ code: BPF.LD | BPF.MEM, jt: 0, jf: 0, k: 16 }, r(0)], /scratch word 16/],
+    [[{ code: BPF.LD | BPF.MEM, jt: 0, jf: 0, k: 3 }, r(0)], /loads M\[3\] before any store/],
+    [[{ code: BPF.LD | BPF.IMM, jt: 0, jf: 0, k: 3 }], /not a RET/],
+    [[{ code: BPF.RET | BPF.K, jt: 0, jf: 0, k: 2 ** 32 }], /field out of range/],
+    [Array.from({ length: 4097 }, () => r(0)), /BPF_MAXINSNS/],
+  ];
+  for (const [p, re] of cases) {
+    const v = validate(p);
+    t.true(E.isLeft(v) && re.test(v.left), `${JSON.stringify(p.slice(0, 2))}: ${E.isLeft(v) ? v.left : 'accepted'}`);
+  }
+  t.true(E.isRight(validate([{ code: BPF.ST, jt: 0, jf: 0, k: 3 }, { code: BPF.LDX | BPF.MEM, jt: 0, jf: 0, k: 3 }, r(0)])));
+});
+
+test('emulate runs every seccomp opcode and stops an invalid program with KILL_PROCESS', (t) => {
+  const s = (code: number, k = 0) => ({ code, jt: 0, jf: 0, k });
+  const prog: Program = [
+    s(BPF.LD | BPF.W | BPF.ABS, 16), s(BPF.ALU | BPF.ADD | BPF.K, 5), s(BPF.ALU | BPF.MUL | BPF.K, 3), s(BPF.ALU | BPF.SUB | BPF.K, 1),
+    s(BPF.ALU | BPF.DIV | BPF.K, 2), s(BPF.ALU | BPF.OR | BPF.K, 0x100), s(BPF.ALU | BPF.LSH | BPF.K, 4), s(BPF.ALU | BPF.RSH | BPF.K, 2),
+    s(BPF.ST, 0), s(BPF.MISC | BPF.TAX), s(BPF.LD | BPF.IMM, 1), s(BPF.ALU | BPF.ADD | BPF.X), s(BPF.STX, 1), s(BPF.LDX | BPF.MEM, 0),
+    s(BPF.LD | BPF.MEM, 1), s(BPF.ALU | BPF.NEG), s(BPF.ALU | BPF.NEG), s(BPF.MISC | BPF.TXA), s(BPF.LD | BPF.W | BPF.LEN),
+    s(BPF.LDX | BPF.W | BPF.LEN), s(BPF.ALU | BPF.XOR | BPF.X), s(BPF.JMP | BPF.JEQ | BPF.K, 0), s(BPF.RET | BPF.A),
+  ].map((i, n) => (n === 21 ? { ...i, jt: 0, jf: 0 } : i));
+  t.true(E.isRight(validate(prog)));
+  // a0 = 1: ((1+5)*3-1)/2 = 8, |0x100 = 0x108, <<4 = 0x1080, >>2 = 0x420; X = 0x420; A = 1 + X = 0x421 -> M[1];
+  // X = M[0] = 0x420; A = M[1] = 0x421, negated twice; A = X = 0x420; A = 64; X = 64; A ^= X -> 0.
+  t.deepEqual(emulate(prog, call(0, [1n])), { ret: 0, executed: 23 });
+  t.is(emulate([s(BPF.LD | BPF.IMM, 7), s(BPF.ALU | BPF.DIV | BPF.X), s(BPF.RET | BPF.K, ALLOW)], call(0)).ret, 0, 'division by X = 0 returns 0');
+  t.is(ret([s(BPF.LD | BPF.B | BPF.ABS, 0), s(BPF.RET | BPF.K, ALLOW)], call(0)), KILL_PROCESS);
+  t.is(ret([s(BPF.LD | BPF.IMM, 0)], call(0)), KILL_PROCESS, 'running off the end');
+  t.is(ret([s(BPF.ST, 99), s(BPF.RET | BPF.K, ALLOW)], call(0)), KILL_PROCESS);
+  t.is(ret([s(BPF.LD | BPF.W | BPF.ABS, 12), s(BPF.RET | BPF.A)], { ...call(0), instructionPointer: 0xdead_beef_0000_0001n }), 0xdeadbeef);
+});
+
+test('constAllowed follows the kernel: nr and arch loads, K jumps, AND, RET ALLOW; anything else is not cached', (t) => {
+  const s = (code: number, k = 0, jt = 0, jf = 0) => ({ code, jt, jf, k });
+  const p: Program = [
+    s(BPF.LD | BPF.W | BPF.ABS, 4), s(BPF.JMP | BPF.JEQ | BPF.K, AUDIT_ARCH_X86_64, 1, 0), s(BPF.RET | BPF.K, KILL_PROCESS),
+    s(BPF.LD | BPF.W | BPF.ABS, 0), s(BPF.ALU | BPF.AND | BPF.K, 0xff), s(BPF.JMP | BPF.JSET | BPF.K, 0x80, 3, 0),
+    s(BPF.JMP | BPF.JGT | BPF.K, 10, 2, 0), s(BPF.JMP | BPF.JA, 0), s(BPF.RET | BPF.K, ALLOW),
+    s(BPF.LD | BPF.W | BPF.ABS, 16), s(BPF.RET | BPF.K, ALLOW),
+  ];
+  t.true(constAllowed(p, AUDIT_ARCH_X86_64, 3, 400));
+  t.false(constAllowed(p, AUDIT_ARCH_X86_64, 11, 400), 'the path loads an argument');
+  t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x80, 400), 'jset to the argument load');
+  t.false(constAllowed(p, AUDIT_ARCH_I386, 3, 400), 'KILL is not ALLOW');
+  t.false(constAllowed(p, AUDIT_ARCH_X86_64, -1, 400), 'negative numbers are never cached');
+  t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x40000003, 400), 'x32 numbers are never cached');
+  t.false(constAllowed([s(BPF.LD | BPF.IMM, 0), s(BPF.RET | BPF.K, ALLOW)], AUDIT_ARCH_X86_64, 3, 400));
+  t.false(constAllowed([s(BPF.LD | BPF.W | BPF.ABS, 0), s(BPF.JMP | BPF.JEQ | BPF.X, 0)], AUDIT_ARCH_X86_64, 3, 400));
+  t.false(constAllowed([s(BPF.JMP | BPF.JA, 0)], AUDIT_ARCH_X86_64, 3, 400), 'running off the end');
+});
+
+test('a compiled policy checks the arch, kills out-of-range and x32 numbers, and decides entries', (t) => {
+  const { program, cacheable } = compile('read: fd == 0\nwrite: fd == 1 || fd == 2\nclose: 1\ngetpid: 1\n');
+  t.true(E.isRight(validate(program)));
+  t.is(ret(program, call(0, [0n])), ALLOW);
+  t.is(ret(program, call(0, [1n << 32n])), KILL_PROCESS, 'the high word of fd counts on x86_64');
+  t.is(ret(program, call(1, [2n])), ALLOW);
+  t.is(ret(program, call(1, [3n])), KILL_PROCESS);
+  t.is(ret(program, call(3, [99n])), ALLOW);
+  t.is(ret(program, call(3, [], AUDIT_ARCH_I386)), KILL_PROCESS, 'another arch is killed (S6.4)');
+  t.is(ret(program, call(0x40000003)), KILL_PROCESS, 'x32 numbers are killed');
+  t.is(ret(program, call(-1)), KILL_PROCESS);
+  t.is(ret(program, call(2)), KILL_PROCESS, 'no entry');
+  t.deepEqual(cacheable, [3, 39]);
+});
+
+test('on ia32 only the low word of an argument is compared (S3.2)', (t) => {
+  const { program } = compile('read: fd == 0\nwrite: count < 0x100000000\n', { abi: 'ia32' });
+  const ia32 = (nr: number, args: readonly bigint[]) => ret(program, call(nr, args, AUDIT_ARCH_I386));
+  t.is(ia32(3, [0xffff_ffff_0000_0000n]), ALLOW, 'upper half set by int $0x80 from 64-bit code');
+  t.is(ia32(3, [1n]), KILL_PROCESS);
+  t.is(ia32(4, [0n, 0n, 0xffff_ffff_ffff_ffffn]), ALLOW, 'every 32-bit count is below 2^32');
+  t.is(ret(program, call(3, [0n])), KILL_PROCESS, 'a native call is another arch');
+});
+
+test('actions are options: errno on both sides never executes anything', (t) => {
+  const { program, cacheable } = compile('getpid: 1\n', { kill: { kind: 'errno', errno: 1 }, allow: { kind: 'errno', errno: 0 } });
+  t.is(ret(program, call(39)), SECCOMP_RET.ERRNO);
+  t.is(ret(program, call(40)), SECCOMP_RET.ERRNO | 1);
+  t.deepEqual(cacheable, [], 'only ALLOW is cached');
+});
+
+test('compileState compiles a state merged by several prctl calls, and refuses other modes and ABIs', (t) => {
+  const s1 = ok(applyPolicy(INITIAL_STATE, 'read: fd < 10\nwrite: 1\n', 'x86_64'));
+  const s2 = ok(applyPolicy(s1, 'read: fd != 3\nwrite: fd == 1\n', 'x86_64'));
+  const { program } = ok(compileState(s2, { abi: 'x86_64' }));
+  t.is(ret(program, call(0, [2n])), ALLOW);
+  t.is(ret(program, call(0, [3n])), KILL_PROCESS);
+  t.is(ret(program, call(0, [10n])), KILL_PROCESS);
+  t.is(ret(program, call(1, [2n])), KILL_PROCESS);
+  const mode0 = compileState(INITIAL_STATE, { abi: 'x86_64' });
+  t.true(E.isLeft(mode0) && /mode 0/.test(mode0.left.message));
+  const other = compileState(s2, { abi: 'ia32' });
+  t.true(E.isLeft(other) && /bound to x86_64/.test(other.left.message));
+  const pending = ok(applyPolicy(INITIAL_STATE, 'on_next_syscall: 1\ngetpid: 1\n', 'x86_64'));
+  t.true(pending.pending);
+  t.is(ret(ok(compileState(pending, { abi: 'x86_64' })).program, call(59)), KILL_PROCESS, 'the grant is the launcher\'s (spent at execve)');
+});
+
+test('a policy that does not parse or install is an error with its line', (t) => {
+  const bad = compilePolicy('read: 1\nwrite: fd = 1\n', { abi: 'x86_64' });
+  t.true(E.isLeft(bad) && bad.left.line === 2 && /line 2, column 11: Invalid operator/.test(bad.left.message));
+  const long = `read: ${Array.from({ length: 16 }, (_, i) => `fd == ${i}`).join(' || ')}`;
+  const merged = compilePolicy(`${long}\n${long}\n`, { abi: 'x86_64' });
+  t.true(E.isLeft(merged) && /E2BIG/.test(merged.left.message));
+});
+
+test('long jumps get trampolines; a program past 4096 instructions names the entry that made it too long', (t) => {
+  // As many 64-bit equalities on the first argument as fit in 255 characters.
+  // Distinct constants per entry, so no two entries share code.
+  const expr = (arg: string, j: number): string =>
+    Array.from({ length: 16 }, (_, i) => `${arg} == 0x${(i + 1).toString(16)}0000${j.toString(16).padStart(4, '0')}`).reduce((acc, p) => (acc.length + p.length + 4 > 255 ? acc : `${acc} || ${p}`));
+  const calls = syscallTable('x86_64').calls.filter((c) => c.args.length > 0);
+  const names = calls.map((c) => c.name);
+  const policy = (n: number) => calls.slice(0, n).map((c, j) => `${c.name}: ${expr(c.args[0]!.name, j)}`).join('\n');
+  const mid = compile(policy(40));
+  t.true(E.isRight(validate(mid.program)));
+  t.true(mid.program.length > 255);
+  t.true(mid.program.some((i) => i.code === (BPF.JMP | BPF.JA)), 'a trampoline');
+  const far = calls[20]!.nr;
+  t.is(ret(mid.program, call(far, [0x2_0000_0000n + 20n])), ALLOW);
+  t.is(ret(mid.program, call(far, [0x2_0000_0000n])), KILL_PROCESS);
+  const huge = compilePolicy(policy(names.length), { abi: 'x86_64' });
+  t.true(E.isLeft(huge));
+  if (E.isLeft(huge)) {
+    t.regex(huge.left.message, /more than BPF_MAXINSNS \(4096\); the entry for \w+ \(\d+\) makes it too long/);
+    const upTo = names.indexOf(syscallTable('x86_64').byNr(huge.left.nr ?? -1)?.name ?? '');
+    t.true(E.isRight(compilePolicy(policy(upTo), { abi: 'x86_64' })), 'without that entry it fits');
+  }
+});
