@@ -30,6 +30,23 @@ async function decision(page: Page, want: string): Promise<string> {
   return (await page.textContent('#decision')) ?? '';
 }
 
+/**
+ * The BPF pane agrees with the engine, and the highlighted path starts at
+ * the program's first instruction, ends at the `return` that decided, and
+ * is drawn in the control-flow graph too.
+ */
+async function bpfPath(page: Page, last: RegExp): Promise<void> {
+  assert.match((await page.textContent('#bpf .bpf-stats')) ?? '', /agrees with the engine/);
+  const taken = await page.$$eval('#bpf .disasm div.taken', (ds) => ds.map((d) => [Number(d.getAttribute('data-pc')), d.textContent ?? ''] as const));
+  assert.ok(taken.length >= 3, `path of ${taken.length} instructions`);
+  assert.equal(taken[0]?.[0], 0);
+  assert.match(taken.at(-1)?.[1] ?? '', last);
+  const executed = /after (\d+) instructions/.exec((await page.textContent('#bpf .bpf-stats')) ?? '')?.[1];
+  assert.equal(Number(executed), taken.length);
+  assert.ok((await page.locator('#bpf svg g.node.taken').count()) >= 2);
+  assert.ok((await page.locator('#bpf svg path.edge.taken').count()) >= 1);
+}
+
 test('a policy error shows its message with a caret under the column; the fix clears it', async () => {
   const { page, errors } = await open(browser, 'playground.html');
   await page.fill('#policy', 'sys_read: fd == 0\nsys_write: fd = 1\n');
@@ -57,10 +74,12 @@ test('an allowed and a killed call: decision, entry, the predicate that decided 
   assert.match(allowed, /ALLOWED/);
   assert.equal(await page.textContent('#decision .entry'), 'write: fd == 1');
   assert.equal(await page.textContent('#decision .reason'), '`fd == 1` is true because fd = 1');
+  await bpfPath(page, /return ALLOW$/);
   await setCall(page, 'write', { fd: '2' });
   await decision(page, 'killed');
   assert.equal(await page.textContent('#decision .reason'), '`fd == 1` is false because fd = 2');
   assert.match((await page.textContent('#decision .outcome')) ?? '', /^killed/);
+  await bpfPath(page, /return KILL_PROCESS$/);
   await setCall(page, 'open', {});
   await decision(page, 'killed');
   assert.match((await page.textContent('#decision .reason')) ?? '', /no entry for sys_open/);

@@ -82,7 +82,7 @@ function graph(p: Program, lines: readonly string[], taken: ReadonlySet<number>)
   });
   layout(g);
   const { width = 100, height = 100 } = g.graph();
-  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, role: 'img', 'aria-label': 'control-flow graph of the program' });
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': 'control-flow graph of the program' });
   for (const e of g.edges()) {
     const edge = g.edge(e) as { points: readonly { x: number; y: number }[]; taken: boolean };
     root.append(svg('path', { class: `edge${edge.taken ? ' taken' : ''}`, d: `M${edge.points.map((q) => `${q.x},${q.y}`).join('L')}`, 'marker-end': 'url(#arrow)' }));
@@ -112,7 +112,7 @@ export function renderBpf(policy: string, abi: Abi, call: BpfCall | null): reado
   const short = lines.map((l, pc) => `${pc}: ${/^\s*\d+:(?:\s+\S+){4}\s+(.*)$/.exec(l)?.[1] ?? l}`);
   const table = syscallTable(abi);
   const cached = cacheable.map((nr) => table.byNr(nr)?.name ?? String(nr));
-  const stats = [`${program.length} instructions`, `${cacheable.length} numbers the kernel caches as always allowed${cached.length > 0 ? `: ${cached.slice(0, 24).join(', ')}${cached.length > 24 ? ', …' : ''}` : ''}`];
+  const stats = [`${program.length} instructions`, `${cacheable.length} number${cacheable.length === 1 ? '' : 's'} the kernel caches as always allowed${cached.length > 0 ? `: ${cached.slice(0, 24).join(', ')}${cached.length > 24 ? ', …' : ''}` : ''}`];
   let taken = new Set<number>();
   if (call !== null) {
     const rec = callRecord(call.abi, call.nr, call.args);
@@ -124,5 +124,5 @@ export function renderBpf(policy: string, abi: Abi, call: BpfCall | null): reado
     stats.unshift(`this call: ${describeAction(run.ret)} after ${run.executed} instruction${run.executed === 1 ? '' : 's'}${cache}; ${agrees ? 'agrees with the engine' : 'DISAGREES with the engine'}`);
   }
   const disasm = h('pre', { class: 'disasm' }, h('div', { class: 'head' }, ' line  CODE  JT   JF      K'), ...lines.map((l, pc) => h('div', { class: taken.has(pc) ? 'taken' : '', 'data-pc': String(pc) }, l)));
-  return [h('ul', { class: 'bpf-stats' }, ...stats.map((s) => h('li', {}, s))), h('div', { class: 'bpf-grid' }, graph(program, short, taken), disasm)];
+  return [h('ul', { class: 'bpf-stats' }, ...stats.map((s) => h('li', {}, s))), h('div', { class: 'bpf-grid' }, h('div', { class: 'cfg' }, graph(program, short, taken)), disasm)];
 }
