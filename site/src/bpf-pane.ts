@@ -124,5 +124,11 @@ export function renderBpf(policy: string, abi: Abi, call: BpfCall | null): reado
     stats.unshift(`this call: ${describeAction(run.ret)} after ${run.executed} instruction${run.executed === 1 ? '' : 's'}${cache}; ${agrees ? 'agrees with the engine' : 'DISAGREES with the engine'}`);
   }
   const disasm = h('pre', { class: 'disasm' }, h('div', { class: 'head' }, ' line  CODE  JT   JF      K'), ...lines.map((l, pc) => h('div', { class: taken.has(pc) ? 'taken' : '', 'data-pc': String(pc) }, l)));
-  return [h('ul', { class: 'bpf-stats' }, ...stats.map((s) => h('li', {}, s))), h('div', { class: 'bpf-grid' }, h('div', { class: 'cfg' }, graph(program, short, taken)), disasm)];
+  const cfg = h('div', { class: 'cfg' }, graph(program, short, taken));
+  // A wide graph scrolls: start with its entry block in view.
+  requestAnimationFrame(() => {
+    const entry = cfg.querySelector('g.node rect');
+    if (entry !== null) cfg.scrollLeft = Number(entry.getAttribute('x')) + Number(entry.getAttribute('width')) / 2 - cfg.clientWidth / 2;
+  });
+  return [h('ul', { class: 'bpf-stats' }, ...stats.map((s) => h('li', {}, s))), h('div', { class: 'bpf-grid' }, cfg, disasm)];
 }

@@ -36,7 +36,7 @@ export function argInputs(abi: Abi, name: string, values: Readonly<Record<string
   const args = info?.args ?? [0, 1, 2, 3, 4, 5].map((k) => ({ name: `a${k}`, type: 'unsigned long' }));
   if (args.length === 0) return [h('p', { class: 'none' }, `${name} takes no arguments.`)];
   return args.map((a) =>
-    h('label', { class: 'arg' }, h('span', { class: 'ctype' }, a.type), ' ', h('span', { class: 'argname' }, a.name), ' ', h('input', { 'data-arg': a.name, value: values[a.name] ?? '', placeholder: '0', spellcheck: 'false', size: '20' })),
+    h('label', { class: 'arg' }, h('span', { class: 'ctype' }, a.type), ' ', h('span', { class: 'argname' }, a.name), ' ', h('input', { 'data-arg': a.name, value: values[a.name] ?? '', placeholder: '0', spellcheck: 'false', size: '16' })),
   );
 }
 
