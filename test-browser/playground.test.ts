@@ -91,7 +91,7 @@ test('an allowed and a killed call: decision, entry, the predicate that decided 
 });
 
 test('the URL holds policy, ABI and call: opening it again shows the same decision', async () => {
-  const { page } = await open(browser, 'playground.html');
+  const { page, errors } = await open(browser, 'playground.html');
   await page.fill('#policy', 'sys_read: fd == 0\n');
   await page.selectOption('#abi', 'ia32');
   await setCall(page, 'read', { fd: '3' });
@@ -105,6 +105,8 @@ test('the URL holds policy, ABI and call: opening it again shows the same decisi
   assert.equal(await again.inputValue('#abi'), 'ia32');
   assert.equal(await again.inputValue('#call-args input[data-arg="fd"]'), '3');
   assert.match((await again.textContent('#decision .verdict')) ?? '', /ia32, nr 3/);
+  await bpfPath(again, /return KILL_PROCESS$/);
+  assert.deepEqual(errors, []);
   await again.close();
   await page.close();
 });
