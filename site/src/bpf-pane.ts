@@ -95,7 +95,7 @@ function graph(p: Program, lines: readonly string[], taken: ReadonlySet<number>)
     root.append(node);
   });
   const defs = svg('defs', {});
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' });
+  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 8, markerHeight: 8, markerUnits: 'userSpaceOnUse', orient: 'auto' });
   marker.append(svg('path', { d: 'M0,0L8,4L0,8z', fill: '#8c959f' }));
   defs.append(marker);
   root.prepend(defs);
