@@ -37,7 +37,7 @@ export function order(g: Graph, root: Ref): readonly Ref[] {
  * jump further than 255 gets its trampoline (a `ja` right after it) in the
  * same single pass, and nothing placed later moves what is placed.
  */
-export function assemble(g: Graph, root: Ref): readonly SockFilter[] {
+export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFilter[] {
   const nodes = order(g, root);
   const rev: SockFilter[] = [];
   // Index from the end of the program of each placed node.
@@ -59,10 +59,15 @@ export function assemble(g: Graph, root: Ref): readonly SockFilter[] {
     const r = nodes[i]!;
     const n: Node = g.node(r);
     if (n.kind === 'jmp') {
-      const reach = (to: Ref): number => (offset(at.get(to)!) > 255 ? ja(to) : at.get(to)!);
-      const f = reach(n.f);
-      const t = reach(n.t);
-      rev.push(jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, offset(t), offset(f)));
+      // A trampoline for one side moves the other one further: check both until neither is out of reach.
+      let t = at.get(n.t)!;
+      let f = at.get(n.f)!;
+      while (offset(t) > 255 || offset(f) > 255) {
+        if (offset(f) > 255) f = ja(n.f);
+        else t = ja(n.t);
+      }
+      const jt = offset(t) + (offByOne && offset(t) < 255 && t > 0 ? 1 : 0);
+      rev.push(jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, jt, offset(f)));
     } else if (n.kind === 'ret') {
       rev.push(stmt(BPF.RET | BPF.K, n.k));
     } else {

@@ -14,7 +14,7 @@ import { applyPolicy, INITIAL_STATE, type ActiveFilter, type SeccompState } from
 import { syscallTable, type Abi } from '../x86/index.ts';
 import { assemble } from './assemble.ts';
 import { constAllowed } from './emulate.ts';
-import { compileExpr } from './expr.ts';
+import { compileExpr, type Faults } from './expr.ts';
 import { actionValue, auditArch, BPF_MAXINSNS, SECCOMP_DATA, type Action, type Program } from './insn.ts';
 import { Graph, type Ref } from './ir.ts';
 import { threadJumps } from './thread.ts';
@@ -87,7 +87,7 @@ function segments(entries: readonly (readonly [number, Ref])[]): readonly Segmen
 }
 
 /** The DAG of a filter map for `abi`, and its root. */
-function build(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions): { readonly g: Graph; readonly root: Ref } {
+function build(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions, faults?: Faults): { readonly g: Graph; readonly root: Ref } {
   const g = new Graph();
   const fold = opts.fold ?? true;
   const kill = g.ret(actionValue(opts.kill ?? { kind: 'kill-process' }));
@@ -97,7 +97,7 @@ function build(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions)
   const entries = [...filters]
     .filter(([nr]) => Number.isInteger(nr) && nr >= 0 && nr < nrSyscalls)
     .sort(([a], [b]) => a - b)
-    .map(([nr, f]): readonly [number, Ref] => [nr, f.kind === 'allow' ? allow : compileExpr({ g, abi: opts.abi, nr, fold }, f.expr, allow, kill)]);
+    .map(([nr, f]): readonly [number, Ref] => [nr, f.kind === 'allow' ? allow : compileExpr({ g, abi: opts.abi, nr, fold, ...(faults === undefined ? {} : { faults }) }, f.expr, allow, kill)]);
   const dispatch =
     (opts.layout ?? 'tree') === 'tree'
       ? tree(g, segments(entries), 0, SPACE, kill)
@@ -106,9 +106,9 @@ function build(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions)
   return fold ? threadJumps(g, root) : { g, root };
 }
 
-const programOf = (filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions): Program => {
-  const { g, root } = build(filters, opts);
-  return assemble(g, root);
+const programOf = (filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions, faults?: Faults): Program => {
+  const { g, root } = build(filters, opts, faults);
+  return assemble(g, root, faults?.offByOne === true);
 };
 
 // The first entry, in ascending nr, with which the program grows past BPF_MAXINSNS.
@@ -125,8 +125,8 @@ function culprit(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOption
 }
 
 /** Compile a filter map; a program over BPF_MAXINSNS is an error naming the entry that made it too long. */
-export function compileFilters(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions): E.Either<CompileError, Compiled> {
-  const program = programOf(filters, opts);
+export function compileFilters(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions, faults?: Faults): E.Either<CompileError, Compiled> {
+  const program = programOf(filters, opts, faults);
   if (program.length > BPF_MAXINSNS) {
     const nr = culprit(filters, opts);
     const name = syscallTable(opts.abi).byNr(nr)?.name ?? String(nr);
@@ -147,10 +147,10 @@ export function compileFilters(filters: ReadonlyMap<number, ActiveFilter>, opts:
  * grant (BPF cannot count calls: the launcher installs it just before
  * execve, the call the grant was for).
  */
-export function compileState(state: SeccompState, opts: CompileOptions): E.Either<CompileError, Compiled> {
+export function compileState(state: SeccompState, opts: CompileOptions, faults?: Faults): E.Either<CompileError, Compiled> {
   if (state.mode !== 2) return E.left({ message: `only filter mode (2) compiles to BPF; this state is in mode ${state.mode}` });
   if (state.abi !== opts.abi) return E.left({ message: `the state's filters are bound to ${state.abi ?? 'no ABI'}, not ${opts.abi} (S5.6)` });
-  return compileFilters(state.filters, opts);
+  return compileFilters(state.filters, opts, faults);
 }
 
 /** Compile a policy text (S2.5) as PR_SET_SECCOMP 2 from mode 0 through `opts.abi` would install it. */

@@ -19,6 +19,18 @@ export interface ExprContext {
   readonly nr: number;
   /** Fold what the constants decide: `nr` and common-field predicates, tests that cannot fail or succeed. */
   readonly fold: boolean;
+  /** Planted bugs, for the tests that show the properties catch them (never set otherwise). */
+  readonly faults?: Faults;
+}
+
+/** Compiler bugs a test can plant, to show the property suite finds each. */
+export interface Faults {
+  /** Compare the high words of arguments signed (`<` as a signed comparison). */
+  readonly signedArgs?: boolean;
+  /** Leave out the high-word test of argument comparisons. */
+  readonly dropHighWord?: boolean;
+  /** Jump one instruction too far on every true branch that has room. */
+  readonly offByOne?: boolean;
 }
 
 /** Where a 32-bit word comes from: seccomp_data, or a constant; `xor` flips the sign bit first. */
@@ -69,8 +81,11 @@ function cmp32(c: ExprContext, w: Word, op: CmpOp, k: number, t: Ref, f: Ref): R
 }
 
 /** A 64-bit unsigned comparison of (hi, lo) with `k`: the high word decides unless equal, then the low word. */
-function cmp64(c: ExprContext, hi: Word, lo: Word, op: CmpOp, k: bigint, t: Ref, f: Ref): Ref {
-  const khi = Number(k >> 32n);
+function cmp64(c: ExprContext, hiWord: Word, lo: Word, op: CmpOp, k: bigint, t: Ref, f: Ref): Ref {
+  if (c.faults?.dropHighWord === true) return cmp32(c, lo, op, Number(k & 0xffffffffn), t, f);
+  const signed = c.faults?.signedArgs === true && hiWord.kind === 'load' && op !== '==' && op !== '!=' && op !== '&';
+  const hi: Word = signed ? { ...hiWord, xor: true } : hiWord;
+  const khi = Number(k >> 32n) ^ (signed ? SIGN : 0);
   const klo = Number(k & 0xffffffffn);
   switch (op) {
     case '==':
