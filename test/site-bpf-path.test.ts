@@ -1,5 +1,5 @@
 /**
- * The playground's highlighted BPF path (site/src/bpf-pane.ts pathOf): for
+ * The playground's highlighted BPF path (site/src/bpf-path.ts pathOf): for
  * the bundled policies and calls of every listed number with edge-case
  * arguments, the path starts at 0, only moves forward, ends at the `ret` whose
  * value the run returned, and has as many instructions as the emulator says it executed.
@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { BPF, auditArch, compilePolicy, emulate } from '../src/bpf/index.ts';
 import { syscallTable } from '../src/x86/index.ts';
-import { pathOf } from '../site/src/bpf-pane.ts';
+import { pathOf } from '../site/src/bpf-path.ts';
 
 const dir = new URL('../examples/policies/', import.meta.url);
 const policies = readdirSync(dir).map((f) => [f, readFileSync(new URL(f, dir), 'utf8')] as const);
