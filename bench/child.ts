@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { main } from '../src/cli/main.ts';
 import { TracePipeline, type CallSink } from '../src/trace/index.ts';
 import type { Io } from '../src/cli/io.ts';
-import { processIo } from '../src/cli/io.ts';
+import { processIo } from '../src/cli/process-io.ts';
 
 const [mode, ...rest] = process.argv.slice(2);
 const CHUNK = 1 << 20;

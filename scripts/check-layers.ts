@@ -35,6 +35,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   bpf: ['x86', 'grammar', 'model', 'impl'],
   native: ['x86', 'grammar', 'model', 'impl', 'kernel', 'trace', 'bpf'],
   conform: ['x86', 'grammar', 'model', 'impl', 'kernel', 'trace', 'bpf', 'native'],
+  'spec-runner': ['x86', 'grammar', 'model', 'impl', 'kernel'],
   // 6 the command line.
   cli: ['*'],
   // the package's root face (src/index.ts).

@@ -6,7 +6,7 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
 import { AUDIT_ARCH_X86_64, decodeRaw, emulate, SECCOMP_RET, validate } from '../src/bpf/index.ts';
-import { runCli, type FakeTerminal, type Run } from './support/cli.ts';
+import { runCli, type FakeTerminal, type Run } from '../src/cli/memory.ts';
 
 const example = (path: string): string | undefined => (path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : undefined);
 const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}, terminal: FakeTerminal = {}): Promise<Run> =>

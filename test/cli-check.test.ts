@@ -5,7 +5,7 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runCli, type Run } from './support/cli.ts';
+import { runCli, type Run } from '../src/cli/memory.ts';
 
 const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> => runCli(argv, (p) => files[p]);
 

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { COMMANDS } from '../src/cli/main.ts';
-import { runCli, type Run } from './support/cli.ts';
+import { runCli, type Run } from '../src/cli/memory.ts';
 
 const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> =>
   runCli(argv, (path) => (path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : files[path]));

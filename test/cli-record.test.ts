@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NO_STRACE, STRACE_OPTIONS } from '../src/cli/commands/record.ts';
-import { runCli } from './support/cli.ts';
+import { runCli } from '../src/cli/memory.ts';
 
 const cli = fileURLToPath(new URL('support/measured-cli.ts', import.meta.url));
 const hasStrace = spawnSync('strace', ['-V'], { stdio: 'ignore' }).error === undefined;

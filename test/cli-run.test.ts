@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRight, right } from 'fp-ts/lib/Either.js';
 import { launch, probe } from '../src/native/index.ts';
-import { processIo, type Io } from '../src/cli/io.ts';
+import type { Io } from '../src/cli/io.ts';
+import { processIo } from '../src/cli/process-io.ts';
 import { main } from '../src/cli/main.ts';
 import { runWithStreams } from '../src/cli/commands/run.ts';
 

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { runCli, type Run } from './support/cli.ts';
+import { runCli, type Run } from '../src/cli/memory.ts';
 
 /** Files under examples/ come from disk; others from `files`. */
 const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}, errIsTty = false): Promise<Run> =>

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runs } from '../properties/support.ts';
 import { decodeRequest, type ConformReport } from '../src/conform/index.ts';
 import { main } from '../src/cli/main.ts';
-import { runCli, type Run } from './support/cli.ts';
+import { runCli, type Run } from '../src/cli/memory.ts';
 
 const disk = (p: string): string | undefined => {
   try {

@@ -13,7 +13,7 @@ import { constantNames, constantValue, decodeArg } from '../src/x86/constants.ts
 import { syscallTable } from '../src/x86/table.ts';
 import { ERRNO } from '../src/x86/types.ts';
 import { call, err, putText, ret } from './engine-support.ts';
-import { runCli, type Run } from './support/cli.ts';
+import { runCli, type Run } from '../src/cli/memory.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const data = (abi: string): ConstantsData => JSON.parse(read(`data/constants/${abi}.json`)) as ConstantsData;

@@ -3,7 +3,7 @@
  * says what the CLI once did wrong; the test pins the fix.
  */
 import test from 'ava';
-import { runCli } from './support/cli.ts';
+import { runCli } from '../src/cli/memory.ts';
 
 const files = (table: Record<string, string>) => (p: string): string | undefined => table[p];
 

@@ -5,9 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import test from 'ava';
-import { extractExamples, type Example } from './support/spec-examples.ts';
-import { runExample } from './support/spec-runner.ts';
-import { modelBackend } from './support/model-backend.ts';
+import { extractExamples, modelBackend, runExample, runExampleLines, type Example } from '../src/spec-runner/index.ts';
 
 const SPEC = new URL('../spec/', import.meta.url);
 const files = readdirSync(SPEC).filter((f) => f.endsWith('.md')).sort();
@@ -54,4 +52,14 @@ test('a malformed example is reported, not skipped', (t) => {
   t.false(r.ok);
   t.regex(r.ok ? '' : r.message, /unknown command 'frobnicate'/);
   t.false(runExample(one('call read -> maybe'), modelBackend).ok);
+});
+
+test('line by line: lines before the failure held, the failing line says why, later lines did not run', (t) => {
+  const run = runExampleLines(one('call getpid -> 1\ncall getpid -> 2\ncall getpid -> 1'), modelBackend);
+  t.deepEqual(
+    run.lines.map((l) => [l.line, l.status]),
+    [[3, 'held'], [4, 'failed'], [5, 'not-run']],
+  );
+  t.regex(run.lines[1]?.message ?? '', /expected .*got/);
+  t.deepEqual(runExampleLines(one('frobnicate'), modelBackend).lines.map((l) => l.status), ['failed']);
 });

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { parseTrace, replay } from '../src/trace/index.ts';
-import { runCli } from './support/cli.ts';
+import { runCli } from '../src/cli/memory.ts';
 
 const TRACE = [
   '10 execve("/usr/bin/worker", ["worker"], 0x7ffd /* 2 vars */) = 0',

@@ -9,9 +9,8 @@ import { procCommand } from './commands/proc.ts';
 import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { resolveCommand } from './commands/resolve.ts';
-import { readFileSync } from 'node:fs';
 import { runCommand } from './commands/run.ts';
-import { EXIT, processIo, type CommandSpec, type Io } from './io.ts';
+import { EXIT, type CommandSpec, type Io } from './io.ts';
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
@@ -33,17 +32,6 @@ const usage = (): string =>
     .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
     .join('\n')}\n\nexit codes: 0 success, 1 the policy or trace was judged bad (or a call would be killed), 2 usage error\n`;
 
-/** The package's version, from its package.json (two folders up from src/cli and from dist/cli alike). */
-function version(): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    const v = typeof pkg === 'object' && pkg !== null ? (pkg as Record<string, unknown>)['version'] : undefined;
-    return typeof v === 'string' ? v : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** `unknown command 'x'` with the nearest command names, and the usage. */
 function unknownCommand(verb: string, io: Io): number {
   const near = Object.keys(COMMANDS).filter((c) => c.startsWith(verb.slice(0, 2)) || verb.startsWith(c.slice(0, 3)));
@@ -51,11 +39,11 @@ function unknownCommand(verb: string, io: Io): number {
   return EXIT.USAGE;
 }
 
-/** Run the CLI with `argv` (without node and script); resolves to the exit code. */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+/** Run the CLI with `argv` (without node and script) on `io` (processIo for the real process); resolves to the exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === '--version' || verb === '-V') {
-    io.out(`seccomp-spec ${version()}\n`);
+    io.out(`seccomp-spec ${io.version?.() ?? 'unknown'}\n`);
     return EXIT.OK;
   }
   // `help CMD` is `CMD --help`.

@@ -8,7 +8,7 @@
  */
 import { formatValue, parseFilter, type ArgShape } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { MAX_USER_TEXT } from '../x86/types.ts';
+import { MAX_USER_TEXT, utf8Length } from '../x86/types.ts';
 import { RawCall } from './call.ts';
 import { plural } from './print.ts';
 import { Launcher, PHASE, type Launch, type LaunchSink } from './launch.ts';
@@ -157,14 +157,14 @@ export class Generator implements LaunchSink {
       '# The launcher adds on_next_syscall: 1, so the first execve is not checked (S5.2).\n';
     const commented = header + entries.map((e) => e.notes + e.line).join('');
     // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
-    const text = Buffer.byteLength(commented, 'utf8') <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
+    const text = utf8Length(commented) <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
     const warnings = [...pointerArgs].map(([name, calls]) =>
       `'${name}' is a pointer in ${calls.join(', ')}: addresses change from run to run, so ` +
         (this.opts.pointers === true ? 'the policy may kill the next run (--args-pointers)' : 'it is not constrained there (--args-pointers to constrain it anyway)'),
     );
     return {
       text, abi, entries: this.byNr.size, unallowable: this.unallowable, unallowableCount: this.unallowableCount, notes, warnings,
-      tooBig: Buffer.byteLength(text, 'utf8') > MAX_USER_TEXT,
+      tooBig: utf8Length(text) > MAX_USER_TEXT,
     };
   }
 

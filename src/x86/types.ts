@@ -114,6 +114,10 @@ export const ERRNO = {
 /** Longest policy or filter text read from user memory, NUL excluded (S5.2). */
 export const MAX_USER_TEXT = 64 * 1024;
 
+const UTF8 = new TextEncoder();
+/** The length of `s` in UTF-8 bytes, as user memory holds it (Node and browsers alike). */
+export const utf8Length = (s: string): number => UTF8.encode(s).length;
+
 /** clone() flag that puts the child in the caller's thread group (S7.2). */
 export const CLONE_THREAD = 0x00010000n;
 

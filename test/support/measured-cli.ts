@@ -3,8 +3,8 @@
  * seccomp-spec command line, then one last stderr line with this process's
  * peak resident memory, `peak-rss-mb: N`, measured by the process itself.
  */
-import { main } from '../../src/cli/main.ts';
+import { main, processIo } from '../../src/cli/index.ts';
 
-const code = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2), processIo);
 process.stderr.write(`peak-rss-mb: ${(process.resourceUsage().maxRSS / 1024).toFixed(1)}\n`);
 process.exitCode = code;

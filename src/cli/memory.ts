@@ -1,6 +1,6 @@
-/** Runs the CLI's main() with a fake Io for tests: collected output, files from a table. */
-import { main } from '../../src/cli/main.ts';
-import type { Io } from '../../src/cli/io.ts';
+/** Runs the CLI's main() with an in-memory Io: collected output, files from a table (the tests and the site use it). */
+import { main } from './main.ts';
+import type { Io } from './io.ts';
 
 /** What one CLI run did. */
 export interface Run {

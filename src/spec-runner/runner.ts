@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
-import { syscallTable, type Abi } from '../../src/x86/table.ts';
+import { syscallTable, type Abi } from '../x86/table.ts';
 import {
   callAbi,
   REG_NAMES,
@@ -16,8 +16,8 @@ import {
   type RegsInput,
   type TaskView,
   type Vector,
-} from '../../src/x86/types.ts';
-import type { CallArg, Command, Example, Expect } from './spec-examples.ts';
+} from '../x86/types.ts';
+import type { CallArg, Command, Example, Expect } from './examples.ts';
 
 /** The host API an implementation offers (the names of src/model/index.ts). */
 export interface Backend<M> {
@@ -157,21 +157,53 @@ function step<M>(b: Backend<M>, run: Run<M>, c: Command): Run<M> {
   }
 }
 
-/** Run one example on `backend`: a fresh machine, an implicit first task unless the example spawns one. */
-export function runExample<M>(example: Example, backend: Backend<M>): ExampleResult {
-  if (!example.parsed.ok) return { ok: false, line: example.line, message: `does not parse: ${example.parsed.error}` };
+/** One command line of an example and how it went: held, failed (with why), or not run after a failure. */
+export interface LineResult {
+  readonly line: number;
+  readonly status: 'held' | 'failed' | 'not-run';
+  readonly message?: string;
+}
+
+/** The result of an example and of each of its command lines, in order. */
+export interface ExampleRun {
+  readonly result: ExampleResult;
+  readonly lines: readonly LineResult[];
+}
+
+/**
+ * Run one example on `backend`, line by line: a fresh machine, an implicit
+ * first task unless the example spawns one; the first line that does not
+ * hold stops the run.
+ */
+export function runExampleLines<M>(example: Example, backend: Backend<M>): ExampleRun {
+  if (!example.parsed.ok) {
+    const message = `does not parse: ${example.parsed.error}`;
+    return { result: { ok: false, line: example.line, message }, lines: [{ line: example.line, status: 'failed', message }] };
+  }
   const commands = example.parsed.commands;
   const config = commands.flatMap((c) => (c.kind === 'config' ? [{ defaultResult: c.defaultResult }] : []));
   const initial = backend.initialMachine(config[0] ?? {});
   const implicit = commands.find((c) => c.kind !== 'config')?.kind === 'spawn' ? [] : [{ line: example.line, kind: 'spawn', abi: 'x86_64', comm: 'test' } as const];
   let run: Run<M> = { m: initial, pid: 0, scratch: SCRATCH };
+  const lines: LineResult[] = [];
   for (const c of [...implicit, ...commands]) {
+    if (lines.some((l) => l.status === 'failed')) {
+      lines.push({ line: c.line, status: 'not-run' });
+      continue;
+    }
     try {
       run = step(backend, run, c);
+      if (c !== implicit[0]) lines.push({ line: c.line, status: 'held' });
     } catch (e) {
       if (!(e instanceof ExampleFailure)) throw e;
-      return { ok: false, line: c.line, message: e.message };
+      lines.push({ line: c.line, status: 'failed', message: e.message });
     }
   }
-  return { ok: true };
+  const failed = lines.find((l) => l.status === 'failed');
+  return { result: failed === undefined ? { ok: true } : { ok: false, line: failed.line, message: failed.message ?? '' }, lines };
+}
+
+/** Run one example on `backend`: pass, or the first failing line and why. */
+export function runExample<M>(example: Example, backend: Backend<M>): ExampleResult {
+  return runExampleLines(example, backend).result;
 }

@@ -21,8 +21,8 @@
  * pointer. EXPECT is a value or -ENAME (returned rax), `killed` (any log),
  * `killed silently` (no log line), `killed "LOG"`, `exited N`, `no_task`.
  */
-import type { Abi } from '../../src/x86/table.ts';
-import { ERRNO, VECTORS, type Vector } from '../../src/x86/types.ts';
+import type { Abi } from '../x86/table.ts';
+import { ERRNO, VECTORS, type Vector } from '../x86/types.ts';
 
 /** What a call or policy must do. */
 export type Expect =
@@ -215,6 +215,15 @@ export function parseExample(body: readonly string[], first: number): readonly C
   return commands;
 }
 
+/** One example from the body of its block; `line` is the 1-based file line of the opening fence. */
+export function exampleOf(body: readonly string[], file: string, line: number): Example {
+  try {
+    return { file, line, parsed: { ok: true, commands: parseExample(body, line + 1) } };
+  } catch (e) {
+    return { file, line, parsed: { ok: false, error: e instanceof Error ? e.message : String(e) } };
+  }
+}
+
 /** Every ```seccomp-example block of a markdown text, in order. */
 export function extractExamples(markdown: string, file = '<markdown>'): readonly Example[] {
   const lines = markdown.split('\n');
@@ -224,12 +233,7 @@ export function extractExamples(markdown: string, file = '<markdown>'): readonly
     const start = i;
     let end = i + 1;
     while (end < lines.length && lines[end]!.trim() !== '```') end++;
-    const body = lines.slice(start + 1, end);
-    try {
-      examples.push({ file, line: start + 1, parsed: { ok: true, commands: parseExample(body, start + 2) } });
-    } catch (e) {
-      examples.push({ file, line: start + 1, parsed: { ok: false, error: e instanceof Error ? e.message : String(e) } });
-    }
+    examples.push(exampleOf(lines.slice(start + 1, end), file, start + 1));
     i = end;
   }
   return examples;

@@ -1,6 +1,6 @@
 /** The model as a spec-example backend: its host API is the Backend interface itself. */
-import * as model from '../../src/model/index.ts';
-import type { Backend } from './spec-runner.ts';
+import * as model from '../model/index.ts';
+import type { Backend } from './runner.ts';
 
 /** Runs spec examples on the executable model (src/model). */
 export const modelBackend: Backend<model.Machine> = {
