@@ -50,6 +50,9 @@ async function bundle(entry: string, extra: Partial<Parameters<typeof build>[0]>
     write: false,
     legalComments: 'none',
     plugins: [samples],
+    // Node's modules appear only in the CLI's process-starting commands, which
+    // src/cli/main.ts loads on first use; a page never runs them.
+    external: ['node:*'],
     ...extra,
   });
   const file = r.outputFiles?.[0];

@@ -4,7 +4,7 @@
  * the policy as `seccomp-spec replay --lenient` does, posting progress.
  */
 import { checkPolicy } from '../../src/cli/inputs.ts';
-import { parseTrace, replay, traceAbi, type ReplayReport } from '../../src/trace/index.ts';
+import { Launcher, parseTrace, RawCall, Replayer, traceAbi, type ReplayReport } from '../../src/trace/index.ts';
 
 /** A replay request: the policy, the log's name, and the log as text or as a file to read in chunks. */
 export interface TraceJob {
@@ -20,6 +20,8 @@ export type TraceMessage =
   | { readonly kind: 'done'; readonly head: string; readonly report: ReplayReport; readonly skipped: number; readonly firstSkipped: string | null };
 
 const CHUNK = 1 << 20;
+/** Events replayed between two progress messages. */
+const PROGRESS_EVERY = 50_000;
 
 async function readText(source: string | Blob, post: (m: TraceMessage) => void): Promise<string> {
   if (typeof source === 'string') return source;
@@ -46,8 +48,20 @@ export async function runTraceJob(job: TraceJob, post: (m: TraceMessage) => void
   const checked = checkPolicy(job.policy, abi);
   if (!checked.ok) return post({ kind: 'error', message: `the policy is not valid for ${abi}: ${checked.errors[0]?.message ?? ''}` });
   const comm = job.name.replace(/^.*\//, '').replace(/\..*$/, '') || 'traced';
-  const r = replay(trace, job.policy, { abi, comm, onProgress: (done, total) => post({ kind: 'progress', phase: 'replay', done, total }) });
-  if (!r.ok) return post({ kind: 'error', message: r.message });
+  // The replay stages of `seccomp-spec replay`, driven here so progress can be posted between events.
+  const replayer = new Replayer(job.policy, { abi, comm });
+  const launcher = new Launcher(replayer, abi);
+  const total = trace.events.length;
+  for (let done = 0; done < total; done++) {
+    const e = trace.events[done]!;
+    const err = e.kind === 'call' ? launcher.call(RawCall.from(e)) : (launcher.event(e), null);
+    if (err !== null) return post({ kind: 'error', message: err.message });
+    if (done % PROGRESS_EVERY === 0) post({ kind: 'progress', phase: 'replay', done, total });
+  }
+  const end = launcher.end();
+  if (end !== null) return post({ kind: 'error', message: end.message });
+  post({ kind: 'progress', phase: 'replay', done: total, total });
+  const r = { report: replayer.report() };
   const first = trace.skipped[0];
   const head = `replay of ${job.name} (${trace.lines} lines, ${calls} calls) under the policy (${abi})`;
   post({ kind: 'done', head, report: r.report, skipped: trace.skipped.length, firstSkipped: first === undefined ? null : `line ${first.line}: ${first.message}` });

@@ -1,16 +1,22 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
-import { adapterCommand } from './commands/adapter.ts';
 import { bpfCommand } from './commands/bpf.ts';
 import { check } from './commands/check.ts';
-import { conformCommand } from './commands/conform.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
-import { recordCommand } from './commands/record.ts';
 import { replayCommand } from './commands/replay.ts';
 import { resolveCommand } from './commands/resolve.ts';
-import { runCommand } from './commands/run.ts';
 import { EXIT, type CommandSpec, type Io } from './io.ts';
+
+/**
+ * The commands that start processes (strace, the C helper, an
+ * implementation under test) load on first use: the rest of the CLI also
+ * runs in a browser (the site's playground), where they cannot.
+ */
+const conformCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/conform.ts')).conformCommand(argv, io);
+const adapterCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/adapter.ts')).adapterCommand(argv, io);
+const recordCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/record.ts')).recordCommand(argv, io);
+const runCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io);
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
