@@ -18,8 +18,6 @@ export interface Io {
   readonly writeFile: (path: string, data: string | Uint8Array) => Error | null;
   /** Lines of stdin, for commands that serve a protocol (`adapter`); absent where there is no stdin. */
   readonly stdinLines?: () => AsyncIterable<string>;
-  /** The package's version (`--version`); 'unknown' where the I/O cannot tell. */
-  readonly version?: () => string;
 }
 
 /** An input opened for streaming: its chunks, and its size when known (a regular file). */

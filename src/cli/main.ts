@@ -7,6 +7,7 @@ import { procCommand } from './commands/proc.ts';
 import { replayCommand } from './commands/replay.ts';
 import { resolveCommand } from './commands/resolve.ts';
 import { EXIT, type CommandSpec, type Io } from './io.ts';
+import { VERSION } from './version.ts';
 
 /**
  * The commands that start processes (strace, the C helper, an
@@ -49,7 +50,7 @@ function unknownCommand(verb: string, io: Io): number {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [verb, ...rest] = argv;
   if (verb === '--version' || verb === '-V') {
-    io.out(`seccomp-spec ${io.version?.() ?? 'unknown'}\n`);
+    io.out(`seccomp-spec ${VERSION}\n`);
     return EXIT.OK;
   }
   // `help CMD` is `CMD --help`.

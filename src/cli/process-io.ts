@@ -6,17 +6,6 @@ import type { Io } from './io.ts';
 /** Bytes read at a time from a trace file. */
 const CHUNK = 1 << 20;
 
-/** The package's version, from its package.json (two folders up from src/cli and from dist/cli alike). */
-function version(): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-    const v = typeof pkg === 'object' && pkg !== null ? (pkg as Record<string, unknown>)['version'] : undefined;
-    return typeof v === 'string' ? v : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 /** The process's real I/O. */
 export const processIo: Io = {
   out: (s) => process.stdout.write(s),
@@ -57,5 +46,4 @@ export const processIo: Io = {
     }
   },
   stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),
-  version,
 };

@@ -55,7 +55,9 @@ function parseRecord(argv: readonly string[]): RecordArgs | string {
 
 /** Run `record`. */
 export async function recordCommand(argv: readonly string[], io: Io): Promise<number> {
-  if (argv.includes('--help') && (argv.indexOf('--') < 0 || argv.indexOf('--help') < argv.indexOf('--'))) {
+  // -h and --help before `--` (after it they are CMD's own).
+  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
+  if (argv.slice(0, end).some((a) => a === '--help' || a === '-h')) {
     io.out(RECORD_HELP);
     return EXIT.OK;
   }

@@ -59,7 +59,7 @@ function denialsText(t: TaskReport): string {
 function taskText(t: TaskReport): string {
   if (t.kill !== null) return killText(t, t.kill);
   if (t.denials.length > 0) return denialsText(t);
-  return `task ${t.tracePid} (engine pid ${t.pid}): ok, ${t.allowed} calls allowed\n`;
+  return `task ${t.tracePid} (engine pid ${t.pid}): ok, ${plural(t.allowed, 'call')} allowed\n`;
 }
 
 function summaryTable(report: ReplayReport, all: boolean): string {
