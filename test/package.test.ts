@@ -55,7 +55,7 @@ console.log(JSON.stringify({ subpaths, bad: { errno: bad.errno, errors: bad.erro
 const APP_TS = `import { Kernel, type InstallResult } from 'seccomp-spec';
 import { parsePolicy, type PolicyError } from 'seccomp-spec/grammar';
 import * as model from 'seccomp-spec/model';
-import { Kernel as Engine } from 'seccomp-spec/impl';
+import { Kernel as Engine } from 'seccomp-spec/kernel';
 import { syscallTable, type Abi } from 'seccomp-spec/x86';
 
 declare const console: { log(...args: unknown[]): void };
