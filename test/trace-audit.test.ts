@@ -35,7 +35,7 @@ test('--all audits: every denied system call per task, counted, with the first a
   const r = await run(['replay', '--all', 'p.txt', 't.strace']);
   t.is(r.code, 1);
   t.true(r.out.startsWith('replay of t.strace (9 lines, 9 calls) under p.txt (x86_64), auditing every call\n'));
-  t.regex(r.out, /\ntask 10 \(engine pid 1\): 2 system calls denied \(3 calls\), 4 calls allowed\n {2}read \(0\): 2 calls, first at line 4\n {4}call: {3}read\(fd=4, buf=32512, count=16\)\n {4}entry: {2}read: fd == 3\n {4}reason: `fd == 3` is false because fd = 4\n {2}clone \(56\): 1 call, first at line 5\n {4}call: .*\n {4}entry: {2}none\n {4}reason: the policy has no entry for sys_clone \(nr 56\) \(S3.4\)\n/);
+  t.regex(r.out, /\ntask 10 \(engine pid 1\): 2 system calls denied \(3 calls\), 4 calls allowed\n {2}read \(0\): 2 calls, first at line 4\n {4}call: {3}read\(fd=4, buf=0x7f00, count=16\)\n {4}entry: {2}read: fd == 3\n {4}reason: `fd == 3` is false because fd = 4\n {2}clone \(56\): 1 call, first at line 5\n {4}call: .*\n {4}entry: {2}none\n {4}reason: the policy has no entry for sys_clone \(nr 56\) \(S3.4\)\n/);
   t.regex(r.out, /\nnote: --all: a denied fork still makes its child/);
   t.regex(r.out, /\ntask 11 \(engine pid 2\): 1 system call denied \(1 call\), 1 call allowed\n {2}read \(0\): 1 call, first at line 7\n/);
   t.regex(r.out, /\nread \(0\) +1 +3\n/);
