@@ -57,7 +57,7 @@ export async function runCli(
       reads.push(path);
       const text = readFile(path);
       if (text === undefined) return new Error(`ENOENT: no such file or directory, open '${path}'`);
-      const bytes = Buffer.from(text, 'utf8');
+      const bytes = new TextEncoder().encode(text);
       // Two chunks cut in the middle, so the commands meet a chunk boundary inside a line.
       const cut = bytes.length >> 1;
       return { chunks: (async function* () { yield bytes.subarray(0, cut); yield bytes.subarray(cut); })(), size: bytes.length };
