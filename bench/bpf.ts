@@ -6,7 +6,15 @@
  * plain (unoptimised) twin beside it.
  */
 import { readFileSync } from 'node:fs';
-import { auditArch, compilePolicy, emulate, retAllows, type CompileOptions, type Compiled, type Program } from '../src/bpf/index.ts';
+import {
+  auditArch,
+  compilePolicy,
+  emulate,
+  retAllows,
+  type CompileOptions,
+  type Compiled,
+  type Program,
+} from '../src/bpf/index.ts';
 import { checkedCalls, parseTrace, type TraceCall } from '../src/trace/index.ts';
 
 /** The figures of one bundled policy and trace. */
@@ -35,13 +43,23 @@ function compiled(policy: string, opts: CompileOptions): Compiled {
 }
 
 // Mean and most instructions executed over the calls; every call must be allowed (the -allows policy).
-function perCall(p: Program, calls: readonly TraceCall[], cacheable: ReadonlySet<number> = new Set()): { readonly mean: number; readonly max: number; readonly uncached: number } {
+function perCall(
+  p: Program,
+  calls: readonly TraceCall[],
+  cacheable: ReadonlySet<number> = new Set(),
+): { readonly mean: number; readonly max: number; readonly uncached: number } {
   let total = 0;
   let max = 0;
   let uncached = 0;
   for (const c of calls) {
-    const run = emulate(p, { nr: c.nr, arch: auditArch(c.abi), instructionPointer: c.ip ?? 0n, args: [...c.args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6) });
-    if (!retAllows(run.ret)) throw new Error(`bench: call ${c.name} at line ${c.line} is not allowed by its own policy`);
+    const run = emulate(p, {
+      nr: c.nr,
+      arch: auditArch(c.abi),
+      instructionPointer: c.ip ?? 0n,
+      args: [...c.args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6),
+    });
+    if (!retAllows(run.ret))
+      throw new Error(`bench: call ${c.name} at line ${c.line} is not allowed by its own policy`);
     total += run.executed;
     max = Math.max(max, run.executed);
     if (!(c.abi === 'x86_64' && cacheable.has(c.nr))) uncached += run.executed;
@@ -52,8 +70,12 @@ function perCall(p: Program, calls: readonly TraceCall[], cacheable: ReadonlySet
 /** Measure one bundled policy and trace. */
 export function measureOne(name: string): BpfFigures {
   const policy = readFileSync(new URL(`policies/${name}-allows.txt`, examples), 'latin1');
-  const parsed = parseTrace(readFileSync(new URL(`traces/${name}.strace`, examples), 'latin1'), { abi: 'x86_64', lenient: false });
-  if (!parsed.ok) throw new Error(`bench trace ${name} does not parse: line ${parsed.error.line}: ${parsed.error.message}`);
+  const parsed = parseTrace(readFileSync(new URL(`traces/${name}.strace`, examples), 'latin1'), {
+    abi: 'x86_64',
+    lenient: false,
+  });
+  if (!parsed.ok)
+    throw new Error(`bench trace ${name} does not parse: line ${parsed.error.line}: ${parsed.error.message}`);
   const calls = checkedCalls(parsed.trace);
   let compileMs = Infinity;
   for (let i = 0; i < 5; i++) {

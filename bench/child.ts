@@ -23,7 +23,13 @@ async function count(file: string): Promise<number> {
 }
 
 /** A sink that keeps nothing. */
-const NULL_SINK: CallSink = { call: () => null, event: () => undefined, completed: () => undefined, rename: () => undefined, end: () => null };
+const NULL_SINK: CallSink = {
+  call: () => null,
+  event: () => undefined,
+  completed: () => undefined,
+  rename: () => undefined,
+  end: () => null,
+};
 
 async function parse(file: string): Promise<number> {
   const p = new TracePipeline({ abi: 'x86_64', lenient: false }, NULL_SINK);
@@ -37,8 +43,11 @@ const quietIo: Io = { ...processIo, out: () => undefined };
 
 const t0 = performance.now();
 const c0 = process.cpuUsage();
-const result = mode === 'count' ? await count(rest[0]!) : mode === 'parse' ? await parse(rest[0]!) : await main(rest, quietIo);
+const result =
+  mode === 'count' ? await count(rest[0]!) : mode === 'parse' ? await parse(rest[0]!) : await main(rest, quietIo);
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(c0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-process.stderr.write(`${JSON.stringify({ result, seconds, cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stderr.write(
+  `${JSON.stringify({ result, seconds, cpuSeconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+);

@@ -14,7 +14,9 @@ import { measureModel } from './model.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
-  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }
 
@@ -68,7 +70,8 @@ function installed(): readonly [Kernel, number] {
   const k = new Kernel();
   const pid = k.spawn('x86_64', 'daemon');
   const r = k.installPolicy(pid, POLICY);
-  if (r.kind !== 'return' || r.rax !== 0n) throw new Error(`policy install failed: ${JSON.stringify(r, (_k, v: unknown) => String(v))}`);
+  if (r.kind !== 'return' || r.rax !== 0n)
+    throw new Error(`policy install failed: ${JSON.stringify(r, (_k, v: unknown) => String(v))}`);
   return [k, pid];
 }
 
@@ -119,7 +122,7 @@ function engineFullPath(mix: Mix): (n: number) => void {
   const nextDenied = new Int32Array(MIX_SIZE + 1).fill(MIX_SIZE);
   for (let j = MIX_SIZE - 1; j >= 0; j--) nextDenied[j] = mix.denied[j] === 1 ? j : nextDenied[j + 1]!;
   return (n) => {
-    for (let i = 0; i < n; ) {
+    for (let i = 0; i < n;) {
       const j = i & MASK;
       const end = Math.min(nextDenied[j]!, j + (n - i));
       allowedCalls(k, pid, words, base, mix, j, end);
@@ -221,12 +224,17 @@ const traceRows = (t: TraceFigures): (readonly [string, string, string])[] => {
     row('trace: generate end to end', t.generate, '; target < 200 MB'),
   ];
 };
-const fmt = (v: number | null): string => (v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`);
+const fmt = (v: number | null): string =>
+  v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`;
 const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cpu-s  ${fmt(r.wall)}/s`);
 const rows: readonly (readonly [string, string, string])[] = [
   ['engine, full entry path', both(full), 'target >= 30 M/s, >= 100x model, within 2x baseline'],
   ['engine, decision only', both(decisions), ''],
-  ['model (src/model)', both(model), model === null ? 'src/model not available' : `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
+  [
+    'model (src/model)',
+    both(model),
+    model === null ? 'src/model not available' : `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`,
+  ],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],
   ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks, heap + array buffers; target <= 256 bytes'],
   ...traceRows(traceFigures),
@@ -236,31 +244,42 @@ const entries = POLICY.split('\n').filter((l) => l.includes(':') && !l.startsWit
 console.log(`workload: ${entries}-entry policy, mix of ${MIX_SIZE} calls, 1 in 256 denied in a forked child`);
 console.log(`rates are calls per CPU second (load from other processes excluded) and per wall-clock second`);
 for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(30)}  ${note}`);
-console.log('\nseccomp BPF (src/bpf) per bundled policy and trace: instructions executed per call of the trace, mean (max)');
-console.log(`${'trace'.padEnd(8)} ${'calls'.padStart(6)} ${'length'.padStart(7)} ${'insns/call'.padStart(13)} ${'uncached'.padStart(9)} ${'plain length'.padStart(13)} ${'plain insns/call'.padStart(17)} ${'compile'.padStart(9)}`);
+console.log(
+  '\nseccomp BPF (src/bpf) per bundled policy and trace: instructions executed per call of the trace, mean (max)',
+);
+console.log(
+  `${'trace'.padEnd(8)} ${'calls'.padStart(6)} ${'length'.padStart(7)} ${'insns/call'.padStart(13)} ${'uncached'.padStart(9)} ${'plain length'.padStart(13)} ${'plain insns/call'.padStart(17)} ${'compile'.padStart(9)}`,
+);
 for (const f of bpfFigures) {
-  console.log(`${f.name.padEnd(8)} ${String(f.calls).padStart(6)} ${String(f.length).padStart(7)} ${`${f.insnsPerCall.toFixed(2)} (${f.maxInsns})`.padStart(13)} ${f.uncachedInsnsPerCall.toFixed(2).padStart(9)} ${String(f.plainLength).padStart(13)} ${f.plainInsnsPerCall.toFixed(2).padStart(17)} ${`${f.compileMs.toFixed(1)} ms`.padStart(9)}`);
+  console.log(
+    `${f.name.padEnd(8)} ${String(f.calls).padStart(6)} ${String(f.length).padStart(7)} ${`${f.insnsPerCall.toFixed(2)} (${f.maxInsns})`.padStart(13)} ${f.uncachedInsnsPerCall.toFixed(2).padStart(9)} ${String(f.plainLength).padStart(13)} ${f.plainInsnsPerCall.toFixed(2).padStart(17)} ${`${f.compileMs.toFixed(1)} ms`.padStart(9)}`,
+  );
 }
-console.log('uncached: calls the kernel\'s constant-action cache allows count 0 (they do not run the program)');
-console.log('for scale (BPF-NOTES, a 32-entry policy): libseccomp 2.5.4 6-42 per call (default), 10-17 (binary tree); Kafel 9-13');
-const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> => Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
-console.log(JSON.stringify({
-  engine_calls_per_s: Math.round(full.cpu),
-  engine_decisions_per_s: Math.round(decisions.cpu),
-  model_calls_per_s: model === null ? null : Math.round(model.cpu),
-  baseline_calls_per_s: Math.round(base.cpu),
-  bytes_per_forked_task: Math.round(perFork * 10) / 10,
-  trace_linecount_lines_per_s: Math.round(traceFigures.count.linesPerS),
-  trace_parse_lines_per_s: Math.round(traceFigures.parse.linesPerS),
-  trace_replay_lines_per_s: Math.round(traceFigures.replay.linesPerS),
-  trace_replay_vs_linecount: round2(traceFigures.replay.vsLineCount),
-  trace_replay_peak_rss_mb: round2(traceFigures.replay.peakRssMb),
-  trace_generate_lines_per_s: Math.round(traceFigures.generate.linesPerS),
-  trace_generate_vs_linecount: round2(traceFigures.generate.vsLineCount),
-  trace_generate_peak_rss_mb: round2(traceFigures.generate.peakRssMb),
-  bpf_program_len: byTrace((f) => f.length),
-  bpf_insns_per_call: byTrace((f) => f.insnsPerCall),
-  bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
-  bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
-  bpf_compile_ms: byTrace((f) => f.compileMs),
-}));
+console.log("uncached: calls the kernel's constant-action cache allows count 0 (they do not run the program)");
+console.log(
+  'for scale (BPF-NOTES, a 32-entry policy): libseccomp 2.5.4 6-42 per call (default), 10-17 (binary tree); Kafel 9-13',
+);
+const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
+  Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
+console.log(
+  JSON.stringify({
+    engine_calls_per_s: Math.round(full.cpu),
+    engine_decisions_per_s: Math.round(decisions.cpu),
+    model_calls_per_s: model === null ? null : Math.round(model.cpu),
+    baseline_calls_per_s: Math.round(base.cpu),
+    bytes_per_forked_task: Math.round(perFork * 10) / 10,
+    trace_linecount_lines_per_s: Math.round(traceFigures.count.linesPerS),
+    trace_parse_lines_per_s: Math.round(traceFigures.parse.linesPerS),
+    trace_replay_lines_per_s: Math.round(traceFigures.replay.linesPerS),
+    trace_replay_vs_linecount: round2(traceFigures.replay.vsLineCount),
+    trace_replay_peak_rss_mb: round2(traceFigures.replay.peakRssMb),
+    trace_generate_lines_per_s: Math.round(traceFigures.generate.linesPerS),
+    trace_generate_vs_linecount: round2(traceFigures.generate.vsLineCount),
+    trace_generate_peak_rss_mb: round2(traceFigures.generate.peakRssMb),
+    bpf_program_len: byTrace((f) => f.length),
+    bpf_insns_per_call: byTrace((f) => f.insnsPerCall),
+    bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
+    bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
+    bpf_compile_ms: byTrace((f) => f.compileMs),
+  }),
+);

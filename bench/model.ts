@@ -22,7 +22,9 @@ export async function measureModel(mix: Mix): Promise<{ readonly cpu: number; re
   let m = model.syscall(written.right, pid, 'syscall', { rax: 157n, rdi: 22n, rsi: 2n, rdx: 0x7ff0_0000n }).machine;
   const regs = Array.from({ length: MIX_SIZE }, (_, j) => {
     const r: Record<string, bigint> = { rax: BigInt(mix.nrs[j]!) };
-    REGS.forEach((name, i) => (r[name] = (BigInt(mix.args[j * 12 + 2 * i + 1]!) << 32n) | BigInt(mix.args[j * 12 + 2 * i]!)));
+    REGS.forEach(
+      (name, i) => (r[name] = (BigInt(mix.args[j * 12 + 2 * i + 1]!) << 32n) | BigInt(mix.args[j * 12 + 2 * i]!)),
+    );
     return r;
   });
   let calls = 0;

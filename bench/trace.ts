@@ -37,7 +37,9 @@ const child = fileURLToPath(new URL('child.ts', import.meta.url));
 
 /** Write the recorded ls trace with its calls after execve repeated, `lines` lines in all; returns the byte count. */
 function writeTrace(path: string, lines: number): number {
-  const recorded = readFileSync(new URL('traces/ls.strace', examples), 'latin1').split('\n').filter((l) => l !== '');
+  const recorded = readFileSync(new URL('traces/ls.strace', examples), 'latin1')
+    .split('\n')
+    .filter((l) => l !== '');
   const exec = recorded.findIndex((l) => l.includes(' execve('));
   const body = recorded.slice(exec + 1).filter((l) => !l.includes('+++') && !l.includes('exit_group('));
   const tail = recorded.slice(recorded.findIndex((l) => l.includes('exit_group(')));
@@ -47,7 +49,10 @@ function writeTrace(path: string, lines: number): number {
   const block = `${body.join('\n')}\n`;
   let written = head.length;
   while (written + tail.length < lines) {
-    const part = written + body.length + tail.length <= lines ? block : `${body.slice(0, lines - tail.length - written).join('\n')}\n`;
+    const part =
+      written + body.length + tail.length <= lines
+        ? block
+        : `${body.slice(0, lines - tail.length - written).join('\n')}\n`;
     bytes += writeSync(fd, part);
     written += written + body.length + tail.length <= lines ? body.length : lines - tail.length - written;
   }
@@ -66,11 +71,21 @@ interface ChildFigures {
 function measure(args: readonly string[]): ChildFigures {
   let best: ChildFigures | null = null;
   for (let i = 0; i < 2; i++) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, ...args], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    });
     const last = r.stderr.trim().split('\n').pop() ?? '';
     if (r.status !== 0 && args[0] !== 'cli') throw new Error(`bench child ${args.join(' ')} failed: ${r.stderr}`);
     const f = JSON.parse(last) as ChildFigures;
-    best = best === null ? f : { result: f.result, cpuSeconds: Math.min(best.cpuSeconds, f.cpuSeconds), peakRssMb: Math.max(best.peakRssMb, f.peakRssMb) };
+    best =
+      best === null
+        ? f
+        : {
+            result: f.result,
+            cpuSeconds: Math.min(best.cpuSeconds, f.cpuSeconds),
+            peakRssMb: Math.max(best.peakRssMb, f.peakRssMb),
+          };
   }
   return best!;
 }
@@ -95,7 +110,14 @@ export function measureTrace(lines = 4_000_000): TraceFigures {
       peakRssMb: f.peakRssMb,
       cpuSeconds: f.cpuSeconds,
     });
-    return { lines, megabytes: bytes / 1e6, count: run(count), parse: run(parse), replay: run(replay), generate: run(generate) };
+    return {
+      lines,
+      megabytes: bytes / 1e6,
+      count: run(count),
+      parse: run(parse),
+      replay: run(replay),
+      generate: run(generate),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -22,12 +22,56 @@ export const POLICY = [
   'clone: clone_flags & 0x10000',
   'madvise: behavior == 4 || behavior == 8',
   'kill: pid == 0 && sig == 0',
-  ...['close', 'fstat', 'lseek', 'munmap', 'brk', 'rt_sigaction', 'rt_sigprocmask', 'rt_sigreturn', 'pread64',
-    'readv', 'writev', 'access', 'sched_yield', 'dup', 'dup2', 'nanosleep', 'getpid', 'connect', 'sendto',
-    'recvfrom', 'recvmsg', 'shutdown', 'bind', 'getsockname', 'setsockopt', 'getsockopt', 'fork', 'exit',
-    'getdents64', 'getcwd', 'gettimeofday', 'getuid', 'gettid', 'clock_gettime', 'clock_nanosleep', 'exit_group',
-    'epoll_ctl', 'newfstatat', 'set_robust_list', 'epoll_pwait', 'accept4', 'eventfd2', 'epoll_create1', 'pipe2',
-    'prlimit64', 'getrandom', 'rseq', 'set_tid_address'].map((n) => `${n}: 1`),
+  ...[
+    'close',
+    'fstat',
+    'lseek',
+    'munmap',
+    'brk',
+    'rt_sigaction',
+    'rt_sigprocmask',
+    'rt_sigreturn',
+    'pread64',
+    'readv',
+    'writev',
+    'access',
+    'sched_yield',
+    'dup',
+    'dup2',
+    'nanosleep',
+    'getpid',
+    'connect',
+    'sendto',
+    'recvfrom',
+    'recvmsg',
+    'shutdown',
+    'bind',
+    'getsockname',
+    'setsockopt',
+    'getsockopt',
+    'fork',
+    'exit',
+    'getdents64',
+    'getcwd',
+    'gettimeofday',
+    'getuid',
+    'gettid',
+    'clock_gettime',
+    'clock_nanosleep',
+    'exit_group',
+    'epoll_ctl',
+    'newfstatat',
+    'set_robust_list',
+    'epoll_pwait',
+    'accept4',
+    'eventfd2',
+    'epoll_create1',
+    'pipe2',
+    'prlimit64',
+    'getrandom',
+    'rseq',
+    'set_tid_address',
+  ].map((n) => `${n}: 1`),
 ].join('\n');
 
 /** Calls in the mix (a power of two, cycled). */
@@ -82,7 +126,7 @@ export function makeMix(deniedEvery = 256): Mix {
   for (let i = 0; i < MIX_SIZE; i++) {
     let shape: Shape;
     if (i % deniedEvery === deniedEvery - 1) {
-      shape = DENIED[(i / deniedEvery) % DENIED.length | 0]!;
+      shape = DENIED[((i / deniedEvery) % DENIED.length) | 0]!;
       denied[i] = 1;
     } else {
       let x = r() * total;
@@ -100,27 +144,96 @@ export function makeMix(deniedEvery = 256): Mix {
  * (rdi at b+12, rsi b+10, rdx b+8, r10 b+20, r8 b+16; +1 for high halves).
  */
 export function baselineAllows(nr: number, w: Uint32Array, b: number): boolean {
-  const l0 = w[b + 12]!, h0 = w[b + 13]!, l1 = w[b + 10]!, h1 = w[b + 11]!, l2 = w[b + 8]!, h2 = w[b + 9]!;
-  const l3 = w[b + 20]!, l4 = w[b + 16]!, h4 = w[b + 17]!;
+  const l0 = w[b + 12]!,
+    h0 = w[b + 13]!,
+    l1 = w[b + 10]!,
+    h1 = w[b + 11]!,
+    l2 = w[b + 8]!,
+    h2 = w[b + 9]!;
+  const l3 = w[b + 20]!,
+    l4 = w[b + 16]!,
+    h4 = w[b + 17]!;
   switch (nr) {
-    case 0: return h0 === 0 && l0 < 1024 && h2 === 0 && l2 <= 0x100_0000;
-    case 1: return h0 === 0 && (l0 === 1 || l0 === 2 || (l0 > 2 && l0 < 1024 && h2 === 0 && l2 <= 0x10_0000));
-    case 202: return h1 === 0 && (l1 === 0 || l1 === 1 || l1 === 128 || l1 === 129 || l1 === 9 || l1 === 137);
-    case 9: return (l2 & 4) === 0 && ((h4 === 0 && l4 < 1024) || (h4 === ANON && l4 === ANON)) && h1 === 0 && l1 <= 0x4000_0000 && (l3 & 0x10) === 0;
-    case 232: return h0 === 0 && l0 < 1024 && h2 === 0 && l2 <= 1024;
-    case 10: return (l2 & 4) === 0;
-    case 16: return h0 === 0 && l0 < 1024 && h1 === 0 && (l1 === 0x5401 || l1 === 0x541b || l1 === 0x5421);
-    case 72: return h1 === 0 && l1 >= 1 && l1 <= 4;
-    case 257: return (l2 & 3) === 0 && (l2 & 0x40) === 0;
-    case 41: return h0 === 0 && (l0 === 1 || l0 === 2 || l0 === 10);
-    case 56: return (l0 & 0x10000) !== 0;
-    case 28: return h2 === 0 && (l2 === 4 || l2 === 8);
-    case 62: return l0 === 0 && h0 === 0 && l1 === 0 && h1 === 0;
-    case 3: case 5: case 8: case 11: case 12: case 13: case 14: case 15: case 17: case 19: case 20: case 21:
-    case 24: case 32: case 33: case 35: case 39: case 42: case 44: case 45: case 47: case 48: case 49: case 51:
-    case 54: case 55: case 57: case 60: case 217: case 79: case 96: case 102: case 186: case 228: case 230:
-    case 231: case 233: case 262: case 273: case 281: case 288: case 290: case 291: case 293: case 302: case 318:
-    case 334: case 218:
+    case 0:
+      return h0 === 0 && l0 < 1024 && h2 === 0 && l2 <= 0x100_0000;
+    case 1:
+      return h0 === 0 && (l0 === 1 || l0 === 2 || (l0 > 2 && l0 < 1024 && h2 === 0 && l2 <= 0x10_0000));
+    case 202:
+      return h1 === 0 && (l1 === 0 || l1 === 1 || l1 === 128 || l1 === 129 || l1 === 9 || l1 === 137);
+    case 9:
+      return (
+        (l2 & 4) === 0 &&
+        ((h4 === 0 && l4 < 1024) || (h4 === ANON && l4 === ANON)) &&
+        h1 === 0 &&
+        l1 <= 0x4000_0000 &&
+        (l3 & 0x10) === 0
+      );
+    case 232:
+      return h0 === 0 && l0 < 1024 && h2 === 0 && l2 <= 1024;
+    case 10:
+      return (l2 & 4) === 0;
+    case 16:
+      return h0 === 0 && l0 < 1024 && h1 === 0 && (l1 === 0x5401 || l1 === 0x541b || l1 === 0x5421);
+    case 72:
+      return h1 === 0 && l1 >= 1 && l1 <= 4;
+    case 257:
+      return (l2 & 3) === 0 && (l2 & 0x40) === 0;
+    case 41:
+      return h0 === 0 && (l0 === 1 || l0 === 2 || l0 === 10);
+    case 56:
+      return (l0 & 0x10000) !== 0;
+    case 28:
+      return h2 === 0 && (l2 === 4 || l2 === 8);
+    case 62:
+      return l0 === 0 && h0 === 0 && l1 === 0 && h1 === 0;
+    case 3:
+    case 5:
+    case 8:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 15:
+    case 17:
+    case 19:
+    case 20:
+    case 21:
+    case 24:
+    case 32:
+    case 33:
+    case 35:
+    case 39:
+    case 42:
+    case 44:
+    case 45:
+    case 47:
+    case 48:
+    case 49:
+    case 51:
+    case 54:
+    case 55:
+    case 57:
+    case 60:
+    case 217:
+    case 79:
+    case 96:
+    case 102:
+    case 186:
+    case 228:
+    case 230:
+    case 231:
+    case 233:
+    case 262:
+    case 273:
+    case 281:
+    case 288:
+    case 290:
+    case 291:
+    case 293:
+    case 302:
+    case 318:
+    case 334:
+    case 218:
       return true;
     default:
       return false;

@@ -48,7 +48,8 @@ export const MUTANTS: readonly Mutant[] = [
     tests: ['test/model-machine.test.ts'],
     files: ['src/model/syscall.ts'],
     search: 'return returns(m, { ...task, comm, memory: EMPTY_MEMORY }, 0n);',
-    replace: 'return returns(m, { ...task, comm, memory: EMPTY_MEMORY, seccomp: { ...task.seccomp, mode: 0, abi: null, filters: new Map() } }, 0n);',
+    replace:
+      'return returns(m, { ...task, comm, memory: EMPTY_MEMORY, seccomp: { ...task.seccomp, mode: 0, abi: null, filters: new Map() } }, 0n);',
     breaks: 'S7.2 execve keeps the seccomp state (model)',
   },
   {
@@ -107,14 +108,16 @@ export const MUTANTS: readonly Mutant[] = [
     search: 't.comm, t.code, t.state, t.pending, t.mem.share()',
     replace: 't.comm, t.code, t.state, false, t.mem.share()',
     breaks: 'S7.1 a child copies the whole seccomp state, the pending grant too (engine)',
-    equivalent: 'the fork is itself the call that spends the grant (S6.4 runs before dispatch), so a forking task never has a pending grant to copy',
+    equivalent:
+      'the fork is itself the call that spends the grant (S6.4 runs before dispatch), so a forking task never has a pending grant to copy',
   },
   {
     id: 'model-fork-empties-filters',
     tests: ['properties/model-fork.prop.ts'],
     files: ['src/model/syscall.ts'],
     search: 'const child: Task = { ...task, pid, tgid: thread ? task.tgid : pid, regs: { ...task.regs, rax: 0n } };',
-    replace: 'const child: Task = { ...task, pid, tgid: thread ? task.tgid : pid, regs: { ...task.regs, rax: 0n }, seccomp: { ...task.seccomp, filters: new Map() } };',
+    replace:
+      'const child: Task = { ...task, pid, tgid: thread ? task.tgid : pid, regs: { ...task.regs, rax: 0n }, seccomp: { ...task.seccomp, filters: new Map() } };',
     breaks: 'S7.1 a child copies the filters (model)',
   },
   {
@@ -198,7 +201,8 @@ export const MUTANTS: readonly Mutant[] = [
     search: 'if (record.nr < 0 || record.nr >= syscallTable(abi).nrSyscalls) return false;',
     replace: 'if (record.nr < 0 || record.nr > syscallTable(abi).nrSyscalls) return false;',
     breaks: 'S6.4 nr must be below NR_syscalls (model)',
-    equivalent: 'no entry can exist at NR_syscalls (S5.3 refuses the number), so the missing entry kills the call anyway (S3.4)',
+    equivalent:
+      'no entry can exist at NR_syscalls (S5.3 refuses the number), so the missing entry kills the call anyway (S3.4)',
   },
   {
     id: 'model-compat-full-registers',

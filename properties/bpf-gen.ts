@@ -24,7 +24,12 @@ type Step =
 const step = (abi: Abi): fc.Arbitrary<Step> =>
   fc.oneof(
     { weight: 2, arbitrary: fc.oneof(cleanPolicy(abi), poolPolicy()).map((text): Step => ({ kind: 'policy', text })) },
-    { weight: 3, arbitrary: fc.constantFrom(...poolCalls(abi)).chain((c) => filterText(abi, c.nr).map((text): Step => ({ kind: 'set', nr: c.nr, text }))) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .constantFrom(...poolCalls(abi))
+        .chain((c) => filterText(abi, c.nr).map((text): Step => ({ kind: 'set', nr: c.nr, text }))),
+    },
     { weight: 1, arbitrary: fc.constantFrom(...poolCalls(abi)).map((c): Step => ({ kind: 'clear', nr: c.nr })) },
   );
 
@@ -38,13 +43,13 @@ function apply(state: model.SeccompState, s: Step, abi: Abi): model.SeccompState
 
 /** A mode-2 state of `abi`: one policy installed from mode 0, then up to `steps` more prctl calls. */
 export const reachedState = (abi: Abi, steps = 4): fc.Arbitrary<model.SeccompState> =>
-  fc
-    .tuple(fc.oneof(cleanPolicy(abi), poolPolicy()), fc.array(step(abi), { maxLength: steps }))
-    .map(([first, rest]) => {
-      const installed = model.applyPolicy(model.INITIAL_STATE, first, abi);
-      const start = E.isRight(installed) ? installed.right : E.getOrElse(() => model.INITIAL_STATE)(model.applyPolicy(model.INITIAL_STATE, '', abi));
-      return rest.reduce((s, st) => apply(s, st, abi), start);
-    });
+  fc.tuple(fc.oneof(cleanPolicy(abi), poolPolicy()), fc.array(step(abi), { maxLength: steps })).map(([first, rest]) => {
+    const installed = model.applyPolicy(model.INITIAL_STATE, first, abi);
+    const start = E.isRight(installed)
+      ? installed.right
+      : E.getOrElse(() => model.INITIAL_STATE)(model.applyPolicy(model.INITIAL_STATE, '', abi));
+    return rest.reduce((s, st) => apply(s, st, abi), start);
+  });
 
 /** A long policy: `min` to `max` distinct calls of `abi`, each with a random filter, named by number. */
 export const longPolicy = (abi: Abi, min: number, max: number): fc.Arbitrary<string> =>
@@ -63,12 +68,18 @@ export interface Call {
 
 /** Boundary-biased calls, biased to the numbers `nrs` the state names (in both ABIs' senses). */
 export const calls = (nrs: readonly number[], max = 24): fc.Arbitrary<readonly Call[]> => {
-  const rax = nrs.length === 0 ? nrValue() : fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...nrs).map(BigInt) }, { weight: 2, arbitrary: nrValue() });
+  const rax =
+    nrs.length === 0
+      ? nrValue()
+      : fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...nrs).map(BigInt) }, { weight: 2, arbitrary: nrValue() });
   const call = fc.record({
     taskAbi: fc.constantFrom<Abi>('x86_64', 'ia32'),
     vector: VECTOR(),
     rax,
-    args: fc.array(fc.oneof({ weight: 2, arbitrary: fc.bigInt({ min: 0n, max: 40n }) }, { weight: 3, arbitrary: u64() }), { minLength: 6, maxLength: 6 }),
+    args: fc.array(
+      fc.oneof({ weight: 2, arbitrary: fc.bigInt({ min: 0n, max: 40n }) }, { weight: 3, arbitrary: u64() }),
+      { minLength: 6, maxLength: 6 },
+    ),
   });
   return fc.array(call, { minLength: 1, maxLength: max });
 };
@@ -90,18 +101,25 @@ const ZERO_REGS: Regs = Object.fromEntries(REG_NAMES.map((r) => [r, 0n])) as Reg
 export function modelAllows(state: model.SeccompState, c: Call): boolean {
   const abi = abiOf(c);
   const regs = Object.fromEntries(
-    (abi === 'x86_64' ? ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] : ['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp']).map((r, i) => [r, c.args[i]!]),
+    (abi === 'x86_64' ? ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] : ['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp']).map(
+      (r, i) => [r, c.args[i]!],
+    ),
   );
   const record = model.callRecord(model.mergeRegs(ZERO_REGS, { ...regs, rax: c.rax }), abi);
   return model.decide({ ...state, pending: false }, abi, record).allow;
 }
 
 /** The first call on which the program's action differs from the model's (ALLOW or KILL_PROCESS), or undefined. */
-export function firstDisagreement(program: Program, state: model.SeccompState, cs: readonly Call[]): string | undefined {
+export function firstDisagreement(
+  program: Program,
+  state: model.SeccompState,
+  cs: readonly Call[],
+): string | undefined {
   for (const c of cs) {
     const want = modelAllows(state, c) ? SECCOMP_RET.ALLOW : SECCOMP_RET.KILL_PROCESS;
     const got = emulate(program, seccompData(c)).ret;
-    if (got !== want) return `call ${JSON.stringify(c, (_, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}: program ${got.toString(16)}, model ${want.toString(16)}`;
+    if (got !== want)
+      return `call ${JSON.stringify(c, (_, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v))}: program ${got.toString(16)}, model ${want.toString(16)}`;
   }
   return undefined;
 }

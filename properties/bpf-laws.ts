@@ -7,7 +7,16 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
-import { auditArch, compileState, constAllowed, emulate, validate, type CompileError, type CompileOptions, type Compiled } from '../src/bpf/index.ts';
+import {
+  auditArch,
+  compileState,
+  constAllowed,
+  emulate,
+  validate,
+  type CompileError,
+  type CompileOptions,
+  type Compiled,
+} from '../src/bpf/index.ts';
 import type * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/index.ts';
 import { calls, firstDisagreement, modelAllows, seccompData, type Call } from './bpf-gen.ts';
@@ -26,16 +35,24 @@ const CONFIGS: readonly Omit<CompileOptions, 'abi'>[] = [
 const scenario = (state: fc.Arbitrary<model.SeccompState>) =>
   state.chain((s) => fc.tuple(fc.constant(s), calls([...s.filters.keys()])));
 
-export const anyAbi = <T>(f: (abi: Abi) => fc.Arbitrary<T>): fc.Arbitrary<T> => fc.constantFrom<Abi>('x86_64', 'ia32').chain(f);
+export const anyAbi = <T>(f: (abi: Abi) => fc.Arbitrary<T>): fc.Arbitrary<T> =>
+  fc.constantFrom<Abi>('x86_64', 'ia32').chain(f);
 
 // Every check of one compiled state; an error message, or undefined when all hold.
-export function checkState(state: model.SeccompState, cs: readonly Call[], compile: CompileFn = compileState): string | undefined {
+export function checkState(
+  state: model.SeccompState,
+  cs: readonly Call[],
+  compile: CompileFn = compileState,
+): string | undefined {
   if (state.mode !== 2 || state.abi === null) return undefined;
   const abi = state.abi;
   const rets: number[][] = [];
   for (const cfg of CONFIGS) {
     const compiled = compile(state, { abi, ...cfg });
-    if (E.isLeft(compiled)) return /BPF_MAXINSNS/.test(compiled.left.message) ? undefined : `${JSON.stringify(cfg)}: ${compiled.left.message}`;
+    if (E.isLeft(compiled))
+      return /BPF_MAXINSNS/.test(compiled.left.message)
+        ? undefined
+        : `${JSON.stringify(cfg)}: ${compiled.left.message}`;
     const { program, cacheable } = compiled.right;
     const valid = validate(program);
     if (E.isLeft(valid)) return `${JSON.stringify(cfg)}: invalid program: ${valid.left}`;
@@ -43,13 +60,16 @@ export function checkState(state: model.SeccompState, cs: readonly Call[], compi
     if (wrong !== undefined) return `${JSON.stringify(cfg)}: ${wrong}`;
     const n = syscallTable(abi).nrSyscalls;
     for (const [nr, f] of state.filters) {
-      if (f.kind === 'allow' && !cacheable.includes(nr)) return `${JSON.stringify(cfg)}: entry ${nr} is 1 but not cacheable`;
+      if (f.kind === 'allow' && !cacheable.includes(nr))
+        return `${JSON.stringify(cfg)}: entry ${nr} is 1 but not cacheable`;
     }
     for (const nr of cacheable) {
-      if (!constAllowed(program, auditArch(abi), nr, n)) return `cacheable lists ${nr}, which seccomp_is_const_allow refuses`;
+      if (!constAllowed(program, auditArch(abi), nr, n))
+        return `cacheable lists ${nr}, which seccomp_is_const_allow refuses`;
       // Soundness: the cache may only skip calls the model allows, whatever their arguments.
       const denied = cs.find((c) => !modelAllows(state, { ...c, rax: BigInt(nr), taskAbi: abi, vector: 'syscall' }));
-      if (abi === 'x86_64' && denied !== undefined) return `${JSON.stringify(cfg)}: ${nr} is cached but the model denies ${JSON.stringify(denied.args.map(String))}`;
+      if (abi === 'x86_64' && denied !== undefined)
+        return `${JSON.stringify(cfg)}: ${nr} is cached but the model denies ${JSON.stringify(denied.args.map(String))}`;
     }
     rets.push(cs.map((c) => emulate(program, seccompData(c)).ret));
   }
@@ -63,4 +83,3 @@ export const agrees = (gen: fc.Arbitrary<model.SeccompState>, compile: CompileFn
     const err = checkState(state, cs, compile);
     if (err !== undefined) throw new Error(err);
   });
-

@@ -20,7 +20,11 @@ test('the program decides as the model on states reached by several prctl calls,
 });
 
 test('long policies with trampolines decide as the model (25 runs in CI, more under npm run props)', (t) => {
-  const state = anyAbi((abi) => longPolicy(abi, 40, 140).map((text) => E.getOrElse(() => model.INITIAL_STATE)(model.applyPolicy(model.INITIAL_STATE, text, abi))));
+  const state = anyAbi((abi) =>
+    longPolicy(abi, 40, 140).map((text) =>
+      E.getOrElse(() => model.INITIAL_STATE)(model.applyPolicy(model.INITIAL_STATE, text, abi)),
+    ),
+  );
   fc.assert(agrees(state), params(25));
   t.pass();
 });

@@ -21,7 +21,13 @@ const MUTANTS: readonly (readonly [string, Faults])[] = [
 
 for (const [name, faults] of MUTANTS) {
   test(`the model-equivalence property catches ${name} (up to 300 runs)`, (t) => {
-    const r = fc.check(agrees(anyAbi((abi) => reachedState(abi)), (state, opts) => compileState(state, opts, faults)), settings);
+    const r = fc.check(
+      agrees(
+        anyAbi((abi) => reachedState(abi)),
+        (state, opts) => compileState(state, opts, faults),
+      ),
+      settings,
+    );
     t.true(r.failed, `not caught: ${name}`);
     t.log(`found after ${r.numRuns} runs`);
   });

@@ -21,14 +21,20 @@ test('S9.5 ABI binding: calls through the other ABI are never allowed; vacuous i
   const count = tally();
   fc.assert(abiBinding(engine, count), params(300));
   t.log(`decided ${count.decided}, vacuous ${count.vacuous}`);
-  t.true(count.vacuous <= MAX_VACUOUS_SHARE * (count.decided + count.vacuous), `vacuous in ${count.vacuous} of ${count.decided + count.vacuous} runs`);
+  t.true(
+    count.vacuous <= MAX_VACUOUS_SHARE * (count.decided + count.vacuous),
+    `vacuous in ${count.vacuous} of ${count.decided + count.vacuous} runs`,
+  );
 });
 
 test('S9.6 fork: parent and child decide alike at the fork and independently after; vacuous in at most 2% of runs (200 runs in CI, more under npm run props)', (t) => {
   const count = tally();
   fc.assert(forkIndependence(engine, count), params(200));
   t.log(`decided ${count.decided}, vacuous ${count.vacuous}`);
-  t.true(count.vacuous <= MAX_VACUOUS_SHARE * (count.decided + count.vacuous), `vacuous in ${count.vacuous} of ${count.decided + count.vacuous} runs`);
+  t.true(
+    count.vacuous <= MAX_VACUOUS_SHARE * (count.decided + count.vacuous),
+    `vacuous in ${count.vacuous} of ${count.decided + count.vacuous} runs`,
+  );
 });
 
 test('S9.3 strict mode allows exactly read, write, exit and (rt_)sigreturn of each ABI', (t) => {

@@ -51,38 +51,56 @@ const words = (): fc.Arbitrary<readonly number[]> =>
  */
 export function scenario(probeOther: boolean): fc.Arbitrary<Scenario> {
   const codes: readonly Abi[] = probeOther ? ['x86_64'] : ['x86_64', 'ia32'];
-  return fc.tuple(fc.constantFrom(...codes), fc.constantFrom<Vector>('syscall', 'int80', 'sysenter')).chain(([code, vector]) => {
-    const abi = callAbi(code, vector);
-    const calls = poolCalls(abi).filter((c) => c.name !== 'prctl');
-    const entryCalls = calls.filter((c) => c.name !== 'fork');
-    const entry = fc.constantFrom(...entryCalls).chain((c) => filterText(abi, c.nr).map((f) => ({ nr: c.nr, f })));
-    return fc.array(entry, { minLength: 1, maxLength: 8 }).chain((entries) => {
-      const nrs = entries.map((e) => e.nr);
-      const nr = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...nrs) }, { weight: 1, arbitrary: fc.constantFrom(...calls.map((c) => c.nr)) });
-      const op: fc.Arbitrary<Op> = fc.oneof(
-        nr.chain((n) => filterText(abi, n).map((text): Op => ({ kind: 'set', nr: n, text }))),
-        fc.array(nr.chain((n) => filterText(abi, n).map((f) => `${n}: ${f}`)), { minLength: 1, maxLength: 3 }).map((ls): Op => ({ kind: 'text', text: ls.join('\n') })),
-        nr.map((n): Op => ({ kind: 'clear', nr: n })),
-      );
-      const other: Abi = abi === 'x86_64' ? 'ia32' : 'x86_64';
-      const probeAbi = probeOther ? other : abi;
-      const probeVectors = vectorsOf(code, probeAbi);
-      const probeNr = probeOther ? fc.constantFrom(...poolCalls(other).map((c) => c.nr), ...nrs) : nr;
-      const probe = fc.tuple(fc.constantFrom(...(probeVectors.length > 0 ? probeVectors : (['int80'] as const))), probeNr, words())
-        .map(([v, n, args]): Probe => ({ vector: v, nr: n, args }));
-      return fc.record({
-        code: fc.constant(code),
-        vector: fc.constant(vector),
-        policy: fc.constant([...entries.map((e) => `${e.nr}: ${e.f}`), 'prctl: 1'].join('\n')),
-        ops: fc.array(op, { maxLength: 4 }),
-        probes: fc.array(probe, { minLength: 1, maxLength: 12 }),
+  return fc
+    .tuple(fc.constantFrom(...codes), fc.constantFrom<Vector>('syscall', 'int80', 'sysenter'))
+    .chain(([code, vector]) => {
+      const abi = callAbi(code, vector);
+      const calls = poolCalls(abi).filter((c) => c.name !== 'prctl');
+      const entryCalls = calls.filter((c) => c.name !== 'fork');
+      const entry = fc.constantFrom(...entryCalls).chain((c) => filterText(abi, c.nr).map((f) => ({ nr: c.nr, f })));
+      return fc.array(entry, { minLength: 1, maxLength: 8 }).chain((entries) => {
+        const nrs = entries.map((e) => e.nr);
+        const nr = fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom(...nrs) },
+          { weight: 1, arbitrary: fc.constantFrom(...calls.map((c) => c.nr)) },
+        );
+        const op: fc.Arbitrary<Op> = fc.oneof(
+          nr.chain((n) => filterText(abi, n).map((text): Op => ({ kind: 'set', nr: n, text }))),
+          fc
+            .array(
+              nr.chain((n) => filterText(abi, n).map((f) => `${n}: ${f}`)),
+              { minLength: 1, maxLength: 3 },
+            )
+            .map((ls): Op => ({ kind: 'text', text: ls.join('\n') })),
+          nr.map((n): Op => ({ kind: 'clear', nr: n })),
+        );
+        const other: Abi = abi === 'x86_64' ? 'ia32' : 'x86_64';
+        const probeAbi = probeOther ? other : abi;
+        const probeVectors = vectorsOf(code, probeAbi);
+        const probeNr = probeOther ? fc.constantFrom(...poolCalls(other).map((c) => c.nr), ...nrs) : nr;
+        const probe = fc
+          .tuple(fc.constantFrom(...(probeVectors.length > 0 ? probeVectors : (['int80'] as const))), probeNr, words())
+          .map(([v, n, args]): Probe => ({ vector: v, nr: n, args }));
+        return fc.record({
+          code: fc.constant(code),
+          vector: fc.constant(vector),
+          policy: fc.constant([...entries.map((e) => `${e.nr}: ${e.f}`), 'prctl: 1'].join('\n')),
+          ops: fc.array(op, { maxLength: 4 }),
+          probes: fc.array(probe, { minLength: 1, maxLength: 12 }),
+        });
       });
     });
-  });
 }
 
 /** Write `text` and make prctl(option, a1, ADDR) through `vector`. */
-function prctlText(k: Kernel, pid: number, vector: Vector, native: boolean, text: string, args: readonly bigint[]): void {
+function prctlText(
+  k: Kernel,
+  pid: number,
+  vector: Vector,
+  native: boolean,
+  text: string,
+  args: readonly bigint[],
+): void {
   k.writeMemory(pid, ADDR, textBytes(`${text}\0`));
   k.syscall(pid, vector, prctlRegs(vector, native, args));
 }
@@ -99,7 +117,8 @@ export function applyOps(k: Kernel, pid: number, s: Scenario): void {
   const native = s.code === 'x86_64';
   for (const op of s.ops) {
     if (op.kind === 'text') prctlText(k, pid, s.vector, native, op.text, [BigInt(PR.SET_SECCOMP), 2n, ADDR]);
-    else if (op.kind === 'set') prctlText(k, pid, s.vector, native, op.text, [BigInt(PR.SET_SECCOMP_FILTER), BigInt(op.nr), ADDR]);
+    else if (op.kind === 'set')
+      prctlText(k, pid, s.vector, native, op.text, [BigInt(PR.SET_SECCOMP_FILTER), BigInt(op.nr), ADDR]);
     else k.syscall(pid, s.vector, prctlRegs(s.vector, native, [BigInt(PR.CLEAR_SECCOMP_FILTER), BigInt(op.nr)]));
   }
 }

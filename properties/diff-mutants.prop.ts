@@ -33,8 +33,14 @@ test('S10.2 the ABI-binding property fails on the inverted ABI check', (t) => {
 });
 
 test('S10 the differential property fails on each planted bug', (t) => {
-  for (const [name, rules] of [['S10.1', UNPARENTHESISED_MERGE], ['S10.2', INVERTED_ABI]] as const) {
-    const r = fc.check(fc.property(decisionCommands(30), (cmds) => firstDifference(cmds, new Kernel({ rules })) === undefined), settings);
+  for (const [name, rules] of [
+    ['S10.1', UNPARENTHESISED_MERGE],
+    ['S10.2', INVERTED_ABI],
+  ] as const) {
+    const r = fc.check(
+      fc.property(decisionCommands(30), (cmds) => firstDifference(cmds, new Kernel({ rules })) === undefined),
+      settings,
+    );
     t.true(r.failed, `S9.1 did not catch ${name}`);
     t.log(`${name} found after ${r.numRuns} runs`);
   }

@@ -45,7 +45,20 @@ const S64_MIN = -(1n << 63n);
 const S64_MAX = (1n << 63n) - 1n;
 const s64 = (): fc.Arbitrary<bigint> =>
   fc.oneof(
-    { weight: 3, arbitrary: fc.constantFrom(S64_MIN, S64_MIN + 1n, -(1n << 31n), -1n, 0n, 1n, (1n << 31n) - 1n, 1n << 32n, S64_MAX) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        S64_MIN,
+        S64_MIN + 1n,
+        -(1n << 31n),
+        -1n,
+        0n,
+        1n,
+        (1n << 31n) - 1n,
+        1n << 32n,
+        S64_MAX,
+      ),
+    },
     { weight: 2, arbitrary: fc.bigInt({ min: -16n, max: 16n }) },
     { weight: 2, arbitrary: fc.bigInt({ min: S64_MIN, max: S64_MAX }) },
   );
@@ -103,9 +116,13 @@ test('S9.8 round trip: parse(print(e)) gives back e (1500 runs in CI, more under
       fc.property(callAndExpr, ({ call, expr }) => {
         const text = printExpr(expr);
         const r = parseFilter(text, call.args);
-        if (!r.ok) throw new Error(`${call.abi} ${call.sysName}: ${JSON.stringify(text)} -> ${r.error.message} at ${r.error.column}`);
+        if (!r.ok)
+          throw new Error(
+            `${call.abi} ${call.sysName}: ${JSON.stringify(text)} -> ${r.error.message} at ${r.error.column}`,
+          );
         if (r.filter.kind !== 'expr') throw new Error(`${JSON.stringify(text)} -> ${r.filter.kind}`);
-        if (show(r.filter.expr) !== show(expr)) throw new Error(`${JSON.stringify(text)}: ${show(r.filter.expr)} != ${show(expr)}`);
+        if (show(r.filter.expr) !== show(expr))
+          throw new Error(`${JSON.stringify(text)}: ${show(r.filter.expr)} != ${show(expr)}`);
         if (r.filter.text !== text) throw new Error('the filter keeps its text');
         if (printExpr(r.filter.expr) !== text) throw new Error('printing is stable');
       }),
@@ -182,11 +199,16 @@ test('S2.1 valid texts with random whitespace, redundant parens and value spelli
         const r = parseFilter(text, call.args);
         const trimmed = text.trim();
         if (trimmed.length > MAX_FILTER_LENGTH) {
-          if (r.ok || r.error.message !== 'Filter string too long (at most 255 characters)') throw new Error(`${JSON.stringify(text)} over 255 -> ${show(r)}`);
+          if (r.ok || r.error.message !== 'Filter string too long (at most 255 characters)')
+            throw new Error(`${JSON.stringify(text)} over 255 -> ${show(r)}`);
           return;
         }
-        if (!r.ok) throw new Error(`${call.abi} ${call.sysName}: ${JSON.stringify(text)} -> ${r.error.message} at ${r.error.column}`);
-        if (r.filter.kind !== 'expr' || show(r.filter.expr) !== show(expr)) throw new Error(`${JSON.stringify(text)}: ${show(r.filter)} != ${show(expr)}`);
+        if (!r.ok)
+          throw new Error(
+            `${call.abi} ${call.sysName}: ${JSON.stringify(text)} -> ${r.error.message} at ${r.error.column}`,
+          );
+        if (r.filter.kind !== 'expr' || show(r.filter.expr) !== show(expr))
+          throw new Error(`${JSON.stringify(text)}: ${show(r.filter)} != ${show(expr)}`);
         parsed++;
       }),
       params(1500),
@@ -201,7 +223,8 @@ test('S2.1 valid texts with random whitespace, redundant parens and value spelli
 const columnInRange = (s: string, r: FilterResult): void => {
   if (r.ok) return;
   const c = r.error.column;
-  if (!Number.isInteger(c) || c < 0 || c > s.length) throw new Error(`${JSON.stringify(s)}: column ${c} outside [0, ${s.length}] (${r.error.message})`);
+  if (!Number.isInteger(c) || c < 0 || c > s.length)
+    throw new Error(`${JSON.stringify(s)}: column ${c} outside [0, ${s.length}] (${r.error.message})`);
   if (typeof r.error.message !== 'string' || r.error.message === '') throw new Error('an error has a message');
 };
 
@@ -212,7 +235,10 @@ const STRINGS: readonly (readonly [string, fc.Arbitrary<string>])[] = [
   ['binary', fc.string({ unit: 'binary', maxLength: 300 })],
   ['binary-ascii', fc.string({ unit: 'binary-ascii', maxLength: 300 })],
   ['grapheme', fc.string({ unit: 'grapheme', maxLength: 100 })],
-  ['lone surrogates and code units', fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 300 })],
+  [
+    'lone surrogates and code units',
+    fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((u) => String.fromCharCode(u)), maxLength: 300 }),
+  ],
   ['language characters', fc.string({ unit: fc.constantFrom(...LANGUAGE), maxLength: 300 })],
 ];
 
@@ -230,9 +256,17 @@ for (const [name, arb] of STRINGS) {
 }
 
 const mutation = fc.oneof(
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), c: fc.oneof(fc.constantFrom(...LANGUAGE), fc.string({ unit: 'binary', minLength: 1, maxLength: 2 })) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    c: fc.oneof(fc.constantFrom(...LANGUAGE), fc.string({ unit: 'binary', minLength: 1, maxLength: 2 })),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 4 }) }),
-  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), c: fc.oneof(fc.constantFrom(...LANGUAGE), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) }),
+  fc.record({
+    kind: fc.constant('replace' as const),
+    at: fc.nat(),
+    c: fc.oneof(fc.constantFrom(...LANGUAGE), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+  }),
 );
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
 
@@ -259,7 +293,9 @@ test('S2.4 mutated valid filters never throw; errors are in range; survivors sti
           survivors++;
           const again = parseFilter(printExpr(r.filter.expr), call.args);
           if (!again.ok || again.filter.kind !== 'expr' || show(again.filter.expr) !== show(r.filter.expr)) {
-            throw new Error(`${JSON.stringify(s)} parsed, but its print ${JSON.stringify(printExpr(r.filter.expr))} did not parse back: ${show(again)}`);
+            throw new Error(
+              `${JSON.stringify(s)} parsed, but its print ${JSON.stringify(printExpr(r.filter.expr))} did not parse back: ${show(again)}`,
+            );
           }
         }
       }),

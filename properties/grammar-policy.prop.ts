@@ -24,22 +24,69 @@ const SPACE = fc.constantFrom('', ' ', '\t', '  ', '\r', '\x0b');
 const nameFor = (a: Abi): fc.Arbitrary<string> =>
   fc.oneof(
     { weight: 5, arbitrary: fc.constantFrom(...NAMES[a]) },
-    { weight: 2, arbitrary: fc.integer({ min: 0, max: 600 }).chain((n) => fc.constantFrom(String(n), `0x${n.toString(16)}`)) },
-    { weight: 1, arbitrary: fc.constantFrom('on_next_syscall', 'sys_reed', 'wirte', 'sys_', '', '-1', 'a b', 'sys-read', '0x', 'x'.repeat(90)) },
+    {
+      weight: 2,
+      arbitrary: fc.integer({ min: 0, max: 600 }).chain((n) => fc.constantFrom(String(n), `0x${n.toString(16)}`)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'on_next_syscall',
+        'sys_reed',
+        'wirte',
+        'sys_',
+        '',
+        '-1',
+        'a b',
+        'sys-read',
+        '0x',
+        'x'.repeat(90),
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 12 }) },
   );
 
 /** Filter parts: the common valid ones, broken ones, and arbitrary text. */
 const filterPart = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom('1', '0', 'fd == 0', 'fd == 1 || fd == 2', '!(nr < 0) && common_pid == 0', 'nr == -1', 'flags & 0x40') },
-  { weight: 2, arbitrary: fc.constantFrom('', 'fd', '(1)', 'fd ==', 'fd = 1', '(fd == 1', 'fd == 08', 'foo == 1', '1 # c', 'fd == 1\0') },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      '1',
+      '0',
+      'fd == 0',
+      'fd == 1 || fd == 2',
+      '!(nr < 0) && common_pid == 0',
+      'nr == -1',
+      'flags & 0x40',
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      'fd',
+      '(1)',
+      'fd ==',
+      'fd = 1',
+      '(fd == 1',
+      'fd == 08',
+      'foo == 1',
+      '1 # c',
+      'fd == 1\0',
+    ),
+  },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'fdnr ()!&|=<>-0x1:#\t'), maxLength: 40 }) },
 );
 
 const lineFor = (a: Abi): fc.Arbitrary<string> =>
   fc.oneof(
-    { weight: 6, arbitrary: fc.tuple(SPACE, nameFor(a), SPACE, fc.constantFrom(':', ':', ':', ''), SPACE, filterPart, SPACE).map((p) => p.join('')) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .tuple(SPACE, nameFor(a), SPACE, fc.constantFrom(':', ':', ':', ''), SPACE, filterPart, SPACE)
+        .map((p) => p.join('')),
+    },
     { weight: 1, arbitrary: fc.constantFrom('', '   ', '# comment', '  # x: y', '#', '\r') },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }).map((s) => s.replace(/\n/g, '')) },
   );
@@ -58,10 +105,13 @@ function checkErrorsInRange(text: string, r: PolicyResult): void {
   if (r.errors.length === 0) throw new Error('a failed result has at least one error');
   const lines = text.split('\n');
   for (const e of r.errors) {
-    if (!Number.isInteger(e.line) || e.line < 1 || e.line > lines.length) throw new Error(`line ${e.line} outside [1, ${lines.length}]`);
+    if (!Number.isInteger(e.line) || e.line < 1 || e.line > lines.length)
+      throw new Error(`line ${e.line} outside [1, ${lines.length}]`);
     const src = lines[e.line - 1]!;
-    if (e.source !== src) throw new Error(`line ${e.line}: source ${JSON.stringify(e.source)} != ${JSON.stringify(src)}`);
-    if (!Number.isInteger(e.column) || e.column < 0 || e.column > src.length) throw new Error(`line ${e.line}: column ${e.column} outside [0, ${src.length}] (${e.message})`);
+    if (e.source !== src)
+      throw new Error(`line ${e.line}: source ${JSON.stringify(e.source)} != ${JSON.stringify(src)}`);
+    if (!Number.isInteger(e.column) || e.column < 0 || e.column > src.length)
+      throw new Error(`line ${e.line}: column ${e.column} outside [0, ${src.length}] (${e.message})`);
   }
 }
 
@@ -95,7 +145,7 @@ test('S2.4 parsePolicy never throws on arbitrary strings (1500 runs in CI, more 
   );
 });
 
-test('S2.5 a text\'s result is its lines\' results in order: one bad line rejects the whole text, every error reported (800 runs in CI, more under npm run props)', (t) => {
+test("S2.5 a text's result is its lines' results in order: one bad line rejects the whole text, every error reported (800 runs in CI, more under npm run props)", (t) => {
   t.notThrows(() =>
     fc.assert(
       fc.property(textFor, ({ abi: a, lines, eol }) => {
@@ -104,19 +154,28 @@ test('S2.5 a text\'s result is its lines\' results in order: one bad line reject
         const parts = text.split('\n').map((l, i) => {
           const r = parsePolicy(l, a);
           return r.ok
-            ? { ok: true as const, entries: r.policy.entries.map((e) => ({ ...e, line: i + 1 })), next: r.policy.onNextSyscall }
+            ? {
+                ok: true as const,
+                entries: r.policy.entries.map((e) => ({ ...e, line: i + 1 })),
+                next: r.policy.onNextSyscall,
+              }
             : { ok: false as const, errors: r.errors.map((e) => ({ ...e, line: i + 1 })) };
         });
         const errors = parts.flatMap((p) => (p.ok ? [] : p.errors));
         if (errors.length > 0) {
           if (whole.ok) throw new Error(`a bad line did not reject ${JSON.stringify(text)}`);
-          if (show(whole.errors) !== show(errors.slice(0, whole.errors.length)) || whole.errors.length < Math.min(errors.length, 50)) {
+          if (
+            show(whole.errors) !== show(errors.slice(0, whole.errors.length)) ||
+            whole.errors.length < Math.min(errors.length, 50)
+          ) {
             throw new Error(`errors ${show(whole.errors)} != ${show(errors)}`);
           }
         } else {
-          if (!whole.ok) throw new Error(`${JSON.stringify(text)} rejected though every line is fine: ${show(whole.errors)}`);
+          if (!whole.ok)
+            throw new Error(`${JSON.stringify(text)} rejected though every line is fine: ${show(whole.errors)}`);
           const entries = parts.flatMap((p) => (p.ok ? p.entries : []));
-          if (show(whole.policy.entries) !== show(entries)) throw new Error(`entries ${show(whole.policy.entries)} != ${show(entries)}`);
+          if (show(whole.policy.entries) !== show(entries))
+            throw new Error(`entries ${show(whole.policy.entries)} != ${show(entries)}`);
           if (whole.policy.onNextSyscall !== parts.some((p) => p.ok && p.next)) throw new Error('on_next_syscall');
           if (whole.policy.abi !== a) throw new Error('abi');
         }
@@ -130,7 +189,12 @@ test('S1.3 every name and number of an ABI resolves, with `1`, to the number the
   t.notThrows(() =>
     fc.assert(
       fc.property(
-        abi.chain((a) => fc.record({ abi: fc.constant(a), names: fc.array(fc.constantFrom(...NAMES[a]), { minLength: 1, maxLength: 20 }) })),
+        abi.chain((a) =>
+          fc.record({
+            abi: fc.constant(a),
+            names: fc.array(fc.constantFrom(...NAMES[a]), { minLength: 1, maxLength: 20 }),
+          }),
+        ),
         ({ abi: a, names }) => {
           const table = syscallTable(a);
           const r = parsePolicy(names.map((n) => `${n}: 1`).join('\n'), a);

@@ -58,7 +58,10 @@ export const filterText = (name: (typeof POOL)[number]): fc.Arbitrary<string> =>
 export const policyText = (): fc.Arbitrary<string> =>
   fc
     .tuple(
-      fc.array(fc.constantFrom(...POOL).chain((n) => filterText(n).map((f) => `${n}: ${f}`)), { maxLength: 5 }),
+      fc.array(
+        fc.constantFrom(...POOL).chain((n) => filterText(n).map((f) => `${n}: ${f}`)),
+        { maxLength: 5 },
+      ),
       fc.nat(9).map((n) => n < 8),
     )
     .map(([lines, prctl]) => [...lines, ...(prctl ? ['prctl: 1'] : [])].join('\n'));
@@ -75,7 +78,10 @@ export const probe = (vectors: readonly Vector[] = VECTORS): fc.Arbitrary<Probe>
   fc.record({
     vector: fc.constantFrom(...vectors),
     rax: fc.oneof(
-      { weight: 4, arbitrary: fc.constantFrom(...POOL.flatMap((n) => [nrOf('x86_64', n), nrOf('ia32', n)])).map(BigInt) },
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(...POOL.flatMap((n) => [nrOf('x86_64', n), nrOf('ia32', n)])).map(BigInt),
+      },
       { weight: 1, arbitrary: fc.constantFrom(15n, 60n, 119n, 231n, 470n, 0x40000000n, 0xffffffffn) },
       { weight: 1, arbitrary: u64() },
     ),
@@ -115,20 +121,51 @@ export type Command =
   | { readonly kind: 'raw'; readonly vector: Vector; readonly args: readonly bigint[] };
 
 const vector = (): fc.Arbitrary<Vector> =>
-  fc.oneof({ weight: 9, arbitrary: fc.constant<Vector>('syscall') }, { weight: 1, arbitrary: fc.constantFrom<Vector>('int80', 'sysenter') });
+  fc.oneof(
+    { weight: 9, arbitrary: fc.constant<Vector>('syscall') },
+    { weight: 1, arbitrary: fc.constantFrom<Vector>('int80', 'sysenter') },
+  );
 
 /** Command sequences: policy texts, per-call SET/CLEAR/GET, strict mode, and raw prctl arguments. */
 export const commands = (maxLength = 8): fc.Arbitrary<readonly Command[]> => {
-  const policy = fc.oneof(policyText(), policyText().map((t) => `on_next_syscall: 1\n${t}`));
-  const set = fc.constantFrom(...POOL).chain((name) => fc.record({ kind: fc.constant('set' as const), vector: vector(), name: fc.constant(name), text: filterText(name) }));
+  const policy = fc.oneof(
+    policyText(),
+    policyText().map((t) => `on_next_syscall: 1\n${t}`),
+  );
+  const set = fc.constantFrom(...POOL).chain((name) =>
+    fc.record({
+      kind: fc.constant('set' as const),
+      vector: vector(),
+      name: fc.constant(name),
+      text: filterText(name),
+    }),
+  );
   return fc.array(
     fc.oneof(
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('policy' as const), vector: vector(), text: policy }) },
       { weight: 5, arbitrary: set },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), vector: vector(), name: fc.constantFrom(...POOL) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('get' as const), vector: vector(), nr: fc.bigInt({ min: 0n, max: 4n }), size: u64() }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('clear' as const), vector: vector(), name: fc.constantFrom(...POOL) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('get' as const),
+          vector: vector(),
+          nr: fc.bigInt({ min: 0n, max: 4n }),
+          size: u64(),
+        }),
+      },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant('strict' as const), vector: vector() }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw' as const), vector: vector(), args: fc.array(u64(), { minLength: 6, maxLength: 6 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('raw' as const),
+          vector: vector(),
+          args: fc.array(u64(), { minLength: 6, maxLength: 6 }),
+        }),
+      },
     ),
     { maxLength },
   );
@@ -144,7 +181,13 @@ export const withText = (m: model.Machine, pid: number, addr: bigint, text: stri
   E.getOrElse(() => m)(model.writeMemory(m, pid, addr, [...latin1(text), 0]));
 
 /** Issue prctl(args) from task `pid` through `vector`. */
-export function prctlCall(m: model.Machine, pid: number, v: Vector, args: readonly bigint[], rules: model.Rules = model.CORRECT_RULES): model.Step {
+export function prctlCall(
+  m: model.Machine,
+  pid: number,
+  v: Vector,
+  args: readonly bigint[],
+  rules: model.Rules = model.CORRECT_RULES,
+): model.Step {
   const abi = callAbi(m.tasks.get(pid)?.abi ?? 'x86_64', v);
   return model.syscall(m, pid, v, regsFor(abi, BigInt(nrOf(abi, 'prctl')), args), rules);
 }
@@ -175,12 +218,27 @@ export function issue(m: model.Machine, pid: number, c: Command, rules: model.Ru
 }
 
 /** Run one command of task `pid`: the host's memory writes, then the prctl call. */
-export const runCommand = (m: model.Machine, pid: number, c: Command, rules: model.Rules = model.CORRECT_RULES): model.Step =>
-  issue(prepare(m, pid, c), pid, c, rules);
+export const runCommand = (
+  m: model.Machine,
+  pid: number,
+  c: Command,
+  rules: model.Rules = model.CORRECT_RULES,
+): model.Step => issue(prepare(m, pid, c), pid, c, rules);
 
 /** A machine with one task of `abi` code that installed `text` through `v`; null if the install failed. */
-export function installed(abi: Abi, v: Vector, text: string, rules: model.Rules = model.CORRECT_RULES): readonly [model.Machine, number] | null {
+export function installed(
+  abi: Abi,
+  v: Vector,
+  text: string,
+  rules: model.Rules = model.CORRECT_RULES,
+): readonly [model.Machine, number] | null {
   const [m0, pid] = model.spawn(model.initialMachine(), abi, 'prop');
-  const { machine, outcome } = prctlCall(withText(m0, pid, TEXT_AT, text), pid, v, [BigInt(PR.SET_SECCOMP), 2n, TEXT_AT], rules);
+  const { machine, outcome } = prctlCall(
+    withText(m0, pid, TEXT_AT, text),
+    pid,
+    v,
+    [BigInt(PR.SET_SECCOMP), 2n, TEXT_AT],
+    rules,
+  );
   return outcome.kind === 'return' && outcome.rax === 0n ? [machine, pid] : null;
 }

@@ -9,7 +9,8 @@ const envRuns = Number(process.env['PROPS_RUNS'] ?? '');
 const envSeed = process.env['PROPS_SEED'];
 
 /** Number of runs: the suite's CI default, or PROPS_RUNS when that is larger (`npm run props` only adds cases). */
-export const runs = (ciDefault: number): number => (Number.isFinite(envRuns) && envRuns > ciDefault ? envRuns : ciDefault);
+export const runs = (ciDefault: number): number =>
+  Number.isFinite(envRuns) && envRuns > ciDefault ? envRuns : ciDefault;
 
 const envCap = Number(process.env['PROPS_CAP'] ?? '');
 

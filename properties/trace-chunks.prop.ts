@@ -11,7 +11,9 @@ import { parseChunks, type TraceResult } from '../src/trace/index.ts';
 import { params } from './support.ts';
 
 const recorded = (name: string): string[] =>
-  readFileSync(new URL(`../examples/traces/${name}.strace`, import.meta.url), 'latin1').split('\n').filter((l) => l !== '');
+  readFileSync(new URL(`../examples/traces/${name}.strace`, import.meta.url), 'latin1')
+    .split('\n')
+    .filter((l) => l !== '');
 // python3 has unfinished and resumed calls across tasks and forks; ls has plain lines.
 const lines = [...recorded('ls').slice(0, 60), ...recorded('python3').slice(600, 900)];
 const extra = [
@@ -26,7 +28,10 @@ const extra = [
 
 /** A text of recorded and odd lines, with LF or CRLF ends, and the cut points (as fractions) of its bytes. */
 const traceAndCuts = fc.record({
-  lines: fc.array(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...lines) }, { weight: 1, arbitrary: fc.constantFrom(...extra) }), { minLength: 1, maxLength: 40 }),
+  lines: fc.array(
+    fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...lines) }, { weight: 1, arbitrary: fc.constantFrom(...extra) }),
+    { minLength: 1, maxLength: 40 },
+  ),
   crlf: fc.boolean(),
   finalNewline: fc.boolean(),
   cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 }),
@@ -72,5 +77,8 @@ test('byte by byte, every cut at once, including between \\r and \\n and inside 
     t.is(canon(parseChunks(single, opts)), canon(whole));
   }
   const r = parseChunks([bytes], { abi: 'x86_64', lenient: true });
-  t.true(r.ok && r.trace.skipped.some((e) => e.source.includes('bogus\u00e9')), 'the source of a bad line is its UTF-8 text');
+  t.true(
+    r.ok && r.trace.skipped.some((e) => e.source.includes('bogus\u00e9')),
+    'the source of a bad line is its UTF-8 text',
+  );
 });

@@ -64,7 +64,8 @@ export function checkTable(layers: Readonly<Record<string, readonly string[]>>):
   const out: string[] = [];
   const names = Object.keys(layers);
   for (const [from, may] of Object.entries(layers)) {
-    for (const to of may) if (to !== '*' && !(to in layers)) out.push(`LAYERS: ${from} may import ${to}, which is not in the table`);
+    for (const to of may)
+      if (to !== '*' && !(to in layers)) out.push(`LAYERS: ${from} may import ${to}, which is not in the table`);
   }
   // The folder graph without the `*` rows (cli and the root face sit on top) must be acyclic.
   const graph = new Map(names.map((n) => [n, (layers[n] ?? []).filter((t) => t !== '*' && t in layers)]));
@@ -85,7 +86,8 @@ export function checkLayers(files: ImportMap, layers: Readonly<Record<string, re
   const graph = new Map<string, string[]>();
   for (const [file, specs] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const from = folderOf(file);
-    if (!(from in layers)) out.push(`src/${file}: folder src/${from} is not in LAYERS (scripts/check-layers.ts); place it there`);
+    if (!(from in layers))
+      out.push(`src/${file}: folder src/${from} is not in LAYERS (scripts/check-layers.ts); place it there`);
     const targets: string[] = [];
     for (const spec of specs) {
       if (!spec.startsWith('./') && !spec.startsWith('../')) continue;
@@ -214,6 +216,10 @@ export const SRC_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 's
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const problems = checkLayers(readSrcImports(SRC_DIR));
   for (const p of problems) console.error(p);
-  console.log(problems.length === 0 ? 'layers: every import of src/ goes down, no cycles' : `layers: ${problems.length} problem(s)`);
+  console.log(
+    problems.length === 0
+      ? 'layers: every import of src/ goes down, no cycles'
+      : `layers: ${problems.length} problem(s)`,
+  );
   process.exit(problems.length === 0 ? 0 : 1);
 }

@@ -10,7 +10,11 @@ export interface ConstantsData {
   readonly provenance: {
     readonly generator: string;
     readonly method: string;
-    readonly uapi: { readonly package: string; readonly headers: readonly string[]; readonly includes: readonly string[] };
+    readonly uapi: {
+      readonly package: string;
+      readonly headers: readonly string[];
+      readonly includes: readonly string[];
+    };
     readonly libc: { readonly package: string; readonly headers: readonly string[]; readonly note: string };
   };
   readonly constants: Readonly<Record<string, string>>;
@@ -18,7 +22,9 @@ export interface ConstantsData {
 
 /** The module text: one row per name, `[name, x86_64 value, ia32 value]`, the last omitted when equal, null when absent. */
 export function renderConstantsModule(x64: ConstantsData, ia32: ConstantsData): string {
-  const names = [...new Set([...Object.keys(x64.constants), ...Object.keys(ia32.constants)])].sort((a, b) => (a < b ? -1 : 1));
+  const names = [...new Set([...Object.keys(x64.constants), ...Object.keys(ia32.constants)])].sort((a, b) =>
+    a < b ? -1 : 1,
+  );
   const q = (v: string | undefined): string => (v === undefined ? 'null' : `'${v}'`);
   const rows = names.map((n) => {
     const a = x64.constants[n];

@@ -20,7 +20,14 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ASM = '/usr/include/x86_64-linux-gnu';
 
 /** The UAPI headers (linux-libc-dev) and the families taken from them. */
-const UAPI_HEADERS = ['linux/fcntl.h', 'linux/mman.h', 'linux/sched.h', 'linux/futex.h', 'linux/prctl.h', 'asm/signal.h'];
+const UAPI_HEADERS = [
+  'linux/fcntl.h',
+  'linux/mman.h',
+  'linux/sched.h',
+  'linux/futex.h',
+  'linux/prctl.h',
+  'asm/signal.h',
+];
 const UAPI_NAME = /^(?:(?:O|AT|PROT|MAP|MADV|F|CLONE|FUTEX|PR)_[A-Z0-9_]+|SIG[A-Z0-9_]+)$/;
 /**
  * AF_* and SOCK_* are not in the UAPI headers (the kernel keeps them in
@@ -30,7 +37,8 @@ const UAPI_NAME = /^(?:(?:O|AT|PROT|MAP|MADV|F|CLONE|FUTEX|PR)_[A-Z0-9_]+|SIG[A-
 const LIBC_HEADERS = ['sys/socket.h'];
 const LIBC_NAME = /^(?:AF|SOCK)_[A-Z0-9_]+$/;
 
-const sh = (cmd: string, args: readonly string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (cmd: string, args: readonly string[]): string =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 function packageVersion(pkg: string): string {
   return sh('dpkg-query', ['-W', '-f', '${Version}', pkg]).trim();
@@ -51,7 +59,12 @@ function macroNames(dir: string, headers: readonly string[], re: RegExp, bits: '
  * pointers such as SIG_DFL, struct sizes the headers leave undefined) are
  * dropped, with the compiler's reason.
  */
-function evaluate(dir: string, headers: readonly string[], names: readonly string[], bits: '-m64' | '-m32'): Map<string, bigint> {
+function evaluate(
+  dir: string,
+  headers: readonly string[],
+  names: readonly string[],
+  bits: '-m64' | '-m32',
+): Map<string, bigint> {
   let todo = [...names];
   for (let attempt = 0; attempt < 20; attempt++) {
     const src = join(dir, 'values.c');
@@ -60,11 +73,27 @@ function evaluate(dir: string, headers: readonly string[], names: readonly strin
     lines.push(...todo.map((n) => `long long c_${n} = (${n});`));
     writeFileSync(src, `${lines.join('\n')}\n`);
     try {
-      const asm = sh('gcc', [bits, '-S', '-O0', '-fno-common', '-Werror=int-conversion', '-Werror=overflow', '-I', ASM, '-o', '-', src]);
+      const asm = sh('gcc', [
+        bits,
+        '-S',
+        '-O0',
+        '-fno-common',
+        '-Werror=int-conversion',
+        '-Werror=overflow',
+        '-I',
+        ASM,
+        '-o',
+        '-',
+        src,
+      ]);
       return readAssembly(asm, todo, bits);
     } catch (e) {
       const err = String((e as { stderr?: unknown }).stderr ?? e);
-      const bad = new Set([...err.matchAll(/values\.c:(\d+):\d+: (?:error|note: in expansion of macro)/g)].map((m) => Number(m[1]) - first).filter((k) => k >= 0 && k < todo.length));
+      const bad = new Set(
+        [...err.matchAll(/values\.c:(\d+):\d+: (?:error|note: in expansion of macro)/g)]
+          .map((m) => Number(m[1]) - first)
+          .filter((k) => k >= 0 && k < todo.length),
+      );
       if (bad.size === 0) throw new Error(`gcc ${bits} failed:\n${err}`);
       for (const k of bad) process.stderr.write(`${bits}: dropped ${todo[k]} (not an integer constant)\n`);
       todo = todo.filter((_, k) => !bad.has(k));
@@ -104,7 +133,10 @@ function fromHeaders(): Record<'x86_64' | 'ia32', ConstantsData> {
     const libcNames = macroNames(dir, LIBC_HEADERS, LIBC_NAME, '-m64');
     // The same numbers serve ia32: <sys/socket.h> for -m32 needs a 32-bit libc, and these do not differ by ABI on x86.
     const socket = evaluate(dir, LIBC_HEADERS, libcNames, '-m64');
-    for (const [abi, bits] of [['x86_64', '-m64'], ['ia32', '-m32']] as const) {
+    for (const [abi, bits] of [
+      ['x86_64', '-m64'],
+      ['ia32', '-m32'],
+    ] as const) {
       const values = evaluate(dir, UAPI_HEADERS, macroNames(dir, UAPI_HEADERS, UAPI_NAME, bits), bits);
       for (const [k, v] of socket) values.set(k, v);
       result[abi] = {
@@ -112,10 +144,20 @@ function fromHeaders(): Record<'x86_64' | 'ia32', ConstantsData> {
         provenance: {
           generator: 'scripts/gen-constants.ts',
           method: `gcc ${gcc} ${bits} -S: each name compiled as a long long initialiser, the value read from the assembly`,
-          uapi: { package: `linux-libc-dev ${uapi}`, headers: UAPI_HEADERS.map((h) => (h.startsWith('asm/') ? `${ASM}/${h}` : `/usr/include/${h}`)), includes: ['/usr/include/asm-generic/*.h'] },
-          libc: { package: `libc6-dev ${libc}`, headers: ['/usr/include/x86_64-linux-gnu/sys/socket.h'], note: 'AF_* and SOCK_*, evaluated with -m64 for both ABIs (they do not differ on x86)' },
+          uapi: {
+            package: `linux-libc-dev ${uapi}`,
+            headers: UAPI_HEADERS.map((h) => (h.startsWith('asm/') ? `${ASM}/${h}` : `/usr/include/${h}`)),
+            includes: ['/usr/include/asm-generic/*.h'],
+          },
+          libc: {
+            package: `libc6-dev ${libc}`,
+            headers: ['/usr/include/x86_64-linux-gnu/sys/socket.h'],
+            note: 'AF_* and SOCK_*, evaluated with -m64 for both ABIs (they do not differ on x86)',
+          },
         },
-        constants: Object.fromEntries([...values].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.toString()])),
+        constants: Object.fromEntries(
+          [...values].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v.toString()]),
+        ),
       };
     }
     return result;
@@ -126,7 +168,10 @@ function fromHeaders(): Record<'x86_64' | 'ia32', ConstantsData> {
 
 const dataDir = join(root, 'data', 'constants');
 const data = process.argv.includes('--data')
-  ? { x86_64: JSON.parse(readFileSync(join(dataDir, 'x86_64.json'), 'utf8')) as ConstantsData, ia32: JSON.parse(readFileSync(join(dataDir, 'ia32.json'), 'utf8')) as ConstantsData }
+  ? {
+      x86_64: JSON.parse(readFileSync(join(dataDir, 'x86_64.json'), 'utf8')) as ConstantsData,
+      ia32: JSON.parse(readFileSync(join(dataDir, 'ia32.json'), 'utf8')) as ConstantsData,
+    }
   : fromHeaders();
 if (!process.argv.includes('--data')) {
   for (const abi of ['x86_64', 'ia32'] as const) {

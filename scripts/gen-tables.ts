@@ -9,9 +9,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-interface RawArg { readonly name: string; readonly type: string }
-interface RawCall { readonly nr: number; readonly name: string; readonly entry: string; readonly args: readonly RawArg[] }
-interface RawTable { readonly abi: string; readonly kernel: string; readonly registers: readonly string[]; readonly syscalls: readonly RawCall[] }
+interface RawArg {
+  readonly name: string;
+  readonly type: string;
+}
+interface RawCall {
+  readonly nr: number;
+  readonly name: string;
+  readonly entry: string;
+  readonly args: readonly RawArg[];
+}
+interface RawTable {
+  readonly abi: string;
+  readonly kernel: string;
+  readonly registers: readonly string[];
+  readonly syscalls: readonly RawCall[];
+}
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = resolve(process.argv[2] ?? join(root, 'data', 'syscalls'));

@@ -15,7 +15,16 @@
  * when one cannot be planted.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +54,8 @@ function options(argv: readonly string[]): Options | string {
     else if (a === '--list') list = true;
     else return `unknown option '${a}'`;
   }
-  if (!Number.isInteger(cap) || cap < 10) return '--cap takes a whole number of at least 10 (no single-digit run counts)';
+  if (!Number.isInteger(cap) || cap < 10)
+    return '--cap takes a whole number of at least 10 (no single-digit run counts)';
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) return '--timeout takes a positive number of seconds';
   const unknown = (only ?? []).filter((id) => !MUTANTS.some((m) => m.id === id));
   if (unknown.length > 0) return `no mutant named ${unknown.join(', ')}`;
@@ -70,7 +80,12 @@ function locate(copy: string, m: Mutant): string | { readonly error: string } {
   }
   const found = [...sourceFiles(join(copy, 'src'))].filter((p) => occurrences(readFileSync(p, 'utf8'), m.search) === 1);
   if (found.length === 1) return found[0]!;
-  return { error: found.length === 0 ? 'its text is in no file of src/ (exactly once)' : `its text is in ${found.length} files: ${found.map((p) => relative(copy, p)).join(', ')}` };
+  return {
+    error:
+      found.length === 0
+        ? 'its text is in no file of src/ (exactly once)'
+        : `its text is in ${found.length} files: ${found.map((p) => relative(copy, p)).join(', ')}`,
+  };
 }
 
 interface Run {
@@ -116,7 +131,8 @@ function scratchCopy(): string {
 
 type Verdict = 'killed' | 'survived' | 'equivalent' | 'equivalent-killed' | 'error';
 
-const shortList = (xs: readonly string[]): string => (xs.length <= 4 ? xs.join('; ') : `${xs.slice(0, 4).join('; ')}; and ${xs.length - 4} more`);
+const shortList = (xs: readonly string[]): string =>
+  xs.length <= 4 ? xs.join('; ') : `${xs.slice(0, 4).join('; ')}; and ${xs.length - 4} more`;
 
 async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
@@ -131,7 +147,9 @@ async function main(): Promise<number> {
       const at = locate(ROOT, m);
       if (typeof at !== 'string') bad++;
       const where = typeof at === 'string' ? relative(ROOT, at) : `CANNOT PLANT: ${at.error}`;
-      process.stdout.write(`${m.id} (${where}): ${m.breaks}${m.equivalent === undefined ? '' : ` (equivalent: ${m.equivalent})`}\n`);
+      process.stdout.write(
+        `${m.id} (${where}): ${m.breaks}${m.equivalent === undefined ? '' : ` (equivalent: ${m.equivalent})`}\n`,
+      );
     }
     return bad === 0 ? 0 : 1;
   }
@@ -140,7 +158,9 @@ async function main(): Promise<number> {
     process.stdout.write(`scratch copy ${copy}; PROPS_CAP=${opts.cap}; ${chosen.length} mutants, one at a time\n`);
     const base = await runSuite(copy, opts);
     if (!base.passed) {
-      process.stdout.write(`the unmutated suite does not pass (${base.seconds.toFixed(0)} s): ${base.timedOut ? 'timed out' : shortList(base.failed)}\n`);
+      process.stdout.write(
+        `the unmutated suite does not pass (${base.seconds.toFixed(0)} s): ${base.timedOut ? 'timed out' : shortList(base.failed)}\n`,
+      );
       return 2;
     }
     process.stdout.write(`baseline passes in ${base.seconds.toFixed(0)} s\n`);
@@ -154,7 +174,10 @@ async function main(): Promise<number> {
         detail = `cannot plant: ${at.error}`;
       } else {
         const original = readFileSync(at, 'utf8');
-        writeFileSync(at, original.replace(m.search, () => m.replace));
+        writeFileSync(
+          at,
+          original.replace(m.search, () => m.replace),
+        );
         const quick = await runSuite(copy, opts, m.tests);
         const r = quick.passed ? await runSuite(copy, opts) : quick;
         writeFileSync(at, original);
@@ -162,7 +185,9 @@ async function main(): Promise<number> {
         const killers = r.timedOut ? 'the suite timed out' : `${r.failed.length} failing: ${shortList(r.failed)}`;
         if (m.equivalent !== undefined) {
           verdict = r.passed ? 'equivalent' : 'equivalent-killed';
-          detail = r.passed ? `survives as claimed: ${m.equivalent} (${where})` : `marked equivalent but killed (${where}); ${killers}`;
+          detail = r.passed
+            ? `survives as claimed: ${m.equivalent} (${where})`
+            : `marked equivalent but killed (${where}); ${killers}`;
         } else {
           verdict = r.passed ? 'survived' : 'killed';
           detail = r.passed ? `no test fails (${where})` : `${killers} (${where})`;

@@ -33,8 +33,16 @@ const samples: Plugin = {
     b.onResolve({ filter: /^samples:/ }, (a) => ({ path: a.path, namespace: 'samples' }));
     b.onLoad({ filter: /.*/, namespace: 'samples' }, () => {
       const pick = (dir: string, ext: string): Record<string, string> =>
-        Object.fromEntries(readdirSync(new URL(`examples/${dir}/`, root)).filter((f) => f.endsWith(ext)).sort().map((f) => [f, read(`examples/${dir}/${f}`)]));
-      return { contents: `export const traces = ${JSON.stringify(pick('traces', '.strace'))};\nexport const policies = ${JSON.stringify(pick('policies', '.txt'))};`, loader: 'js' };
+        Object.fromEntries(
+          readdirSync(new URL(`examples/${dir}/`, root))
+            .filter((f) => f.endsWith(ext))
+            .sort()
+            .map((f) => [f, read(`examples/${dir}/${f}`)]),
+        );
+      return {
+        contents: `export const traces = ${JSON.stringify(pick('traces', '.strace'))};\nexport const policies = ${JSON.stringify(pick('policies', '.txt'))};`,
+        loader: 'js',
+      };
     });
   },
 };
@@ -66,12 +74,19 @@ async function main(): Promise<void> {
   const all = chapters();
   const anchors = ruleAnchors(all);
   const nav = [...all.map((c) => ({ page: c.page, title: c.title })), { page: 'playground.html', title: 'Playground' }];
-  for (const c of all) writeFileSync(new URL(c.page, out), pageShell(c.title, nav, c.page, chapterHtml(c, anchors), 'spec.js'));
-  writeFileSync(new URL('playground.html', out), pageShell('Playground', nav, 'playground.html', read('site/playground.html'), 'playground.js'));
+  for (const c of all)
+    writeFileSync(new URL(c.page, out), pageShell(c.title, nav, c.page, chapterHtml(c, anchors), 'spec.js'));
+  writeFileSync(
+    new URL('playground.html', out),
+    pageShell('Playground', nav, 'playground.html', read('site/playground.html'), 'playground.js'),
+  );
   writeFileSync(new URL('style.css', out), read('site/style.css'));
   const worker = await bundle('trace-worker.ts');
   writeFileSync(new URL('spec.js', out), await bundle('spec-page.ts'));
-  writeFileSync(new URL('playground.js', out), await bundle('playground.ts', { define: { TRACE_WORKER_SOURCE: JSON.stringify(worker) } }));
+  writeFileSync(
+    new URL('playground.js', out),
+    await bundle('playground.ts', { define: { TRACE_WORKER_SOURCE: JSON.stringify(worker) } }),
+  );
   console.log(`site-dist/: ${all.length} spec pages and the playground; open site-dist/index.html`);
 }
 

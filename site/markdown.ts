@@ -17,14 +17,17 @@ export interface Chapter {
 const RULE = /\b([A-Z]\d+(?:\.\d+)?)\b/g;
 const EXAMPLE_KINDS = ['seccomp-example', 'replay-example'];
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Where each rule number is defined: S-rules in headings, any `- X1.` list item; the first definition wins. */
 export function ruleAnchors(chapters: readonly Chapter[]): ReadonlyMap<string, string> {
   const at = new Map<string, string>();
   for (const c of chapters) {
     for (const line of c.markdown.split('\n')) {
-      const heading = /^#{1,6}\s/.test(line) ? [...line.matchAll(RULE)].map((m) => m[1]!).filter((r) => r.startsWith('S')) : [];
+      const heading = /^#{1,6}\s/.test(line)
+        ? [...line.matchAll(RULE)].map((m) => m[1]!).filter((r) => r.startsWith('S'))
+        : [];
       const item = /^- ([A-Z]\d+)\.\s/.exec(line)?.[1];
       for (const r of item === undefined ? heading : [...heading, item]) if (!at.has(r)) at.set(r, c.page);
     }
@@ -65,7 +68,11 @@ function linkRules(html: string, page: string, anchors: ReadonlyMap<string, stri
         if (['pre', 'code', 'a'].includes(tag)) skip += close ? -1 : 1;
         if (/^h[1-6]$/.test(tag)) heading = !close;
         if (tag === 'li') itemHead = !close;
-        return part.replace(/href="([0-9a-zA-Z_-]+)\.md(#[^"]*)?"/, (_all, name: string, hash: string | undefined) => `href="${name === 'README' ? 'index' : name}.html${hash ?? ''}"`);
+        return part.replace(
+          /href="([0-9a-zA-Z_-]+)\.md(#[^"]*)?"/,
+          (_all, name: string, hash: string | undefined) =>
+            `href="${name === 'README' ? 'index' : name}.html${hash ?? ''}"`,
+        );
       }
       if (part.trim() === '') return part;
       const head = itemHead;
@@ -91,9 +98,18 @@ export function chapterHtml(c: Chapter, anchors: ReadonlyMap<string, string>): s
 }
 
 /** A whole page: navigation, content, the page's classic script. */
-export function pageShell(title: string, nav: readonly { readonly page: string; readonly title: string }[], current: string, content: string, script: string): string {
+export function pageShell(
+  title: string,
+  nav: readonly { readonly page: string; readonly title: string }[],
+  current: string,
+  content: string,
+  script: string,
+): string {
   const links = nav
-    .map((n) => `<li><a href="${n.page}"${n.page === current ? ' aria-current="page"' : ''}>${escapeHtml(n.title)}</a></li>`)
+    .map(
+      (n) =>
+        `<li><a href="${n.page}"${n.page === current ? ' aria-current="page"' : ''}>${escapeHtml(n.title)}</a></li>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en">

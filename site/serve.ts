@@ -4,7 +4,12 @@ import { readFile } from 'node:fs/promises';
 import { extname, normalize } from 'node:path';
 
 const root = new URL('../site-dist/', import.meta.url);
-const TYPES: Readonly<Record<string, string>> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png' };
+const TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+};
 const port = Number(process.env['PORT'] ?? 8080);
 
 createServer((req, res) => {

@@ -5,7 +5,18 @@
  * `seccomp-spec/model`, `/kernel` (the engine: `Kernel`), `/impl` (the
  * engine's seccomp core, without the simulated kernel), `/grammar`, `/x86`.
  */
-export { Kernel, DECISION, STATUS, R, SCRATCH_ADDR, type Decision, type EngineOptions, type InstallResult, type RegRow, type Status } from './kernel/index.ts';
+export {
+  Kernel,
+  DECISION,
+  STATUS,
+  R,
+  SCRATCH_ADDR,
+  type Decision,
+  type EngineOptions,
+  type InstallResult,
+  type RegRow,
+  type Status,
+} from './kernel/index.ts';
 export {
   caret,
   lintPolicy,

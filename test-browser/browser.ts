@@ -16,13 +16,17 @@ export function chromiumPath(): string {
 }
 
 /** A headless Chromium; --no-sandbox because CI runs as root. */
-export const launch = (): Promise<Browser> => chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], headless: true });
+export const launch = (): Promise<Browser> =>
+  chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], headless: true });
 
 /** The file:// URL of a page of site-dist/. */
 export const pageUrl = (page: string): string => new URL(`../site-dist/${page}`, import.meta.url).href;
 
 /** Open a page and collect its uncaught errors and console errors. */
-export async function open(browser: Browser, page: string): Promise<{ readonly page: Page; readonly errors: string[] }> {
+export async function open(
+  browser: Browser,
+  page: string,
+): Promise<{ readonly page: Page; readonly errors: string[] }> {
   const p = await browser.newPage();
   const errors: string[] = [];
   p.on('pageerror', (e) => errors.push(e.message));

@@ -37,7 +37,9 @@ async function decision(page: Page, want: string): Promise<string> {
  */
 async function bpfPath(page: Page, last: RegExp): Promise<void> {
   assert.match((await page.textContent('#bpf .bpf-stats')) ?? '', /agrees with the engine/);
-  const taken = await page.$$eval('#bpf .disasm div.taken', (ds) => ds.map((d) => [Number(d.getAttribute('data-pc')), d.textContent ?? ''] as const));
+  const taken = await page.$$eval('#bpf .disasm div.taken', (ds) =>
+    ds.map((d) => [Number(d.getAttribute('data-pc')), d.textContent ?? ''] as const),
+  );
   assert.ok(taken.length >= 3, `path of ${taken.length} instructions`);
   assert.equal(taken[0]?.[0], 0);
   assert.match(taken.at(-1)?.[1] ?? '', last);
@@ -139,7 +141,10 @@ test('a large dropped log is read in chunks and replayed in a worker, with progr
   await page.waitForSelector('#trace-result[data-state=done]', { timeout: 120_000 });
   const phases = (await page.getAttribute('#trace-result', 'data-phases')) ?? '';
   assert.deepEqual(phases.split(' ').sort(), ['parse', 'read', 'replay']);
-  assert.match((await page.textContent('#trace-result .task.kill')) ?? '', new RegExp(`KILLED at line ${calls + 2} after ${calls + 1} allowed calls`)); // execve, then the getpids
+  assert.match(
+    (await page.textContent('#trace-result .task.kill')) ?? '',
+    new RegExp(`KILLED at line ${calls + 2} after ${calls + 1} allowed calls`),
+  ); // execve, then the getpids
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -11,7 +11,9 @@ import { extractExamples, extractReplayExamples } from '../src/spec-runner/index
 import { launch, open } from './browser.ts';
 
 const SPEC = new URL('../spec/', import.meta.url);
-const files = readdirSync(SPEC).filter((f) => f.endsWith('.md')).sort();
+const files = readdirSync(SPEC)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
 const pageOf = (f: string): string => (f === 'README.md' ? 'index.html' : f.replace(/\.md$/, '.html'));
 
 let browser: Browser;
@@ -33,12 +35,21 @@ for (const f of files) {
         await page.selectOption('#backend', backend);
         await page.waitForSelector(`body[data-examples]`);
         await page.waitForFunction(() => !/running/.test(document.querySelector('#summary')?.textContent ?? 'running'));
-        const bad = await page.$$eval('.example:not([data-status=held])', (els) => els.map((e) => `${e.getAttribute('data-file')}:${e.getAttribute('data-line')} ${e.textContent ?? ''}`.slice(0, 400)));
+        const bad = await page.$$eval('.example:not([data-status=held])', (els) =>
+          els.map((e) =>
+            `${e.getAttribute('data-file')}:${e.getAttribute('data-line')} ${e.textContent ?? ''}`.slice(0, 400),
+          ),
+        );
         assert.deepEqual(bad, [], `${backend}: examples that did not hold`);
         const lines = await page.$$eval('.line.failed, .line.not-run', (els) => els.length);
         assert.equal(lines, 0);
-        const statuses = await page.$$eval('.example[data-kind=seccomp-example] .status', (els) => els.map((e) => e.textContent ?? ''));
-        assert.ok(statuses.every((t) => t === `held (${backend})`), `${backend}: ${statuses.join(', ')}`);
+        const statuses = await page.$$eval('.example[data-kind=seccomp-example] .status', (els) =>
+          els.map((e) => e.textContent ?? ''),
+        );
+        assert.ok(
+          statuses.every((t) => t === `held (${backend})`),
+          `${backend}: ${statuses.join(', ')}`,
+        );
         assert.match((await page.textContent('#summary')) ?? '', new RegExp(`all ${expected} held`));
       }
     }
@@ -54,13 +65,21 @@ test('an edited example that no longer holds shows the failing line and why, and
   await box.locator('button.edit').click();
   await box.locator('textarea').fill('call getpid -> 1\ncall getpid -> 2\ncall getpid -> 1');
   await box.locator('button.run').click();
-  await page.waitForFunction(() => document.querySelector('.example[data-kind=seccomp-example]')?.getAttribute('data-status') === 'failed');
-  assert.deepEqual(await box.locator('.line').evaluateAll((ls) => ls.map((l) => l.className.replace('line ', ''))), ['held', 'failed', 'not-run']);
+  await page.waitForFunction(
+    () => document.querySelector('.example[data-kind=seccomp-example]')?.getAttribute('data-status') === 'failed',
+  );
+  assert.deepEqual(await box.locator('.line').evaluateAll((ls) => ls.map((l) => l.className.replace('line ', ''))), [
+    'held',
+    'failed',
+    'not-run',
+  ]);
   assert.match((await box.locator('.line.failed .why').textContent()) ?? '', /expected .*got/);
   await box.locator('button.edit').click();
   await box.locator('textarea').fill('call getpid -> 1');
   await box.locator('button.run').click();
-  await page.waitForFunction(() => document.querySelector('.example[data-kind=seccomp-example]')?.getAttribute('data-status') === 'held');
+  await page.waitForFunction(
+    () => document.querySelector('.example[data-kind=seccomp-example]')?.getAttribute('data-status') === 'held',
+  );
   await page.close();
 });
 

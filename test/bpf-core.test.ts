@@ -6,8 +6,25 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  actionValue, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, compilePolicy, compileState, constAllowed, decodeRaw, describeAction,
-  disassemble, emulate, encodeRaw, parseAction, SECCOMP_RET, validate, type CompileOptions, type Compiled, type Program, type SeccompData,
+  actionValue,
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  BPF,
+  compilePolicy,
+  compileState,
+  constAllowed,
+  decodeRaw,
+  describeAction,
+  disassemble,
+  emulate,
+  encodeRaw,
+  parseAction,
+  SECCOMP_RET,
+  validate,
+  type CompileOptions,
+  type Compiled,
+  type Program,
+  type SeccompData,
 } from '../src/bpf/index.ts';
 import { applyPolicy, INITIAL_STATE } from '../src/model/index.ts';
 import { syscallTable } from '../src/x86/index.ts';
@@ -16,9 +33,13 @@ const ok = <A>(r: E.Either<unknown, A>): A => {
   if (E.isLeft(r)) throw new Error(`expected Right, got ${JSON.stringify(r.left)}`);
   return r.right;
 };
-const compile = (text: string, opts: Partial<CompileOptions> = {}): Compiled => ok(compilePolicy(text, { abi: 'x86_64', ...opts }));
+const compile = (text: string, opts: Partial<CompileOptions> = {}): Compiled =>
+  ok(compilePolicy(text, { abi: 'x86_64', ...opts }));
 const call = (nr: number, args: readonly bigint[] = [], arch = AUDIT_ARCH_X86_64): SeccompData => ({
-  nr, arch, instructionPointer: 0x401000n, args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6),
+  nr,
+  arch,
+  instructionPointer: 0x401000n,
+  args: [...args, 0n, 0n, 0n, 0n, 0n, 0n].slice(0, 6),
 });
 const ret = (p: Program, d: SeccompData): number => emulate(p, d).ret;
 const { ALLOW, KILL_PROCESS } = SECCOMP_RET;
@@ -52,7 +73,11 @@ test('actionValue and describeAction agree on every action', (t) => {
 });
 
 test('encodeRaw is little-endian sock_filters and decodeRaw inverts it', (t) => {
-  const p: Program = [{ code: 0x20, jt: 0, jf: 0, k: 4 }, { code: 0x15, jt: 1, jf: 2, k: AUDIT_ARCH_X86_64 }, { code: 0x06, jt: 0, jf: 0, k: ALLOW }];
+  const p: Program = [
+    { code: 0x20, jt: 0, jf: 0, k: 4 },
+    { code: 0x15, jt: 1, jf: 2, k: AUDIT_ARCH_X86_64 },
+    { code: 0x06, jt: 0, jf: 0, k: ALLOW },
+  ];
   const raw = encodeRaw(p);
   t.deepEqual([...raw.slice(0, 16)], [0x20, 0, 0, 0, 4, 0, 0, 0, 0x15, 0, 1, 2, 0x3e, 0, 0, 0xc0]);
   t.deepEqual(ok(decodeRaw(raw)), p);
@@ -81,43 +106,80 @@ test('validate refuses what the kernel refuses, naming the instruction', (t) => 
     const v = validate(p);
     t.true(E.isLeft(v) && re.test(v.left), `${JSON.stringify(p.slice(0, 2))}: ${E.isLeft(v) ? v.left : 'accepted'}`);
   }
-  t.true(E.isRight(validate([{ code: BPF.ST, jt: 0, jf: 0, k: 3 }, { code: BPF.LDX | BPF.MEM, jt: 0, jf: 0, k: 3 }, r(0)])));
+  t.true(
+    E.isRight(validate([{ code: BPF.ST, jt: 0, jf: 0, k: 3 }, { code: BPF.LDX | BPF.MEM, jt: 0, jf: 0, k: 3 }, r(0)])),
+  );
 });
 
 test('emulate runs every seccomp opcode and stops an invalid program with KILL_PROCESS', (t) => {
   const s = (code: number, k = 0) => ({ code, jt: 0, jf: 0, k });
   const prog: Program = [
-    s(BPF.LD | BPF.W | BPF.ABS, 16), s(BPF.ALU | BPF.ADD | BPF.K, 5), s(BPF.ALU | BPF.MUL | BPF.K, 3), s(BPF.ALU | BPF.SUB | BPF.K, 1),
-    s(BPF.ALU | BPF.DIV | BPF.K, 2), s(BPF.ALU | BPF.OR | BPF.K, 0x100), s(BPF.ALU | BPF.LSH | BPF.K, 4), s(BPF.ALU | BPF.RSH | BPF.K, 2),
-    s(BPF.ST, 0), s(BPF.MISC | BPF.TAX), s(BPF.LD | BPF.IMM, 1), s(BPF.ALU | BPF.ADD | BPF.X), s(BPF.STX, 1), s(BPF.LDX | BPF.MEM, 0),
-    s(BPF.LD | BPF.MEM, 1), s(BPF.ALU | BPF.NEG), s(BPF.ALU | BPF.NEG), s(BPF.MISC | BPF.TXA), s(BPF.LD | BPF.W | BPF.LEN),
-    s(BPF.LDX | BPF.W | BPF.LEN), s(BPF.ALU | BPF.XOR | BPF.X), s(BPF.JMP | BPF.JEQ | BPF.K, 0), s(BPF.RET | BPF.A),
+    s(BPF.LD | BPF.W | BPF.ABS, 16),
+    s(BPF.ALU | BPF.ADD | BPF.K, 5),
+    s(BPF.ALU | BPF.MUL | BPF.K, 3),
+    s(BPF.ALU | BPF.SUB | BPF.K, 1),
+    s(BPF.ALU | BPF.DIV | BPF.K, 2),
+    s(BPF.ALU | BPF.OR | BPF.K, 0x100),
+    s(BPF.ALU | BPF.LSH | BPF.K, 4),
+    s(BPF.ALU | BPF.RSH | BPF.K, 2),
+    s(BPF.ST, 0),
+    s(BPF.MISC | BPF.TAX),
+    s(BPF.LD | BPF.IMM, 1),
+    s(BPF.ALU | BPF.ADD | BPF.X),
+    s(BPF.STX, 1),
+    s(BPF.LDX | BPF.MEM, 0),
+    s(BPF.LD | BPF.MEM, 1),
+    s(BPF.ALU | BPF.NEG),
+    s(BPF.ALU | BPF.NEG),
+    s(BPF.MISC | BPF.TXA),
+    s(BPF.LD | BPF.W | BPF.LEN),
+    s(BPF.LDX | BPF.W | BPF.LEN),
+    s(BPF.ALU | BPF.XOR | BPF.X),
+    s(BPF.JMP | BPF.JEQ | BPF.K, 0),
+    s(BPF.RET | BPF.A),
   ].map((i, n) => (n === 21 ? { ...i, jt: 0, jf: 0 } : i));
   t.true(E.isRight(validate(prog)));
   // a0 = 1: ((1+5)*3-1)/2 = 8, |0x100 = 0x108, <<4 = 0x1080, >>2 = 0x420; X = 0x420; A = 1 + X = 0x421 -> M[1];
   // X = M[0] = 0x420; A = M[1] = 0x421, negated twice; A = X = 0x420; A = 64; X = 64; A ^= X -> 0.
   t.deepEqual(emulate(prog, call(0, [1n])), { ret: 0, executed: 23 });
-  t.is(emulate([s(BPF.LD | BPF.IMM, 7), s(BPF.ALU | BPF.DIV | BPF.X), s(BPF.RET | BPF.K, ALLOW)], call(0)).ret, 0, 'division by X = 0 returns 0');
+  t.is(
+    emulate([s(BPF.LD | BPF.IMM, 7), s(BPF.ALU | BPF.DIV | BPF.X), s(BPF.RET | BPF.K, ALLOW)], call(0)).ret,
+    0,
+    'division by X = 0 returns 0',
+  );
   t.is(ret([s(BPF.LD | BPF.B | BPF.ABS, 0), s(BPF.RET | BPF.K, ALLOW)], call(0)), KILL_PROCESS);
   t.is(ret([s(BPF.LD | BPF.IMM, 0)], call(0)), KILL_PROCESS, 'running off the end');
   t.is(ret([s(BPF.ST, 99), s(BPF.RET | BPF.K, ALLOW)], call(0)), KILL_PROCESS);
-  t.is(ret([s(BPF.LD | BPF.W | BPF.ABS, 12), s(BPF.RET | BPF.A)], { ...call(0), instructionPointer: 0xdead_beef_0000_0001n }), 0xdeadbeef);
+  t.is(
+    ret([s(BPF.LD | BPF.W | BPF.ABS, 12), s(BPF.RET | BPF.A)], {
+      ...call(0),
+      instructionPointer: 0xdead_beef_0000_0001n,
+    }),
+    0xdeadbeef,
+  );
 });
 
 test('constAllowed follows the kernel: nr and arch loads, K jumps, AND, RET ALLOW; anything else is not cached', (t) => {
   const s = (code: number, k = 0, jt = 0, jf = 0) => ({ code, jt, jf, k });
   const p: Program = [
-    s(BPF.LD | BPF.W | BPF.ABS, 4), s(BPF.JMP | BPF.JEQ | BPF.K, AUDIT_ARCH_X86_64, 1, 0), s(BPF.RET | BPF.K, KILL_PROCESS),
-    s(BPF.LD | BPF.W | BPF.ABS, 0), s(BPF.ALU | BPF.AND | BPF.K, 0xff), s(BPF.JMP | BPF.JSET | BPF.K, 0x80, 3, 0),
-    s(BPF.JMP | BPF.JGT | BPF.K, 10, 2, 0), s(BPF.JMP | BPF.JA, 0), s(BPF.RET | BPF.K, ALLOW),
-    s(BPF.LD | BPF.W | BPF.ABS, 16), s(BPF.RET | BPF.K, ALLOW),
+    s(BPF.LD | BPF.W | BPF.ABS, 4),
+    s(BPF.JMP | BPF.JEQ | BPF.K, AUDIT_ARCH_X86_64, 1, 0),
+    s(BPF.RET | BPF.K, KILL_PROCESS),
+    s(BPF.LD | BPF.W | BPF.ABS, 0),
+    s(BPF.ALU | BPF.AND | BPF.K, 0xff),
+    s(BPF.JMP | BPF.JSET | BPF.K, 0x80, 3, 0),
+    s(BPF.JMP | BPF.JGT | BPF.K, 10, 2, 0),
+    s(BPF.JMP | BPF.JA, 0),
+    s(BPF.RET | BPF.K, ALLOW),
+    s(BPF.LD | BPF.W | BPF.ABS, 16),
+    s(BPF.RET | BPF.K, ALLOW),
   ];
   t.true(constAllowed(p, AUDIT_ARCH_X86_64, 3, 400));
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 11, 400), 'the path loads an argument');
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 0x80, 400), 'jset to the argument load');
   t.false(constAllowed(p, AUDIT_ARCH_I386, 3, 400), 'KILL is not ALLOW');
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, -1, 400), 'negative numbers are never cached');
-  t.true(constAllowed(p, AUDIT_ARCH_X86_64, 3), 'the bitmap of the arch\'s table by default');
+  t.true(constAllowed(p, AUDIT_ARCH_X86_64, 3), "the bitmap of the arch's table by default");
   t.false(constAllowed(p, AUDIT_ARCH_X86_64, 500), 'past the table');
   t.false(constAllowed(p, 0xdead, 3), 'no bitmap for another arch');
   t.true(constAllowed(compile('getpid: 1\n', { abi: 'ia32' }).program, AUDIT_ARCH_I386, 20), 'the compat bitmap');
@@ -152,7 +214,10 @@ test('on ia32 only the low word of an argument is compared (S3.2)', (t) => {
 });
 
 test('actions are options: errno on both sides never executes anything', (t) => {
-  const { program, cacheable } = compile('getpid: 1\n', { kill: { kind: 'errno', errno: 1 }, allow: { kind: 'errno', errno: 0 } });
+  const { program, cacheable } = compile('getpid: 1\n', {
+    kill: { kind: 'errno', errno: 1 },
+    allow: { kind: 'errno', errno: 0 },
+  });
   t.is(ret(program, call(39)), SECCOMP_RET.ERRNO);
   t.is(ret(program, call(40)), SECCOMP_RET.ERRNO | 1);
   t.deepEqual(cacheable, [], 'only ALLOW is cached');
@@ -172,7 +237,11 @@ test('compileState compiles a state merged by several prctl calls, and refuses o
   t.true(E.isLeft(other) && /bound to x86_64/.test(other.left.message));
   const pending = ok(applyPolicy(INITIAL_STATE, 'on_next_syscall: 1\ngetpid: 1\n', 'x86_64'));
   t.true(pending.pending);
-  t.is(ret(ok(compileState(pending, { abi: 'x86_64' })).program, call(59)), KILL_PROCESS, 'the grant is the launcher\'s (spent at execve)');
+  t.is(
+    ret(ok(compileState(pending, { abi: 'x86_64' })).program, call(59)),
+    KILL_PROCESS,
+    "the grant is the launcher's (spent at execve)",
+  );
 });
 
 test('a policy that does not parse or install is an error with its line', (t) => {
@@ -187,14 +256,24 @@ test('long jumps get trampolines; a program past 4096 instructions names the ent
   // As many 64-bit equalities on the first argument as fit in 255 characters.
   // Distinct constants per entry, so no two entries share code.
   const expr = (arg: string, j: number): string =>
-    Array.from({ length: 16 }, (_, i) => `${arg} == 0x${(i + 1).toString(16)}0000${j.toString(16).padStart(4, '0')}`).reduce((acc, p) => (acc.length + p.length + 4 > 255 ? acc : `${acc} || ${p}`));
+    Array.from(
+      { length: 16 },
+      (_, i) => `${arg} == 0x${(i + 1).toString(16)}0000${j.toString(16).padStart(4, '0')}`,
+    ).reduce((acc, p) => (acc.length + p.length + 4 > 255 ? acc : `${acc} || ${p}`));
   const calls = syscallTable('x86_64').calls.filter((c) => c.args.length > 0);
   const names = calls.map((c) => c.name);
-  const policy = (n: number) => calls.slice(0, n).map((c, j) => `${c.name}: ${expr(c.args[0]!.name, j)}`).join('\n');
+  const policy = (n: number) =>
+    calls
+      .slice(0, n)
+      .map((c, j) => `${c.name}: ${expr(c.args[0]!.name, j)}`)
+      .join('\n');
   const mid = compile(policy(40));
   t.true(E.isRight(validate(mid.program)));
   t.true(mid.program.length > 255);
-  t.true(mid.program.some((i) => i.code === (BPF.JMP | BPF.JA)), 'a trampoline');
+  t.true(
+    mid.program.some((i) => i.code === (BPF.JMP | BPF.JA)),
+    'a trampoline',
+  );
   const far = calls[20]!.nr;
   t.is(ret(mid.program, call(far, [0x2_0000_0000n + 20n])), ALLOW);
   t.is(ret(mid.program, call(far, [0x2_0000_0000n])), KILL_PROCESS);
@@ -210,21 +289,59 @@ test('long jumps get trampolines; a program past 4096 instructions names the ent
 test('disassemble writes every opcode in seccomp-tools style', (t) => {
   const s = (code: number, k = 0, jt = 0, jf = 0) => ({ code, jt, jf, k });
   const p: Program = [
-    s(BPF.LD | BPF.W | BPF.ABS, 12), s(BPF.LD | BPF.W | BPF.ABS, 8), s(BPF.LD | BPF.W | BPF.ABS, 28), s(BPF.ALU | BPF.ADD | BPF.K, 5),
-    s(BPF.ALU | BPF.SUB | BPF.X), s(BPF.ALU | BPF.NEG), s(BPF.ST, 2), s(BPF.STX, 3), s(BPF.LD | BPF.MEM, 2), s(BPF.LDX | BPF.MEM, 3),
-    s(BPF.LD | BPF.IMM, 7), s(BPF.LDX | BPF.IMM, 8), s(BPF.LD | BPF.W | BPF.LEN), s(BPF.MISC | BPF.TAX), s(BPF.MISC | BPF.TXA),
-    s(BPF.JMP | BPF.JA, 1), s(BPF.JMP | BPF.JSET | BPF.K, 4, 0, 1), s(BPF.JMP | BPF.JGT | BPF.X, 0, 1, 2), s(BPF.JMP | BPF.JGE | BPF.K, 3, 1, 0),
-    s(BPF.LD | BPF.W | BPF.ABS, 4), s(BPF.JMP | BPF.JEQ | BPF.K, 0x12345678, 0, 0), s(BPF.LD | BPF.B | BPF.ABS, 0), s(BPF.RET | BPF.A),
+    s(BPF.LD | BPF.W | BPF.ABS, 12),
+    s(BPF.LD | BPF.W | BPF.ABS, 8),
+    s(BPF.LD | BPF.W | BPF.ABS, 28),
+    s(BPF.ALU | BPF.ADD | BPF.K, 5),
+    s(BPF.ALU | BPF.SUB | BPF.X),
+    s(BPF.ALU | BPF.NEG),
+    s(BPF.ST, 2),
+    s(BPF.STX, 3),
+    s(BPF.LD | BPF.MEM, 2),
+    s(BPF.LDX | BPF.MEM, 3),
+    s(BPF.LD | BPF.IMM, 7),
+    s(BPF.LDX | BPF.IMM, 8),
+    s(BPF.LD | BPF.W | BPF.LEN),
+    s(BPF.MISC | BPF.TAX),
+    s(BPF.MISC | BPF.TXA),
+    s(BPF.JMP | BPF.JA, 1),
+    s(BPF.JMP | BPF.JSET | BPF.K, 4, 0, 1),
+    s(BPF.JMP | BPF.JGT | BPF.X, 0, 1, 2),
+    s(BPF.JMP | BPF.JGE | BPF.K, 3, 1, 0),
+    s(BPF.LD | BPF.W | BPF.ABS, 4),
+    s(BPF.JMP | BPF.JEQ | BPF.K, 0x12345678, 0, 0),
+    s(BPF.LD | BPF.B | BPF.ABS, 0),
+    s(BPF.RET | BPF.A),
     s(BPF.RET | BPF.K, SECCOMP_RET.ERRNO | 13),
   ];
   const text = disassemble(p, 'x86_64').split('\n');
   t.is(text[0], ' line  CODE  JT   JF      K');
   const body = text.slice(2).map((l) => l.slice(34));
   t.deepEqual(body.slice(0, 24), [
-    'A = instruction_pointer >> 32', 'A = instruction_pointer', 'A = args[1] >> 32', 'A += 0x5', 'A -= X', 'A = -A', 'mem[2] = A', 'mem[3] = X',
-    'A = mem[2]', 'X = mem[3]', 'A = 0x7', 'X = 0x8', 'A = 64', 'X = A', 'A = X', 'goto 0017', 'if !(A & 0x4) goto 0018',
-    'if (A > X) goto 0019 else goto 0020', 'if (A >= 0x3) goto 0020', 'A = arch', 'if (A == 0x12345678) goto 0021',
-    'A = ??? (opcode 0x30)', 'return A', 'return ERRNO(13)',
+    'A = instruction_pointer >> 32',
+    'A = instruction_pointer',
+    'A = args[1] >> 32',
+    'A += 0x5',
+    'A -= X',
+    'A = -A',
+    'mem[2] = A',
+    'mem[3] = X',
+    'A = mem[2]',
+    'X = mem[3]',
+    'A = 0x7',
+    'X = 0x8',
+    'A = 64',
+    'X = A',
+    'A = X',
+    'goto 0017',
+    'if !(A & 0x4) goto 0018',
+    'if (A > X) goto 0019 else goto 0020',
+    'if (A >= 0x3) goto 0020',
+    'A = arch',
+    'if (A == 0x12345678) goto 0021',
+    'A = ??? (opcode 0x30)',
+    'return A',
+    'return ERRNO(13)',
   ]);
 });
 

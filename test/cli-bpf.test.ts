@@ -8,12 +8,18 @@ import { readFileSync } from 'node:fs';
 import { AUDIT_ARCH_X86_64, decodeRaw, emulate, SECCOMP_RET, validate } from '../src/bpf/index.ts';
 import { runCli, type FakeTerminal, type Run } from '../src/cli/memory.ts';
 
-const example = (path: string): string | undefined => (path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : undefined);
-const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}, terminal: FakeTerminal = {}): Promise<Run> =>
-  runCli(argv, (p) => files[p] ?? example(p), terminal);
+const example = (path: string): string | undefined =>
+  path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : undefined;
+const run = (
+  argv: readonly string[],
+  files: Readonly<Record<string, string>> = {},
+  terminal: FakeTerminal = {},
+): Promise<Run> => runCli(argv, (p) => files[p] ?? example(p), terminal);
 
 const BUNDLED: readonly (readonly [string, 'x86_64' | 'ia32'])[] = [
-  ...['ls', 'node', 'python3', 'true'].flatMap((n) => [`examples/policies/${n}-allows.txt`, `examples/policies/${n}-breaks.txt`]).map((p) => [p, 'x86_64'] as const),
+  ...['ls', 'node', 'python3', 'true']
+    .flatMap((n) => [`examples/policies/${n}-allows.txt`, `examples/policies/${n}-breaks.txt`])
+    .map((p) => [p, 'x86_64'] as const),
   ['examples/policy.txt', 'x86_64'],
   ['examples/policy-ia32.txt', 'ia32'],
 ];
@@ -22,7 +28,12 @@ test('bpf prints all four formats for every bundled policy, and they describe on
   for (const [policy, abi] of BUNDLED) {
     const json = await run(['bpf', policy, '--abi', abi, '--format', 'json']);
     t.is(json.code, 0, `${policy}: ${json.err}`);
-    const facts = JSON.parse(json.out) as { length: number; abi: string; program: { code: number; jt: number; jf: number; k: number }[]; cacheable: number[] };
+    const facts = JSON.parse(json.out) as {
+      length: number;
+      abi: string;
+      program: { code: number; jt: number; jf: number; k: number }[];
+      cacheable: number[];
+    };
     t.is(facts.abi, abi);
     t.is(facts.program.length, facts.length);
     const raw = await run(['bpf', policy, '--abi', abi, '--format', 'raw']);
@@ -71,13 +82,25 @@ test('bpf never writes a raw program to a terminal; -o FILE writes it; a failed 
 });
 
 test('bpf --kill and --allow choose the actions; errno on both sides executes nothing', async (t) => {
-  const r = await run(['bpf', 'p.txt', '--format', 'json', '--kill', 'errno:1', '--allow', 'errno:0'], { 'p.txt': 'getpid: 1\n' });
+  const r = await run(['bpf', 'p.txt', '--format', 'json', '--kill', 'errno:1', '--allow', 'errno:0'], {
+    'p.txt': 'getpid: 1\n',
+  });
   t.is(r.code, 0);
-  const facts = JSON.parse(r.out) as { kill: string; allow: string; cacheable: number[]; program: { code: number; jt: number; jf: number; k: number }[] };
+  const facts = JSON.parse(r.out) as {
+    kill: string;
+    allow: string;
+    cacheable: number[];
+    program: { code: number; jt: number; jf: number; k: number }[];
+  };
   t.is(facts.kill, 'ERRNO(1)');
   t.is(facts.allow, 'ERRNO(0)');
   t.deepEqual(facts.cacheable, []);
-  const data = (nr: number) => ({ nr, arch: AUDIT_ARCH_X86_64, instructionPointer: 0n, args: [0n, 0n, 0n, 0n, 0n, 0n] });
+  const data = (nr: number) => ({
+    nr,
+    arch: AUDIT_ARCH_X86_64,
+    instructionPointer: 0n,
+    args: [0n, 0n, 0n, 0n, 0n, 0n],
+  });
   t.is(emulate(facts.program, data(39)).ret, SECCOMP_RET.ERRNO);
   t.is(emulate(facts.program, data(40)).ret, SECCOMP_RET.ERRNO | 1);
   for (const action of ['kill-thread', 'trap', 'log', 'trace:7', 'allow']) {
@@ -85,15 +108,22 @@ test('bpf --kill and --allow choose the actions; errno on both sides executes no
   }
   const bad = await run(['bpf', 'p.txt', '--kill', 'die'], { 'p.txt': 'getpid: 1\n' });
   t.is(bad.code, 2);
-  t.regex(bad.err, /invalid --kill: unknown action 'die': expected one of kill-process, kill-thread, trap, errno:N, trace:N, log, allow/);
+  t.regex(
+    bad.err,
+    /invalid --kill: unknown action 'die': expected one of kill-process, kill-thread, trap, errno:N, trace:N, log, allow/,
+  );
   const badAllow = await run(['bpf', 'p.txt', '--allow', 'errno:5000'], { 'p.txt': 'getpid: 1\n' });
   t.is(badAllow.code, 2);
   t.regex(badAllow.err, /invalid --allow: errno:5000: an errno is at most 4095/);
 });
 
 test('bpf --plain prints the linear twin, longer than the optimised program', async (t) => {
-  const opt = JSON.parse((await run(['bpf', 'examples/policies/ls-allows.txt', '--format', 'json'])).out) as { length: number };
-  const plain = JSON.parse((await run(['bpf', 'examples/policies/ls-allows.txt', '--format', 'json', '--plain'])).out) as { length: number };
+  const opt = JSON.parse((await run(['bpf', 'examples/policies/ls-allows.txt', '--format', 'json'])).out) as {
+    length: number;
+  };
+  const plain = JSON.parse(
+    (await run(['bpf', 'examples/policies/ls-allows.txt', '--format', 'json', '--plain'])).out,
+  ) as { length: number };
   t.true(plain.length > opt.length, `${plain.length} vs ${opt.length}`);
 });
 
@@ -117,30 +147,50 @@ test('bpf reports bad policies, bad flags and programs too long for BPF', async 
   const lines = table.calls
     .filter((c) => c.args.length > 0)
     .map((c, j) =>
-      Array.from({ length: 16 }, (_, i) => `${c.args[0]!.name} == 0x${i + 1}00${j.toString(16).padStart(4, '0')}${i.toString(16).padStart(2, '0')}`)
-        .reduce((acc, p) => (acc.length + p.length + 4 > 255 - c.name.length - 2 ? acc : `${acc} || ${p}`), `${c.name}: 0`)
+      Array.from(
+        { length: 16 },
+        (_, i) =>
+          `${c.args[0]!.name} == 0x${i + 1}00${j.toString(16).padStart(4, '0')}${i.toString(16).padStart(2, '0')}`,
+      )
+        .reduce(
+          (acc, p) => (acc.length + p.length + 4 > 255 - c.name.length - 2 ? acc : `${acc} || ${p}`),
+          `${c.name}: 0`,
+        )
         .replace(': 0 || ', ': '),
     );
   const long = await run(['bpf', 'long.txt'], { 'long.txt': lines.slice(0, 240).join('\n') });
   t.is(long.code, 1);
-  t.regex(long.err, /^long.txt: the program would be \d+ instructions, more than BPF_MAXINSNS \(4096\); the entry for \w+ \(\d+\) makes it too long\n$/);
+  t.regex(
+    long.err,
+    /^long.txt: the program would be \d+ instructions, more than BPF_MAXINSNS \(4096\); the entry for \w+ \(\d+\) makes it too long\n$/,
+  );
 });
 
-test('eval --bpf reports the emulator\'s action and instruction count beside the engine', async (t) => {
+test("eval --bpf reports the emulator's action and instruction count beside the engine", async (t) => {
   const ok = await run(['eval', 'p.txt', 'write', 'fd=1', '--bpf'], { 'p.txt': 'write: fd == 1\n' });
   t.is(ok.code, 0);
   t.regex(ok.out, /\n {2}bpf: {5}ALLOW after \d+ of \d+ instructions\n/);
-  const high = await run(['eval', 'p.txt', 'write', 'fd=0x100000001', '--bpf', '--json'], { 'p.txt': 'write: fd == 1\n' });
+  const high = await run(['eval', 'p.txt', 'write', 'fd=0x100000001', '--bpf', '--json'], {
+    'p.txt': 'write: fd == 1\n',
+  });
   t.is(high.code, 1);
-  const j = JSON.parse(high.out) as { allowed: boolean; bpf: { action: string; executed: number; length: number }; notes: string[] };
+  const j = JSON.parse(high.out) as {
+    allowed: boolean;
+    bpf: { action: string; executed: number; length: number };
+    notes: string[];
+  };
   t.false(j.allowed);
   t.is(j.bpf.action, 'KILL_PROCESS');
   t.true(j.bpf.executed > 0 && j.bpf.executed <= j.bpf.length);
   t.deepEqual(j.notes, []);
-  const compat = await run(['eval', 'p.txt', '--vector', 'int80', 'read', '0', '--bpf'], { 'p.txt': 'read: fd == 0\n' });
+  const compat = await run(['eval', 'p.txt', '--vector', 'int80', 'read', '0', '--bpf'], {
+    'p.txt': 'read: fd == 0\n',
+  });
   t.is(compat.code, 1);
   t.regex(compat.out, /bpf: {5}KILL_PROCESS after 3 of/);
-  const pending = await run(['eval', 'p.txt', 'read', '0', '--bpf'], { 'p.txt': 'on_next_syscall: 1\nread: fd == 0\ngetpid: 1\n' });
+  const pending = await run(['eval', 'p.txt', 'read', '0', '--bpf'], {
+    'p.txt': 'on_next_syscall: 1\nread: fd == 0\ngetpid: 1\n',
+  });
   t.is(pending.code, 0);
   t.regex(pending.out, /bpf: {5}ALLOW/);
 });

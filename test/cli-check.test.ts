@@ -7,9 +7,17 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runCli, type Run } from '../src/cli/memory.ts';
 
-const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> => runCli(argv, (p) => files[p]);
+const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> =>
+  runCli(argv, (p) => files[p]);
 
-const POLICY = ['# reads stdin, writes stdout/stderr', 'sys_read: fd == 0', 'write: fd == 1 || fd == 2', '', '0x3c: 1', 'sys_exit_group: 1'].join('\n');
+const POLICY = [
+  '# reads stdin, writes stdout/stderr',
+  'sys_read: fd == 0',
+  'write: fd == 1 || fd == 2',
+  '',
+  '0x3c: 1',
+  'sys_exit_group: 1',
+].join('\n');
 
 // ---------------------------------------------------------------- valid policies
 
@@ -22,7 +30,9 @@ test('check prints "nr name: filter" per entry and exits 0', async (t) => {
 });
 
 test('check prints the directive first and canonical filters', async (t) => {
-  const r = await run(['check', 'p.txt'], { 'p.txt': 'sys_mmap: !(prot&4)&&(flags==2||flags==0x22)\non_next_syscall: 1\n134: 0\n' });
+  const r = await run(['check', 'p.txt'], {
+    'p.txt': 'sys_mmap: !(prot&4)&&(flags==2||flags==0x22)\non_next_syscall: 1\n134: 0\n',
+  });
   t.is(r.code, 0);
   t.is(r.out, 'on_next_syscall: 1\n9 sys_mmap: !(prot & 4) && (flags == 2 || flags == 0x22)\n134 sys_ni_syscall: 0\n');
 });
@@ -100,7 +110,10 @@ test('check --json on a bad policy: 0-based columns, no entries, exit 1', async 
   t.deepEqual(j.entries, []);
   t.is(j.onNextSyscall, false);
   t.is(j.errors.length, 2);
-  t.deepEqual({ line: j.errors[0]!.line, column: j.errors[0]!.column, message: j.errors[0]!.message }, { line: 2, column: 14, message: 'Invalid operator' });
+  t.deepEqual(
+    { line: j.errors[0]!.line, column: j.errors[0]!.column, message: j.errors[0]!.message },
+    { line: 2, column: 14, message: 'Invalid operator' },
+  );
   t.is(j.errors[1]!.line, 3);
   t.is(j.errors[1]!.column, 0);
   t.true(j.errors[1]!.message.startsWith("Unknown system call 'sys_reed'"));
@@ -200,7 +213,11 @@ test('main: an unknown command exits 2 naming it', async (t) => {
 
 test('bin/seccomp-spec check examples/policy.txt exits 0 and lists the entries', (t) => {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const p = spawnSync(process.execPath, ['bin/seccomp-spec', 'check', 'examples/policy.txt'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const p = spawnSync(process.execPath, ['bin/seccomp-spec', 'check', 'examples/policy.txt'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   t.is(p.error, undefined);
   t.is(p.status, 0, p.stderr);
   const lines = p.stdout.trimEnd().split('\n');
@@ -210,7 +227,10 @@ test('bin/seccomp-spec check examples/policy.txt exits 0 and lists the entries',
   t.true(lines.includes('9 sys_mmap: !(prot & 4)'));
   t.true(lines.includes('5 sys_newfstat: fd <= 2'));
   t.true(lines.includes('3 sys_close: 1'));
-  t.true(lines.every((l, i) => i === 0 || /^\d+ sys_\w+: .+$/.test(l)), p.stdout);
+  t.true(
+    lines.every((l, i) => i === 0 || /^\d+ sys_\w+: .+$/.test(l)),
+    p.stdout,
+  );
 });
 
 test('bin/seccomp-spec check exits 1 on a bad policy read from stdin', (t) => {
@@ -229,10 +249,14 @@ test('bin/seccomp-spec check exits 1 on a bad policy read from stdin', (t) => {
 
 test('bin/seccomp-spec: a reader that closes the pipe early ends the output quietly, no EPIPE stack trace', (t) => {
   // `true` exits without reading, so every write of the CLI meets a closed pipe.
-  const r = spawnSync('sh', ['-c', `"${process.execPath}" bin/seccomp-spec check examples/policy.txt | true; echo "status=$?"`], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
-    encoding: 'utf8',
-  });
+  const r = spawnSync(
+    'sh',
+    ['-c', `"${process.execPath}" bin/seccomp-spec check examples/policy.txt | true; echo "status=$?"`],
+    {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      encoding: 'utf8',
+    },
+  );
   t.is(r.stderr, '');
   t.regex(r.stdout, /status=0/);
 });

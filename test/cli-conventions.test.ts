@@ -9,7 +9,9 @@ import { COMMANDS } from '../src/cli/main.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';
 
 const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> =>
-  runCli(argv, (path) => (path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : files[path]));
+  runCli(argv, (path) =>
+    path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : files[path],
+  );
 
 // ---------------------------------------------------------------- resolve (item 6)
 
@@ -25,8 +27,14 @@ test('resolve NAME prints the number, entry name and C arguments for both ABIs',
 });
 
 test('resolve NR --abi answers for that ABI only; sys_ names and hex numbers resolve as in a policy (S1.3)', async (t) => {
-  t.is((await run(['resolve', '4', '--abi', 'ia32'])).out, 'ia32    4  write  sys_write(unsigned int fd, const char *buf, size_t count)\n');
-  t.is((await run(['resolve', 'sys_stat', '--abi=ia32'])).out, 'ia32    18  oldstat  sys_stat(const char *filename, struct __old_kernel_stat *statbuf)\n');
+  t.is(
+    (await run(['resolve', '4', '--abi', 'ia32'])).out,
+    'ia32    4  write  sys_write(unsigned int fd, const char *buf, size_t count)\n',
+  );
+  t.is(
+    (await run(['resolve', 'sys_stat', '--abi=ia32'])).out,
+    'ia32    18  oldstat  sys_stat(const char *filename, struct __old_kernel_stat *statbuf)\n',
+  );
   t.is((await run(['resolve', '0x3c', '--abi', 'x86_64'])).out, 'x86_64  60  exit  sys_exit(int error_code)\n');
 });
 
@@ -50,7 +58,10 @@ test('resolve: an unknown name suggests the nearest on stderr and exits 1; an ou
 test('resolve --json: number, names and typed arguments per ABI; errors with suggestions', async (t) => {
   const r = await run(['resolve', '--json', 'openat']);
   t.is(r.code, 0);
-  const j = JSON.parse(r.out) as { query: string; results: { abi: string; nr: number; entry: string; args: { name: string; type: string }[] }[] };
+  const j = JSON.parse(r.out) as {
+    query: string;
+    results: { abi: string; nr: number; entry: string; args: { name: string; type: string }[] }[];
+  };
   t.is(j.query, 'openat');
   t.deepEqual(
     j.results.map((x) => [x.abi, x.nr, x.entry, x.args.map((a) => `${a.type} ${a.name}`).join(', ')]),
@@ -59,7 +70,9 @@ test('resolve --json: number, names and typed arguments per ABI; errors with sug
       ['ia32', 295, 'sys_openat', 'int dfd, const char * filename, int flags, umode_t mode'],
     ],
   );
-  const bad = JSON.parse((await run(['resolve', '--json', '--abi', 'ia32', 'opne'])).out) as { results: { nr: null; suggestions: string[] }[] };
+  const bad = JSON.parse((await run(['resolve', '--json', '--abi', 'ia32', 'opne'])).out) as {
+    results: { nr: null; suggestions: string[] }[];
+  };
   t.is(bad.results[0]!.nr, null);
   t.true(bad.results[0]!.suggestions.includes('open'));
 });
@@ -119,17 +132,26 @@ test('U4 counts of one are singular: 1 line, 1 call, 1 task, 1 allowed call', as
   t.regex(r.out, /^replay of one.strace \(1 line, 1 call\)/);
   t.regex(r.out, /\ntask 7 \(engine pid 1\): ok, 1 call allowed\n/);
   t.regex(r.out, /\n0 of 1 task killed; 0 calls not reached\n$/);
-  const k = await run(['replay', 'p.txt', 'k.strace'], { ...files, 'k.strace': '7  getpid() = 0x7\n7  getuid() = 0\n' });
+  const k = await run(['replay', 'p.txt', 'k.strace'], {
+    ...files,
+    'k.strace': '7  getpid() = 0x7\n7  getuid() = 0\n',
+  });
   t.regex(k.out, /KILLED at line 2 after 1 allowed call\n/);
   // One bad line in 101 stays under --lenient's 1% (T15).
-  const s = await run(['replay', '--lenient', 'p.txt', 's.strace'], { ...files, 's.strace': `nonsense\n${'7  getpid() = 0x7\n'.repeat(100)}` });
+  const s = await run(['replay', '--lenient', 'p.txt', 's.strace'], {
+    ...files,
+    's.strace': `nonsense\n${'7  getpid() = 0x7\n'.repeat(100)}`,
+  });
   t.regex(s.out, /\(101 lines, 100 calls, 1 line skipped\)/);
   t.regex(s.err, /skipped 1 bad line \(--lenient\)/);
 });
 
 test('U3 one style for numbers: flags and pointers hex, descriptors and counts decimal, in eval, replay, check and generate', async (t) => {
   const policy = { 'p.txt': 'openat: flags == 0\nwrite: fd == 1 && count < 4096\nmmap: prot & 4 && flags == 0x22\n' };
-  const e = await run(['eval', 'p.txt', 'openat', 'dfd=0xffffff9c', 'filename=0x7fa2b10dc0b1', 'flags=524288', 'mode=0'], policy);
+  const e = await run(
+    ['eval', 'p.txt', 'openat', 'dfd=0xffffff9c', 'filename=0x7fa2b10dc0b1', 'flags=524288', 'mode=0'],
+    policy,
+  );
   t.regex(e.out, /^openat\(dfd=0xffffff9c, filename=0x7fa2b10dc0b1, flags=0x80000, mode=0\) via syscall/);
   const w = await run(['eval', 'p.txt', 'write', '2', '4096', '12'], policy);
   t.regex(w.out, /^write\(fd=2, buf=0x1000, count=12\) via syscall/);

@@ -20,7 +20,8 @@ const run = (argv: readonly string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(process.execPath, ['--import', 'tsx', cli, ...argv], { encoding: 'utf8', env, maxBuffer: 1 << 26 });
 
 /** The CLI in this process, reading real files. */
-const runHere = (argv: readonly string[]) => runCli(argv, (p) => (existsSync(p) ? readFileSync(p, 'latin1') : undefined));
+const runHere = (argv: readonly string[]) =>
+  runCli(argv, (p) => (existsSync(p) ? readFileSync(p, 'latin1') : undefined));
 
 test('record runs strace -f with raw arguments (execve decoded for its path)', (t) => {
   t.deepEqual(STRACE_OPTIONS, ['-f', '-e', 'raw=!execve']);
@@ -40,10 +41,16 @@ test('record writes a trace that replays and generates; the kill log names the p
     const r = await runHere(['record', '-o', file, '--', '/bin/true']);
     t.is(r.code, 0, r.err);
     t.regex(r.err, /record: .*trace\.txt: \d+ lines, \d+ calls\n/);
-    t.regex(readFileSync(file, 'latin1'), /^\d+ +execve\("\/bin\/true", \["\/bin\/true"\], 0x[0-9a-f]+ \/\* \d+ vars \*\/\) = 0\n/);
+    t.regex(
+      readFileSync(file, 'latin1'),
+      /^\d+ +execve\("\/bin\/true", \["\/bin\/true"\], 0x[0-9a-f]+ \/\* \d+ vars \*\/\) = 0\n/,
+    );
     const g = await runHere(['generate', file]);
     t.is(g.code, 0, g.err);
-    const replay = (text: string) => runCli(['replay', 'p.txt', file], (p) => (p === 'p.txt' ? text : p === file ? readFileSync(file, 'latin1') : undefined));
+    const replay = (text: string) =>
+      runCli(['replay', 'p.txt', file], (p) =>
+        p === 'p.txt' ? text : p === file ? readFileSync(file, 'latin1') : undefined,
+      );
     const [ok, killed] = await Promise.all([replay(g.out), replay('exit_group: 1\n')]);
     t.is(ok.code, 0, ok.out + ok.err);
     t.is(killed.code, 1);
@@ -56,7 +63,7 @@ test('record writes a trace that replays and generates; the kill log names the p
   }
 });
 
-test('record -o - writes the trace to stdout and the program\'s stdout to stderr', (t) => {
+test("record -o - writes the trace to stdout and the program's stdout to stderr", (t) => {
   const r = run(['record', '-o', '-', '--', 'echo', 'hello']);
   if (!hasStrace) {
     t.is(r.status, 1);

@@ -50,7 +50,8 @@ async function cli(args: readonly string[], input = ''): Promise<Ran> {
     errIsTty: false,
     outIsTty: false,
   };
-  const status = args[0] === 'run' ? await runWithStreams(args.slice(1), io, { capture: true, input }) : await main(args, io);
+  const status =
+    args[0] === 'run' ? await runWithStreams(args.slice(1), io, { capture: true, input }) : await main(args, io);
   return { status, stdout, stderr };
 }
 
@@ -64,7 +65,8 @@ const file = (name: string, text: string): string => {
 async function generated(name: string, argv: readonly string[], input = ''): Promise<string> {
   const trace = join(DIR, `${name}.strace`);
   const s = spawnSync('strace', ['-f', '-e', 'raw=all', '-o', trace, ...argv], { input, encoding: 'utf8', cwd: DIR });
-  if (s.error !== undefined) throw new Error(`strace is needed to record traces here (apt-get install strace): ${s.error.message}`);
+  if (s.error !== undefined)
+    throw new Error(`strace is needed to record traces here (apt-get install strace): ${s.error.message}`);
   const g = await cli(['generate', trace]);
   if (g.status !== 0) throw new Error(`generate ${name}: ${g.stderr}`);
   return `${g.stdout}on_next_syscall: 1\n`;
@@ -73,7 +75,11 @@ async function generated(name: string, argv: readonly string[], input = ''): Pro
 /** A directory whose `ls -l` never changes. */
 const TREE = join(DIR, 'tree');
 mkdirSync(TREE);
-for (const [n, text] of [['a.txt', 'a\n'], ['b.txt', 'bb\n'], ['c.txt', 'ccc\n']] as const) {
+for (const [n, text] of [
+  ['a.txt', 'a\n'],
+  ['b.txt', 'bb\n'],
+  ['c.txt', 'ccc\n'],
+] as const) {
   writeFileSync(join(TREE, n), text);
   utimesSync(join(TREE, n), 1e9, 1e9);
 }
@@ -99,7 +105,10 @@ for (const [name, argv, input] of PROGRAMS) {
 }
 
 const withoutEntry = (policy: string, entry: string): string =>
-  policy.split('\n').filter((l) => !l.startsWith(`${entry}:`)).join('\n');
+  policy
+    .split('\n')
+    .filter((l) => !l.startsWith(`${entry}:`))
+    .join('\n');
 
 const LS = ['ls', TREE];
 
@@ -110,15 +119,24 @@ test('one needed entry removed: killed at that call (137), the report names it; 
   const killed = await cli(['run', policy, '--', ...LS]);
   t.is(killed.status, 137);
   t.is(killed.stdout, '');
-  t.regex(killed.stderr, /^seccomp-spec run: KILLED: getdents64\(fd=3, dirent=0x[0-9a-f]+, count=(?:0x)?[0-9a-f]+\) \[pid \d+, ls\]\n/m);
-  t.regex(killed.stderr, /\n {2}entry: {2}none\n {2}reason: the policy has no entry for sys_getdents64 \(nr 217\) \(S3\.4\)\n/);
+  t.regex(
+    killed.stderr,
+    /^seccomp-spec run: KILLED: getdents64\(fd=3, dirent=0x[0-9a-f]+, count=(?:0x)?[0-9a-f]+\) \[pid \d+, ls\]\n/m,
+  );
+  t.regex(
+    killed.stderr,
+    /\n {2}entry: {2}none\n {2}reason: the policy has no entry for sys_getdents64 \(nr 217\) \(S3\.4\)\n/,
+  );
   t.regex(killed.stderr, /\n {2}log: {4}ls\[\d+\]: system call 217 \(sys_getdents64\) blocked at ip:[0-9a-f]+\n/);
   t.regex(killed.stderr, /1 call denied; the command ended with status 137\n$/);
   const audited = await cli(['run', '--audit', policy, '--', ...LS]);
   t.is(audited.status, 0);
   t.is(audited.stdout, 'a.txt\nb.txt\nc.txt\n');
   t.regex(audited.stderr, /^seccomp-spec run: would kill: getdents64\(/m);
-  t.regex(audited.stderr, /\n(?:seccomp-spec run: )?\d+ calls? the policy would have killed; the command ended with status 0\n$/);
+  t.regex(
+    audited.stderr,
+    /\n(?:seccomp-spec run: )?\d+ calls? the policy would have killed; the command ended with status 0\n$/,
+  );
 });
 
 test('through bin/seccomp-spec the command has its own streams and its status: 137 for a kill, 5 for exit 5', async (t) => {
@@ -128,7 +146,11 @@ test('through bin/seccomp-spec the command has its own streams and its status: 1
   t.regex(killed.stderr, /KILLED: getdents64\(/);
   const sh = file('exit5.policy', await generated('exit5', ['sh', '-c', 'echo out; echo err >&2; exit 5']));
   const five = bin(['run', sh, 'sh', '-c', 'echo out; echo err >&2; exit 5']);
-  t.deepEqual([five.status, five.stdout, five.stderr], [5, 'out\n', 'err\n'], 'the command may follow the policy without --');
+  t.deepEqual(
+    [five.status, five.stdout, five.stderr],
+    [5, 'out\n', 'err\n'],
+    'the command may follow the policy without --',
+  );
 });
 
 test('a failing predicate is explained with the values; errno:N fails the call instead and the command goes on', async (t) => {
@@ -137,7 +159,10 @@ test('a failing predicate is explained with the values; errno:N fails the call i
   const policy = file('echo.policy', `${withoutEntry(base, 'write')}\nwrite: fd == 2\n`);
   const killed = await cli(['run', policy, '--', ...cmd]);
   t.is(killed.status, 137);
-  t.regex(killed.stderr, /KILLED: write\(fd=1, buf=0x[0-9a-f]+, count=3\) \[pid \d+, sh\]\n {2}entry: {2}write: fd == 2\n {2}reason: `fd == 2` is false because fd = 1\n/);
+  t.regex(
+    killed.stderr,
+    /KILLED: write\(fd=1, buf=0x[0-9a-f]+, count=3\) \[pid \d+, sh\]\n {2}entry: {2}write: fd == 2\n {2}reason: `fd == 2` is false because fd = 1\n/,
+  );
   const failed = await cli(['run', '--kill', 'errno:28', policy, '--', ...cmd]);
   t.is(failed.stdout, '');
   t.regex(failed.stderr, /DENIED with -28: write\(fd=1/);
@@ -150,14 +175,24 @@ test('a policy without execve and without on_next_syscall is refused before anyt
   const r = await cli(['run', policy, '--', 'sh', '-c', 'echo ran']);
   t.is(r.status, 1);
   t.is(r.stdout, '');
-  t.regex(r.stderr, /the policy has no execve entry, so the command could never start \(S6\.4\); add 'execve: 1' or 'on_next_syscall: 1'/);
+  t.regex(
+    r.stderr,
+    /the policy has no execve entry, so the command could never start \(S6\.4\); add 'execve: 1' or 'on_next_syscall: 1'/,
+  );
   const ia32 = await cli(['run', '--abi', 'ia32', file('ia32.policy', 'execve: 1\n'), '--', 'true']);
   t.is(ia32.status, 1);
   t.regex(ia32.stderr, /an ia32 policy kills the launcher's own execve/);
 });
 
 test('an ia32 policy kills a 64-bit program at its first native call: the filters are for ia32', async (t) => {
-  const r = await cli(['run', '--abi', 'ia32', file('ia32-pending.policy', 'on_next_syscall: 1\nexit_group: 1\n'), '--', 'true']);
+  const r = await cli([
+    'run',
+    '--abi',
+    'ia32',
+    file('ia32-pending.policy', 'on_next_syscall: 1\nexit_group: 1\n'),
+    '--',
+    'true',
+  ]);
   t.is(r.status, 137);
   t.regex(r.stderr, /reason: the filters are for ia32 but the call enters as x86_64 \(S6\.4\)/);
 });
@@ -165,7 +200,10 @@ test('an ia32 policy kills a 64-bit program at its first native call: the filter
 test('usage and refusals: exit 2 for usage, 1 for a bad policy, 127 for a command not found', async (t) => {
   const ok = file('ok.policy', 'on_next_syscall: 1\n');
   t.is((await cli(['run', ok])).status, 2, 'no command');
-  t.regex((await cli(['run', '--kill', 'trap', ok, '--', 'true'])).stderr, /run supports kill-process, kill-thread and errno:N/);
+  t.regex(
+    (await cli(['run', '--kill', 'trap', ok, '--', 'true'])).stderr,
+    /run supports kill-process, kill-thread and errno:N/,
+  );
   t.is((await cli(['run', '--kill', 'nonsense', ok, '--', 'true'])).status, 2);
   t.is((await cli(['run', '--abi', 'x32', ok, '--', 'true'])).status, 2);
   t.is((await cli(['run', '--color', ok, '--', 'true'])).status, 2);
@@ -181,7 +219,18 @@ test('usage and refusals: exit 2 for usage, 1 for a bad policy, 127 for a comman
 test('a `bpf --format raw` program loads with seccomp(2): the probe answers as the policy says, the launcher runs under it', async (t) => {
   const policy = file('raw.policy', 'write: fd == 1\nexit_group: 1\n');
   const out = join(DIR, 'raw.bpf');
-  const made = await cli(['bpf', policy, '--format', 'raw', '--kill', 'errno:3001', '--allow', 'errno:3002', '-o', out]);
+  const made = await cli([
+    'bpf',
+    policy,
+    '--format',
+    'raw',
+    '--kill',
+    'errno:3001',
+    '--allow',
+    'errno:3002',
+    '-o',
+    out,
+  ]);
   t.is(made.status, 0, made.stderr);
   const program = new Uint8Array(readFileSync(out));
   const zero = [0n, 0n, 0n, 0n, 0n];
@@ -194,7 +243,28 @@ test('a `bpf --format raw` program loads with seccomp(2): the probe answers as t
   ]);
   t.deepEqual(answers, right([-3002n, -3001n, -3001n, -3001n, -3002n]));
   const traced = join(DIR, 'raw-trace.bpf');
-  t.is((await cli(['bpf', file('raw-true.policy', await generated('raw-true', ['true'])), '--format', 'raw', '--kill', 'trace:1', '-o', traced])).status, 0);
-  const ran = await launch(new Uint8Array(readFileSync(traced)), ['true'], { deny: { kind: 'kill' }, passExec: true, stdio: 'pipe' });
-  t.true(isRight(ran) && ran.right.status === 0 && ran.right.passedExec && ran.right.denials.length === 0, JSON.stringify(ran, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+  t.is(
+    (
+      await cli([
+        'bpf',
+        file('raw-true.policy', await generated('raw-true', ['true'])),
+        '--format',
+        'raw',
+        '--kill',
+        'trace:1',
+        '-o',
+        traced,
+      ])
+    ).status,
+    0,
+  );
+  const ran = await launch(new Uint8Array(readFileSync(traced)), ['true'], {
+    deny: { kind: 'kill' },
+    passExec: true,
+    stdio: 'pipe',
+  });
+  t.true(
+    isRight(ran) && ran.right.status === 0 && ran.right.passedExec && ran.right.denials.length === 0,
+    JSON.stringify(ran, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+  );
 });

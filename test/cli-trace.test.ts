@@ -9,7 +9,12 @@ import { runCli, type Run } from '../src/cli/memory.ts';
 
 /** Files under examples/ come from disk; others from `files`. */
 const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}, errIsTty = false): Promise<Run> =>
-  runCli(argv, (path) => (path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : files[path]), errIsTty);
+  runCli(
+    argv,
+    (path) =>
+      path.startsWith('examples/') ? readFileSync(new URL(`../${path}`, import.meta.url), 'latin1') : files[path],
+    errIsTty,
+  );
 
 const T = (name: string): string => `examples/traces/${name}.strace`;
 const P = (name: string): string => `examples/policies/${name}.txt`;
@@ -17,7 +22,10 @@ const P = (name: string): string => `examples/policies/${name}.txt`;
 test('replay: nothing killed exits 0 with a summary table', async (t) => {
   const r = await run(['replay', P('ls-allows'), T('ls')]);
   t.is(r.code, 0);
-  t.regex(r.out, /^replay of examples\/traces\/ls.strace \(286 lines, 285 calls\) under examples\/policies\/ls-allows.txt \(x86_64\)/);
+  t.regex(
+    r.out,
+    /^replay of examples\/traces\/ls.strace \(286 lines, 285 calls\) under examples\/policies\/ls-allows.txt \(x86_64\)/,
+  );
   t.regex(r.out, /\nwrite \(1\) +1 +0\n/);
   t.regex(r.out, /\n0 of 1 task killed; 0 calls not reached\n$/);
   t.is(r.err, '');
@@ -40,7 +48,14 @@ test('replay --json: tasks, kill details with hex values, summary', async (t) =>
   const j = JSON.parse(r.out) as {
     ok: boolean;
     killed: number;
-    tasks: { kill: null | { name: string; args: Record<string, string>; step: string; fields: { name: string; value: string }[] } }[];
+    tasks: {
+      kill: null | {
+        name: string;
+        args: Record<string, string>;
+        step: string;
+        fields: { name: string; value: string }[];
+      };
+    }[];
     summary: { name: string; killed: number }[];
   };
   t.false(j.ok);
@@ -61,13 +76,20 @@ test('replay: usage errors exit 2, unreadable files too', async (t) => {
 
 test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient counts it up to 1% of the lines', async (t) => {
   const body = (bad: number): string =>
-    ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 199 }, (_, k) => (k < bad ? '1  getpid(0x1 = 1' : '1  getpid() = 1'))].join('\n') + '\n';
+    [
+      '1  execve(0x1, 0, 0) = 0',
+      ...Array.from({ length: 199 }, (_, k) => (k < bad ? '1  getpid(0x1 = 1' : '1  getpid() = 1')),
+    ].join('\n') + '\n';
   const files = { 'one.strace': body(1), 'two.strace': body(2), 'three.strace': body(3), 'p.txt': 'getpid: 1\n' };
   const r = await run(['replay', 'p.txt', 'one.strace'], files);
   t.is(r.code, 1);
   t.true(r.err.startsWith('one.strace:2:14: expected a raw number as argument 2'), r.err);
   t.regex(r.err, /\n1  getpid\(0x1 = 1\n +\^\n\(--lenient skips bad lines and counts them\)\n$/);
-  for (const [file, code] of [['one.strace', 0], ['two.strace', 0], ['three.strace', 1]] as const) {
+  for (const [file, code] of [
+    ['one.strace', 0],
+    ['two.strace', 0],
+    ['three.strace', 1],
+  ] as const) {
     const l = await run(['replay', '--lenient', 'p.txt', file], files);
     t.is(l.code, code, file);
     t.regex(l.err, new RegExp(`^${file}: skipped \\d bad lines? \\(--lenient\\); the first:\n${file}:2:`));
@@ -80,7 +102,11 @@ test('replay: a bad trace line exits 1 with file:line:col and a caret; --lenient
 });
 
 test('replay: a trace recorded without -e raw=all gets one error that says how to record, --lenient or not', async (t) => {
-  const files = { 'd.strace': '1  execve("/bin/true", ["true"], 0x7ffe /* 3 vars */) = 0\n1  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3\n1  close(3) = 0\n', 'p.txt': '1: 1\n' };
+  const files = {
+    'd.strace':
+      '1  execve("/bin/true", ["true"], 0x7ffe /* 3 vars */) = 0\n1  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3\n1  close(3) = 0\n',
+    'p.txt': '1: 1\n',
+  };
   for (const flags of [[], ['--lenient']]) {
     const r = await run(['replay', ...flags, 'p.txt', 'd.strace'], files);
     t.is(r.code, 1);
@@ -91,19 +117,34 @@ test('replay: a trace recorded without -e raw=all gets one error that says how t
 });
 
 test('replay: parentless pids beside unprefixed lines are an error at the line that shows it', async (t) => {
-  const files = { 'm.strace': 'getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n', 'p.txt': 'getpid: 1\n' };
+  const files = {
+    'm.strace': 'getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n',
+    'p.txt': 'getpid: 1\n',
+  };
   const r = await run(['replay', 'p.txt', 'm.strace'], files);
   t.is(r.code, 1);
-  t.true(r.err.startsWith('m.strace:3:1: lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE\n'));
+  t.true(
+    r.err.startsWith(
+      'm.strace:3:1: lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE\n',
+    ),
+  );
 });
 
 test('replay and generate: progress on a terminal only, erased at the end, none with --quiet', async (t) => {
   const big = ['1  execve(0x1, 0, 0) = 0', ...Array.from({ length: 1000 }, () => '1  getpid() = 0x1')].join('\n');
   const files = { 'big.strace': big, 'p.txt': 'getpid: 1\n' };
-  for (const argv of [['replay', 'p.txt', 'big.strace'], ['generate', 'big.strace']]) {
+  for (const argv of [
+    ['replay', 'p.txt', 'big.strace'],
+    ['generate', 'big.strace'],
+  ]) {
     const tty = await run(argv, files, true);
     t.is(tty.code, 0);
-    t.regex(tty.err, new RegExp(`^\\r\\x1b\\[K${argv[0]}: [0-9.]+ of 0\\.0 MB, [0-9,]+ lines, [0-9,]+ calls/s(\\r\\x1b\\[K.*)*\\r\\x1b\\[K$`));
+    t.regex(
+      tty.err,
+      new RegExp(
+        `^\\r\\x1b\\[K${argv[0]}: [0-9.]+ of 0\\.0 MB, [0-9,]+ lines, [0-9,]+ calls/s(\\r\\x1b\\[K.*)*\\r\\x1b\\[K$`,
+      ),
+    );
     t.is((await run(argv, files, false)).err, '');
     t.is((await run([argv[0]!, '--quiet', ...argv.slice(1)], files, true)).err, '');
   }
@@ -143,9 +184,15 @@ test('eval: a pending on_next_syscall is used up first, negative values wrap', a
 test('eval: unknown call, argument name or value are usage errors', async (t) => {
   const files = { 'p.txt': 'write: 1\n' };
   t.regex((await run(['eval', 'p.txt', 'wrte'], files)).err, /unknown system call 'wrte' for x86_64/);
-  t.regex((await run(['eval', 'p.txt', 'write', 'fdd=1'], files)).err, /write has no argument 'fdd' \(its arguments: fd, buf, count\)/);
+  t.regex(
+    (await run(['eval', 'p.txt', 'write', 'fdd=1'], files)).err,
+    /write has no argument 'fdd' \(its arguments: fd, buf, count\)/,
+  );
   t.regex((await run(['eval', 'p.txt', 'write', 'fd=one'], files)).err, /argument 'fd=one': expected an integer/);
-  t.regex((await run(['eval', 'p.txt', 'getpid', '1', '2', '3', '4', '5', '6', '7'], files)).err, /at most 6 arguments/);
+  t.regex(
+    (await run(['eval', 'p.txt', 'getpid', '1', '2', '3', '4', '5', '6', '7'], files)).err,
+    /at most 6 arguments/,
+  );
   t.is((await run(['eval', 'p.txt'], files)).code, 2);
   t.is((await run(['eval', '--vector', 'far', 'p.txt', 'write'], files)).code, 2);
 });
@@ -153,14 +200,19 @@ test('eval: unknown call, argument name or value are usage errors', async (t) =>
 test('generate: the policy on stdout, notes on stderr, exit 0', async (t) => {
   const r = await run(['generate', '--args', 'fd', T('node')]);
   t.is(r.code, 0);
-  t.regex(r.out, /^# Generated by seccomp-spec generate from examples\/traces\/node.strace \(x86_64\): 45 system calls, 711 calls\.\n/);
+  t.regex(
+    r.out,
+    /^# Generated by seccomp-spec generate from examples\/traces\/node.strace \(x86_64\): 45 system calls, 711 calls\.\n/,
+  );
   t.true(r.out.includes('\nwrite: fd == 1 || fd == 5 || fd == 13\n'));
   t.regex(r.err, /^note: fcntl: 17 distinct values of fd do not fit one filter/);
   t.is((await run(['generate', T('true')])).out.split('\n').filter((l) => l.endsWith(': 1')).length, 16);
 });
 
 test('generate: other-ABI calls exit 1; bad --args exits 2', async (t) => {
-  const files = { 'm.strace': '1  execve(0x1, 0, 0) = 0\n1  getpid() = 1\n[ Process PID=1 runs in 32 bit mode. ]\n1  getpid() = 1\n' };
+  const files = {
+    'm.strace': '1  execve(0x1, 0, 0) = 0\n1  getpid() = 1\n[ Process PID=1 runs in 32 bit mode. ]\n1  getpid() = 1\n',
+  };
   const r = await run(['generate', '--abi', 'x86_64', 'm.strace'], files);
   t.is(r.code, 1);
   t.regex(r.err, /^m.strace:4: 1 call no x86_64 policy can allow \(first: getpid, nr 20, ia32/);
@@ -168,9 +220,14 @@ test('generate: other-ABI calls exit 1; bad --args exits 2', async (t) => {
 });
 
 test('proc: /proc/<pid>/seccomp_filter after the install', async (t) => {
-  const r = await run(['proc', 'p.txt'], { 'p.txt': 'write: fd == 1\nwrite: count < 10\nread: 1\non_next_syscall: 1\n' });
+  const r = await run(['proc', 'p.txt'], {
+    'p.txt': 'write: fd == 1\nwrite: count < 10\nread: 1\non_next_syscall: 1\n',
+  });
   t.is(r.code, 0);
-  t.is(r.out, 'Filtering: 0\nFilterCount: 2\nSystemCall: 0 (sys_read)\nFilter: 1\nSystemCall: 1 (sys_write)\nFilter: (fd == 1) && (count < 10)\n');
+  t.is(
+    r.out,
+    'Filtering: 0\nFilterCount: 2\nSystemCall: 0 (sys_read)\nFilter: 1\nSystemCall: 1 (sys_write)\nFilter: (fd == 1) && (count < 10)\n',
+  );
   const ia32 = await run(['proc', '--abi', 'ia32', 'p.txt'], { 'p.txt': 'stat: 1\n' });
   t.is(ia32.out, 'Filtering: 1\nFilterCount: 1\nSystemCall: 106 (sys_newstat)\nFilter: 1\n');
 });
@@ -180,11 +237,18 @@ const long = Array.from({ length: 12 }, (_, k) => `fd == ${1000000 + k}`).join('
 const REFUSED = { 'p.txt': `write: ${long}\nwrite: ${long}\n` };
 
 test('proc, eval and replay: a policy the kernel would refuse is an error at the line it fails from, exit 1', async (t) => {
-  for (const argv of [['proc', 'p.txt'], ['eval', 'p.txt', 'write', '1'], ['replay', 'p.txt', T('true')]]) {
+  for (const argv of [
+    ['proc', 'p.txt'],
+    ['eval', 'p.txt', 'write', '1'],
+    ['replay', 'p.txt', T('true')],
+  ]) {
     const r = await run(argv, REFUSED);
     t.is(r.code, 1, argv.join(' '));
     t.is(r.out, '');
-    t.regex(r.err, /^p.txt:2:1: prctl\(PR_SET_SECCOMP, 2\) returns -E2BIG: merged with its earlier entry, the filter of .write. \(sys_write\) passes 255 characters/);
+    t.regex(
+      r.err,
+      /^p.txt:2:1: prctl\(PR_SET_SECCOMP, 2\) returns -E2BIG: merged with its earlier entry, the filter of .write. \(sys_write\) passes 255 characters/,
+    );
   }
 });
 
@@ -197,7 +261,11 @@ for (const cmd of ['replay', 'eval', 'generate', 'proc']) {
 }
 
 test('replay and generate: a trace with no system call is an error, not a pass', async (t) => {
-  for (const argv of [['replay', P('ls-allows'), 'empty.strace'], ['generate', 'empty.strace'], ['replay', '--lenient', P('ls-allows'), 'junk.strace']]) {
+  for (const argv of [
+    ['replay', P('ls-allows'), 'empty.strace'],
+    ['generate', 'empty.strace'],
+    ['replay', '--lenient', P('ls-allows'), 'junk.strace'],
+  ]) {
     const r = await run(argv, { 'empty.strace': '', 'junk.strace': 'not a trace\nstill not one\n' });
     t.is(r.code, 1, argv.join(' '));
     t.is(r.out, '');
@@ -215,7 +283,11 @@ test('generate: --args takes comma-separated argument names only', async (t) => 
 });
 
 test('eval: a number no table lists is still judged, and killed (S6.4, C8)', async (t) => {
-  for (const [nr, shown] of [['0x40000000', 'syscall_0x40000000'], ['-1', 'syscall_0xffffffff'], ['99999', 'syscall_0x1869f']]) {
+  for (const [nr, shown] of [
+    ['0x40000000', 'syscall_0x40000000'],
+    ['-1', 'syscall_0xffffffff'],
+    ['99999', 'syscall_0x1869f'],
+  ]) {
     const r = await run(['eval', P('ls-allows'), nr!]);
     t.is(r.code, 1, nr);
     t.regex(r.out, new RegExp(`^${shown}\\(\\) via syscall \\(x86_64\\): KILLED\\n`));

@@ -16,15 +16,34 @@ const cases: readonly CorpusCase[] = isLeft(parsed) ? [] : parsed.right;
 
 /** Every rule of spec/ that a request can observe (spec/14-conformance.md, "Coverage"). */
 export const OBSERVABLE_RULES = [
-  'S1.1', 'S1.2', 'S1.3',
-  'S2.1', 'S2.2', 'S2.3', 'S2.4', 'S2.5',
-  'S3.1', 'S3.2', 'S3.3', 'S3.4',
-  'S4.1', 'S4.2',
-  'S5.2', 'S5.4', 'S5.5',
-  'S6.1', 'S6.4',
+  'S1.1',
+  'S1.2',
+  'S1.3',
+  'S2.1',
+  'S2.2',
+  'S2.3',
+  'S2.4',
+  'S2.5',
+  'S3.1',
+  'S3.2',
+  'S3.3',
+  'S3.4',
+  'S4.1',
+  'S4.2',
+  'S5.2',
+  'S5.4',
+  'S5.5',
+  'S6.1',
+  'S6.4',
   'S7.1',
-  'S9.1', 'S9.2', 'S9.4', 'S9.5', 'S9.6', 'S9.7',
-  'S10.1', 'S10.2',
+  'S9.1',
+  'S9.2',
+  'S9.4',
+  'S9.5',
+  'S9.6',
+  'S9.7',
+  'S10.1',
+  'S10.2',
 ];
 
 test('the corpus parses and is exactly what npm run gen:corpus writes', (t) => {
@@ -39,9 +58,20 @@ test('the model gives every expected answer of the corpus', (t) => {
 
 test('every observable rule has a case, every case names one of them, and S1 to S10 all appear', (t) => {
   const tagged = new Set(cases.map((c) => c.rule));
-  t.deepEqual(OBSERVABLE_RULES.filter((r) => !tagged.has(r)), []);
-  t.deepEqual([...tagged].filter((r) => !OBSERVABLE_RULES.includes(r)), []);
-  for (let s = 1; s <= 10; s++) if (s !== 8) t.true([...tagged].some((r) => r.startsWith(`S${s}.`)), `S${s}`);
+  t.deepEqual(
+    OBSERVABLE_RULES.filter((r) => !tagged.has(r)),
+    [],
+  );
+  t.deepEqual(
+    [...tagged].filter((r) => !OBSERVABLE_RULES.includes(r)),
+    [],
+  );
+  for (let s = 1; s <= 10; s++)
+    if (s !== 8)
+      t.true(
+        [...tagged].some((r) => r.startsWith(`S${s}.`)),
+        `S${s}`,
+      );
 });
 
 test('the coverage table of spec/14 lists every case count by rule', (t) => {
@@ -59,10 +89,19 @@ test('a corpus with a bad header, a bad line or a repeated id is refused with it
     const r = parseCorpus(s, 'c');
     return isLeft(r) ? r.left : 'parsed';
   };
-  t.regex(msg('{"corpus": "x"}\n'), /^c:1: expected the header \{"corpus":"seccomp-spec conformance corpus","version":1,"protocol":1\}/);
+  t.regex(
+    msg('{"corpus": "x"}\n'),
+    /^c:1: expected the header \{"corpus":"seccomp-spec conformance corpus","version":1,"protocol":1\}/,
+  );
   t.regex(msg('nope\n'), /^c:1: expected the header .* \(Unexpected token/);
   t.regex(msg(`${head}\n${one}\n{\n`), /^c:3: not JSON/);
   t.regex(msg(`${head}\n${one}\n${one}\n`), /^c:3: id 1 is used twice/);
-  t.regex(msg(`${head}\n${one.replace('"rule":"S1.1"', '"rule":"rule one"')}\n`), /^c:2: expected \{"rule".*: expected a rule number like "S3.3"/);
-  t.regex(msg(`${head}\n${one.replace('"answer":{"id":1', '"answer":{"id":2')}\n`), /^c:2: the answer's id 2 is not the request's 1/);
+  t.regex(
+    msg(`${head}\n${one.replace('"rule":"S1.1"', '"rule":"rule one"')}\n`),
+    /^c:2: expected \{"rule".*: expected a rule number like "S3.3"/,
+  );
+  t.regex(
+    msg(`${head}\n${one.replace('"answer":{"id":1', '"answer":{"id":2')}\n`),
+    /^c:2: the answer's id 2 is not the request's 1/,
+  );
 });

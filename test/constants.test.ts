@@ -17,7 +17,8 @@ import { runCli, type Run } from '../src/cli/memory.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
 const data = (abi: string): ConstantsData => JSON.parse(read(`data/constants/${abi}.json`)) as ConstantsData;
-const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> => runCli(argv, (p) => files[p]);
+const run = (argv: readonly string[], files: Readonly<Record<string, string>> = {}): Promise<Run> =>
+  runCli(argv, (p) => files[p]);
 
 test('G6 src/x86/tables/constants.ts is what the data in data/constants makes (npm run gen:constants -- --data if not)', (t) => {
   t.is(read('src/x86/tables/constants.ts'), renderConstantsModule(data('x86_64'), data('ia32')));
@@ -36,11 +37,43 @@ test('G6 the data says where it comes from: packages, header paths, method', (t)
 });
 
 test('G1 every family the issue names is there, with the values of the headers', (t) => {
-  for (const family of ['O_', 'AT_', 'PROT_', 'MAP_', 'MADV_', 'AF_', 'SOCK_', 'F_', 'CLONE_', 'FUTEX_', 'SIG', 'PR_']) {
-    for (const abi of ['x86_64', 'ia32'] as const) t.true(constantNames(abi).some((n) => n.startsWith(family)), `${family} for ${abi}`);
+  for (const family of [
+    'O_',
+    'AT_',
+    'PROT_',
+    'MAP_',
+    'MADV_',
+    'AF_',
+    'SOCK_',
+    'F_',
+    'CLONE_',
+    'FUTEX_',
+    'SIG',
+    'PR_',
+  ]) {
+    for (const abi of ['x86_64', 'ia32'] as const)
+      t.true(
+        constantNames(abi).some((n) => n.startsWith(family)),
+        `${family} for ${abi}`,
+      );
   }
-  const both = { O_WRONLY: 1n, O_CLOEXEC: 0x80000n, AT_FDCWD: -100n, PROT_EXEC: 4n, MAP_ANONYMOUS: 0x20n, MADV_DONTNEED: 4n, AF_UNIX: 1n,
-    SOCK_STREAM: 1n, SOCK_CLOEXEC: 0x80000n, F_SETFD: 2n, CLONE_THREAD: 0x10000n, FUTEX_WAKE: 1n, SIGKILL: 9n, SIGSYS: 31n, PR_SET_SECCOMP: 22n };
+  const both = {
+    O_WRONLY: 1n,
+    O_CLOEXEC: 0x80000n,
+    AT_FDCWD: -100n,
+    PROT_EXEC: 4n,
+    MAP_ANONYMOUS: 0x20n,
+    MADV_DONTNEED: 4n,
+    AF_UNIX: 1n,
+    SOCK_STREAM: 1n,
+    SOCK_CLOEXEC: 0x80000n,
+    F_SETFD: 2n,
+    CLONE_THREAD: 0x10000n,
+    FUTEX_WAKE: 1n,
+    SIGKILL: 9n,
+    SIGSYS: 31n,
+    PR_SET_SECCOMP: 22n,
+  };
   for (const [name, v] of Object.entries(both)) {
     t.is(constantValue('x86_64', name), v, name);
     t.is(constantValue('ia32', name), v, name);
@@ -52,12 +85,16 @@ test('G1 a constant that differs between the ABIs resolves per ABI', (t) => {
   t.is(constantValue('x86_64', 'F_GETLK64'), undefined);
   const f = (abi: 'x86_64' | 'ia32', text: string) => {
     const r = parsePolicy(text, abi);
-    return r.ok ? r.policy.entries.map((e) => (e.filter.kind === 'expr' ? e.filter.text : e.filter.kind)) : r.errors.map((e) => `${e.message}; ${e.detail}`);
+    return r.ok
+      ? r.policy.entries.map((e) => (e.filter.kind === 'expr' ? e.filter.text : e.filter.kind))
+      : r.errors.map((e) => `${e.message}; ${e.detail}`);
   };
   t.deepEqual(f('ia32', 'prctl: arg2 == PR_SET_PTRACER_ANY'), ['arg2 == 0xffffffff']);
   t.deepEqual(f('x86_64', 'prctl: arg2 == PR_SET_PTRACER_ANY'), ['arg2 == 0xffffffffffffffff']);
   t.deepEqual(f('ia32', 'fcntl64: cmd == F_GETLK64'), ['cmd == 12']);
-  t.deepEqual(f('x86_64', 'fcntl: cmd == F_GETLK64'), ["Illegal integer value; no constant 'F_GETLK64' for x86_64; did you mean 'F_GETLK'?"]);
+  t.deepEqual(f('x86_64', 'fcntl: cmd == F_GETLK64'), [
+    "Illegal integer value; no constant 'F_GETLK64' for x86_64; did you mean 'F_GETLK'?",
+  ]);
 });
 
 test('G2, G3 the stored text has the numbers: flags & O_WRONLY, family == AF_UNIX, dfd == AT_FDCWD at the int width', (t) => {
@@ -79,13 +116,21 @@ test('G2 the 255-character limit applies to the stored text, with the numbers', 
   t.true(text.length <= 255);
   const r = parseFilter(text, clone, { abi: 'x86_64' });
   t.false(r.ok);
-  t.true(!r.ok && r.error.message.startsWith('Filter string too long') && /replaced the filter is \d+ characters/.test(r.error.detail ?? ''));
+  t.true(
+    !r.ok &&
+      r.error.message.startsWith('Filter string too long') &&
+      /replaced the filter is \d+ characters/.test(r.error.detail ?? ''),
+  );
 });
 
 test('G4 argN names the N-th argument; a real argument name wins (prctl arg2); past the last one it is Field not found', (t) => {
   const ok = (name: string, text: string) => {
     const r = parsePolicy(`${name}: ${text}`, 'x86_64');
-    return r.ok && r.policy.entries[0]!.filter.kind === 'expr' ? r.policy.entries[0]!.filter.text : r.ok ? '?' : r.errors[0]!.message;
+    return r.ok && r.policy.entries[0]!.filter.kind === 'expr'
+      ? r.policy.entries[0]!.filter.text
+      : r.ok
+        ? '?'
+        : r.errors[0]!.message;
   };
   t.is(ok('read', 'arg0 == 0 && arg2 < 16'), 'fd == 0 && count < 16');
   t.is(ok('prctl', 'arg2 == 1 && arg1 == 2'), 'arg2 == 1 && arg2 == 2');
@@ -96,7 +141,12 @@ test('G7 strict 2011 mode rejects constants and aliases, and says they are exten
   const r = parsePolicy('openat: flags & O_CLOEXEC\nread: arg0 == 0\nwrite: fd == 1', 'x86_64', { strict2011: true });
   t.false(r.ok);
   t.deepEqual(!r.ok && r.errors.map((e) => [e.line, e.column, e.message, e.detail]), [
-    [1, 16, 'Illegal integer value', "'O_CLOEXEC' is a symbolic constant, an extension the 2011 grammar does not have (strict 2011 mode)"],
+    [
+      1,
+      16,
+      'Illegal integer value',
+      "'O_CLOEXEC' is a symbolic constant, an extension the 2011 grammar does not have (strict 2011 mode)",
+    ],
     [2, 6, 'Field not found', "'arg0' is an alias, an extension the 2011 grammar does not have (strict 2011 mode)"],
   ]);
   t.true(parsePolicy('write: fd == 1 && !(count & 4)', 'x86_64', { strict2011: true }).ok);
@@ -115,11 +165,21 @@ test('G2 model and engine store the numbers, per ABI, on a per-call SET too (S5.
 
 test('G5 explanations name the constants a value is made of, as strace would', (t) => {
   const cases: readonly [string, string, bigint, string | undefined][] = [
-    ['openat', 'flags', 0x80000n, 'O_CLOEXEC'], ['openat', 'flags', 0x80042n, 'O_RDWR|O_CREAT|O_CLOEXEC'], ['openat', 'flags', 0n, 'O_RDONLY'],
-    ['openat', 'dfd', 0xffffff9cn, 'AT_FDCWD'], ['mmap', 'prot', 0n, 'PROT_NONE'], ['mmap', 'flags', 0x22n, 'MAP_PRIVATE|MAP_ANONYMOUS'],
-    ['socket', 'family', 1n, 'AF_UNIX'], ['socket', 'type', 0x80001n, 'SOCK_STREAM|SOCK_CLOEXEC'], ['clone', 'clone_flags', 0x1200011n, 'SIGCHLD|CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID'],
-    ['futex', 'op', 0x81n, 'FUTEX_WAKE|FUTEX_PRIVATE_FLAG'], ['kill', 'sig', 6n, 'SIGABRT'], ['prctl', 'option', 38n, 'PR_SET_NO_NEW_PRIVS'],
-    ['openat', 'flags', 0x40000000n, undefined], ['read', 'fd', 3n, undefined], ['openat', 'flags', 0x40080000n, 'O_CLOEXEC|0x40000000'],
+    ['openat', 'flags', 0x80000n, 'O_CLOEXEC'],
+    ['openat', 'flags', 0x80042n, 'O_RDWR|O_CREAT|O_CLOEXEC'],
+    ['openat', 'flags', 0n, 'O_RDONLY'],
+    ['openat', 'dfd', 0xffffff9cn, 'AT_FDCWD'],
+    ['mmap', 'prot', 0n, 'PROT_NONE'],
+    ['mmap', 'flags', 0x22n, 'MAP_PRIVATE|MAP_ANONYMOUS'],
+    ['socket', 'family', 1n, 'AF_UNIX'],
+    ['socket', 'type', 0x80001n, 'SOCK_STREAM|SOCK_CLOEXEC'],
+    ['clone', 'clone_flags', 0x1200011n, 'SIGCHLD|CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID'],
+    ['futex', 'op', 0x81n, 'FUTEX_WAKE|FUTEX_PRIVATE_FLAG'],
+    ['kill', 'sig', 6n, 'SIGABRT'],
+    ['prctl', 'option', 38n, 'PR_SET_NO_NEW_PRIVS'],
+    ['openat', 'flags', 0x40000000n, undefined],
+    ['read', 'fd', 3n, undefined],
+    ['openat', 'flags', 0x40080000n, 'O_CLOEXEC|0x40000000'],
   ];
   for (const [c, a, v, want] of cases) t.is(decodeArg('x86_64', c, a, v), want, `${c} ${a} 0x${v.toString(16)}`);
   t.is(decodeArg('ia32', 'fcntl64', 'cmd', 12n), 'F_GETLK64');
@@ -134,17 +194,25 @@ test('check with constants prints the numbers; --strict-2011 refuses them with e
   t.is(r.out, '257 sys_openat: flags & 1 || dfd == 0xffffff9c\n41 sys_socket: family == 1\n');
   const s = await run(['check', '--strict-2011', 'p.txt'], files);
   t.is(s.code, 1);
-  t.regex(s.err, /^p\.txt:1:17: Illegal integer value; 'O_WRONLY' is a symbolic constant, an extension the 2011 grammar does not have/);
+  t.regex(
+    s.err,
+    /^p\.txt:1:17: Illegal integer value; 'O_WRONLY' is a symbolic constant, an extension the 2011 grammar does not have/,
+  );
 });
 
 test('proc shows the numbers the kernel would have stored, merges included', async (t) => {
   const r = await run(['proc', 'p.txt'], { 'p.txt': 'openat: flags & O_CLOEXEC\nopenat: !(flags & O_WRONLY)\n' });
   t.is(r.code, 0, r.err);
-  t.is(r.out, 'Filtering: 1\nFilterCount: 1\nSystemCall: 257 (sys_openat)\nFilter: (flags & 0x80000) && (!(flags & 1))\n');
+  t.is(
+    r.out,
+    'Filtering: 1\nFilterCount: 1\nSystemCall: 257 (sys_openat)\nFilter: (flags & 0x80000) && (!(flags & 1))\n',
+  );
 });
 
 test('eval explains a flag value by its constants', async (t) => {
-  const r = await run(['eval', 'p.txt', 'openat', '0xffffff9c', '0x1000', '0x80000'], { 'p.txt': 'openat: flags == O_RDONLY\n' });
+  const r = await run(['eval', 'p.txt', 'openat', '0xffffff9c', '0x1000', '0x80000'], {
+    'p.txt': 'openat: flags == O_RDONLY\n',
+  });
   t.is(r.code, 1);
   t.true(r.out.includes('`flags == 0` is false because flags = 0x80000 (O_CLOEXEC)'), r.out);
 });
@@ -152,7 +220,12 @@ test('eval explains a flag value by its constants', async (t) => {
 test('check: Field not found suggests the nearest field and lists the fields of the call', async (t) => {
   const r = await run(['check', 'p.txt'], { 'p.txt': 'socket: famly == AF_UNIX\n' });
   t.is(r.code, 1);
-  t.true(r.err.startsWith("p.txt:1:9: Field not found; did you mean 'family'? the fields are family, type, protocol, nr and common_*\n"), r.err);
+  t.true(
+    r.err.startsWith(
+      "p.txt:1:9: Field not found; did you mean 'family'? the fields are family, type, protocol, nr and common_*\n",
+    ),
+    r.err,
+  );
 });
 
 test('check warns about an empty policy, a repeated name and a filter that can never be true', async (t) => {
@@ -160,7 +233,10 @@ test('check warns about an empty policy, a repeated name and a filter that can n
   t.is(r.code, 0);
   t.is(r.err, 'p.txt: warning: the policy allows no system call: once installed it kills every call (S3.4)\n');
   const m = await run(['check', 'p.txt'], { 'p.txt': 'read: fd == 0\nread: fd == 1\n' });
-  t.is(m.err, 'p.txt:2: warning: sys_read appears again (line 1): the filters merge with && (S5.4), and the merged filter can never be true: every sys_read call is killed\n');
+  t.is(
+    m.err,
+    'p.txt:2: warning: sys_read appears again (line 1): the filters merge with && (S5.4), and the merged filter can never be true: every sys_read call is killed\n',
+  );
 });
 
 test('generate --args on a pointer argument leaves it free and warns; --args-pointers constrains it', async (t) => {
@@ -168,7 +244,12 @@ test('generate --args on a pointer argument leaves it free and warns; --args-poi
   const g = await run(['generate', '--args', 'fd,buf', 't.strace'], { 't.strace': trace });
   t.is(g.code, 0, g.err);
   t.true(g.out.includes('read: fd == 3\n'), g.out);
-  t.true(g.err.includes("warning: 'buf' is a pointer in read: addresses change from run to run, so it is not constrained there (--args-pointers to constrain it anyway)"), g.err);
+  t.true(
+    g.err.includes(
+      "warning: 'buf' is a pointer in read: addresses change from run to run, so it is not constrained there (--args-pointers to constrain it anyway)",
+    ),
+    g.err,
+  );
   const p = await run(['generate', '--args', 'fd,buf', '--args-pointers', 't.strace'], { 't.strace': trace });
   t.true(p.out.includes('read: fd == 3 && buf == 0x7ffd1000\n'), p.out);
   t.true(p.err.includes("'buf' is a pointer in read"), p.err);

@@ -24,7 +24,11 @@ function nearValues(text: string): bigint[] {
       const s = m[0];
       const neg = s.startsWith('-');
       const body = neg ? s.slice(1) : s;
-      v = /^0[xX]/.test(body) ? BigInt(body.replace(/^0X/, '0x')) : /^0\d/.test(body) ? BigInt(`0o${body.slice(1)}`) : BigInt(body);
+      v = /^0[xX]/.test(body)
+        ? BigInt(body.replace(/^0X/, '0x'))
+        : /^0\d/.test(body)
+          ? BigInt(`0o${body.slice(1)}`)
+          : BigInt(body);
       if (neg) v = -v;
     } catch {
       continue;
@@ -51,7 +55,10 @@ const compilerCase = fc
         nr: fc.constant(nr),
         // Two texts: the second merges into the first in mode 2 (S5.4), giving wide merged trees.
         texts: fc.array(exprText(abi, nr), { minLength: 1, maxLength: 2 }),
-        seeds: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat()), { minLength: 30, maxLength: 30 }),
+        seeds: fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat(), fc.nat()), {
+          minLength: 30,
+          maxLength: 30,
+        }),
       }),
     );
   });
@@ -84,7 +91,10 @@ test('S9.1 fast paths: compiled expressions (decide and enter) equal model evalu
       let alive = true;
       for (const s of seeds) {
         const argv = s.slice(0, 6).map((x) => near[x % near.length]!);
-        const names = abi === 'x86_64' ? (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const) : (['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const);
+        const names =
+          abi === 'x86_64'
+            ? (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const)
+            : (['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const);
         // Compat: put junk in the high halves; S3.2 zero-extends.
         const junk = abi === 'ia32' ? BigInt(s[6]! % 3 === 0 ? 0 : s[6]!) << 32n : 0n;
         const regs: Record<string, bigint> = {};
@@ -97,19 +107,31 @@ test('S9.1 fast paths: compiled expressions (decide and enter) equal model evalu
         if (want) allowed++;
         else denied++;
         if (got !== (want ? DECISION.ALLOW : DECISION.KILL)) {
-          throw new Error(`decide nr ${nr} ${abi} filter ${show(f)} args ${show(record.args)} regs ${show(regs)}: model ${want} engine ${got}`);
+          throw new Error(
+            `decide nr ${nr} ${abi} filter ${show(f)} args ${show(record.args)} regs ${show(regs)}: model ${want} engine ${got}`,
+          );
         }
         if (alive) {
           const full = { ...regs, rax: BigInt(nr) } as RegsInput;
           writeWords(c, pid, full);
           const s1 = c.enter(pid, vector);
           const o2 = b.syscall(pid, vector, full);
-          const k1 = s1 === STATUS.KILLED ? 'killed' : s1 === STATUS.RETURNED ? 'return' : s1 === STATUS.EXITED ? 'exited' : 'other';
+          const k1 =
+            s1 === STATUS.KILLED
+              ? 'killed'
+              : s1 === STATUS.RETURNED
+                ? 'return'
+                : s1 === STATUS.EXITED
+                  ? 'exited'
+                  : 'other';
           if (k1 !== o2.kind || (want ? k1 === 'killed' : k1 !== 'killed')) {
-            throw new Error(`enter nr ${nr} ${abi} filter ${show(f)} regs ${show(regs)}: model ${want}, enter ${k1}, syscall ${o2.kind}`);
+            throw new Error(
+              `enter nr ${nr} ${abi} filter ${show(f)} regs ${show(regs)}: model ${want}, enter ${k1}, syscall ${o2.kind}`,
+            );
           }
           if (k1 !== 'return') alive = false;
-          else if (!isDeepStrictEqual(c.view(), b.view()) || !isDeepStrictEqual(c.log, b.log)) throw new Error('twin views differ');
+          else if (!isDeepStrictEqual(c.view(), b.view()) || !isDeepStrictEqual(c.log, b.log))
+            throw new Error('twin views differ');
         }
       }
       return true;
@@ -129,7 +151,10 @@ test('S9.1 fast paths: decide() in strict mode equals model strictAllowed for ev
     const k = new Kernel();
     const pid = k.spawn(taskAbi, 's');
     const nr = taskAbi === 'x86_64' ? 157n : 172n;
-    const o = taskAbi === 'x86_64' ? k.syscall(pid, 'syscall', { rax: nr, rdi: 22n, rsi: 1n }) : k.syscall(pid, 'syscall', { rax: nr, rbx: 22n, rcx: 1n });
+    const o =
+      taskAbi === 'x86_64'
+        ? k.syscall(pid, 'syscall', { rax: nr, rdi: 22n, rsi: 1n })
+        : k.syscall(pid, 'syscall', { rax: nr, rbx: 22n, rcx: 1n });
     t.deepEqual(o, { kind: 'return', rax: 0n });
     for (const vector of ['syscall', 'int80', 'sysenter'] as const) {
       const abi = callAbi(taskAbi, vector);

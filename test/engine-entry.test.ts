@@ -62,7 +62,10 @@ test('S6.4 filter mode: no entry, out of range and x32 numbers kill with a log l
   t.deepEqual(k.syscall(pid, 'syscall', { rax: 0n }), { kind: 'no_task' });
   const q = k.spawn('x86_64', 'x32');
   k.installPolicy(q, 'read: 1');
-  t.deepEqual(k.syscall(q, 'syscall', { rax: 0x4000_0000n }), { kind: 'killed', log: 'x32[2]: system call 1073741824 (?) blocked at ip:0' });
+  t.deepEqual(k.syscall(q, 'syscall', { rax: 0x4000_0000n }), {
+    kind: 'killed',
+    log: 'x32[2]: system call 1073741824 (?) blocked at ip:0',
+  });
 });
 
 test('S6.4 an expression is evaluated on the record: native registers at full width, compat ones zero-extended (S3.2)', (t) => {
@@ -80,7 +83,10 @@ test('S6.4, S5.6 a call through the other ABI is killed even when its number has
   const [k, pid] = oneTask();
   k.installPolicy(pid, 'read: 1\nsys_exit: 1', 'syscall');
   t.is(k.decide(pid, 'int80', 0, []), DECISION.KILL);
-  t.deepEqual(k.syscall(pid, 'int80', { rax: 0n }), { kind: 'killed', log: 'prog[1]: system call 0 (sys_restart_syscall) blocked at ip:0' });
+  t.deepEqual(k.syscall(pid, 'int80', { rax: 0n }), {
+    kind: 'killed',
+    log: 'prog[1]: system call 0 (sys_restart_syscall) blocked at ip:0',
+  });
 });
 
 test('S5.2, S6.4 on_next_syscall allows exactly one call, checked or not, then filters', (t) => {

@@ -16,19 +16,34 @@ import { exprText, hi, lo, POOL, show, writeWords } from './support/engine-gen.t
 
 /** installPolicy's result without its explanation: the prctl call's own Outcome. */
 const rawOutcome = (r: InstallResult): Outcome =>
-  r.kind === 'return' ? { kind: 'return', rax: r.rax } : r.kind === 'killed' ? { kind: 'killed', log: r.log } : r.kind === 'exited' ? { kind: 'exited', code: r.code } : { kind: 'no_task' };
+  r.kind === 'return'
+    ? { kind: 'return', rax: r.rax }
+    : r.kind === 'killed'
+      ? { kind: 'killed', log: r.log }
+      : r.kind === 'exited'
+        ? { kind: 'exited', code: r.code }
+        : { kind: 'no_task' };
 
 // ---------------------------------------------------------------- generators
 
 /** A policy text for `abi`: 1..6 lines over pool numbers, maybe the directive. */
 function policyText(abi: Abi): fc.Arbitrary<string> {
-  const line = fc.constantFrom(...POOL[abi]).chain((nr) =>
-    fc
-      .oneof({ weight: 2, arbitrary: fc.constant('1') }, { weight: 1, arbitrary: fc.constant('0') }, { weight: 6, arbitrary: exprText(abi, nr) })
-      .map((f) => `${nr}: ${f}`),
-  );
+  const line = fc
+    .constantFrom(...POOL[abi])
+    .chain((nr) =>
+      fc
+        .oneof(
+          { weight: 2, arbitrary: fc.constant('1') },
+          { weight: 1, arbitrary: fc.constant('0') },
+          { weight: 6, arbitrary: exprText(abi, nr) },
+        )
+        .map((f) => `${nr}: ${f}`),
+    );
   return fc
-    .tuple(fc.array(line, { minLength: 1, maxLength: 6 }), fc.boolean().map((b) => (b ? ['on_next_syscall: 1'] : [])))
+    .tuple(
+      fc.array(line, { minLength: 1, maxLength: 6 }),
+      fc.boolean().map((b) => (b ? ['on_next_syscall: 1'] : [])),
+    )
     .map(([ls, d]) => [...ls, ...d].join('\n'));
 }
 
@@ -49,11 +64,26 @@ function queryArb(taskAbi: Abi, preferred: readonly number[], v0: Vector): fc.Ar
   );
   // exit, exit_group, execve kill the run early; keep them rare by remapping them most of the time.
   const regs = fc.record({
-    rbx: u64(), rcx: u64(), rdx: u64(), rsi: u64(), rdi: u64(), rbp: u64(), r8: u64(), r9: u64(), r10: u64(), rip: u64(),
+    rbx: u64(),
+    rcx: u64(),
+    rdx: u64(),
+    rsi: u64(),
+    rdi: u64(),
+    rbp: u64(),
+    r8: u64(),
+    r9: u64(),
+    r10: u64(),
+    rip: u64(),
   });
   const vector = fc.oneof(
     { weight: 4, arbitrary: fc.constant(v0) },
-    { weight: 1, arbitrary: taskAbi === 'x86_64' ? fc.constantFrom<Vector>('syscall', 'syscall', 'int80', 'sysenter') : fc.constantFrom<Vector>('syscall', 'int80', 'sysenter') },
+    {
+      weight: 1,
+      arbitrary:
+        taskAbi === 'x86_64'
+          ? fc.constantFrom<Vector>('syscall', 'syscall', 'int80', 'sysenter')
+          : fc.constantFrom<Vector>('syscall', 'int80', 'sysenter'),
+    },
   );
   return fc.record({ vector, nr, raxHigh: fc.constantFrom(0, 0, 1, 0xffff_ffff, 0x8000_0000), regs });
 }
@@ -64,7 +94,10 @@ const fullRegs = (q: Query): RegsInput => ({ ...q.regs, rax: (BigInt(q.raxHigh) 
 
 /** The arguments of a call through `abi` as 12 words; compat gets the full registers (high halves must be ignored). */
 function argWords(regs: RegsInput, abi: Abi): number[] {
-  const names = abi === 'x86_64' ? (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const) : (['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const);
+  const names =
+    abi === 'x86_64'
+      ? (['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const)
+      : (['rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp'] as const);
   return names.flatMap((n) => [lo(regs[n] ?? 0n), hi(regs[n] ?? 0n)]);
 }
 
@@ -76,7 +109,9 @@ function modelDecision(st: model.SeccompState, abi: Abi, record: model.CallRecor
 }
 
 const prctlRegs = (abi: Abi, ptr: bigint): RegsInput =>
-  abi === 'x86_64' ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: ptr } : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: ptr };
+  abi === 'x86_64'
+    ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: ptr }
+    : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: ptr };
 
 /** The model's installPolicy: the same bytes at SCRATCH_ADDR and the same prctl. */
 function modelInstall(m: model.Machine, pid: number, text: string, vector: Vector): model.Step {
@@ -117,11 +152,19 @@ const scenario = fc
     const installAbi = callAbi(taskAbi, v0);
     return fc
       .array(
-        fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constant(v0) }, { weight: 1, arbitrary: fc.constantFrom<Vector>('syscall', 'int80') }), policyText(installAbi)),
+        fc.tuple(
+          fc.oneof(
+            { weight: 4, arbitrary: fc.constant(v0) },
+            { weight: 1, arbitrary: fc.constantFrom<Vector>('syscall', 'int80') },
+          ),
+          policyText(installAbi),
+        ),
         { minLength: 1, maxLength: 3 },
       )
       .chain((installs) => {
-        const preferred = [...new Set(installs.flatMap(([, text]) => [...text.matchAll(/^(\d+):/gm)].map((x) => Number(x[1]))))];
+        const preferred = [
+          ...new Set(installs.flatMap(([, text]) => [...text.matchAll(/^(\d+):/gm)].map((x) => Number(x[1])))),
+        ];
         return fc.record({
           taskAbi: fc.constant(taskAbi),
           installs: fc.constant(installs),
@@ -155,9 +198,12 @@ test('S9.1 fast paths: decide(), filterFor(), filterAbi(), installPolicy() and e
         const gb = b.syscall(pid, vector, prctlRegs(callAbi(taskAbi, vector), SCRATCH_ADDR));
         const step = modelInstall(m, pid, text, vector);
         m = step.machine;
-        if (ga.ok !== (ga.kind === 'return' && ga.rax === 0n)) throw new Error(`installPolicy ${show({ vector, text })}: ok disagrees with its outcome ${show(ga)}`);
+        if (ga.ok !== (ga.kind === 'return' && ga.rax === 0n))
+          throw new Error(`installPolicy ${show({ vector, text })}: ok disagrees with its outcome ${show(ga)}`);
         if (!isDeepStrictEqual(rawOutcome(ga), step.outcome) || !isDeepStrictEqual(gb, step.outcome)) {
-          throw new Error(`installPolicy ${show({ vector, text })}: model ${show(step.outcome)} installPolicy ${show(ga)} syscall ${show(gb)}`);
+          throw new Error(
+            `installPolicy ${show({ vector, text })}: model ${show(step.outcome)} installPolicy ${show(ga)} syscall ${show(gb)}`,
+          );
         }
         if (ga.kind === 'return' && ga.rax === 0n) installedOk++;
         if (ga.kind !== 'return') return true;
@@ -181,9 +227,16 @@ test('S9.1 fast paths: decide(), filterFor(), filterAbi(), installPolicy() and e
         const want = modelDecision(st, abi, record);
         const got = a.decide(pid, q.vector, q.nr, argWords(regs, abi));
         // Also with nr given as a wider safe integer (C8: only the low 32 bits count).
-        const got2 = a.decide(pid, q.vector, (q.nr >>> 0) + (q.raxHigh & 0x1f_ffff) * 0x1_0000_0000, argWords(regs, abi));
+        const got2 = a.decide(
+          pid,
+          q.vector,
+          (q.nr >>> 0) + (q.raxHigh & 0x1f_ffff) * 0x1_0000_0000,
+          argWords(regs, abi),
+        );
         if (got !== want || got2 !== want) {
-          throw new Error(`decide ${show({ q, abi, record })}: model ${want}, engine ${got}/${got2}; state ${show([...st.filters])}`);
+          throw new Error(
+            `decide ${show({ q, abi, record })}: model ${want}, engine ${got}/${got2}; state ${show([...st.filters])}`,
+          );
         }
         decides++;
         if (st.mode === 2 && st.filters.get(record.nr)?.kind === 'expr') exprDecides++;
@@ -206,9 +259,16 @@ test('S9.1 fast paths: decide(), filterFor(), filterAbi(), installPolicy() and e
           throw new Error(`enter ${show(q)}: model ${show(step.outcome)}, enter ${show(ga)}, syscall ${show(gb)}`);
         }
         const mv = model.view(m);
-        if (!isDeepStrictEqual(a.view(), mv) || !isDeepStrictEqual(b.view(), mv)) throw new Error(`view after ${show(q)} differs`);
+        if (!isDeepStrictEqual(a.view(), mv) || !isDeepStrictEqual(b.view(), mv))
+          throw new Error(`view after ${show(q)} differs`);
         if (!isDeepStrictEqual([...a.log], [...m.log])) throw new Error('log differs');
-        if (!isDeepStrictEqual(a.pids(), [...m.tasks.keys()].sort((x, y) => x - y))) throw new Error('pids differ');
+        if (
+          !isDeepStrictEqual(
+            a.pids(),
+            [...m.tasks.keys()].sort((x, y) => x - y),
+          )
+        )
+          throw new Error('pids differ');
         if (!m.tasks.has(pid)) break;
       }
       return true;
@@ -216,7 +276,9 @@ test('S9.1 fast paths: decide(), filterFor(), filterAbi(), installPolicy() and e
     params(600),
   );
   if (result.failed) t.fail(`${String(result.errorInstance)}\ncounterexample ${show(result.counterexample)}`);
-  t.log(`decides ${decides} (expression entries ${exprDecides}), enters ${enters} (exits ${exits}), successful installs ${installedOk}`);
+  t.log(
+    `decides ${decides} (expression entries ${exprDecides}), enters ${enters} (exits ${exits}), successful installs ${installedOk}`,
+  );
   // Floors in proportion to the runs (PROPS_CAP cuts them under npm run mutants).
   const n = holdRuns(600);
   t.true(exprDecides > n / 6, `only ${exprDecides} expression decisions`);

@@ -26,9 +26,17 @@ test('S5.2, C16 the policy pointer: unmapped -EFAULT, no NUL within 64 KiB -E2BI
   k.writeMemory(pid, 0x10000n, new Uint8Array(MAX_USER_TEXT).fill(0x20));
   t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n), ret(err(ERRNO.E2BIG)));
   k.writeMemory(pid, 0x10000n + BigInt(MAX_USER_TEXT), [0]);
-  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n), ret(err(ERRNO.E2BIG)), 'C16 the NUL must be in the first 64 KiB');
+  t.deepEqual(
+    call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n),
+    ret(err(ERRNO.E2BIG)),
+    'C16 the NUL must be in the first 64 KiB',
+  );
   k.writeMemory(pid, 0x10000n + BigInt(MAX_USER_TEXT) - 1n, [0]);
-  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n), ret(0n), 'blank text installs mode 2 with no entries');
+  t.deepEqual(
+    call(k, pid, 'syscall', 'prctl', 22n, 2n, 0x10000n),
+    ret(0n),
+    'blank text installs mode 2 with no entries',
+  );
   t.is(filters(k, pid).mode, 2);
 });
 
@@ -64,7 +72,10 @@ test('C15, C26 the first failing line decides, and one bad line installs nothing
   t.deepEqual(filters(k, pid), { mode: 0, abi: null, filters: [], pending: false });
   k.installPolicy(pid, 'read: 1\nprctl: 1');
   t.like(k.installPolicy(pid, 'read: 0\nwrite: 1\nnosuch: 1'), ret(err(ERRNO.EACCES)));
-  t.deepEqual(filters(k, pid).filters.map((f) => f.nr), [0, 157]);
+  t.deepEqual(
+    filters(k, pid).filters.map((f) => f.nr),
+    [0, 157],
+  );
 });
 
 test('S5.3, C17 PR_GET_SECCOMP_FILTER: range, entry, size, buffer, then text and NUL', (t) => {
@@ -78,7 +89,10 @@ test('S5.3, C17 PR_GET_SECCOMP_FILTER: range, entry, size, buffer, then text and
   t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 1n, 0x2000n, 8n), ret(err(ERRNO.EFAULT)));
   k.writeMemory(pid, 0x2000n, new Uint8Array(8).fill(0xff));
   t.deepEqual(call(k, pid, 'syscall', 'prctl', 35n, 1n, 0x2000n, 8n), ret(8n));
-  t.deepEqual([...k.readMemory(pid, 0x2000n, 8)!], [...'fd == 1\0'].map((c) => c.charCodeAt(0)));
+  t.deepEqual(
+    [...k.readMemory(pid, 0x2000n, 8)!],
+    [...'fd == 1\0'].map((c) => c.charCodeAt(0)),
+  );
 });
 
 test('S5.3, C12, C27 per-call SET in mode 0 binds the ABI; CLEAR empties and unbinds; CLEAR of nothing is 0', (t) => {
@@ -109,12 +123,19 @@ test('C25 PR_SET_SECCOMP_FILTER order: range, text, ABI, syntax, merge', (t) => 
 
 test('S5.3 the per-call options take nr up to NR_syscalls - 1 of the calling ABI, and NR_syscalls is -EINVAL', async (t) => {
   const { syscallTable } = await import('../src/x86/table.ts');
-  for (const [abi, vector] of [['x86_64', 'syscall'], ['ia32', 'int80']] as const) {
+  for (const [abi, vector] of [
+    ['x86_64', 'syscall'],
+    ['ia32', 'int80'],
+  ] as const) {
     const [k, pid] = oneTask(abi);
     const n = BigInt(syscallTable(abi).nrSyscalls);
     putText(k, pid, 0x1000n, '1');
     t.deepEqual(call(k, pid, vector, 'prctl', 35n, n, 0x2000n, 16n), ret(err(ERRNO.EINVAL)), `${abi} GET ${n}`);
-    t.deepEqual(call(k, pid, vector, 'prctl', 35n, n - 1n, 0x2000n, 16n), ret(err(ERRNO.ENOENT)), `${abi} GET ${n - 1n}`);
+    t.deepEqual(
+      call(k, pid, vector, 'prctl', 35n, n - 1n, 0x2000n, 16n),
+      ret(err(ERRNO.ENOENT)),
+      `${abi} GET ${n - 1n}`,
+    );
     t.deepEqual(call(k, pid, vector, 'prctl', 36n, n, 0x1000n), ret(err(ERRNO.EINVAL)), `${abi} SET ${n}`);
     t.deepEqual(call(k, pid, vector, 'prctl', 37n, n), ret(err(ERRNO.EINVAL)), `${abi} CLEAR ${n}`);
     t.deepEqual(call(k, pid, vector, 'prctl', 36n, n - 1n, 0x1000n), ret(0n), `${abi} SET ${n - 1n}`);

@@ -8,7 +8,9 @@ import test from 'ava';
 import { engineBackend, extractExamples, runExample } from '../src/spec-runner/index.ts';
 
 const SPEC = new URL('../spec/', import.meta.url);
-const files = readdirSync(SPEC).filter((f) => f.endsWith('.md')).sort();
+const files = readdirSync(SPEC)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
 
 for (const f of files) {
   for (const ex of extractExamples(readFileSync(new URL(f, SPEC), 'utf8'), `spec/${f}`)) {

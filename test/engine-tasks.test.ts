@@ -73,8 +73,15 @@ test('S7.3, C16 user memory: host writes map bytes; out-of-range or bad bytes ar
   t.false(k.writeMemory(pid, 0n, [256]));
   t.false(k.writeMemory(99, 0n, [1]));
   t.is(k.readMemory(pid, 0xffff_ffff_ffff_fffdn, 2), undefined);
-  t.deepEqual(k.view().tasks[0]!.memory, [[0xffff_ffff_ffff_fffen, 1], [0xffff_ffff_ffff_ffffn, 2]]);
-  t.deepEqual(call(k, pid, 'syscall', 'prctl', 22n, 2n, 0xffff_ffff_ffff_fffen), ret(err(ERRNO.EFAULT)), 'no NUL before the end of memory');
+  t.deepEqual(k.view().tasks[0]!.memory, [
+    [0xffff_ffff_ffff_fffen, 1],
+    [0xffff_ffff_ffff_ffffn, 2],
+  ]);
+  t.deepEqual(
+    call(k, pid, 'syscall', 'prctl', 22n, 2n, 0xffff_ffff_ffff_fffen),
+    ret(err(ERRNO.EFAULT)),
+    'no NUL before the end of memory',
+  );
 });
 
 test('S8, C23 /proc/<pid>/seccomp_filter lists entries in ascending nr with their sys_ names', (t) => {

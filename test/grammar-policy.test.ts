@@ -9,7 +9,8 @@ import type { Abi } from '../src/x86/table.ts';
 
 const ok = (text: string, abi: Abi = 'x86_64'): Policy => {
   const r = parsePolicy(text, abi);
-  if (!r.ok) throw new Error(`${JSON.stringify(text)}: ${r.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
+  if (!r.ok)
+    throw new Error(`${JSON.stringify(text)}: ${r.errors.map((e) => `${e.line}:${e.column} ${e.message}`).join('; ')}`);
   return r.policy;
 };
 const errors = (text: string, abi: Abi = 'x86_64'): readonly PolicyError[] => {
@@ -42,7 +43,15 @@ test('S2.5 the policies quoted in SEMANTICS.md and the seed cover letter parse',
       'sys_close: fd > 2',
     ].join('\n'),
   );
-  t.deepEqual(shown(doc), ['0: fd == 0 || fd == 3', '1: fd == 1 || fd == 2', '231: 1', '15: 1', '12: 1', '9: 0', '3: fd > 2']);
+  t.deepEqual(shown(doc), [
+    '0: fd == 0 || fd == 3',
+    '1: fd == 1 || fd == 2',
+    '231: 1',
+    '15: 1',
+    '12: 1',
+    '9: 0',
+    '3: fd > 2',
+  ]);
   t.false(doc.onNextSyscall);
   t.is(doc.abi, 'x86_64');
 });
@@ -77,7 +86,10 @@ test('S2.5 a `#` after a filter is not a comment', (t) => {
 test('S2.5 CRLF line endings: the \\r is whitespace', (t) => {
   const p = ok('# c\r\nsys_read: fd == 0\r\n\r\nsys_write: 1\r\non_next_syscall: 1\r\n');
   t.deepEqual(nrs(p), [0, 1]);
-  t.deepEqual(p.entries.map((e) => e.line), [2, 4]);
+  t.deepEqual(
+    p.entries.map((e) => e.line),
+    [2, 4],
+  );
   t.true(p.onNextSyscall);
   t.deepEqual(brief('sys_read: 1\r\nsys_write: foo == 1\r\n'), [[2, 11, MSG.fieldNotFound]]);
 });
@@ -90,7 +102,13 @@ test('S2.5 no trailing newline is fine; a final newline adds no line', (t) => {
 // ---------------------------------------------------------------- on_next_syscall
 
 test('S2.5 `on_next_syscall: 1` sets the flag, with any spacing, and may repeat', (t) => {
-  for (const s of ['on_next_syscall: 1', 'on_next_syscall:1', '  on_next_syscall  :  1  ', 'on_next_syscall:\t1\r', 'on_next_syscall: 1\non_next_syscall: 1']) {
+  for (const s of [
+    'on_next_syscall: 1',
+    'on_next_syscall:1',
+    '  on_next_syscall  :  1  ',
+    'on_next_syscall:\t1\r',
+    'on_next_syscall: 1\non_next_syscall: 1',
+  ]) {
     const p = ok(`sys_read: 1\n${s}`);
     t.true(p.onNextSyscall, JSON.stringify(s));
     t.deepEqual(nrs(p), [0], 'the directive is not an entry');
@@ -124,14 +142,17 @@ test('S1.3 names as sys_<entry>, unistd names, decimal and 0x-hex numbers (x86_6
 test('S1.3 names resolve against the ABI: ia32 stat is 106 and sys_stat 18', (t) => {
   t.deepEqual(nrs(ok('stat: 1\nsys_stat: 1\nsys_newstat: 1', 'ia32')), [106, 18, 106]);
   t.deepEqual(nrs(ok('stat: 1\nsys_newstat: 1', 'x86_64')), [4, 4]);
-  t.deepEqual(nrs(ok('sys_read: 1\nsys_write: 1\nsys_exit: 1\nsys_prctl: 1\nsys_sigreturn: 1', 'ia32')), [3, 4, 1, 172, 119]);
+  t.deepEqual(
+    nrs(ok('sys_read: 1\nsys_write: 1\nsys_exit: 1\nsys_prctl: 1\nsys_sigreturn: 1', 'ia32')),
+    [3, 4, 1, 172, 119],
+  );
   t.deepEqual(nrs(ok('sys_fcntl64: 1\nfcntl64: 1', 'ia32')), [55, 221]);
   t.is(ok('sys_read: 1', 'ia32').abi, 'ia32');
   t.true(errors('sys_stat: 1', 'x86_64')[0]!.message.startsWith(MSG.unknownSyscall));
   t.true(errors('sys_sigreturn: 1', 'x86_64')[0]!.message.startsWith(MSG.unknownSyscall));
 });
 
-test('S1.3 the filter is resolved against the named call\'s own arguments, per ABI', (t) => {
+test("S1.3 the filter is resolved against the named call's own arguments, per ABI", (t) => {
   t.deepEqual(nrs(ok('sys_mmap: prot & 4 || flags == 2 || off == 0')), [9]);
   t.deepEqual(brief('sys_read: prot & 4'), [[1, 10, MSG.fieldNotFound]]);
   t.deepEqual(nrs(ok('stat: filename == 0 && statbuf != 0', 'ia32')), [106]);
@@ -209,13 +230,26 @@ test('S2.5 one bad line rejects the whole text, with its line and column', (t) =
   const r = parsePolicy('sys_read: 1\nsys_write: 1\nsys_open: fd == 1\nsys_close: 1\n', 'x86_64');
   t.false(r.ok);
   if (!r.ok) {
-    t.deepEqual(r.errors.map((e) => [e.line, e.column, e.message, e.source]), [[3, 10, MSG.fieldNotFound, 'sys_open: fd == 1']]);
+    t.deepEqual(
+      r.errors.map((e) => [e.line, e.column, e.message, e.source]),
+      [[3, 10, MSG.fieldNotFound, 'sys_open: fd == 1']],
+    );
     t.false('policy' in r, 'no partial policy');
   }
 });
 
 test('S2.5 every bad line is reported, in line order', (t) => {
-  const text = ['sys_reed: 1', 'foo', ': 1', 'read fd: 1', 'sys_read: fd == 9 ||', 'on_next_syscall: 2', 'sys_write: 1', '# fine', 'sys_close: fd = 1'].join('\n');
+  const text = [
+    'sys_reed: 1',
+    'foo',
+    ': 1',
+    'read fd: 1',
+    'sys_read: fd == 9 ||',
+    'on_next_syscall: 2',
+    'sys_write: 1',
+    '# fine',
+    'sys_close: fd = 1',
+  ].join('\n');
   const es = errors(text);
   t.deepEqual(
     es.map((e) => [e.line, e.column]),
@@ -229,7 +263,10 @@ test('S2.5 every bad line is reported, in line order', (t) => {
       [9, 14],
     ],
   );
-  t.deepEqual(es.map((e) => e.source), ['sys_reed: 1', 'foo', ': 1', 'read fd: 1', 'sys_read: fd == 9 ||', 'on_next_syscall: 2', 'sys_close: fd = 1']);
+  t.deepEqual(
+    es.map((e) => e.source),
+    ['sys_reed: 1', 'foo', ': 1', 'read fd: 1', 'sys_read: fd == 9 ||', 'on_next_syscall: 2', 'sys_close: fd = 1'],
+  );
   t.true(es[0]!.message.startsWith(MSG.unknownSyscall));
   t.is(es[1]!.message, MSG.missingColon);
   t.is(es[3]!.message, MSG.badName);
@@ -247,5 +284,8 @@ test('S2.5 error sources keep a trailing \\r out of the line only as whitespace 
 test('S2.5 a huge bad file reports a bounded number of errors', (t) => {
   const es = errors('bad\n'.repeat(10_000));
   t.true(es.length >= 1 && es.length <= 100, String(es.length));
-  t.deepEqual(es.slice(0, 3).map((e) => e.line), [1, 2, 3]);
+  t.deepEqual(
+    es.slice(0, 3).map((e) => e.line),
+    [1, 2, 3],
+  );
 });

@@ -42,7 +42,12 @@ function utf16(n: number, seed: number): string {
 const INPUTS: readonly (readonly [string, string])[] = [
   ['1 MB of a', 'a'.repeat(MB)],
   ['1 MB of spaces and one predicate', `${' '.repeat(MB)}fd == 1${' '.repeat(MB)}`],
-  ['1 MB valid-looking chain', Array(MB / 8).fill('fd == 1').join('||')],
+  [
+    '1 MB valid-looking chain',
+    Array(MB / 8)
+      .fill('fd == 1')
+      .join('||'),
+  ],
   ['1 MB of digits', `fd == ${'9'.repeat(MB)}`],
   ['10,000 nested parentheses', `${'('.repeat(10_000)}fd == 1${')'.repeat(10_000)}`],
   ['10,000 open parentheses', '('.repeat(10_000)],
@@ -66,7 +71,11 @@ const INPUTS: readonly (readonly [string, string])[] = [
 ];
 
 const checkFilter = (t: { true: (v: boolean, m?: string) => void }, s: string, r: FilterResult): void => {
-  if (!r.ok) t.true(Number.isInteger(r.error.column) && r.error.column >= 0 && r.error.column <= s.length, `column ${r.error.column} of ${s.length}`);
+  if (!r.ok)
+    t.true(
+      Number.isInteger(r.error.column) && r.error.column >= 0 && r.error.column <= s.length,
+      `column ${r.error.column} of ${s.length}`,
+    );
 };
 const checkPolicy = (t: { true: (v: boolean, m?: string) => void }, s: string, r: PolicyResult): void => {
   if (r.ok) return;
@@ -88,7 +97,8 @@ for (const [name, s] of INPUTS) {
       r = parseFilter(s, READ);
     });
     checkFilter(t, s, r!);
-    if (name !== '1 MB of spaces and one predicate' && name !== 'deep parens within 255 characters') t.false(r!.ok, 'an error');
+    if (name !== '1 MB of spaces and one predicate' && name !== 'deep parens within 255 characters')
+      t.false(r!.ok, 'an error');
   });
   test(`S2.4 parsePolicy survives: ${name}`, (t) => {
     for (const text of [s, `sys_read: ${s}`, `sys_read: 1\n${s}\nsys_write: 1`, `${s}: 1`]) {

@@ -97,7 +97,9 @@ test('S2.2 every argument name of every system call of both ABIs is a field', (t
         const e = r.ok && r.filter.kind === 'expr' ? r.filter.expr : undefined;
         const want = call.args.findIndex((b) => b.name === a.name);
         if (!(e?.kind === 'pred' && e.field.kind === 'arg' && e.field.name === a.name && e.field.index === want)) {
-          t.fail(`${abi} ${call.sysName} arg ${i} ${a.name}: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+          t.fail(
+            `${abi} ${call.sysName} arg ${i} ${a.name}: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+          );
         }
         n++;
       });
@@ -108,7 +110,10 @@ test('S2.2 every argument name of every system call of both ABIs is a field', (t
 
 test('S2.2 argument index follows the table order (mmap has six)', (t) => {
   const names = ['addr', 'len', 'prot', 'flags', 'fd', 'off'];
-  t.deepEqual(MMAP.map((a) => a.name), names);
+  t.deepEqual(
+    MMAP.map((a) => a.name),
+    names,
+  );
   names.forEach((name, index) => {
     t.deepEqual(expr(`${name} == 1`, MMAP), { kind: 'pred', field: { kind: 'arg', name, index }, op: '==', value: 1n });
   });
@@ -131,11 +136,16 @@ test('S2.2 unknown fields, wrong case and other calls\' arguments are "Field not
   }
 });
 
-test('S2.2 an argument named nr (io_submit, futex_wake) is the argument, as in ftrace\'s field lookup', (t) => {
+test("S2.2 an argument named nr (io_submit, futex_wake) is the argument, as in ftrace's field lookup", (t) => {
   const ioSubmit = x64.byNr(x64.resolve('io_submit')!)!.args;
   const idx = ioSubmit.findIndex((a) => a.name === 'nr');
   t.true(idx >= 0);
-  t.deepEqual(expr('nr == 1', ioSubmit), { kind: 'pred', field: { kind: 'arg', name: 'nr', index: idx }, op: '==', value: 1n });
+  t.deepEqual(expr('nr == 1', ioSubmit), {
+    kind: 'pred',
+    field: { kind: 'arg', name: 'nr', index: idx },
+    op: '==',
+    value: 1n,
+  });
   // The argument is unsigned 64-bit: no `-`.
   t.deepEqual(err('nr == -1', ioSubmit), { message: MSG.illegalInteger, column: 6 });
 });
@@ -152,15 +162,30 @@ test('S2.1 every comparison operator, with and without spaces', (t) => {
 test('S2.1 [ext] `!` negates a predicate or a parenthesised expression, and nests', (t) => {
   t.deepEqual(expr('!fd == 1'), { kind: 'not', operand: fd('==', 1n) });
   t.deepEqual(expr('!(fd == 1)'), { kind: 'not', operand: fd('==', 1n) });
-  t.deepEqual(expr('! ( fd == 1 || count > 2 )'), { kind: 'not', operand: { kind: 'or', left: fd('==', 1n), right: count('>', 2n) } });
+  t.deepEqual(expr('! ( fd == 1 || count > 2 )'), {
+    kind: 'not',
+    operand: { kind: 'or', left: fd('==', 1n), right: count('>', 2n) },
+  });
   t.deepEqual(expr('!!fd == 1'), { kind: 'not', operand: { kind: 'not', operand: fd('==', 1n) } });
   // `!` binds tighter than &&
-  t.deepEqual(expr('!fd == 1 && count > 2'), { kind: 'and', left: { kind: 'not', operand: fd('==', 1n) }, right: count('>', 2n) });
+  t.deepEqual(expr('!fd == 1 && count > 2'), {
+    kind: 'and',
+    left: { kind: 'not', operand: fd('==', 1n) },
+    right: count('>', 2n),
+  });
 });
 
 test('S2.1 [ext] `&` is a bit test, distinct from `&&`', (t) => {
-  t.deepEqual(expr('prot & 4', MMAP), { kind: 'pred', field: { kind: 'arg', name: 'prot', index: 2 }, op: '&', value: 4n });
-  t.deepEqual(expr('!(prot & 4)', MMAP), { kind: 'not', operand: { kind: 'pred', field: { kind: 'arg', name: 'prot', index: 2 }, op: '&', value: 4n } });
+  t.deepEqual(expr('prot & 4', MMAP), {
+    kind: 'pred',
+    field: { kind: 'arg', name: 'prot', index: 2 },
+    op: '&',
+    value: 4n,
+  });
+  t.deepEqual(expr('!(prot & 4)', MMAP), {
+    kind: 'not',
+    operand: { kind: 'pred', field: { kind: 'arg', name: 'prot', index: 2 }, op: '&', value: 4n },
+  });
   t.deepEqual(expr('fd&1&&count&2'), { kind: 'and', left: fd('&', 1n), right: count('&', 2n) });
 });
 
@@ -170,9 +195,21 @@ test('S2.1 precedence: `a || b && c` groups as `a || (b && c)`', (t) => {
   const a = fd('==', 1n);
   const b = fd('==', 2n);
   const c = count('>', 3n);
-  t.deepEqual(expr('fd == 1 || fd == 2 && count > 3'), { kind: 'or', left: a, right: { kind: 'and', left: b, right: c } });
-  t.deepEqual(expr('fd == 1 && fd == 2 || count > 3'), { kind: 'or', left: { kind: 'and', left: a, right: b }, right: c });
-  t.deepEqual(expr('(fd == 1 || fd == 2) && count > 3'), { kind: 'and', left: { kind: 'or', left: a, right: b }, right: c });
+  t.deepEqual(expr('fd == 1 || fd == 2 && count > 3'), {
+    kind: 'or',
+    left: a,
+    right: { kind: 'and', left: b, right: c },
+  });
+  t.deepEqual(expr('fd == 1 && fd == 2 || count > 3'), {
+    kind: 'or',
+    left: { kind: 'and', left: a, right: b },
+    right: c,
+  });
+  t.deepEqual(expr('(fd == 1 || fd == 2) && count > 3'), {
+    kind: 'and',
+    left: { kind: 'or', left: a, right: b },
+    right: c,
+  });
 });
 
 test('S2.1 || and && group to the left; parentheses override', (t) => {
@@ -180,8 +217,16 @@ test('S2.1 || and && group to the left; parentheses override', (t) => {
   const b = fd('==', 2n);
   const c = fd('==', 3n);
   t.deepEqual(expr('fd == 1 || fd == 2 || fd == 3'), { kind: 'or', left: { kind: 'or', left: a, right: b }, right: c });
-  t.deepEqual(expr('fd == 1 && fd == 2 && fd == 3'), { kind: 'and', left: { kind: 'and', left: a, right: b }, right: c });
-  t.deepEqual(expr('fd == 1 || (fd == 2 || fd == 3)'), { kind: 'or', left: a, right: { kind: 'or', left: b, right: c } });
+  t.deepEqual(expr('fd == 1 && fd == 2 && fd == 3'), {
+    kind: 'and',
+    left: { kind: 'and', left: a, right: b },
+    right: c,
+  });
+  t.deepEqual(expr('fd == 1 || (fd == 2 || fd == 3)'), {
+    kind: 'or',
+    left: a,
+    right: { kind: 'or', left: b, right: c },
+  });
   t.deepEqual(expr('((((fd == 1))))'), a);
 });
 

@@ -7,7 +7,15 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkLayers, checkTable, importsOf, LAYERS, readSrcImports, SRC_DIR, type ImportMap } from '../scripts/check-layers.ts';
+import {
+  checkLayers,
+  checkTable,
+  importsOf,
+  LAYERS,
+  readSrcImports,
+  SRC_DIR,
+  type ImportMap,
+} from '../scripts/check-layers.ts';
 
 const real = readSrcImports(SRC_DIR);
 
@@ -46,9 +54,13 @@ test('an upward import from the bottom layer fails, type-only or not', (t) => {
 test('an import cycle between files fails, within one folder too', (t) => {
   // lint.ts imports ast.ts; ast.ts importing lint.ts closes the cycle.
   t.true(real.get('grammar/lint.ts')?.includes('./ast.ts'));
-  t.deepEqual(checkLayers(plant('grammar/ast.ts', './lint.ts')), ['import cycle: src/grammar/ast.ts -> src/grammar/lint.ts -> src/grammar/ast.ts']);
+  t.deepEqual(checkLayers(plant('grammar/ast.ts', './lint.ts')), [
+    'import cycle: src/grammar/ast.ts -> src/grammar/lint.ts -> src/grammar/ast.ts',
+  ]);
   // The table/tables cycle that the generated tables used to close.
-  t.deepEqual(checkLayers(plant('x86/tables/ia32.ts', '../table.ts')), ['import cycle: src/x86/table.ts -> src/x86/tables/ia32.ts -> src/x86/table.ts']);
+  t.deepEqual(checkLayers(plant('x86/tables/ia32.ts', '../table.ts')), [
+    'import cycle: src/x86/table.ts -> src/x86/tables/ia32.ts -> src/x86/table.ts',
+  ]);
   // A longer one, and a file importing itself.
   const long = new Map<string, string[]>([
     ['trace/a.ts', ['./b.ts']],
@@ -56,7 +68,10 @@ test('an import cycle between files fails, within one folder too', (t) => {
     ['trace/c.ts', ['./a.ts']],
     ['trace/d.ts', ['./d.ts']],
   ]);
-  t.deepEqual(checkLayers(long), ['import cycle: src/trace/a.ts -> src/trace/b.ts -> src/trace/c.ts -> src/trace/a.ts', 'import cycle: src/trace/d.ts -> src/trace/d.ts']);
+  t.deepEqual(checkLayers(long), [
+    'import cycle: src/trace/a.ts -> src/trace/b.ts -> src/trace/c.ts -> src/trace/a.ts',
+    'import cycle: src/trace/d.ts -> src/trace/d.ts',
+  ]);
 });
 
 test('the root face, a path leaving src/ and an unplaced folder fail', (t) => {
@@ -66,12 +81,19 @@ test('the root face, a path leaving src/ and an unplaced folder fail', (t) => {
   t.deepEqual(checkLayers(plant('x86/table.ts', '../../data/syscalls/syscalls-x86_64.json')), [
     'src/x86/table.ts: imports ../../data/syscalls/syscalls-x86_64.json, outside src/',
   ]);
-  t.deepEqual(checkLayers(plant('extra/a.ts', '../x86/index.ts')), ['src/extra/a.ts: folder src/extra is not in LAYERS (scripts/check-layers.ts); place it there']);
+  t.deepEqual(checkLayers(plant('extra/a.ts', '../x86/index.ts')), [
+    'src/extra/a.ts: folder src/extra is not in LAYERS (scripts/check-layers.ts); place it there',
+  ]);
 });
 
 test('the planned folders: bpf, native and conform pass where the table puts them, and fail above it', (t) => {
   const ok = plant('bpf/compile.ts', '../impl/index.ts', '../model/index.ts', '../grammar/index.ts', '../x86/index.ts');
-  const ok2 = new Map([...ok, ['native/run.ts', ['../bpf/index.ts', '../trace/index.ts', '../kernel/index.ts']], ['conform/run.ts', ['../native/run.ts', '../bpf/compile.ts']], ['cli/commands/bpf.ts', ['../../conform/run.ts']]]);
+  const ok2 = new Map([
+    ...ok,
+    ['native/run.ts', ['../bpf/index.ts', '../trace/index.ts', '../kernel/index.ts']],
+    ['conform/run.ts', ['../native/run.ts', '../bpf/compile.ts']],
+    ['cli/commands/bpf.ts', ['../../conform/run.ts']],
+  ]);
   t.deepEqual(checkLayers(ok2), []);
   t.is(checkLayers(plant('bpf/compile.ts', '../kernel/index.ts')).length, 1, 'bpf is not above the kernel');
   t.is(checkLayers(plant('bpf/compile.ts', '../trace/index.ts')).length, 1);
@@ -94,7 +116,7 @@ test('importsOf reads every kind of import and nothing in comments or strings', 
     "const f = await import('./f.ts');",
     "// import { g } from '../kernel/g.ts';",
     "/* export * from '../kernel/h.ts'; */",
-    "const s = \"import { i } from '../kernel/i.ts'\";",
+    'const s = "import { i } from \'../kernel/i.ts\'";',
   ].join('\n');
   t.deepEqual(importsOf(src), ['./a.ts', '../b/index.ts', './c.ts', './d.ts', './e.ts', './f.ts']);
 });

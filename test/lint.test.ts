@@ -58,18 +58,30 @@ test('S10a: a negative value compared with nr is reported (pins the rule: nr is 
 // Item 7 of issue 12: each rule pinned by an exact list (removing the rule fails its test).
 
 test('S10a, S5.4: a repeated name is said to merge with &&, and a merge that can never be true is said so', (t) => {
-  t.deepEqual(lint('read: fd == 0\nwrite: 1\nread: count < 10'), ['3: sys_read appears again (line 1): the filters merge with && (S5.4)']);
+  t.deepEqual(lint('read: fd == 0\nwrite: 1\nread: count < 10'), [
+    '3: sys_read appears again (line 1): the filters merge with && (S5.4)',
+  ]);
   t.deepEqual(lint('read: fd == 0\nread: fd == 1'), [
     '2: sys_read appears again (line 1): the filters merge with && (S5.4), and the merged filter can never be true: every sys_read call is killed',
   ]);
-  t.deepEqual(lint('read: fd < 5\nread: 1'), ["2: sys_read appears again (line 1): '1' for an existing entry changes nothing (S5.4)"]);
-  t.deepEqual(lint('read: fd < 5\nread: 0\nwrite: 1'), ["2: 'read: 0' drops the entry of lines 1 (S5.4): sys_read is killed from here on"]);
+  t.deepEqual(lint('read: fd < 5\nread: 1'), [
+    "2: sys_read appears again (line 1): '1' for an existing entry changes nothing (S5.4)",
+  ]);
+  t.deepEqual(lint('read: fd < 5\nread: 0\nwrite: 1'), [
+    "2: 'read: 0' drops the entry of lines 1 (S5.4): sys_read is killed from here on",
+  ]);
 });
 
 test('S10a: a filter no call can satisfy, or every call satisfies, is reported (intervals per field)', (t) => {
-  t.deepEqual(lint('read: fd < 3 && fd > 5'), ["1: 'fd < 3 && fd > 5' can never be true: every read call is killed (write '0' or drop the line if that is meant)"]);
-  t.deepEqual(lint('read: fd <= 3 || fd > 2'), ["1: 'fd <= 3 || fd > 2' is true for every call: it checks nothing (write '1' if that is meant)"]);
-  t.deepEqual(lint('read: !(fd == 1) || !(fd != 1)'), ["1: '!(fd == 1) || !(fd != 1)' is true for every call: it checks nothing (write '1' if that is meant)"]);
+  t.deepEqual(lint('read: fd < 3 && fd > 5'), [
+    "1: 'fd < 3 && fd > 5' can never be true: every read call is killed (write '0' or drop the line if that is meant)",
+  ]);
+  t.deepEqual(lint('read: fd <= 3 || fd > 2'), [
+    "1: 'fd <= 3 || fd > 2' is true for every call: it checks nothing (write '1' if that is meant)",
+  ]);
+  t.deepEqual(lint('read: !(fd == 1) || !(fd != 1)'), [
+    "1: '!(fd == 1) || !(fd != 1)' is true for every call: it checks nothing (write '1' if that is meant)",
+  ]);
   t.deepEqual(lint('write: count > 0xffffffff && fd == 1', 'ia32'), [
     "1: 'count > 0xffffffff' is always false",
     "1: 'count > 0xffffffff && fd == 1' can never be true: every write call is killed (write '0' or drop the line if that is meant)",
@@ -80,7 +92,11 @@ test('S10a: a filter no call can satisfy, or every call satisfies, is reported (
 });
 
 test('S10a, S3.4: a policy that allows no call is reported: it kills every call', (t) => {
-  t.deepEqual(lint('# nothing yet\n'), ['0: the policy allows no system call: once installed it kills every call (S3.4)']);
-  t.deepEqual(lint('on_next_syscall: 1\nread: 0'), ['2: the policy allows no system call: once installed it kills every call after the first (on_next_syscall) (S3.4)']);
+  t.deepEqual(lint('# nothing yet\n'), [
+    '0: the policy allows no system call: once installed it kills every call (S3.4)',
+  ]);
+  t.deepEqual(lint('on_next_syscall: 1\nread: 0'), [
+    '2: the policy allows no system call: once installed it kills every call after the first (on_next_syscall) (S3.4)',
+  ]);
   t.deepEqual(lint('read: 1'), []);
 });

@@ -27,7 +27,13 @@ test('spawn: pids from 1, cs by bitness, mode 0, comm cut to 15', (t) => {
   const [m2, b] = model.spawn(m1, 'ia32', 'b');
   const v = model.view(m2);
   t.deepEqual([a, b], [1, 2]);
-  t.deepEqual(v.tasks.map((x) => [x.comm, x.regs.cs, x.tgid, x.seccomp.mode]), [['a-very-long-com', 0x33n, 1, 0], ['b', 0x23n, 2, 0]]);
+  t.deepEqual(
+    v.tasks.map((x) => [x.comm, x.regs.cs, x.tgid, x.seccomp.mode]),
+    [
+      ['a-very-long-com', 0x33n, 1, 0],
+      ['b', 0x23n, 2, 0],
+    ],
+  );
   t.deepEqual(v.log, []);
 });
 
@@ -37,7 +43,10 @@ test('every operation returns a new machine and leaves its input as it was', (t)
   const m2 = write(m, pid, 0x1000n, bytes('read: 1'));
   const s = prctl(m2, pid, 22n, 2n, 0x1000n);
   call(s.machine, pid, { rax: 1n });
-  t.is(JSON.stringify(model.view(m), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)), before);
+  t.is(
+    JSON.stringify(model.view(m), (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)),
+    before,
+  );
   t.is(model.view(m2).tasks[0]!.seccomp.mode, 0);
   t.is(model.view(s.machine).tasks[0]!.seccomp.mode, 2);
 });
@@ -51,7 +60,11 @@ test('host memory: writes are checked, reads of unmapped bytes are none', (t) =>
   t.deepEqual(model.readMemory(m2, pid, 0x10n, 3), O.some([1, 2, 3]));
   t.deepEqual(model.readMemory(m2, pid, 0x10n, 4), O.none);
   t.deepEqual(model.readMemory(m2, 7, 0x10n, 1), O.none);
-  t.deepEqual(model.view(m2).tasks[0]!.memory, [[0x10n, 1], [0x11n, 2], [0x12n, 3]]);
+  t.deepEqual(model.view(m2).tasks[0]!.memory, [
+    [0x10n, 1],
+    [0x11n, 2],
+    [0x12n, 3],
+  ]);
 });
 
 test('C17 GET checks in order: range, entry, size 0, size, buffer', (t) => {
@@ -83,7 +96,7 @@ test('C22 a filter-mode kill logs comm, pid, nr, name and rip; only the caller d
   const { m, pid } = machine();
   const [m2, other] = model.spawn(m, 'x86_64', 'other');
   const s = prctl(write(m2, pid, 0x1000n, bytes('write: 1')), pid, 22n, 2n, 0x1000n);
-  const k = call(s.machine, pid, { rax: 2n, rip: 0xFFFFFFFFFF600000n });
+  const k = call(s.machine, pid, { rax: 2n, rip: 0xffffffffff600000n });
   t.deepEqual(k.outcome, { kind: 'killed', log: 'app[1]: system call 2 (sys_open) blocked at ip:ffffffffff600000' });
   t.deepEqual(call(k.machine, pid, { rax: 1n }).outcome, { kind: 'no_task' });
   t.is(rax(call(k.machine, other, { rax: 39n })), 2n);
@@ -109,7 +122,10 @@ test('S7 fork copies, CLONE_THREAD shares the group, exit_group ends it, exit co
   t.is(rax(th), 3n);
   const g = call(th.machine, 3, { rax: 231n, rdi: 0x1ffn });
   t.deepEqual(g.outcome, { kind: 'exited', code: 0xff });
-  t.deepEqual(model.view(g.machine).tasks.map((x) => x.pid), [2]);
+  t.deepEqual(
+    model.view(g.machine).tasks.map((x) => x.pid),
+    [2],
+  );
 });
 
 test('C19 execve renames, empties memory, keeps seccomp; a fault changes nothing', (t) => {
@@ -117,7 +133,10 @@ test('C19 execve renames, empties memory, keeps seccomp; a fault changes nothing
   const m2 = write(m, pid, 0x1000n, bytes('/bin/'));
   const fault = call(m2, pid, { rax: 59n, rdi: 0x2000n });
   t.is(rax(fault), E_(14));
-  t.deepEqual([model.view(fault.machine).tasks[0]!.comm, model.view(fault.machine).tasks[0]!.memory.length], ['app', 6]);
+  t.deepEqual(
+    [model.view(fault.machine).tasks[0]!.comm, model.view(fault.machine).tasks[0]!.memory.length],
+    ['app', 6],
+  );
   const e = call(m2, pid, { rax: 59n, rdi: 0x1000n });
   t.is(rax(e), 0n);
   t.deepEqual(model.view(e.machine).tasks[0]!.comm, '');
@@ -134,13 +153,24 @@ function filtered(policy: string) {
 
 test('S3.3 on the model alone: `<` and `>` are strict at equality, `<=` and `>=` are not', (t) => {
   const cases: readonly [string, bigint, boolean][] = [
-    ['fd < 3', 3n, false], ['fd < 3', 2n, true], ['fd <= 3', 3n, true], ['fd <= 3', 4n, false],
-    ['fd > 3', 3n, false], ['fd > 3', 4n, true], ['fd >= 3', 3n, true], ['fd >= 3', 2n, false],
-    ['nr < 0', 0n, false], ['nr <= 0', 0n, true],
+    ['fd < 3', 3n, false],
+    ['fd < 3', 2n, true],
+    ['fd <= 3', 3n, true],
+    ['fd <= 3', 4n, false],
+    ['fd > 3', 3n, false],
+    ['fd > 3', 4n, true],
+    ['fd >= 3', 3n, true],
+    ['fd >= 3', 2n, false],
+    ['nr < 0', 0n, false],
+    ['nr <= 0', 0n, true],
   ];
   for (const [filter, fd, allowed] of cases) {
     const { m, pid } = filtered(`read: ${filter}`);
-    t.is(call(m, pid, { rax: 0n, rdi: fd }).outcome.kind, allowed ? 'return' : 'killed', `read: ${filter} with fd = ${fd}`);
+    t.is(
+      call(m, pid, { rax: 0n, rdi: fd }).outcome.kind,
+      allowed ? 'return' : 'killed',
+      `read: ${filter} with fd = ${fd}`,
+    );
   }
 });
 
@@ -153,5 +183,8 @@ test('S7.2, C19 on the model alone: execve keeps the filters, the ABI and the mo
   t.deepEqual(model.procSeccompFilter(e.machine, pid), model.procSeccompFilter(m, pid));
   t.true(O.isSome(model.procSeccompFilter(m, pid)));
   t.is(call(e.machine, pid, { rax: 0n, rdi: 0n }).outcome.kind, 'return');
-  t.deepEqual(call(e.machine, pid, { rax: 0n, rdi: 1n }).outcome, { kind: 'killed', log: 'next[1]: system call 0 (sys_read) blocked at ip:0' });
+  t.deepEqual(call(e.machine, pid, { rax: 0n, rdi: 1n }).outcome, {
+    kind: 'killed',
+    log: 'next[1]: system call 0 (sys_read) blocked at ip:0',
+  });
 });

@@ -51,7 +51,9 @@ test('S5.4 reduce-only merge: 1 keeps, 1 is replaced, texts join with both sides
 });
 
 test('S5.4/C24 a merge over 255 characters or 32 terms is E2BIG', (t) => {
-  const long = expr(Array.from({ length: 5 }, (_, i) => `count != 0x${(0xfffffffffffffff0n + BigInt(i)).toString(16)}`).join(' && '));
+  const long = expr(
+    Array.from({ length: 5 }, (_, i) => `count != 0x${(0xfffffffffffffff0n + BigInt(i)).toString(16)}`).join(' && '),
+  );
   t.deepEqual(model.reduceOnlyMerge(long, long, 0, 'x86_64'), E.left(ERRNO.E2BIG));
   const many = expr(Array.from({ length: 9 }, (_, i) => `fd==${i}`).join('||'));
   t.deepEqual(model.reduceOnlyMerge(many, many, 0, 'x86_64'), E.left(ERRNO.E2BIG));
@@ -98,21 +100,34 @@ test('S6.4 decision order: pending first, then ABI, range, entry, filter', (t) =
 });
 
 test('S6.3 strict sets, S3.2 compat records, C8 numbers, C22 log names', (t) => {
-  t.deepEqual([0, 1, 15, 60, 231].map((nr) => model.strictAllowed('x86_64', nr)), [true, true, true, true, false]);
-  t.deepEqual([1, 3, 4, 119, 252].map((nr) => model.strictAllowed('ia32', nr)), [true, true, true, true, false]);
+  t.deepEqual(
+    [0, 1, 15, 60, 231].map((nr) => model.strictAllowed('x86_64', nr)),
+    [true, true, true, true, false],
+  );
+  t.deepEqual(
+    [1, 3, 4, 119, 252].map((nr) => model.strictAllowed('ia32', nr)),
+    [true, true, true, true, false],
+  );
   const [m, pid] = model.spawn(model.initialMachine(), 'x86_64', 'a');
   const regs = m.tasks.get(pid)!.regs;
   t.is(model.syscallNr(0x1_0000_0027n), 39);
   t.is(model.syscallNr(0xffff_ffffn), -1);
   const r = model.callRecord({ ...regs, rax: 3n, rbx: 0x1_0000_0001n, rdi: 7n }, 'ia32');
   t.deepEqual(r, { nr: 3, args: [1n, 0n, 0n, 0n, 7n, 0n] });
-  t.is(model.killLog('app', 4, 1073741824, 'x86_64', 0xABCn), 'app[4]: system call 1073741824 (?) blocked at ip:abc');
+  t.is(model.killLog('app', 4, 1073741824, 'x86_64', 0xabcn), 'app[4]: system call 1073741824 (?) blocked at ip:abc');
   t.is(model.killLog('app', 4, 3, 'ia32', 0n), 'app[4]: system call 3 (sys_read) blocked at ip:0');
 });
 
 test('C25 in mode 1 a per-call SET is EPERM (strict mode kills prctl first, so only the pure function shows it)', (t) => {
   const strict: model.SeccompState = { ...model.INITIAL_STATE, mode: 1 };
-  const caller = { state: strict, memory: new Map([[0n, 0x31], [1n, 0]]), abi: 'x86_64' as const };
+  const caller = {
+    state: strict,
+    memory: new Map([
+      [0n, 0x31],
+      [1n, 0],
+    ]),
+    abi: 'x86_64' as const,
+  };
   t.deepEqual(model.setFilter(caller, 0n, 0n), E.left(ERRNO.EPERM));
   t.deepEqual(model.setFilter(caller, 470n, 0n), E.left(ERRNO.EINVAL));
   t.true(E.isRight(model.clearFilter(caller, 0n)));

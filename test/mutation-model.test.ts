@@ -16,7 +16,6 @@ const INVERTED_ABI_CHECK: Rules = { ...CORRECT_RULES, abiMatches: (stateAbi, cal
 /** Enough runs that the property finds each bug in every seed tried; fc.check stops at the first failure. */
 const RUNS = 3000;
 
-
 test('S10.1 an unparenthesised merge breaks S9.2 reduce-only', (t) => {
   const r = fc.check(reduceOnly(UNPARENTHESISED_MERGE), { numRuns: RUNS });
   t.true(r.failed, 'reduce-only did not catch `(old) && new`');

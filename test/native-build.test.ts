@@ -46,7 +46,11 @@ test('a missing compiler says what to install', (t) => {
   const dir = scratch(t);
   const r = nativeHelper({ cc: join(dir, 'no-such-cc'), sourceDir: SOURCES, cacheDir: dir });
   t.true(isLeft(r) && r.left.kind === 'compiler');
-  if (isLeft(r)) t.regex(r.left.message, /no C compiler: '.*no-such-cc' was not found\. Install one \(Debian\/Ubuntu: apt-get install gcc/);
+  if (isLeft(r))
+    t.regex(
+      r.left.message,
+      /no C compiler: '.*no-such-cc' was not found\. Install one \(Debian\/Ubuntu: apt-get install gcc/,
+    );
   const notExe = nativeHelper({ cc: dir, sourceDir: SOURCES, cacheDir: join(dir, 'c') });
   t.true(isLeft(notExe) && notExe.left.kind === 'compiler' && /cannot run the C compiler/.test(notExe.left.message));
 });

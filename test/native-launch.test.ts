@@ -16,7 +16,13 @@ import { ARCH, RET, assemble, denyNumbers, jeq, ld, ret } from './support/bpf-as
 
 const NR = { write: 1, execve: 59, exit_group: 231, getppid: 110 } as const;
 
-async function run(program: Uint8Array, argv: readonly string[], deny: DenyAction = { kind: 'kill' }, passExec = false, input = ''): Promise<Launched> {
+async function run(
+  program: Uint8Array,
+  argv: readonly string[],
+  deny: DenyAction = { kind: 'kill' },
+  passExec = false,
+  input = '',
+): Promise<Launched> {
   const r = await launch(program, argv, { deny, passExec, stdio: 'pipe', input });
   if (isLeft(r)) throw new Error(`launch failed: ${r.left.kind}: ${r.left.message}`);
   return r.right;
@@ -43,26 +49,42 @@ test('a denied call is reported with arch, nr, ip and the six arguments, and the
 test('--audit reports every denied call in order and lets each run', async (t) => {
   const r = await run(denyNumbers([NR.write, NR.exit_group]), ['sh', '-c', 'echo a; echo b'], { kind: 'audit' });
   t.deepEqual([r.stdout, r.status], ['a\nb\n', 0]);
-  t.deepEqual(r.denials.map((d) => d.nr), [NR.write, NR.write, NR.exit_group]);
+  t.deepEqual(
+    r.denials.map((d) => d.nr),
+    [NR.write, NR.write, NR.exit_group],
+  );
 });
 
 test('errno:N answers each denied call with -N and the command goes on', async (t) => {
-  const r = await run(denyNumbers([NR.write]), ['sh', '-c', 'echo a; echo b >&2; exit 4'], { kind: 'errno', errno: 28 });
+  const r = await run(denyNumbers([NR.write]), ['sh', '-c', 'echo a; echo b >&2; exit 4'], {
+    kind: 'errno',
+    errno: 28,
+  });
   t.deepEqual([r.stdout, r.stderr, r.status], ['', '', 4]);
   t.true(r.denials.length >= 2 && r.denials.every((d) => d.nr === NR.write));
 });
 
 test('forked children are supervised: a child killed at its call, the parent going on', async (t) => {
-  const r = await run(denyNumbers([NR.getppid]), ['/usr/bin/python3', '-c', 'import os,sys\npid=os.fork()\nif pid==0: os.getppid()\nelse: print(os.waitpid(pid,0)[1]); sys.stdout.flush()']);
+  const r = await run(denyNumbers([NR.getppid]), [
+    '/usr/bin/python3',
+    '-c',
+    'import os,sys\npid=os.fork()\nif pid==0: os.getppid()\nelse: print(os.waitpid(pid,0)[1]); sys.stdout.flush()',
+  ]);
   t.deepEqual([r.stdout, r.status], ['9\n', 0]);
-  t.deepEqual(r.denials.map((d) => [d.nr, d.comm]), [[NR.getppid, 'python3']]);
+  t.deepEqual(
+    r.denials.map((d) => [d.nr, d.comm]),
+    [[NR.getppid, 'python3']],
+  );
 });
 
 test("on_next_syscall: the launcher's own execve passes once, a later execve is denied", async (t) => {
   const denyExec = denyNumbers([NR.execve]);
   const r = await run(denyExec, ['sh', '-c', '/bin/echo child; echo parent'], { kind: 'kill' }, true);
   t.deepEqual([r.passedExec, r.stdout, r.status], [true, 'parent\n', 0]);
-  t.deepEqual(r.denials.map((d) => [d.nr, d.comm]), [[NR.execve, 'sh']]);
+  t.deepEqual(
+    r.denials.map((d) => [d.nr, d.comm]),
+    [[NR.execve, 'sh']],
+  );
   const no = await run(denyExec, ['true']);
   t.deepEqual([no.passedExec, no.status, no.denials.map((d) => d.nr)], [false, 137, [NR.execve]]);
 });
@@ -80,14 +102,22 @@ test('a command that cannot be executed ends as a shell says: 127 not found, 126
 });
 
 test('a program the kernel refuses never starts the command', async (t) => {
-  const r = await launch(assemble([ld(0), jeq(1, 9, 0), ret(RET.ALLOW)]), ['sh', '-c', 'echo ran'], { deny: { kind: 'kill' }, passExec: false, stdio: 'pipe' });
+  const r = await launch(assemble([ld(0), jeq(1, 9, 0), ret(RET.ALLOW)]), ['sh', '-c', 'echo ran'], {
+    deny: { kind: 'kill' },
+    passExec: false,
+    stdio: 'pipe',
+  });
   t.true(isLeft(r) && r.left.kind === 'refused' && /EINVAL/.test(r.left.message), JSON.stringify(r));
   const ragged = await launch(new Uint8Array(10), ['true'], { deny: { kind: 'kill' }, passExec: false, stdio: 'pipe' });
   t.true(isLeft(ragged) && ragged.left.kind === 'failed' && /multiple of 8/.test(ragged.left.message));
 });
 
 test('the kernel runs uprobe (336) without asking the filter: the program denies it, yet it runs and nothing is reported', async (t) => {
-  const r = await run(denyNumbers([336]), ['/usr/bin/python3', '-c', 'import ctypes; print(ctypes.CDLL(None).syscall(336), ctypes.get_errno())']);
+  const r = await run(denyNumbers([336]), [
+    '/usr/bin/python3',
+    '-c',
+    'import ctypes; print(ctypes.CDLL(None).syscall(336), ctypes.get_errno())',
+  ]);
   t.deepEqual([r.status, r.denials], [0, []]);
   t.regex(r.stdout, /^-1 /, 'the call ran and failed in the kernel (ENXIO outside a uprobe trampoline)');
 });
@@ -102,16 +132,36 @@ test('resolveCommand searches PATH as execvp does', (t) => {
 test('parseReport accepts only well-formed reports with an end', (t) => {
   const ok = parseReport(`pass-exec 5\ndeny 6 40000003 ffffffff 10 1 2 3 4 5 6 my comm\nexit 2\n`, 2);
   t.false(isLeft(ok));
-  if (!isLeft(ok)) t.deepEqual(ok.right.denials[0], { pid: 6, arch: ARCH.I386, abi: 'ia32', nr: -1, ip: 16n, args: [1n, 2n, 3n, 4n, 5n, 6n], comm: 'my comm' });
+  if (!isLeft(ok))
+    t.deepEqual(ok.right.denials[0], {
+      pid: 6,
+      arch: ARCH.I386,
+      abi: 'ia32',
+      nr: -1,
+      ip: 16n,
+      args: [1n, 2n, 3n, 4n, 5n, 6n],
+      comm: 'my comm',
+    });
   const other = parseReport('deny 6 12 1 0 0 0 0 0 0 0 x\nsignal 31\n', 159);
   t.true(!isLeft(other) && other.right.denials[0]!.abi === null && other.right.end.kind === 'signal');
-  for (const bad of ['deny 6 zz 1 0 0 0 0 0 0 0 x\nexit 0\n', 'deny 6 1\nexit 0\n', 'what\n', 'exit 0\nerror boom\n', 'deny 1 c000003e 1 0 0 0 0 0 0 0 x\n', 'exit 0\n'])
+  for (const bad of [
+    'deny 6 zz 1 0 0 0 0 0 0 0 x\nexit 0\n',
+    'deny 6 1\nexit 0\n',
+    'what\n',
+    'exit 0\nerror boom\n',
+    'deny 1 c000003e 1 0 0 0 0 0 0 0 x\n',
+    'exit 0\n',
+  ])
     t.true(isLeft(parseReport(bad, bad === 'exit 0\n' ? null : 0)), bad);
-  t.deepEqual(parseReport('error seccomp(SECCOMP_SET_MODE_FILTER): EINVAL\n', 1), { _tag: 'Left', left: 'seccomp(SECCOMP_SET_MODE_FILTER): EINVAL' });
+  t.deepEqual(parseReport('error seccomp(SECCOMP_SET_MODE_FILTER): EINVAL\n', 1), {
+    _tag: 'Left',
+    left: 'seccomp(SECCOMP_SET_MODE_FILTER): EINVAL',
+  });
 });
 
 test('a program from compilePolicy, encoded raw, loads with seccomp(2): its own kill-process ends the command by SIGSYS', async (t) => {
-  const policy = 'on_next_syscall: 1\nexecve: 1\nbrk: 1\narch_prctl: 1\nmmap: 1\naccess: 1\nopenat: 1\nnewfstatat: 1\nclose: 1\nread: 1\npread64: 1\nset_tid_address: 1\nset_robust_list: 1\nrseq: 1\nmprotect: 1\nprlimit64: 1\nmunmap: 1\ngetrandom: 1\n';
+  const policy =
+    'on_next_syscall: 1\nexecve: 1\nbrk: 1\narch_prctl: 1\nmmap: 1\naccess: 1\nopenat: 1\nnewfstatat: 1\nclose: 1\nread: 1\npread64: 1\nset_tid_address: 1\nset_robust_list: 1\nrseq: 1\nmprotect: 1\nprlimit64: 1\nmunmap: 1\ngetrandom: 1\n';
   const kill = compilePolicy(policy, { abi: 'x86_64' });
   if (isLeft(kill)) return t.fail(kill.left.message);
   // `true` ends with exit_group, which the policy lacks: the kernel's KILL_PROCESS, no supervisor report.

@@ -13,12 +13,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string;
+  exports: Record<string, unknown>;
+};
 
 /** The environment without the npm_* variables of the `npm test` around us, so the child npm works on its own folder. */
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
 
-const sh = (cmd: string, args: readonly string[], cwd: string): string => execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sh = (cmd: string, args: readonly string[], cwd: string): string =>
+  execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** The newest modification time under `dir`, in ms. */
 function newest(dir: string): number {
@@ -77,20 +81,50 @@ console.log(JSON.stringify({ errno, lines: errors.map((e) => e.line), nr, name: 
 `;
 
 const TSCONFIG = {
-  compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], types: [], strict: true, skipLibCheck: false, outDir: 'out' },
+  compilerOptions: {
+    target: 'ES2022',
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    lib: ['ES2022'],
+    types: [],
+    strict: true,
+    skipLibCheck: false,
+    outDir: 'out',
+  },
   include: ['app.ts'],
 };
 
 test('npm pack: the package installs into a project of its own and works from Node, from TypeScript (nodenext) and as a binary', (t) => {
-  t.true(existsSync(join(root, 'dist/index.js')) && existsSync(join(root, 'dist/index.d.ts')), 'dist/ is missing: run `npm run build` (npm test does)');
-  t.true(newest(join(root, 'dist')) >= newest(join(root, 'src')), 'dist/ is older than src/: run `npm run build` (npm test does)');
+  t.true(
+    existsSync(join(root, 'dist/index.js')) && existsSync(join(root, 'dist/index.d.ts')),
+    'dist/ is missing: run `npm run build` (npm test does)',
+  );
+  t.true(
+    newest(join(root, 'dist')) >= newest(join(root, 'src')),
+    'dist/ is older than src/: run `npm run build` (npm test does)',
+  );
   const tmp = mkdtempSync(join(tmpdir(), 'seccomp-spec-pack-'));
   try {
     // The build has just run, so pack without running it again over the dist/ other tests may be reading.
-    const packed = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(sh('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], root)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     const files = packed[0]!.files.map((f) => f.path);
-    for (const f of ['package.json', 'README.md', 'bin/seccomp-spec', 'dist/index.js', 'dist/index.d.ts', 'dist/cli/index.js']) t.true(files.includes(f), `${f} is in the tarball`);
-    t.deepEqual(files.filter((f) => /^(src|test|properties|bench|scripts|examples|data|node_modules)\//.test(f)), [], 'only what users need is packed');
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/seccomp-spec',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cli/index.js',
+    ])
+      t.true(files.includes(f), `${f} is in the tarball`);
+    t.deepEqual(
+      files.filter((f) => /^(src|test|properties|bench|scripts|examples|data|node_modules)\//.test(f)),
+      [],
+      'only what users need is packed',
+    );
     for (const [key, value] of Object.entries(pkg.exports)) {
       if (key === './package.json') continue;
       const { types, import: js } = value as { types: string; import: string };
@@ -106,23 +140,46 @@ test('npm pack: the package installs into a project of its own and works from No
 
     // A plain Node ESM consumer, every subpath of `exports` imported.
     writeFileSync(join(app, 'app.mjs'), APP_MJS);
-    const js = JSON.parse(sh(process.execPath, ['app.mjs'], app)) as Record<string, unknown> & { subpaths: Record<string, number> };
-    t.deepEqual(Object.keys(js.subpaths).sort(), Object.keys(pkg.exports).filter((k) => k !== './package.json').sort());
+    const js = JSON.parse(sh(process.execPath, ['app.mjs'], app)) as Record<string, unknown> & {
+      subpaths: Record<string, number>;
+    };
+    t.deepEqual(
+      Object.keys(js.subpaths).sort(),
+      Object.keys(pkg.exports)
+        .filter((k) => k !== './package.json')
+        .sort(),
+    );
     for (const [key, n] of Object.entries(js.subpaths)) t.true(n > 0, `${key} exports something`);
     t.deepEqual(js['bad'], { errno: { name: 'EINVAL', number: 22 }, errors: [[1, 9, 'Invalid operator']] });
-    t.like(js, { good: true, read: 'return', write: 'killed', model: '1', typeError: 'Kernel.syscall: regs.rax must be a bigint, got the number 1 (write 1n)' });
+    t.like(js, {
+      good: true,
+      read: 'return',
+      write: 'killed',
+      model: '1',
+      typeError: 'Kernel.syscall: regs.rax must be a bigint, got the number 1 (write 1n)',
+    });
 
     // A TypeScript consumer, type-checked against the shipped .d.ts files (no skipLibCheck), then run.
     writeFileSync(join(app, 'app.ts'), APP_TS);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     sh(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], app);
     const ts = JSON.parse(sh(process.execPath, ['out/app.js'], app)) as Record<string, unknown>;
-    t.deepEqual(ts, { errno: 'EINVAL 22', lines: [2], nr: 106, name: 'sys_newstat', message: 'Kernel.syscall: regs.rax must be a bigint, got the number 1 (write 1n)', tasks: 1 });
+    t.deepEqual(ts, {
+      errno: 'EINVAL 22',
+      lines: [2],
+      nr: 106,
+      name: 'sys_newstat',
+      message: 'Kernel.syscall: regs.rax must be a bigint, got the number 1 (write 1n)',
+      tasks: 1,
+    });
 
     // The installed binary runs the built JavaScript.
     const bin = join(app, 'node_modules/.bin/seccomp-spec');
     t.is(sh(bin, ['--version'], app), `seccomp-spec ${pkg.version}\n`);
-    t.is(sh(bin, ['resolve', 'stat', '--abi', 'ia32'], app), 'ia32    106  stat  sys_newstat(const char *filename, struct compat_stat *statbuf)\n');
+    t.is(
+      sh(bin, ['resolve', 'stat', '--abi', 'ia32'], app),
+      'ia32    106  stat  sys_newstat(const char *filename, struct compat_stat *statbuf)\n',
+    );
     writeFileSync(join(app, 'policy.txt'), 'read: fd == 0\nwrite: fd == 1 || fd == 2\n');
     t.is(sh(bin, ['check', 'policy.txt'], app), '0 sys_read: fd == 0\n1 sys_write: fd == 1 || fd == 2\n');
   } finally {

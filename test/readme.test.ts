@@ -11,7 +11,10 @@ test('README: the library tour is examples/library.ts, verbatim', (t) => {
 });
 
 test('README: the library tour prints what README.md says it prints', (t) => {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/library.ts'], { cwd: root, encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'examples/library.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   const shown = readme.split('$ node --import tsx examples/library.ts\n')[1]?.split('```')[0];
   t.is(shown, out);
 });

@@ -5,7 +5,10 @@
 import test from 'ava';
 import { runCli } from '../src/cli/memory.ts';
 
-const files = (table: Record<string, string>) => (p: string): string | undefined => table[p];
+const files =
+  (table: Record<string, string>) =>
+  (p: string): string | undefined =>
+    table[p];
 
 // S5.4/S2.5: a policy text whose later line narrows `read` to fd == 0 must not
 // allow read(5). The file has a NUL byte inside a comment: `check` parses the
@@ -42,7 +45,10 @@ test('regression: replay never reports a native call allowed under an ia32 polic
   const trace =
     '{"pid":1,"abi":"ia32","name":"execve","args":["0x1000",0,0],"ret":0}\n' +
     '{"pid":1,"abi":"x86_64","nr":0,"args":[0,0,0],"ret":0}\n';
-  const r = await runCli(['replay', 'p', 't.jsonl', '--abi', 'ia32'], files({ p: 'restart_syscall: 1\n', 't.jsonl': trace }));
+  const r = await runCli(
+    ['replay', 'p', 't.jsonl', '--abi', 'ia32'],
+    files({ p: 'restart_syscall: 1\n', 't.jsonl': trace }),
+  );
   t.not(r.code, 0, r.out + r.err);
   t.notRegex(r.out, /ok, 2 calls allowed/);
 });
@@ -50,8 +56,12 @@ test('regression: replay never reports a native call allowed under an ia32 polic
 test('regression: replay (strace text) never reports a native call allowed under an ia32 policy', async (t) => {
   // The root's execve is ia32 (--abi ia32 is the default ABI of unmarked lines);
   // strace then says the process runs in 64-bit mode and it calls read(5).
-  const trace = '1 execve(0x1000, 0x2000, 0x3000) = 0\n[ Process PID=1 runs in 64 bit mode. ]\n1 read(0x5, 0x0, 0x0) = 0\n';
-  const r = await runCli(['replay', 'p', 't.strace', '--abi', 'ia32'], files({ p: 'restart_syscall: 1\n', 't.strace': trace }));
+  const trace =
+    '1 execve(0x1000, 0x2000, 0x3000) = 0\n[ Process PID=1 runs in 64 bit mode. ]\n1 read(0x5, 0x0, 0x0) = 0\n';
+  const r = await runCli(
+    ['replay', 'p', 't.strace', '--abi', 'ia32'],
+    files({ p: 'restart_syscall: 1\n', 't.strace': trace }),
+  );
   t.not(r.code, 0, r.out + r.err);
 });
 
@@ -78,13 +88,26 @@ test('regression: check rejects a policy whose repeated names merge beyond 255 c
 test('regression: generate never prints (with exit 0) a policy the kernel refuses as too big (T10, S5.2)', async (t) => {
   const { syscallTable } = await import('../src/x86/table.ts');
   const table = syscallTable('x86_64');
-  const skip = new Set(['prctl', 'execve', 'execveat', 'exit', 'exit_group', 'clone', 'clone3', 'fork', 'vfork', 'rt_sigreturn', 'seccomp']);
+  const skip = new Set([
+    'prctl',
+    'execve',
+    'execveat',
+    'exit',
+    'exit_group',
+    'clone',
+    'clone3',
+    'fork',
+    'vfork',
+    'rt_sigreturn',
+    'seccomp',
+  ]);
   const lines = [JSON.stringify({ pid: 1, name: 'execve', args: [4096, 0, 0], ret: 0 })];
   const argNames = new Set<string>();
   for (const c of table.calls) {
     if (skip.has(c.name) || c.args.length < 3) continue;
     c.args.forEach((a) => argNames.add(a.name));
-    for (let v = 1; v <= 33; v++) lines.push(JSON.stringify({ pid: 1, name: c.name, args: c.args.map(() => v), ret: 0 }));
+    for (let v = 1; v <= 33; v++)
+      lines.push(JSON.stringify({ pid: 1, name: c.name, args: c.args.map(() => v), ret: 0 }));
   }
   const trace = `${lines.join('\n')}\n`;
   const gen = await runCli(['generate', 't.jsonl', '--args', [...argNames].join(',')], files({ 't.jsonl': trace }));

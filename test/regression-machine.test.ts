@@ -39,7 +39,10 @@ test('regression: S8 the engine /proc text keeps one Filter line per entry when 
   const k = new Kernel();
   const pid = k.spawn('x86_64', 'p');
   t.true(k.writeMemory(pid, 0x1000n, bytes(TEXT)));
-  t.deepEqual(k.syscall(pid, 'syscall', { rax: 157n, rdi: PR_SET_SECCOMP_FILTER, rsi: 0n, rdx: 0x1000n }), { kind: 'return', rax: 0n });
+  t.deepEqual(k.syscall(pid, 'syscall', { rax: 157n, rdi: PR_SET_SECCOMP_FILTER, rsi: 0n, rdx: 0x1000n }), {
+    kind: 'return',
+    rax: 0n,
+  });
   const proc = k.procSeccompFilter(pid) ?? '';
   t.true(shapeOk(proc), proc);
 });
@@ -66,7 +69,7 @@ test('regression: readMemory answers bad lengths with none on both the model and
 
 // Found by a review of the engine's fast paths: each test pins a fix (frozen log and filters, C33).
 
-test('regression: the `log` getter hands out the kernel\'s live, mutable array', (t) => {
+test("regression: the `log` getter hands out the kernel's live, mutable array", (t) => {
   const k = new Kernel();
   const pid = k.spawn('x86_64', 'victim');
   k.installPolicy(pid, 'getpid: 1');
@@ -116,5 +119,8 @@ test('regression: installPolicy() with a NUL in its text silently installs only 
   // C33: a policy text given as a string may not contain a NUL, since everything after it
   // would silently not be installed. Expected: a refusal; actual: success with `write` lost.
   const installedWrite = k.filterFor(pid, 1) !== undefined;
-  t.false(o.kind === 'return' && o.rax === 0n && !installedWrite, `outcome ${JSON.stringify(o, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x))}, write installed: ${installedWrite}`);
+  t.false(
+    o.kind === 'return' && o.rax === 0n && !installedWrite,
+    `outcome ${JSON.stringify(o, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x))}, write installed: ${installedWrite}`,
+  );
 });

@@ -13,7 +13,11 @@ import { pathOf } from '../site/src/bpf-path.ts';
 
 const dir = new URL('../examples/policies/', import.meta.url);
 const policies = readdirSync(dir).map((f) => [f, readFileSync(new URL(f, dir), 'utf8')] as const);
-const ARGS: readonly (readonly bigint[])[] = [[0n, 0n, 0n, 0n, 0n, 0n], [1n, 2n, 0x80000n, 4n, 5n, 6n], [0xffffffffn, 1n << 32n, (1n << 64n) - 1n, 3n, 0n, 7n]];
+const ARGS: readonly (readonly bigint[])[] = [
+  [0n, 0n, 0n, 0n, 0n, 0n],
+  [1n, 2n, 0x80000n, 4n, 5n, 6n],
+  [0xffffffffn, 1n << 32n, (1n << 64n) - 1n, 3n, 0n, 7n],
+];
 
 test('the path is the run: forward only, from 0 to a ret, as long as the instructions executed', (t) => {
   let checked = 0;

@@ -8,8 +8,12 @@ import test from 'ava';
 import { extractExamples, modelBackend, runExample, runExampleLines, type Example } from '../src/spec-runner/index.ts';
 
 const SPEC = new URL('../spec/', import.meta.url);
-const files = readdirSync(SPEC).filter((f) => f.endsWith('.md')).sort();
-const examples: readonly Example[] = files.flatMap((f) => extractExamples(readFileSync(new URL(f, SPEC), 'utf8'), `spec/${f}`));
+const files = readdirSync(SPEC)
+  .filter((f) => f.endsWith('.md'))
+  .sort();
+const examples: readonly Example[] = files.flatMap((f) =>
+  extractExamples(readFileSync(new URL(f, SPEC), 'utf8'), `spec/${f}`),
+);
 
 for (const ex of examples) {
   test(`${ex.file}:${ex.line}`, (t) => {
@@ -22,7 +26,11 @@ test('the spec has examples in every chapter and enough overall', (t) => {
   t.true(examples.length >= 60, `only ${examples.length} examples`);
   const chapters = files.filter((f) => /^\d\d-/.test(f));
   t.true(chapters.length >= 10);
-  for (const f of chapters) t.true(examples.some((e) => e.file === `spec/${f}`), `${f} has no example`);
+  for (const f of chapters)
+    t.true(
+      examples.some((e) => e.file === `spec/${f}`),
+      `${f} has no example`,
+    );
 });
 
 const one = (body: string): Example => {
@@ -58,8 +66,15 @@ test('line by line: lines before the failure held, the failing line says why, la
   const run = runExampleLines(one('call getpid -> 1\ncall getpid -> 2\ncall getpid -> 1'), modelBackend);
   t.deepEqual(
     run.lines.map((l) => [l.line, l.status]),
-    [[3, 'held'], [4, 'failed'], [5, 'not-run']],
+    [
+      [3, 'held'],
+      [4, 'failed'],
+      [5, 'not-run'],
+    ],
   );
   t.regex(run.lines[1]?.message ?? '', /expected .*got/);
-  t.deepEqual(runExampleLines(one('frobnicate'), modelBackend).lines.map((l) => l.status), ['failed']);
+  t.deepEqual(
+    runExampleLines(one('frobnicate'), modelBackend).lines.map((l) => l.status),
+    ['failed'],
+  );
 });

@@ -17,7 +17,10 @@ const examples = found.filter((e): e is ReplayExample => typeof e !== 'string');
 
 test('spec/: there are replay examples for chapter 11, and every block is well formed', (t) => {
   t.true(examples.length >= 4, `found ${examples.length}`);
-  t.deepEqual(found.filter((e) => typeof e === 'string'), []);
+  t.deepEqual(
+    found.filter((e) => typeof e === 'string'),
+    [],
+  );
 });
 
 /** What differs between an example's expectations and its run: empty when it holds. */
@@ -32,7 +35,10 @@ for (const ex of examples) {
 test('spec/: a replay example with a wrong exit code or a wrong line fails, at that line', async (t) => {
   const ex = examples[0]!;
   t.is((await problems({ ...ex, exit: ex.exit === 0 ? 1 : 0 })).length, 1);
-  const wrong = await checkReplay({ ...ex, expect: [...ex.expect, 'a line the replay never prints'], expectLines: [...ex.expectLines, 999] }, runCli);
+  const wrong = await checkReplay(
+    { ...ex, expect: [...ex.expect, 'a line the replay never prints'], expectLines: [...ex.expectLines, 999] },
+    runCli,
+  );
   t.is(wrong.problems.length, 1);
   t.deepEqual(wrong.failedLines, [999]);
 });

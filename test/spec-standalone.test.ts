@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SPEC = join(ROOT, 'spec');
-const chapters = readdirSync(SPEC).filter((f) => /^\d\d-.*\.md$/.test(f)).sort();
+const chapters = readdirSync(SPEC)
+  .filter((f) => /^\d\d-.*\.md$/.test(f))
+  .sort();
 const text = (file: string): string => readFileSync(join(ROOT, file), 'utf8');
 
 /** Every rule of the specification, by section. */
@@ -45,11 +47,26 @@ test('every rule is stated once, in bold, in the chapter of its section', (t) =>
   }
   // No stray rule marks beyond the list.
   const listed = new Set(Object.values(RULES).flat());
-  for (const [f, s] of all) for (const m of s.matchAll(/\*\*(S\d+[.\da]*)\*\*/g)) t.true(listed.has(m[1]!), `${f}: unknown rule ${m[1]}`);
+  for (const [f, s] of all)
+    for (const m of s.matchAll(/\*\*(S\d+[.\da]*)\*\*/g)) t.true(listed.has(m[1]!), `${f}: unknown rule ${m[1]}`);
 });
 
 /** Terms of the domain that a chapter must define in its opening "Terms used here." paragraph before it uses them. */
-const TERMS = ['TS_COMPAT', 'TIF_SECCOMP', 'on_next_syscall', 'PR_SET_SECCOMP 2', 'pending', 'NR_syscalls', 'sys_ni_syscall', 'orig_rax', 'pt_regs', 'x32', 'comm', 'tgid', '[ext]'];
+const TERMS = [
+  'TS_COMPAT',
+  'TIF_SECCOMP',
+  'on_next_syscall',
+  'PR_SET_SECCOMP 2',
+  'pending',
+  'NR_syscalls',
+  'sys_ni_syscall',
+  'orig_rax',
+  'pt_regs',
+  'x32',
+  'comm',
+  'tgid',
+  '[ext]',
+];
 
 test('each chapter defines its terms before their first use', (t) => {
   const problems: string[] = [];
@@ -63,7 +80,8 @@ test('each chapter defines its terms before their first use', (t) => {
       // Whole words only: `comm` is not in `common_pid`.
       const m = new RegExp(`(?<![\\w])${term.replace(/[[\]]/g, '\\$&')}(?![\\w])`).exec(body);
       const first = m === null ? -1 : m.index;
-      if (first >= 0 && !(first >= start && first < end)) problems.push(`${f}: '${term}' is used before the chapter's terms define it`);
+      if (first >= 0 && !(first >= start && first < end))
+        problems.push(`${f}: '${term}' is used before the chapter's terms define it`);
     }
   }
   t.deepEqual(problems, []);
@@ -76,7 +94,8 @@ const DOCS = [...readdirSync(SPEC).map((f) => `spec/${f}`), 'README.md', 'src/RE
 function outsideRefs(doc: string, s: string): { problems: string[]; links: number } {
   const problems: string[] = [];
   let links = 0;
-  for (const bad of ['shared/', 'SEMANTICS', '/work/', 'semantics brief', 'seeds/']) if (s.includes(bad)) problems.push(`${doc} mentions ${bad}`);
+  for (const bad of ['shared/', 'SEMANTICS', '/work/', 'semantics brief', 'seeds/'])
+    if (s.includes(bad)) problems.push(`${doc} mentions ${bad}`);
   for (const m of s.matchAll(/\]\(([^)\s]+)\)/g)) {
     const target = m[1]!.split('#')[0]!;
     if (/^[a-z]+:/.test(target) || target === '') continue;
@@ -90,16 +109,21 @@ function outsideRefs(doc: string, s: string): { problems: string[]; links: numbe
 
 test('spec/ and README point at nothing outside the repository', (t) => {
   const results = DOCS.map((doc) => outsideRefs(doc, text(doc)));
-  t.deepEqual(results.flatMap((r) => r.problems), []);
+  t.deepEqual(
+    results.flatMap((r) => r.problems),
+    [],
+  );
   const links = results.reduce((n, r) => n + r.links, 0);
   t.true(links > 20, `only ${links} links checked`);
 });
 
 test('the check fails on a link leaving the repository, a missing file and a mention of the old brief', (t) => {
-  t.deepEqual(outsideRefs('spec/x.md', 'See [the rules](../../shared/rules.md) and [here](../src/README.md).').problems, [
-    'spec/x.md mentions shared/',
-    'spec/x.md: link ../../shared/rules.md leaves the repository',
+  t.deepEqual(
+    outsideRefs('spec/x.md', 'See [the rules](../../shared/rules.md) and [here](../src/README.md).').problems,
+    ['spec/x.md mentions shared/', 'spec/x.md: link ../../shared/rules.md leaves the repository'],
+  );
+  t.deepEqual(outsideRefs('spec/x.md', '[gone](nothing-here.md), [in](01-abis.md#two-abis-s11)').problems, [
+    'spec/x.md: link nothing-here.md goes nowhere',
   ]);
-  t.deepEqual(outsideRefs('spec/x.md', '[gone](nothing-here.md), [in](01-abis.md#two-abis-s11)').problems, ['spec/x.md: link nothing-here.md goes nowhere']);
   t.deepEqual(outsideRefs('README.md', 'as SEMANTICS.md states').problems, ['README.md mentions SEMANTICS']);
 });

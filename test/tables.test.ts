@@ -80,7 +80,10 @@ test('S1.2 NR_syscalls is highest listed number + 1, per ABI', (t) => {
 test('S1.2 calls are listed in strictly ascending number', (t) => {
   for (const abi of ABIS) {
     const nrs = syscallTable(abi).calls.map((c) => c.nr);
-    t.true(nrs.every((n, i) => i === 0 || n > nrs[i - 1]!), abi);
+    t.true(
+      nrs.every((n, i) => i === 0 || n > nrs[i - 1]!),
+      abi,
+    );
   }
 });
 
@@ -131,7 +134,10 @@ test('S1.1 argument names and C types: read(fd unsigned int, buf char *, count s
   ]);
   t.deepEqual(ia32.byNr(3)!.args, x64.byNr(0)!.args);
   t.deepEqual(x64.byNr(15)!.args, [], 'rt_sigreturn has no arguments');
-  t.deepEqual(x64.byNr(157)!.args.map((a) => a.name), ['option', 'arg2', 'arg3', 'arg4', 'arg5']);
+  t.deepEqual(
+    x64.byNr(157)!.args.map((a) => a.name),
+    ['option', 'arg2', 'arg3', 'arg4', 'arg5'],
+  );
   t.true(x64.calls.every((c) => c.args.length <= 6));
 });
 
@@ -209,7 +215,10 @@ for (const abi of ABIS) {
       const info = table.byNr(c.nr);
       t.truthy(info, `${abi} ${c.nr}`);
       t.is(info!.name, c.name);
-      t.deepEqual(info!.args, c.args.map((a) => ({ name: a.name, type: a.type })));
+      t.deepEqual(
+        info!.args,
+        c.args.map((a) => ({ name: a.name, type: a.type })),
+      );
     }
   });
 }

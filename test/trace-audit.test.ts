@@ -35,21 +35,39 @@ test('--all audits: every denied system call per task, counted, with the first a
   const r = await run(['replay', '--all', 'p.txt', 't.strace']);
   t.is(r.code, 1);
   t.true(r.out.startsWith('replay of t.strace (9 lines, 9 calls) under p.txt (x86_64), auditing every call\n'));
-  t.regex(r.out, /\ntask 10 \(engine pid 1\): 2 system calls denied \(3 calls\), 4 calls allowed\n {2}read \(0\): 2 calls, first at line 4\n {4}call: {3}read\(fd=4, buf=0x7f00, count=16\)\n {4}entry: {2}read: fd == 3\n {4}reason: `fd == 3` is false because fd = 4\n {2}clone \(56\): 1 call, first at line 5\n {4}call: .*\n {4}entry: {2}none\n {4}reason: the policy has no entry for sys_clone \(nr 56\) \(S3.4\)\n/);
+  t.regex(
+    r.out,
+    /\ntask 10 \(engine pid 1\): 2 system calls denied \(3 calls\), 4 calls allowed\n {2}read \(0\): 2 calls, first at line 4\n {4}call: {3}read\(fd=4, buf=0x7f00, count=16\)\n {4}entry: {2}read: fd == 3\n {4}reason: `fd == 3` is false because fd = 4\n {2}clone \(56\): 1 call, first at line 5\n {4}call: .*\n {4}entry: {2}none\n {4}reason: the policy has no entry for sys_clone \(nr 56\) \(S3.4\)\n/,
+  );
   t.regex(r.out, /\nnote: --all: a denied fork still makes its child/);
-  t.regex(r.out, /\ntask 11 \(engine pid 2\): 1 system call denied \(1 call\), 1 call allowed\n {2}read \(0\): 1 call, first at line 7\n/);
+  t.regex(
+    r.out,
+    /\ntask 11 \(engine pid 2\): 1 system call denied \(1 call\), 1 call allowed\n {2}read \(0\): 1 call, first at line 7\n/,
+  );
   t.regex(r.out, /\nread \(0\) +1 +3\n/);
   t.regex(r.out, /\nsystem call +allowed +denied\n/);
   t.regex(r.out, /2 of 2 tasks denied a call; 0 calls not reached\n$/);
   const j = await run(['replay', '--all', '--json', 'p.txt', 't.strace']);
-  const report = JSON.parse(j.out) as { ok: boolean; denied: number; tasks: { denials: { count: number; first: { name: string; line: number } }[] }[] };
+  const report = JSON.parse(j.out) as {
+    ok: boolean;
+    denied: number;
+    tasks: { denials: { count: number; first: { name: string; line: number } }[] }[];
+  };
   t.false(report.ok);
   t.is(report.denied, 2);
-  t.deepEqual(report.tasks[0]!.denials.map((d) => [d.first.name, d.count, d.first.line]), [['read', 2, 4], ['clone', 1, 5]]);
+  t.deepEqual(
+    report.tasks[0]!.denials.map((d) => [d.first.name, d.count, d.first.line]),
+    [
+      ['read', 2, 4],
+      ['clone', 1, 5],
+    ],
+  );
 });
 
 test('--all with nothing denied passes', async (t) => {
-  const r = await runCli(['replay', '--all', 'p.txt', 't.strace'], (p) => (p === 'p.txt' ? 'read: 1\nwrite: 1\nexit_group: 1\nexecve: 1\nclone: 1\n' : files[p]));
+  const r = await runCli(['replay', '--all', 'p.txt', 't.strace'], (p) =>
+    p === 'p.txt' ? 'read: 1\nwrite: 1\nexit_group: 1\nexecve: 1\nclone: 1\n' : files[p],
+  );
   t.is(r.code, 0);
   t.regex(r.out, /\ntask 10 \(engine pid 1\): ok, 7 calls allowed\n/);
 });
@@ -61,10 +79,18 @@ test('a task is named after the program its execve ran, each child after its own
     const r = replay(parsed.trace, policy, { comm: 'file-name' });
     return r.ok ? r.report.log : [r.message];
   };
-  t.deepEqual(logOf('read: fd == 3 || fd == 4\nwrite: 1\nexit_group: 1\nexecve: 1\nclone: 1\n'), ['helper[2]: system call 0 (sys_read) blocked at ip:0']);
-  t.deepEqual(logOf('read: 1\nexit_group: 1\nexecve: 1\nclone: 1\n'), ['worker[1]: system call 1 (sys_write) blocked at ip:0']);
+  t.deepEqual(logOf('read: fd == 3 || fd == 4\nwrite: 1\nexit_group: 1\nexecve: 1\nclone: 1\n'), [
+    'helper[2]: system call 0 (sys_read) blocked at ip:0',
+  ]);
+  t.deepEqual(logOf('read: 1\nexit_group: 1\nexecve: 1\nclone: 1\n'), [
+    'worker[1]: system call 1 (sys_write) blocked at ip:0',
+  ]);
   const raw = parseTrace('1  execve(0x1000, 0, 0) = 0\n1  getpid() = 1\n', { abi: 'x86_64', lenient: false });
   if (!raw.ok) return t.fail(raw.error.message);
   const k = replay(raw.trace, 'read: 1\n', { comm: 'file-name' });
-  t.deepEqual(k.ok ? k.report.log : [], ['file-name[1]: system call 39 (sys_getpid) blocked at ip:0'], 'a raw execve shows no path: the fallback name');
+  t.deepEqual(
+    k.ok ? k.report.log : [],
+    ['file-name[1]: system call 39 (sys_getpid) blocked at ip:0'],
+    'a raw execve shows no path: the fallback name',
+  );
 });

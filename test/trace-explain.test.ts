@@ -16,7 +16,8 @@ function expr(text: string): Extract<Filter, { kind: 'expr' }> {
 }
 
 const write = (fd: bigint, buf = 0x1000n, count = 12n) => callRecord('x86_64', 1, [fd, buf, count]);
-const explain = (text: string, fd: bigint, count = 12n): string => showWhy(why(expr(text).expr, write(fd, 0x1000n, count)));
+const explain = (text: string, fd: bigint, count = 12n): string =>
+  showWhy(why(expr(text).expr, write(fd, 0x1000n, count)));
 
 test('a false disjunction names every field it read', (t) => {
   t.is(explain('fd == 1 || fd == 2', 3n), '`fd == 1 || fd == 2` is false because fd = 3');
@@ -64,9 +65,17 @@ test('S6.4 steps in order: pending, ABI, range, no entry, 1, expression', (t) =>
   const rec = write(3n);
   const f = expr('fd == 1');
   t.like(explainDecision({ ...MODE2, pending: true }, 'x86_64', rec, f), { allowed: true, step: 'pending' });
-  t.like(explainDecision(MODE2, 'ia32', rec, f), { allowed: false, step: 'abi', reason: 'the filters are for x86_64 but the call enters as ia32 (S6.4)' });
+  t.like(explainDecision(MODE2, 'ia32', rec, f), {
+    allowed: false,
+    step: 'abi',
+    reason: 'the filters are for x86_64 but the call enters as ia32 (S6.4)',
+  });
   t.like(explainDecision(MODE2, 'x86_64', { nr: 5000, args: rec.args }, undefined), { allowed: false, step: 'range' });
-  t.like(explainDecision(MODE2, 'x86_64', rec, undefined), { allowed: false, step: 'no_entry', reason: 'the policy has no entry for sys_write (nr 1) (S3.4)' });
+  t.like(explainDecision(MODE2, 'x86_64', rec, undefined), {
+    allowed: false,
+    step: 'no_entry',
+    reason: 'the policy has no entry for sys_write (nr 1) (S3.4)',
+  });
   t.like(explainDecision(MODE2, 'x86_64', rec, { kind: 'allow' }), { allowed: true, step: 'allow', entry: '1' });
   const d = explainDecision(MODE2, 'x86_64', rec, f);
   t.like(d, { allowed: false, step: 'expr', entry: 'fd == 1', reason: '`fd == 1` is false because fd = 3' });
@@ -74,8 +83,18 @@ test('S6.4 steps in order: pending, ABI, range, no entry, 1, expression', (t) =>
 });
 
 test('mode 0 allows everything; strict mode allows only its four calls (S6.3)', (t) => {
-  t.like(explainDecision({ mode: 0, abi: null, pending: false }, 'x86_64', write(9n), undefined), { allowed: true, step: 'disabled' });
-  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'x86_64', write(9n), undefined), { allowed: true, step: 'strict' });
-  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'x86_64', callRecord('x86_64', 231, []), undefined), { allowed: false });
-  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'ia32', callRecord('ia32', 4, []), undefined), { allowed: true });
+  t.like(explainDecision({ mode: 0, abi: null, pending: false }, 'x86_64', write(9n), undefined), {
+    allowed: true,
+    step: 'disabled',
+  });
+  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'x86_64', write(9n), undefined), {
+    allowed: true,
+    step: 'strict',
+  });
+  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'x86_64', callRecord('x86_64', 231, []), undefined), {
+    allowed: false,
+  });
+  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'ia32', callRecord('ia32', 4, []), undefined), {
+    allowed: true,
+  });
 });

@@ -22,7 +22,8 @@ function run(t: Trace, policy: string, abi: Abi = traceAbi(t, 'x86_64')): Replay
   return r.report;
 }
 
-const kills = (r: ReplayReport) => r.tasks.flatMap((t) => (t.kill === null ? [] : [{ tracePid: t.tracePid, ...t.kill }]));
+const kills = (r: ReplayReport) =>
+  r.tasks.flatMap((t) => (t.kill === null ? [] : [{ tracePid: t.tracePid, ...t.kill }]));
 
 const TRACES = ['true', 'ls', 'python3', 'node'] as const;
 
@@ -45,9 +46,20 @@ for (const name of TRACES) {
 }
 
 test('true: the breaking policy kills the loader at its first openat, with the values', (t) => {
-  const [k, ...rest] = kills(run(trace(read('examples/traces/true.strace')), read('examples/policies/true-breaks.txt')));
+  const [k, ...rest] = kills(
+    run(trace(read('examples/traces/true.strace')), read('examples/policies/true-breaks.txt')),
+  );
   t.deepEqual(rest, []);
-  t.like(k, { line: 5, name: 'openat', nr: 257, decision: { step: 'expr', entry: 'flags == 0', reason: '`flags == 0` is false because flags = 0x80000 (O_CLOEXEC)' } });
+  t.like(k, {
+    line: 5,
+    name: 'openat',
+    nr: 257,
+    decision: {
+      step: 'expr',
+      entry: 'flags == 0',
+      reason: '`flags == 0` is false because flags = 0x80000 (O_CLOEXEC)',
+    },
+  });
   t.is(k!.args.find((a) => a.name === 'flags')?.value, 0x80000n);
   t.regex(k!.log ?? '', /^prog\[1\]: system call 257 \(sys_openat\) blocked at ip:/);
 });
@@ -68,7 +80,13 @@ test('python3: every task that writes to stdout is killed, the forked ones too',
 test('node: W^X policy kills the JIT mprotect; clone3 children get the state', (t) => {
   const r = run(trace(read('examples/traces/node.strace')), read('examples/policies/node-breaks.txt'));
   const [k] = kills(r);
-  t.like(k, { name: 'mprotect', decision: { entry: '!(prot & 4)', reason: '`!(prot & 4)` is false because prot = 7 (PROT_READ|PROT_WRITE|PROT_EXEC)' } });
+  t.like(k, {
+    name: 'mprotect',
+    decision: {
+      entry: '!(prot & 4)',
+      reason: '`!(prot & 4)` is false because prot = 7 (PROT_READ|PROT_WRITE|PROT_EXEC)',
+    },
+  });
   t.true(r.notes.some((n) => n.startsWith('clone3 is not simulated')));
   t.true(r.tasks.length > 1);
 });
@@ -85,16 +103,36 @@ const FORKING = [
 
 test('S7.1 a forked child inherits the policy and is killed on its own', (t) => {
   const r = run(trace(FORKING), 'clone: 1\nwrite: fd == 1\nexit_group: 1\n');
-  t.deepEqual(kills(r).map((k) => [k.tracePid, k.line, k.decision.reason]), [[2, 3, '`fd == 1` is false because fd = 3']]);
+  t.deepEqual(
+    kills(r).map((k) => [k.tracePid, k.line, k.decision.reason]),
+    [[2, 3, '`fd == 1` is false because fd = 3']],
+  );
   t.is(r.unreached, 1);
-  t.deepEqual(r.tasks.map((x) => [x.tracePid, x.pid, x.allowed]), [[1, 1, 4], [2, 2, 0]]);
-  t.deepEqual(r.summary.map((s) => [s.name, s.allowed, s.killed]), [['write', 1, 1], ['clone', 1, 0], ['execve', 1, 0], ['exit_group', 1, 0]]);
+  t.deepEqual(
+    r.tasks.map((x) => [x.tracePid, x.pid, x.allowed]),
+    [
+      [1, 1, 4],
+      [2, 2, 0],
+    ],
+  );
+  t.deepEqual(
+    r.summary.map((s) => [s.name, s.allowed, s.killed]),
+    [
+      ['write', 1, 1],
+      ['clone', 1, 0],
+      ['execve', 1, 0],
+      ['exit_group', 1, 0],
+    ],
+  );
   t.deepEqual(r.log, ['prog[2]: system call 1 (sys_write) blocked at ip:0']);
 });
 
 test('a parent killed at its fork never creates the child: its calls are not reached', (t) => {
   const r = run(trace(FORKING), 'write: fd == 1\n');
-  t.deepEqual(kills(r).map((k) => k.name), ['clone']);
+  t.deepEqual(
+    kills(r).map((k) => k.name),
+    ['clone'],
+  );
   t.is(r.unreached, 4);
   t.is(r.tasks.length, 1);
 });
@@ -102,16 +140,24 @@ test('a parent killed at its fork never creates the child: its calls are not rea
 test('clone3 children are rebuilt with the parent state', (t) => {
   const text = FORKING.replace('clone(0x1200011, 0, 0, 0, 0)', 'clone3(0x7ffc, 0x58)');
   const r = run(trace(text), 'clone3: 1\nwrite: fd == 1\nexit_group: 1\n');
-  t.deepEqual(kills(r).map((k) => [k.tracePid, k.decision.entry]), [[2, 'fd == 1']]);
+  t.deepEqual(
+    kills(r).map((k) => [k.tracePid, k.decision.entry]),
+    [[2, 'fd == 1']],
+  );
 });
 
 test('a 32-bit program: the policy is for ia32 and installed through int $0x80', (t) => {
-  const text = '7  execve(0x1000, 0, 0) = 0\n[ Process PID=7 runs in 32 bit mode. ]\n7  write(0x1, 0x10, 0x1) = 0x1\n7  exit_group(0) = ?\n';
+  const text =
+    '7  execve(0x1000, 0, 0) = 0\n[ Process PID=7 runs in 32 bit mode. ]\n7  write(0x1, 0x10, 0x1) = 0x1\n7  exit_group(0) = ?\n';
   const tr = trace(text);
   t.is(traceAbi(tr, 'x86_64'), 'ia32');
   t.deepEqual(kills(run(tr, 'write: fd == 1\nexit_group: 1\n')), []);
   const [k] = kills(run(tr, 'write: fd == 1\nexit_group: 1\n', 'x86_64'));
-  t.like(k, { abi: 'ia32', nr: 4, decision: { step: 'abi', reason: 'the filters are for x86_64 but the call enters as ia32 (S6.4)' } });
+  t.like(k, {
+    abi: 'ia32',
+    nr: 4,
+    decision: { step: 'abi', reason: 'the filters are for x86_64 but the call enters as ia32 (S6.4)' },
+  });
 });
 
 test('a trace of a 32-bit tracer: the root is a 32-bit task, the policy native to it', (t) => {
@@ -121,13 +167,18 @@ test('a trace of a 32-bit tracer: the root is a 32-bit task, the policy native t
 });
 
 test('strace -i addresses appear in the kill log (S6.6)', (t) => {
-  const [k] = kills(run(trace('1  [0000000000401000] execve(0x1, 0, 0) = 0\n1  [00007f00deadbeef] getpid() = 0x1\n'), 'write: 1\n'));
+  const [k] = kills(
+    run(trace('1  [0000000000401000] execve(0x1, 0, 0) = 0\n1  [00007f00deadbeef] getpid() = 0x1\n'), 'write: 1\n'),
+  );
   t.is(k!.log, 'prog[1]: system call 39 (sys_getpid) blocked at ip:7f00deadbeef');
 });
 
 test('a root that never calls execve gets the policy before its first call', (t) => {
   const r = run(trace('1  getpid() = 0x1\n1  write(0x1, 0, 0) = 0\n'), 'write: 1\n');
-  t.deepEqual(kills(r).map((k) => k.name), ['getpid']);
+  t.deepEqual(
+    kills(r).map((k) => k.name),
+    ['getpid'],
+  );
   t.regex(r.notes[0]!, /never calls execve/);
 });
 
@@ -138,7 +189,8 @@ test('pids that no traced fork created are reported, not replayed', (t) => {
 });
 
 test('JSON-lines traces replay the same way', (t) => {
-  const text = '{"pid":5,"name":"execve","args":[4096,0,0],"ret":0}\n{"pid":5,"name":"read","args":[0,"0x1000",16]}\n{"pid":5,"name":"read","args":[7,"0x1000",16]}\n';
+  const text =
+    '{"pid":5,"name":"execve","args":[4096,0,0],"ret":0}\n{"pid":5,"name":"read","args":[0,"0x1000",16]}\n{"pid":5,"name":"read","args":[7,"0x1000",16]}\n';
   const [k] = kills(run(trace(text), 'read: fd == 0\n'));
   t.like(k, { line: 3, decision: { reason: '`fd == 0` is false because fd = 7' } });
 });
@@ -153,19 +205,42 @@ test('a policy the engine refuses is an error, not a report', (t) => {
 
 test('generate: observed values, a comment when too many, other-ABI calls reported', (t) => {
   const many = Array.from({ length: 40 }, (_, k) => `1  close(${k + 3}) = 0`);
-  const tr = trace(['1  execve(0x1, 0, 0) = 0', '1  write(0x1, 0, 0x5) = 0x5', '1  write(0x2, 0, 0x5) = 0x5', ...many, '[ Process PID=1 runs in 32 bit mode. ]', '1  getpid() = 1'].join('\n'));
+  const tr = trace(
+    [
+      '1  execve(0x1, 0, 0) = 0',
+      '1  write(0x1, 0, 0x5) = 0x5',
+      '1  write(0x2, 0, 0x5) = 0x5',
+      ...many,
+      '[ Process PID=1 runs in 32 bit mode. ]',
+      '1  getpid() = 1',
+    ].join('\n'),
+  );
   const g = generatePolicy(tr, { abi: 'x86_64', args: ['fd', 'count', 'nope'], source: 't' });
   t.true(g.text.includes('\nwrite: (fd == 1 || fd == 2) && count == 5\n'));
-  t.true(g.text.includes('# close: more than 32 distinct values of fd do not fit one filter (S2.3: 255 characters, 32 terms); fd is not constrained\nclose: 1\n'));
+  t.true(
+    g.text.includes(
+      '# close: more than 32 distinct values of fd do not fit one filter (S2.3: 255 characters, 32 terms); fd is not constrained\nclose: 1\n',
+    ),
+  );
   t.false(g.text.includes('\nexecve:'));
-  t.deepEqual(g.unallowable.map((c) => [c.abi, c.name]), [['ia32', 'getpid']]);
+  t.deepEqual(
+    g.unallowable.map((c) => [c.abi, c.name]),
+    [['ia32', 'getpid']],
+  );
   t.true(g.notes.includes("no traced system call has an argument named 'nope'"));
   t.is(g.entries, 2);
 });
 
 test('S3.2 replay passes both halves of 64-bit arguments to the engine', (t) => {
   for (const addr of ['0x7f0000001000', '0xffffffff00001000']) {
-    const r = run(trace(`1  execve(0x1, 0, 0) = 0\n1  mmap(${addr}, 0x1000, 0x3, 0x22, 0xffffffff, 0) = ${addr}\n`), 'mmap: addr < 0x100000000\n');
-    t.deepEqual(kills(r).map((k) => [k.name, k.decision.reason]), [['mmap', `\`addr < 0x100000000\` is false because addr = ${addr}`]], addr);
+    const r = run(
+      trace(`1  execve(0x1, 0, 0) = 0\n1  mmap(${addr}, 0x1000, 0x3, 0x22, 0xffffffff, 0) = ${addr}\n`),
+      'mmap: addr < 0x100000000\n',
+    );
+    t.deepEqual(
+      kills(r).map((k) => [k.name, k.decision.reason]),
+      [['mmap', `\`addr < 0x100000000\` is false because addr = ${addr}`]],
+      addr,
+    );
   }
 });

@@ -29,11 +29,25 @@ const only = (text: string): TraceCall => {
 
 test('pid column of -o FILE: number, name, raw hex arguments as bigints, hex result', (t) => {
   const c = only('3907  read(0x3, 0x7ffe942d53e8, 0x340)  = 0x340\n');
-  t.deepEqual(c, { kind: 'call', line: 1, pid: 3907, abi: 'x86_64', nr: 0, name: 'read', args: [3n, 0x7ffe942d53e8n, 0x340n], ret: 0x340n, ip: null });
+  t.deepEqual(c, {
+    kind: 'call',
+    line: 1,
+    pid: 3907,
+    abi: 'x86_64',
+    nr: 0,
+    name: 'read',
+    args: [3n, 0x7ffe942d53e8n, 0x340n],
+    ret: 0x340n,
+    ip: null,
+  });
 });
 
 test('full 64-bit arguments survive exactly', (t) => {
-  t.deepEqual(only('1  lseek(0xffffffffffffffff, 0x8000000000000000, 0) = 0\n').args, [(1n << 64n) - 1n, 1n << 63n, 0n]);
+  t.deepEqual(only('1  lseek(0xffffffffffffffff, 0x8000000000000000, 0) = 0\n').args, [
+    (1n << 64n) - 1n,
+    1n << 63n,
+    0n,
+  ]);
 });
 
 test('a line without pid belongs to pid 0 in a one-process trace', (t) => {
@@ -97,14 +111,19 @@ test('unfinished and resumed lines join into one call at the entry position', (t
     ].join('\n'),
   );
   const c = calls(tr);
-  t.deepEqual(c.map((x) => x.name), ['futex', 'rseq']);
+  t.deepEqual(
+    c.map((x) => x.name),
+    ['futex', 'rseq'],
+  );
   t.deepEqual(c[0]!.args, [0x2fa88210n, 0x189n, 0n, 0n, 5n, 0xffffffffn]);
   t.is(c[0]!.ret, 0n);
   t.is(c[0]!.line, 1);
 });
 
 test('a call cut short by the death of its task resumes with `<unfinished ...>) = ?`', (t) => {
-  const tr = ok('20  clock_nanosleep(0, 0, 0x7ffd, 0x7ffd <unfinished ...>\n20  <... clock_nanosleep resumed> <unfinished ...>) = ?\n20  +++ killed by SIGKILL +++\n');
+  const tr = ok(
+    '20  clock_nanosleep(0, 0, 0x7ffd, 0x7ffd <unfinished ...>\n20  <... clock_nanosleep resumed> <unfinished ...>) = ?\n20  +++ killed by SIGKILL +++\n',
+  );
   t.is(calls(tr)[0]!.ret, null);
   t.like(tr.events[1], { kind: 'end', how: 'killed', detail: 'SIGKILL', pid: 20 });
 });
@@ -131,12 +150,21 @@ test('exits, kills, superseded tasks and signals', (t) => {
 });
 
 test('clone, fork and clone3 return the child pid', (t) => {
-  const c = calls(ok('1  clone(0x1200011, 0, 0, 0x7efe, 0) = 0x115d\n1  fork() = 0x20\n1  clone3(0x7ffc, 0x58) = 0x1000\n'));
-  t.deepEqual(c.map((x) => x.ret), [0x115dn, 0x20n, 0x1000n]);
+  const c = calls(
+    ok('1  clone(0x1200011, 0, 0, 0x7efe, 0) = 0x115d\n1  fork() = 0x20\n1  clone3(0x7ffc, 0x58) = 0x1000\n'),
+  );
+  t.deepEqual(
+    c.map((x) => x.ret),
+    [0x115dn, 0x20n, 0x1000n],
+  );
 });
 
 test('restart_syscall prints no arguments', (t) => {
-  t.like(only('9  restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0\n'), { name: 'restart_syscall', nr: 219, args: [] });
+  t.like(only('9  restart_syscall(<... resuming interrupted clock_nanosleep ...>) = 0\n'), {
+    name: 'restart_syscall',
+    nr: 219,
+    args: [],
+  });
 });
 
 test('syscall_0x... names a number strace has no name for', (t) => {
@@ -144,7 +172,9 @@ test('syscall_0x... names a number strace has no name for', (t) => {
 });
 
 test('32-bit mode notice switches that pid to ia32 names', (t) => {
-  const tr = ok('5  execve(0x1, 0x2, 0x3) = 0\n[ Process PID=5 runs in 32 bit mode. ]\n5  write(0x1, 0x1000, 0x1) = 0x1\n6  write(0x1, 0x1000, 0x1) = 0x1\n');
+  const tr = ok(
+    '5  execve(0x1, 0x2, 0x3) = 0\n[ Process PID=5 runs in 32 bit mode. ]\n5  write(0x1, 0x1000, 0x1) = 0x1\n6  write(0x1, 0x1000, 0x1) = 0x1\n',
+  );
   const c = calls(tr);
   t.like(c[1], { abi: 'ia32', nr: 4, name: 'write' });
   t.like(c[2], { abi: 'x86_64', nr: 1 });
@@ -161,23 +191,36 @@ test('stderr output: unprefixed root lines get the root pid once it shows', (t) 
       'strace: Process 4441 attached',
     ].join('\n'),
   );
-  t.deepEqual(calls(tr).map((c) => [c.pid, c.name, c.ret]), [
-    [4439, 'getpid', 0x1157n],
-    [4439, 'clone', 0x1158n],
-    [4440, 'set_robust_list', 0n],
-    [4439, 'wait4', 0x1158n],
-  ]);
+  t.deepEqual(
+    calls(tr).map((c) => [c.pid, c.name, c.ret]),
+    [
+      [4439, 'getpid', 0x1157n],
+      [4439, 'clone', 0x1158n],
+      [4440, 'set_robust_list', 0n],
+      [4439, 'wait4', 0x1158n],
+    ],
+  );
 });
 
 test('stderr output: the root found as the only pid no clone returned', (t) => {
   const tr = ok('getpid() = 0x9\n[pid 9] clone(0x11, 0, 0, 0, 0) = 0xa\n[pid 10] getpid() = 0xa\n');
-  t.deepEqual(calls(tr).map((c) => c.pid), [9, 9, 10]);
+  t.deepEqual(
+    calls(tr).map((c) => c.pid),
+    [9, 9, 10],
+  );
 });
 
 test('stderr output with several parentless pids cannot place unprefixed lines', (t) => {
   const e = bad('getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n');
-  t.like(e, { line: 3, column: 0, message: 'lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE' });
-  const lenient = parseStrace('getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n', { abi: 'x86_64', lenient: true });
+  t.like(e, {
+    line: 3,
+    column: 0,
+    message: 'lines without a pid while processes 5, 6 have no traced parent; record with strace -f -o FILE',
+  });
+  const lenient = parseStrace('getpid() = 0x1\n[pid 5] getpid() = 0x5\n[pid 6] getpid() = 0x6\n', {
+    abi: 'x86_64',
+    lenient: true,
+  });
   t.false(lenient.ok, '--lenient does not skip it');
 });
 
@@ -195,7 +238,8 @@ test('unknown system call: line, column and suggestions', (t) => {
 });
 
 test('decoded (non-raw) arguments: one error that says so and how to record, even with --lenient', (t) => {
-  const text = '1  execve(0x1, 0, 0) = 0\n1  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3\n1  read(3, "\\177ELF", 832) = 832\n';
+  const text =
+    '1  execve(0x1, 0, 0) = 0\n1  openat(AT_FDCWD, "/etc/ld.so.cache", O_RDONLY|O_CLOEXEC) = 3\n1  read(3, "\\177ELF", 832) = 832\n';
   for (const lenient of [false, true]) {
     const r = parseStrace(text, { abi: 'x86_64', lenient });
     t.false(r.ok);
@@ -203,12 +247,15 @@ test('decoded (non-raw) arguments: one error that says so and how to record, eve
     t.like(r.error, { line: 2, column: 10, message: DECODED });
   }
   t.regex(DECODED, /without `-e raw=all`.*seccomp-spec record -o FILE -- CMD/);
-  for (const arg of ['"/etc"', '[1, 2]', '{st_mode=0}', 'NULL', 'O_RDONLY|O_CLOEXEC']) t.is(bad(`1  openat(${arg}) = 3\n`).message, DECODED, arg);
+  for (const arg of ['"/etc"', '[1, 2]', '{st_mode=0}', 'NULL', 'O_RDONLY|O_CLOEXEC'])
+    t.is(bad(`1  openat(${arg}) = 3\n`).message, DECODED, arg);
   t.regex(bad('1  openat(garbage) = 3\n').message, /expected a raw number as argument 1/);
 });
 
 test('execve decoded by strace -e raw=!execve keeps its path; its other arguments read as 0', (t) => {
-  const tr = ok('7  execve("/usr/bin/ls", ["ls", "-l", "a \\"b\\""], 0x7ffd5e0e5a58 /* 23 vars */) = 0\n7  execve("/usr/bin/\\303\\251t\\x41"..., [...] <unfinished ...>\n7  <... execve resumed>) = -1 ENOENT (No such file)\n');
+  const tr = ok(
+    '7  execve("/usr/bin/ls", ["ls", "-l", "a \\"b\\""], 0x7ffd5e0e5a58 /* 23 vars */) = 0\n7  execve("/usr/bin/\\303\\251t\\x41"..., [...] <unfinished ...>\n7  <... execve resumed>) = -1 ENOENT (No such file)\n',
+  );
   const [a, b] = calls(tr);
   t.like(a, { name: 'execve', path: '/usr/bin/ls', ret: 0n });
   t.is(a!.args.length, 3);
@@ -224,7 +271,10 @@ test('truncated lines are errors with the column at the end', (t) => {
 
 test('resumed without an unfinished call, or of another call, is an error', (t) => {
   t.regex(bad('1  <... read resumed>) = 0\n').message, /without an unfinished read call of pid 1/);
-  t.regex(bad('1  read(0x3 <unfinished ...>\n1  <... write resumed>) = 0\n').message, /but pid 1 is in read \(line 1\)/);
+  t.regex(
+    bad('1  read(0x3 <unfinished ...>\n1  <... write resumed>) = 0\n').message,
+    /but pid 1 is in read \(line 1\)/,
+  );
 });
 
 test('more than six arguments and values over 64 bits are errors', (t) => {
@@ -240,11 +290,17 @@ test('malformed exits and 32-bit notices are errors', (t) => {
 });
 
 test('lenient mode skips bad lines and lists every one', (t) => {
-  const r = parseStrace('1  getpid() = 0x1\n1  bogus_call() = 0\ngarbage here\n1  getppid() = 0\n', { abi: 'x86_64', lenient: true });
+  const r = parseStrace('1  getpid() = 0x1\n1  bogus_call() = 0\ngarbage here\n1  getppid() = 0\n', {
+    abi: 'x86_64',
+    lenient: true,
+  });
   t.true(r.ok);
   if (!r.ok) return;
   t.is(calls(r.trace).length, 2);
-  t.deepEqual(r.trace.skipped.map((s) => s.line), [2, 3]);
+  t.deepEqual(
+    r.trace.skipped.map((s) => s.line),
+    [2, 3],
+  );
 });
 
 test('ia32 as the tracer ABI resolves 32-bit names', (t) => {

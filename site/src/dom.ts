@@ -3,7 +3,11 @@
 type Attrs = Readonly<Record<string, string | boolean | undefined>>;
 
 /** Create an element with attributes (`class`, `data-*`, boolean flags) and children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: readonly (Node | string)[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: readonly (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === true) el.setAttribute(k, '');

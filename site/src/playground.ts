@@ -22,14 +22,25 @@ const decision = byId('decision', HTMLDivElement);
 const permalink = byId('permalink', HTMLAnchorElement);
 
 const abi = (): Abi => (abiSelect.value === 'ia32' ? 'ia32' : 'x86_64');
-const vector = (): Vector => (vectorSelect.value === 'int80' || vectorSelect.value === 'sysenter' ? vectorSelect.value : 'syscall');
+const vector = (): Vector =>
+  vectorSelect.value === 'int80' || vectorSelect.value === 'sysenter' ? vectorSelect.value : 'syscall';
 const argValues = (): Record<string, string> =>
-  Object.fromEntries([...argsBox.querySelectorAll<HTMLInputElement>('input[data-arg]')].map((i) => [i.dataset['arg'] ?? '', i.value]));
+  Object.fromEntries(
+    [...argsBox.querySelectorAll<HTMLInputElement>('input[data-arg]')].map((i) => [i.dataset['arg'] ?? '', i.value]),
+  );
 
-const state = (): State => ({ policy: policy.value, abi: abi(), vector: vector(), call: callName.value.trim(), args: argValues() });
+const state = (): State => ({
+  policy: policy.value,
+  abi: abi(),
+  vector: vector(),
+  call: callName.value.trim(),
+  args: argValues(),
+});
 
 function fillNames(): void {
-  byId('call-names', HTMLDataListElement).replaceChildren(...callNames(entryAbi(abi(), vector())).map((n) => h('option', { value: n })));
+  byId('call-names', HTMLDataListElement).replaceChildren(
+    ...callNames(entryAbi(abi(), vector())).map((n) => h('option', { value: n })),
+  );
 }
 
 function fillArgs(values: Readonly<Record<string, string>>): void {
@@ -130,7 +141,12 @@ zone.addEventListener('drop', (e) => {
   if (f !== undefined) replayTrace({ policy: policy.value, name: f.name, source: f });
 });
 // Each bundled trace has an -allows and a -breaks policy: offer them beside the samples.
-const policyPick = h('select', { id: 'policy-sample', 'aria-label': 'load a bundled policy' }, h('option', { value: '' }, 'load a bundled policy…'), ...Object.keys(policies).map((n) => h('option', { value: n }, n)));
+const policyPick = h(
+  'select',
+  { id: 'policy-sample', 'aria-label': 'load a bundled policy' },
+  h('option', { value: '' }, 'load a bundled policy…'),
+  ...Object.keys(policies).map((n) => h('option', { value: n }, n)),
+);
 policyPick.addEventListener('change', () => {
   const text = policies[policyPick.value];
   if (text === undefined) return;

@@ -22,13 +22,26 @@ const filterColumn = (source: string): number => {
 /** The errors of `text` for `abi` (parse, resolve, what the kernel would refuse), or else its lint warnings. */
 export function diagnose(text: string, abi: Abi): readonly Diagnostic[] {
   const checked = checkPolicy(text, abi);
-  if (!checked.ok) return checked.errors.map((e) => ({ severity: 'error', line: e.line, column: e.column, message: e.message, source: e.source }));
+  if (!checked.ok)
+    return checked.errors.map((e) => ({
+      severity: 'error',
+      line: e.line,
+      column: e.column,
+      message: e.message,
+      source: e.source,
+    }));
   const parsed = parsePolicy(text, abi);
   const lines = text.split('\n');
   return parsed.ok
     ? lintPolicy(parsed.policy).map((w) => {
         const source = lines[w.line - 1] ?? '';
-        return { severity: 'warning', line: w.line, column: filterColumn(source), message: `${w.name}: ${w.message}`, source };
+        return {
+          severity: 'warning',
+          line: w.line,
+          column: filterColumn(source),
+          message: `${w.name}: ${w.message}`,
+          source,
+        };
       })
     : [];
 }
@@ -37,7 +50,13 @@ export function diagnose(text: string, abi: Abi): readonly Diagnostic[] {
 export function renderDiagnostics(ds: readonly Diagnostic[]): readonly HTMLElement[] {
   if (ds.length === 0) return [h('p', { class: 'diag ok' }, 'The policy is valid: the kernel would install it.')];
   return ds.map((d) =>
-    h('div', { class: `diag ${d.severity}`, 'data-line': String(d.line), 'data-column': String(d.column + 1) }, h('span', { class: 'where' }, `${d.line}:${d.column + 1}: ${d.severity}: `), d.message, h('pre', { class: 'caret' }, caret(d.source, d.column))),
+    h(
+      'div',
+      { class: `diag ${d.severity}`, 'data-line': String(d.line), 'data-column': String(d.column + 1) },
+      h('span', { class: 'where' }, `${d.line}:${d.column + 1}: ${d.severity}: `),
+      d.message,
+      h('pre', { class: 'caret' }, caret(d.source, d.column)),
+    ),
   );
 }
 

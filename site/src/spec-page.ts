@@ -32,7 +32,16 @@ function renderLines(lines: readonly string[], first: number, shown: ReadonlyMap
     { class: 'lines' },
     ...lines.map((text, k) => {
       const s = shown.get(first + k) ?? { status: 'input' };
-      const li = h('li', { class: `line ${s.status}`, 'data-line': String(first + k), title: s.status === 'input' ? undefined : s.status }, h('span', { class: 'mark' }, MARK[s.status]), h('code', {}, text || ' '));
+      const li = h(
+        'li',
+        {
+          class: `line ${s.status}`,
+          'data-line': String(first + k),
+          title: s.status === 'input' ? undefined : s.status,
+        },
+        h('span', { class: 'mark' }, MARK[s.status]),
+        h('code', {}, text || ' '),
+      );
       if (s.message !== undefined) li.append(h('pre', { class: 'why' }, s.message));
       return li;
     }),
@@ -49,7 +58,8 @@ async function run(box: HTMLElement, body: readonly string[], backend: Backend):
   if (kind === 'seccomp-example') {
     const ex = exampleOf(body, file, line);
     const r = backend === 'engine' ? runExampleLines(ex, engineBackend) : runExampleLines(ex, modelBackend);
-    for (const l of r.lines) shown.set(l.line, l.message === undefined ? { status: l.status } : { status: l.status, message: l.message });
+    for (const l of r.lines)
+      shown.set(l.line, l.message === undefined ? { status: l.status } : { status: l.status, message: l.message });
     ok = r.result.ok;
   } else {
     const ex = replayExampleOf(body, file, line);
@@ -59,14 +69,21 @@ async function run(box: HTMLElement, body: readonly string[], backend: Backend):
     } else {
       const r = await checkReplay(ex, runCli);
       const failed = new Set(r.failedLines);
-      for (const l of [ex.exitLine, ...ex.expectLines]) if (l > 0) shown.set(l, { status: failed.has(l) ? 'failed' : 'held' });
+      for (const l of [ex.exitLine, ...ex.expectLines])
+        if (l > 0) shown.set(l, { status: failed.has(l) ? 'failed' : 'held' });
       ok = r.problems.length === 0;
-      extra = h('details', {}, h('summary', {}, `seccomp-spec ${ex.command.join(' ')}: exit ${r.run.code}`), h('pre', { class: 'output' }, r.run.out + r.run.err));
+      extra = h(
+        'details',
+        {},
+        h('summary', {}, `seccomp-spec ${ex.command.join(' ')}: exit ${r.run.code}`),
+        h('pre', { class: 'output' }, r.run.out + r.run.err),
+      );
     }
   }
   box.dataset['status'] = ok ? 'held' : 'failed';
   const status = box.querySelector('.status');
-  if (status !== null) status.textContent = ok ? `held (${kind === 'seccomp-example' ? backend : 'CLI'})` : 'did not hold';
+  if (status !== null)
+    status.textContent = ok ? `held (${kind === 'seccomp-example' ? backend : 'CLI'})` : 'did not hold';
   box.querySelector('.view')?.replaceChildren(renderLines(body, line + 1, shown), ...(extra === null ? [] : [extra]));
 }
 
@@ -78,7 +95,19 @@ function setUp(box: HTMLElement, backend: () => Backend): () => Promise<void> {
   const edit = h('button', { type: 'button', class: 'edit' }, 'Edit');
   const again = h('button', { type: 'button', class: 'run' }, 'Run');
   const where = `${box.dataset['file']}:${box.dataset['line']}`;
-  box.append(h('div', { class: 'bar' }, h('span', { class: 'kind' }, box.dataset['kind'] ?? ''), h('span', { class: 'where' }, where), h('span', { class: 'status' }, 'running'), edit, again), editor, h('div', { class: 'view' }));
+  box.append(
+    h(
+      'div',
+      { class: 'bar' },
+      h('span', { class: 'kind' }, box.dataset['kind'] ?? ''),
+      h('span', { class: 'where' }, where),
+      h('span', { class: 'status' }, 'running'),
+      edit,
+      again,
+    ),
+    editor,
+    h('div', { class: 'view' }),
+  );
   const go = async (): Promise<void> => {
     if (!editor.hidden) body = editor.value.split('\n');
     editor.hidden = true;
@@ -97,10 +126,19 @@ function setUp(box: HTMLElement, backend: () => Backend): () => Promise<void> {
 async function start(): Promise<void> {
   const boxes = [...document.querySelectorAll<HTMLElement>('.example')];
   if (boxes.length === 0) return;
-  const select = h('select', { id: 'backend', 'aria-label': 'run the examples on' }, h('option', { value: 'model' }, 'the model (src/model)'), h('option', { value: 'engine' }, 'the engine (src/impl)'));
+  const select = h(
+    'select',
+    { id: 'backend', 'aria-label': 'run the examples on' },
+    h('option', { value: 'model' }, 'the model (src/model)'),
+    h('option', { value: 'engine' }, 'the engine (src/impl)'),
+  );
   select.value = localStorage.getItem(BACKEND_KEY) === 'engine' ? 'engine' : 'model';
   const summary = h('span', { id: 'summary' });
-  document.querySelector('main')?.prepend(h('p', { class: 'runbar' }, `${boxes.length} runnable examples on this page, run on `, select, ' ', summary));
+  document
+    .querySelector('main')
+    ?.prepend(
+      h('p', { class: 'runbar' }, `${boxes.length} runnable examples on this page, run on `, select, ' ', summary),
+    );
   const runs = boxes.map((b) => setUp(b, () => (select.value === 'engine' ? 'engine' : 'model')));
   const all = async (): Promise<void> => {
     summary.textContent = 'running…';

@@ -12,7 +12,8 @@ export interface State {
 
 /** What a fresh playground shows. */
 export const DEFAULT_STATE: State = {
-  policy: '# One NAME: FILTER line per system call (S2.5)\nsys_read: fd == 0\nsys_write: fd == 1 || fd == 2\nsys_exit_group: 1\nsys_mmap: !(prot & 4)\n',
+  policy:
+    '# One NAME: FILTER line per system call (S2.5)\nsys_read: fd == 0\nsys_write: fd == 1 || fd == 2\nsys_exit_group: 1\nsys_mmap: !(prot & 4)\n',
   abi: 'x86_64',
   vector: 'syscall',
   call: 'write',
@@ -34,6 +35,8 @@ export function decodeState(hash: string): State {
   if (!p.has('policy')) return DEFAULT_STATE;
   const abi = p.get('abi') === 'ia32' ? 'ia32' : 'x86_64';
   const vector = VECTORS.find((v) => v === p.get('vector')) ?? 'syscall';
-  const args = Object.fromEntries([...p.entries()].filter(([k]) => k.startsWith('a.')).map(([k, v]) => [k.slice(2), v]));
+  const args = Object.fromEntries(
+    [...p.entries()].filter(([k]) => k.startsWith('a.')).map(([k, v]) => [k.slice(2), v]),
+  );
   return { policy: p.get('policy') ?? '', abi, vector, call: p.get('call') ?? '', args };
 }

@@ -15,9 +15,20 @@ export interface TraceJob {
 
 /** What the job posts: progress, then a report or an error. */
 export type TraceMessage =
-  | { readonly kind: 'progress'; readonly phase: 'read' | 'parse' | 'replay'; readonly done: number; readonly total: number }
+  | {
+      readonly kind: 'progress';
+      readonly phase: 'read' | 'parse' | 'replay';
+      readonly done: number;
+      readonly total: number;
+    }
   | { readonly kind: 'error'; readonly message: string }
-  | { readonly kind: 'done'; readonly head: string; readonly report: ReplayReport; readonly skipped: number; readonly firstSkipped: string | null };
+  | {
+      readonly kind: 'done';
+      readonly head: string;
+      readonly report: ReplayReport;
+      readonly skipped: number;
+      readonly firstSkipped: string | null;
+    };
 
 const CHUNK = 1 << 20;
 /** Events replayed between two progress messages. */
@@ -43,10 +54,12 @@ export async function runTraceJob(job: TraceJob, post: (m: TraceMessage) => void
   if (!parsed.ok) return post({ kind: 'error', message: `${job.name}:${parsed.error.line}: ${parsed.error.message}` });
   const trace = parsed.trace;
   const calls = trace.events.filter((e) => e.kind === 'call').length;
-  if (calls === 0) return post({ kind: 'error', message: `${job.name}: no system call in the trace (${trace.lines} lines)` });
+  if (calls === 0)
+    return post({ kind: 'error', message: `${job.name}: no system call in the trace (${trace.lines} lines)` });
   const abi = traceAbi(trace, 'x86_64');
   const checked = checkPolicy(job.policy, abi);
-  if (!checked.ok) return post({ kind: 'error', message: `the policy is not valid for ${abi}: ${checked.errors[0]?.message ?? ''}` });
+  if (!checked.ok)
+    return post({ kind: 'error', message: `the policy is not valid for ${abi}: ${checked.errors[0]?.message ?? ''}` });
   const comm = job.name.replace(/^.*\//, '').replace(/\..*$/, '') || 'traced';
   // The replay stages of `seccomp-spec replay`, driven here so progress can be posted between events.
   const replayer = new Replayer(job.policy, { abi, comm });
@@ -64,5 +77,11 @@ export async function runTraceJob(job: TraceJob, post: (m: TraceMessage) => void
   const r = { report: replayer.report() };
   const first = trace.skipped[0];
   const head = `replay of ${job.name} (${trace.lines} lines, ${calls} calls) under the policy (${abi})`;
-  post({ kind: 'done', head, report: r.report, skipped: trace.skipped.length, firstSkipped: first === undefined ? null : `line ${first.line}: ${first.message}` });
+  post({
+    kind: 'done',
+    head,
+    report: r.report,
+    skipped: trace.skipped.length,
+    firstSkipped: first === undefined ? null : `line ${first.line}: ${first.message}`,
+  });
 }

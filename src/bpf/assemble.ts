@@ -14,7 +14,9 @@ const JMP_CODE = { jeq: BPF.JEQ, jgt: BPF.JGT, jge: BPF.JGE, jset: BPF.JSET } as
 export function order(g: Graph, root: Ref): readonly Ref[] {
   const seen = new Set<Ref>([root]);
   const post: Ref[] = [];
-  const stack: { readonly r: Ref; readonly kids: readonly Ref[]; i: number }[] = [{ r: root, kids: successors(g.node(root)), i: 0 }];
+  const stack: { readonly r: Ref; readonly kids: readonly Ref[]; i: number }[] = [
+    { r: root, kids: successors(g.node(root)), i: 0 },
+  ];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.i < top.kids.length) {

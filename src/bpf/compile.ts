@@ -87,7 +87,11 @@ function segments(entries: readonly (readonly [number, Ref])[]): readonly Segmen
 }
 
 /** The DAG of a filter map for `abi`, and its root. */
-function build(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions, faults?: Faults): { readonly g: Graph; readonly root: Ref } {
+function build(
+  filters: ReadonlyMap<number, ActiveFilter>,
+  opts: CompileOptions,
+  faults?: Faults,
+): { readonly g: Graph; readonly root: Ref } {
   const g = new Graph();
   const fold = opts.fold ?? true;
   const kill = g.ret(actionValue(opts.kill ?? { kind: 'kill-process' }));
@@ -97,11 +101,21 @@ function build(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions,
   const entries = [...filters]
     .filter(([nr]) => Number.isInteger(nr) && nr >= 0 && nr < nrSyscalls)
     .sort(([a], [b]) => a - b)
-    .map(([nr, f]): readonly [number, Ref] => [nr, f.kind === 'allow' ? allow : compileExpr({ g, abi: opts.abi, nr, fold, ...(faults === undefined ? {} : { faults }) }, f.expr, allow, kill)]);
+    .map(([nr, f]): readonly [number, Ref] => [
+      nr,
+      f.kind === 'allow'
+        ? allow
+        : compileExpr({ g, abi: opts.abi, nr, fold, ...(faults === undefined ? {} : { faults }) }, f.expr, allow, kill),
+    ]);
   const dispatch =
     (opts.layout ?? 'tree') === 'tree'
       ? tree(g, segments(entries), 0, SPACE, kill)
-      : g.jmp('jge', nrSyscalls, kill, entries.reduceRight((rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest), kill));
+      : g.jmp(
+          'jge',
+          nrSyscalls,
+          kill,
+          entries.reduceRight((rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest), kill),
+        );
   const root = g.ld(SECCOMP_DATA.arch, g.jmp('jeq', auditArch(opts.abi), g.ld(SECCOMP_DATA.nr, dispatch), kill));
   return fold ? threadJumps(g, root) : { g, root };
 }
@@ -125,7 +139,11 @@ function culprit(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOption
 }
 
 /** Compile a filter map; a program over BPF_MAXINSNS is an error naming the entry that made it too long. */
-export function compileFilters(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions, faults?: Faults): E.Either<CompileError, Compiled> {
+export function compileFilters(
+  filters: ReadonlyMap<number, ActiveFilter>,
+  opts: CompileOptions,
+  faults?: Faults,
+): E.Either<CompileError, Compiled> {
   const program = programOf(filters, opts, faults);
   if (program.length > BPF_MAXINSNS) {
     const nr = culprit(filters, opts);
@@ -147,9 +165,15 @@ export function compileFilters(filters: ReadonlyMap<number, ActiveFilter>, opts:
  * grant (BPF cannot count calls: the launcher installs it just before
  * execve, the call the grant was for).
  */
-export function compileState(state: SeccompState, opts: CompileOptions, faults?: Faults): E.Either<CompileError, Compiled> {
-  if (state.mode !== 2) return E.left({ message: `only filter mode (2) compiles to BPF; this state is in mode ${state.mode}` });
-  if (state.abi !== opts.abi) return E.left({ message: `the state's filters are bound to ${state.abi ?? 'no ABI'}, not ${opts.abi} (S5.6)` });
+export function compileState(
+  state: SeccompState,
+  opts: CompileOptions,
+  faults?: Faults,
+): E.Either<CompileError, Compiled> {
+  if (state.mode !== 2)
+    return E.left({ message: `only filter mode (2) compiles to BPF; this state is in mode ${state.mode}` });
+  if (state.abi !== opts.abi)
+    return E.left({ message: `the state's filters are bound to ${state.abi ?? 'no ABI'}, not ${opts.abi} (S5.6)` });
   return compileFilters(state.filters, opts, faults);
 }
 
@@ -163,7 +187,10 @@ export function compilePolicy(text: string, opts: CompileOptions): E.Either<Comp
   const state = applyPolicy(INITIAL_STATE, text, opts.abi);
   if (E.isLeft(state)) {
     const errno = state.left;
-    const why = errno === 7 ? 'a merged filter is over 255 characters or 32 terms (-E2BIG, S5.4)' : `the kernel would refuse it (errno ${errno})`;
+    const why =
+      errno === 7
+        ? 'a merged filter is over 255 characters or 32 terms (-E2BIG, S5.4)'
+        : `the kernel would refuse it (errno ${errno})`;
     return E.left({ message: `the policy does not install: ${why}` });
   }
   return compileState(state.right, opts);

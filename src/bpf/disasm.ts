@@ -5,7 +5,15 @@
  * `if (A == read) goto 0012`, `return KILL_PROCESS`.
  */
 import { syscallTable, type Abi, type SyscallInfo } from '../x86/index.ts';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, describeAction, SECCOMP_DATA, type Program, type SockFilter } from './insn.ts';
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  BPF,
+  describeAction,
+  SECCOMP_DATA,
+  type Program,
+  type SockFilter,
+} from './insn.ts';
 
 /** What is known at one instruction: the word A holds (offset, or null) and the range nr is in. */
 interface Known {
@@ -18,16 +26,28 @@ const hex = (n: number, width: number): string => `0x${(n >>> 0).toString(16).pa
 const pcText = (pc: number): string => pc.toString().padStart(4, '0');
 
 const ALU_OPS: Readonly<Record<number, string>> = {
-  [BPF.ADD]: '+=', [BPF.SUB]: '-=', [BPF.MUL]: '*=', [BPF.DIV]: '/=', [BPF.OR]: '|=', [BPF.AND]: '&=',
-  [BPF.LSH]: '<<=', [BPF.RSH]: '>>=', [BPF.XOR]: '^=', [BPF.MOD]: '%=',
+  [BPF.ADD]: '+=',
+  [BPF.SUB]: '-=',
+  [BPF.MUL]: '*=',
+  [BPF.DIV]: '/=',
+  [BPF.OR]: '|=',
+  [BPF.AND]: '&=',
+  [BPF.LSH]: '<<=',
+  [BPF.RSH]: '>>=',
+  [BPF.XOR]: '^=',
+  [BPF.MOD]: '%=',
 };
 const JMP_OPS: Readonly<Record<number, readonly [string, string]>> = {
-  [BPF.JEQ]: ['==', '!='], [BPF.JGT]: ['>', '<='], [BPF.JGE]: ['>=', '<'], [BPF.JSET]: ['&', '&'],
+  [BPF.JEQ]: ['==', '!='],
+  [BPF.JGT]: ['>', '<='],
+  [BPF.JGE]: ['>=', '<'],
+  [BPF.JSET]: ['&', '&'],
 };
 
 // The names of what A holds, for a jump's constant.
 function constant(k: number, known: Known, abi: Abi): string {
-  if (known.a === SECCOMP_DATA.arch) return k === AUDIT_ARCH_X86_64 ? 'ARCH_X86_64' : k === AUDIT_ARCH_I386 ? 'ARCH_I386' : hex(k, 1);
+  if (known.a === SECCOMP_DATA.arch)
+    return k === AUDIT_ARCH_X86_64 ? 'ARCH_X86_64' : k === AUDIT_ARCH_I386 ? 'ARCH_I386' : hex(k, 1);
   if (known.a === SECCOMP_DATA.nr) return syscallTable(abi).byNr(k)?.name ?? hex(k, 1);
   return hex(k, 1);
 }
@@ -71,7 +91,8 @@ function text(ins: SockFilter, pc: number, known: Known, abi: Abi): string {
       if ((code & 0xf0) === BPF.JA) return `goto ${pcText(pc + 1 + k)}`;
       const [op, neg] = JMP_OPS[code & 0xf0] ?? ['?', '?'];
       const kText = code & BPF.X ? 'X' : constant(k, known, abi);
-      const cond = (o: string, positive: boolean): string => (o === '&' ? (positive ? `(A & ${kText})` : `!(A & ${kText})`) : `(A ${o} ${kText})`);
+      const cond = (o: string, positive: boolean): string =>
+        o === '&' ? (positive ? `(A & ${kText})` : `!(A & ${kText})`) : `(A ${o} ${kText})`;
       const to = (d: number): string => pcText(pc + 1 + d);
       if (jt === 0 && jf !== 0) return `if ${cond(neg, false)} goto ${to(jf)}`;
       if (jf === 0) return `if ${cond(op, true)} goto ${to(jt)}`;
@@ -105,7 +126,8 @@ function analyse(p: Program): readonly (Known | undefined)[] {
   const flow = (to: number, k: Known): void => {
     if (to >= p.length) return;
     const old = at[to];
-    at[to] = old === undefined ? k : { a: old.a === k.a ? k.a : null, lo: Math.min(old.lo, k.lo), hi: Math.max(old.hi, k.hi) };
+    at[to] =
+      old === undefined ? k : { a: old.a === k.a ? k.a : null, lo: Math.min(old.lo, k.lo), hi: Math.max(old.hi, k.hi) };
   };
   p.forEach((ins, pc) => {
     const known = at[pc];
@@ -117,7 +139,12 @@ function analyse(p: Program): readonly (Known | undefined)[] {
       flow(pc + 1 + ins.jt, narrow(known, ins, true));
       flow(pc + 1 + ins.jf, narrow(known, ins, false));
     } else {
-      const a = ins.code === (BPF.LD | BPF.W | BPF.ABS) ? ins.k : cls === BPF.LD || cls === BPF.ALU || ins.code === (BPF.MISC | BPF.TXA) ? null : known.a;
+      const a =
+        ins.code === (BPF.LD | BPF.W | BPF.ABS)
+          ? ins.k
+          : cls === BPF.LD || cls === BPF.ALU || ins.code === (BPF.MISC | BPF.TXA)
+            ? null
+            : known.a;
       flow(pc + 1, { ...known, a });
     }
   });
@@ -134,5 +161,13 @@ export function describeInstructions(p: Program, abi: Abi): readonly string[] {
 export function disassemble(p: Program, abi: Abi): string {
   const texts = describeInstructions(p, abi);
   const header = ' line  CODE  JT   JF      K\n=================================\n';
-  return header + p.map((ins, pc) => ` ${pcText(pc)}: ${hex(ins.code, 2)} ${hex(ins.jt, 2)} ${hex(ins.jf, 2)} ${hex(ins.k, 8)}  ${texts[pc]!}\n`).join('');
+  return (
+    header +
+    p
+      .map(
+        (ins, pc) =>
+          ` ${pcText(pc)}: ${hex(ins.code, 2)} ${hex(ins.jt, 2)} ${hex(ins.jf, 2)} ${hex(ins.k, 8)}  ${texts[pc]!}\n`,
+      )
+      .join('')
+  );
 }

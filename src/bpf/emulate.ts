@@ -3,11 +3,24 @@
  * constant-action cache check (`seccomp_is_const_allow`, Linux 5.11).
  */
 import { syscallTable } from '../x86/index.ts';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, BPF_MEMWORDS, SECCOMP_DATA, SECCOMP_RET, type Program, type SeccompData } from './insn.ts';
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  BPF,
+  BPF_MEMWORDS,
+  SECCOMP_DATA,
+  SECCOMP_RET,
+  type Program,
+  type SeccompData,
+} from './insn.ts';
 
 // The kernel keeps a bitmap for the native and the compat arch only.
 const bitmapOf = (arch: number): number =>
-  arch === AUDIT_ARCH_X86_64 ? syscallTable('x86_64').nrSyscalls : arch === AUDIT_ARCH_I386 ? syscallTable('ia32').nrSyscalls : 0;
+  arch === AUDIT_ARCH_X86_64
+    ? syscallTable('x86_64').nrSyscalls
+    : arch === AUDIT_ARCH_I386
+      ? syscallTable('ia32').nrSyscalls
+      : 0;
 
 /** The result of running a program: its 32-bit return value and the instructions executed. */
 export interface Run {
@@ -26,25 +39,39 @@ export function dataWord(d: SeccompData, off: number): number {
 
 function alu(op: number, a: number, v: number): number | null {
   switch (op) {
-    case BPF.ADD: return (a + v) >>> 0;
-    case BPF.SUB: return (a - v) >>> 0;
-    case BPF.MUL: return Math.imul(a, v) >>> 0;
-    case BPF.DIV: return v === 0 ? null : Math.floor(a / v) >>> 0;
-    case BPF.OR: return (a | v) >>> 0;
-    case BPF.AND: return (a & v) >>> 0;
-    case BPF.XOR: return (a ^ v) >>> 0;
-    case BPF.LSH: return v >= 32 ? 0 : (a << v) >>> 0;
-    case BPF.RSH: return v >= 32 ? 0 : a >>> v;
-    default: return (-a) >>> 0; // BPF_NEG
+    case BPF.ADD:
+      return (a + v) >>> 0;
+    case BPF.SUB:
+      return (a - v) >>> 0;
+    case BPF.MUL:
+      return Math.imul(a, v) >>> 0;
+    case BPF.DIV:
+      return v === 0 ? null : Math.floor(a / v) >>> 0;
+    case BPF.OR:
+      return (a | v) >>> 0;
+    case BPF.AND:
+      return (a & v) >>> 0;
+    case BPF.XOR:
+      return (a ^ v) >>> 0;
+    case BPF.LSH:
+      return v >= 32 ? 0 : (a << v) >>> 0;
+    case BPF.RSH:
+      return v >= 32 ? 0 : a >>> v;
+    default:
+      return -a >>> 0; // BPF_NEG
   }
 }
 
 function test(op: number, a: number, v: number): boolean {
   switch (op) {
-    case BPF.JEQ: return a === v;
-    case BPF.JGT: return a > v;
-    case BPF.JGE: return a >= v;
-    default: return (a & v) !== 0; // BPF_JSET
+    case BPF.JEQ:
+      return a === v;
+    case BPF.JGT:
+      return a > v;
+    case BPF.JGE:
+      return a >= v;
+    default:
+      return (a & v) !== 0; // BPF_JSET
   }
 }
 
@@ -73,7 +100,14 @@ export function emulate(p: Program, d: SeccompData): Run {
       case BPF.LDX: {
         const mode = ins.code & 0xe0;
         let v: number;
-        if (mode === BPF.ABS && cls === BPF.LD && (ins.code & 0x18) === BPF.W && ins.k < SECCOMP_DATA.size && ins.k % 4 === 0) v = dataWord(d, ins.k);
+        if (
+          mode === BPF.ABS &&
+          cls === BPF.LD &&
+          (ins.code & 0x18) === BPF.W &&
+          ins.k < SECCOMP_DATA.size &&
+          ins.k % 4 === 0
+        )
+          v = dataWord(d, ins.k);
         else if (mode === BPF.IMM) v = ins.k >>> 0;
         else if (mode === BPF.LEN) v = SECCOMP_DATA.size;
         else if (mode === BPF.MEM && ins.k < BPF_MEMWORDS) v = mem[ins.k]!;

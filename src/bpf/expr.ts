@@ -111,7 +111,10 @@ function cmp64(c: ExprContext, hiWord: Word, lo: Word, op: CmpOp, k: bigint, t: 
 function pred(c: ExprContext, field: FieldRef, op: CmpOp, value: bigint, t: Ref, f: Ref): Ref {
   const v = atFieldWidth(value, field);
   if (field.kind === 'arg') {
-    const hi: Word = c.abi === 'ia32' ? { kind: 'const', v: 0, xor: false } : { kind: 'load', off: argWord(field.index, true), xor: false };
+    const hi: Word =
+      c.abi === 'ia32'
+        ? { kind: 'const', v: 0, xor: false }
+        : { kind: 'load', off: argWord(field.index, true), xor: false };
     return cmp64(c, hi, { kind: 'load', off: argWord(field.index, false), xor: false }, op, v, t, f);
   }
   const known = field.kind === 'nr' ? BigInt(c.nr) : 0n;

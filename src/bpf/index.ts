@@ -27,7 +27,14 @@ export {
 } from './insn.ts';
 export { validate, SECCOMP_OPCODES } from './validate.ts';
 export { constAllowed, dataWord, emulate, type Run } from './emulate.ts';
-export { compileFilters, compilePolicy, compileState, type CompileError, type CompileOptions, type Compiled } from './compile.ts';
+export {
+  compileFilters,
+  compilePolicy,
+  compileState,
+  type CompileError,
+  type CompileOptions,
+  type Compiled,
+} from './compile.ts';
 export type { Faults } from './expr.ts';
 export { decodeRaw, encodeRaw } from './raw.ts';
 export { describeInstructions, disassemble } from './disasm.ts';

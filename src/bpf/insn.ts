@@ -22,13 +22,44 @@ export const BPF_MAXINSNS = 4096;
 
 /** Instruction classes, sizes, modes, operations and sources (linux/bpf_common.h). */
 export const BPF = {
-  LD: 0x00, LDX: 0x01, ST: 0x02, STX: 0x03, ALU: 0x04, JMP: 0x05, RET: 0x06, MISC: 0x07,
-  W: 0x00, H: 0x08, B: 0x10,
-  IMM: 0x00, ABS: 0x20, IND: 0x40, MEM: 0x60, LEN: 0x80, MSH: 0xa0,
-  ADD: 0x00, SUB: 0x10, MUL: 0x20, DIV: 0x30, OR: 0x40, AND: 0x50, LSH: 0x60, RSH: 0x70, NEG: 0x80, MOD: 0x90, XOR: 0xa0,
-  JA: 0x00, JEQ: 0x10, JGT: 0x20, JGE: 0x30, JSET: 0x40,
-  K: 0x00, X: 0x08, A: 0x10,
-  TAX: 0x00, TXA: 0x80,
+  LD: 0x00,
+  LDX: 0x01,
+  ST: 0x02,
+  STX: 0x03,
+  ALU: 0x04,
+  JMP: 0x05,
+  RET: 0x06,
+  MISC: 0x07,
+  W: 0x00,
+  H: 0x08,
+  B: 0x10,
+  IMM: 0x00,
+  ABS: 0x20,
+  IND: 0x40,
+  MEM: 0x60,
+  LEN: 0x80,
+  MSH: 0xa0,
+  ADD: 0x00,
+  SUB: 0x10,
+  MUL: 0x20,
+  DIV: 0x30,
+  OR: 0x40,
+  AND: 0x50,
+  LSH: 0x60,
+  RSH: 0x70,
+  NEG: 0x80,
+  MOD: 0x90,
+  XOR: 0xa0,
+  JA: 0x00,
+  JEQ: 0x10,
+  JGT: 0x20,
+  JGE: 0x30,
+  JSET: 0x40,
+  K: 0x00,
+  X: 0x08,
+  A: 0x10,
+  TAX: 0x00,
+  TXA: 0x80,
 } as const;
 
 /** Scratch memory words (BPF_MEMWORDS). */
@@ -103,8 +134,13 @@ export function parseAction(text: string): E.Either<string, Action> {
   const m = /^(errno|trace):(\d{1,5})$/.exec(text);
   if (m !== null) {
     const n = Number(m[2]);
-    if (m[1] === 'errno') return n <= 4095 ? E.right({ kind: 'errno', errno: n }) : E.left(`errno:${m[2]}: an errno is at most 4095 (MAX_ERRNO)`);
-    return n <= RET_DATA ? E.right({ kind: 'trace', data: n }) : E.left(`trace:${m[2]}: trace data is at most 65535 (16 bits)`);
+    if (m[1] === 'errno')
+      return n <= 4095
+        ? E.right({ kind: 'errno', errno: n })
+        : E.left(`errno:${m[2]}: an errno is at most 4095 (MAX_ERRNO)`);
+    return n <= RET_DATA
+      ? E.right({ kind: 'trace', data: n })
+      : E.left(`trace:${m[2]}: trace data is at most 65535 (16 bits)`);
   }
   return E.left(`unknown action '${text.slice(0, 40)}': expected one of ${ACTION_SPELLINGS}`);
 }

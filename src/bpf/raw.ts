@@ -17,12 +17,19 @@ export function encodeRaw(p: Program): Uint8Array {
 
 /** Decode raw sock_filters; the length must be a positive multiple of 8 and at most BPF_MAXINSNS instructions. */
 export function decodeRaw(bytes: Uint8Array): E.Either<string, Program> {
-  if (bytes.length === 0 || bytes.length % 8 !== 0) return E.left(`a raw program is a positive multiple of 8 bytes; this one has ${bytes.length}`);
-  if (bytes.length / 8 > BPF_MAXINSNS) return E.left(`${bytes.length / 8} instructions is more than BPF_MAXINSNS (${BPF_MAXINSNS})`);
+  if (bytes.length === 0 || bytes.length % 8 !== 0)
+    return E.left(`a raw program is a positive multiple of 8 bytes; this one has ${bytes.length}`);
+  if (bytes.length / 8 > BPF_MAXINSNS)
+    return E.left(`${bytes.length / 8} instructions is more than BPF_MAXINSNS (${BPF_MAXINSNS})`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const p: SockFilter[] = [];
   for (let i = 0; i < bytes.length; i += 8) {
-    p.push({ code: view.getUint16(i, true), jt: view.getUint8(i + 2), jf: view.getUint8(i + 3), k: view.getUint32(i + 4, true) });
+    p.push({
+      code: view.getUint16(i, true),
+      jt: view.getUint8(i + 2),
+      jf: view.getUint8(i + 3),
+      k: view.getUint32(i + 4, true),
+    });
   }
   return E.right(p);
 }

@@ -45,7 +45,12 @@ function refine(f: Fact, op: JmpOp, k: number, outcome: boolean): Fact {
   switch (op) {
     case 'jeq':
       if (outcome) return { min: k, max: k, ne: new Set(), zero: f.zero };
-      return { min: f.min === k ? f.min + 1 : f.min, max: f.max === k ? f.max - 1 : f.max, ne: new Set([...f.ne, k]), zero: f.zero };
+      return {
+        min: f.min === k ? f.min + 1 : f.min,
+        max: f.max === k ? f.max - 1 : f.max,
+        ne: new Set([...f.ne, k]),
+        zero: f.zero,
+      };
     case 'jgt':
       return outcome ? { ...f, min: Math.max(f.min, k + 1) } : { ...f, max: Math.min(f.max, k) };
     case 'jge':
@@ -56,7 +61,12 @@ function refine(f: Fact, op: JmpOp, k: number, outcome: boolean): Fact {
 }
 
 function meetFact(x: Fact, y: Fact): Fact {
-  return { min: Math.min(x.min, y.min), max: Math.max(x.max, y.max), ne: new Set([...x.ne].filter((v) => y.ne.has(v))), zero: (x.zero & y.zero) >>> 0 };
+  return {
+    min: Math.min(x.min, y.min),
+    max: Math.max(x.max, y.max),
+    ne: new Set([...x.ne].filter((v) => y.ne.has(v))),
+    zero: (x.zero & y.zero) >>> 0,
+  };
 }
 
 function meet(x: State, y: State): State {

@@ -13,10 +13,24 @@ const { LD, LDX, ST, STX, ALU, JMP, RET, MISC, W, IMM, ABS, MEM, LEN, K, X, A } 
 
 /** Every opcode seccomp_check_filter lets through (after bpf_check_classic). */
 export const SECCOMP_OPCODES: ReadonlySet<number> = new Set([
-  LD | W | ABS, LD | W | LEN, LDX | W | LEN,
-  RET | K, RET | A,
-  ...[BPF.ADD, BPF.SUB, BPF.MUL, BPF.DIV, BPF.AND, BPF.OR, BPF.XOR, BPF.LSH, BPF.RSH].flatMap((op) => [ALU | op | K, ALU | op | X]),
-  ALU | BPF.NEG, LD | IMM, LDX | IMM, MISC | BPF.TAX, MISC | BPF.TXA, LD | MEM, LDX | MEM, ST, STX,
+  LD | W | ABS,
+  LD | W | LEN,
+  LDX | W | LEN,
+  RET | K,
+  RET | A,
+  ...[BPF.ADD, BPF.SUB, BPF.MUL, BPF.DIV, BPF.AND, BPF.OR, BPF.XOR, BPF.LSH, BPF.RSH].flatMap((op) => [
+    ALU | op | K,
+    ALU | op | X,
+  ]),
+  ALU | BPF.NEG,
+  LD | IMM,
+  LDX | IMM,
+  MISC | BPF.TAX,
+  MISC | BPF.TXA,
+  LD | MEM,
+  LDX | MEM,
+  ST,
+  STX,
   JMP | BPF.JA,
   ...[BPF.JEQ, BPF.JGE, BPF.JGT, BPF.JSET].flatMap((op) => [JMP | op | K, JMP | op | X]),
 ]);
@@ -66,12 +80,23 @@ function loadsAfterStores(p: Program): string | null {
 /** Validate `p` as the kernel would before loading it; the error names the instruction. */
 export function validate(p: Program): E.Either<string, void> {
   if (p.length === 0) return E.left('empty program');
-  if (p.length > BPF_MAXINSNS) return E.left(`program of ${p.length} instructions is longer than BPF_MAXINSNS (${BPF_MAXINSNS})`);
+  if (p.length > BPF_MAXINSNS)
+    return E.left(`program of ${p.length} instructions is longer than BPF_MAXINSNS (${BPF_MAXINSNS})`);
   for (let pc = 0; pc < p.length; pc++) {
     const ins = p[pc]!;
     const bad =
-      !Number.isInteger(ins.code) || ins.code < 0 || ins.code > 0xffff || !Number.isInteger(ins.k) || ins.k < 0 || ins.k > 0xffffffff ||
-      !Number.isInteger(ins.jt) || ins.jt < 0 || ins.jt > 255 || !Number.isInteger(ins.jf) || ins.jf < 0 || ins.jf > 255
+      !Number.isInteger(ins.code) ||
+      ins.code < 0 ||
+      ins.code > 0xffff ||
+      !Number.isInteger(ins.k) ||
+      ins.k < 0 ||
+      ins.k > 0xffffffff ||
+      !Number.isInteger(ins.jt) ||
+      ins.jt < 0 ||
+      ins.jt > 255 ||
+      !Number.isInteger(ins.jf) ||
+      ins.jf < 0 ||
+      ins.jf > 255
         ? 'field out of range'
         : checkInsn(ins, pc, p.length);
     if (bad !== null) return E.left(`instruction ${pc}: ${bad}`);

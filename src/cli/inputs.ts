@@ -61,12 +61,20 @@ export function abiFlag(args: Parsed, io: Io): Abi | undefined | number {
  * prctl(PR_SET_SECCOMP, 2) (S5.2); prints what the kernel returned and
  * gives null when it refuses the policy.
  */
-export function installedTask(file: string, text: string, abi: Abi, comm: string, io: Io): { readonly kernel: Kernel; readonly pid: number } | null {
+export function installedTask(
+  file: string,
+  text: string,
+  abi: Abi,
+  comm: string,
+  io: Io,
+): { readonly kernel: Kernel; readonly pid: number } | null {
   const kernel = new Kernel();
   const pid = kernel.spawn(abi, comm);
   const o = kernel.installPolicy(pid, text);
   if (o.ok) return { kernel, pid };
-  io.err(`${file}: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}\n`);
+  io.err(
+    `${file}: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}\n`,
+  );
   return null;
 }
 
@@ -82,10 +90,13 @@ export function readInput(file: string, io: Io): string | null {
 
 /** `file:line:col: message` and a caret; a whole-trace error (line 0) has neither. */
 const located = (file: string, e: PolicyError): string =>
-  e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${errorText(e)}\n${caret(e.source, e.column)}\n`;
+  e.line === 0
+    ? `${file}: ${e.message}\n`
+    : `${file}:${e.line}:${e.column + 1}: ${errorText(e)}\n${caret(e.source, e.column)}\n`;
 
 /** An error's message and, for a filter, what would help (the call's fields, the nearest names). */
-export const errorText = (e: PolicyError): string => ('detail' in e && e.detail !== undefined ? `${e.message}; ${e.detail}` : e.message);
+export const errorText = (e: PolicyError): string =>
+  'detail' in e && e.detail !== undefined ? `${e.message}; ${e.detail}` : e.message;
 
 /** The --strict-2011 flag: only the 2011 grammar, no symbolic constants or argN aliases (spec/15-constants.md). */
 export const strictFlag = (args: Parsed): PolicyOptions => ({ strict2011: args.flags['strict-2011'] === true });
@@ -101,7 +112,10 @@ export function kernelRefusal(text: string, abi: Abi): PolicyError | null {
   const r = kernel.installPolicy(kernel.spawn(abi, 'check'), text);
   if (r.ok) return null;
   const first = r.errors[0] ?? { line: 1, column: 0, message: r.message, source: text.split('\n')[0] ?? '' };
-  return { ...first, message: `prctl(PR_SET_SECCOMP, 2) returns ${r.kind === 'return' ? `-${r.errno.name}` : r.kind}: ${first.message}` };
+  return {
+    ...first,
+    message: `prctl(PR_SET_SECCOMP, 2) returns ${r.kind === 'return' ? `-${r.errno.name}` : r.kind}: ${first.message}`,
+  };
 }
 
 /** Parse a policy text for `abi` (S2.5, S1.3), then check it as the kernel would (kernelRefusal). */

@@ -14,9 +14,12 @@ import { VERSION } from './version.ts';
  * implementation under test) load on first use: the rest of the CLI also
  * runs in a browser (the site's playground), where they cannot.
  */
-const conformCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/conform.ts')).conformCommand(argv, io);
-const adapterCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/adapter.ts')).adapterCommand(argv, io);
-const recordCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/record.ts')).recordCommand(argv, io);
+const conformCommand: CommandSpec['run'] = async (argv, io) =>
+  (await import('./commands/conform.ts')).conformCommand(argv, io);
+const adapterCommand: CommandSpec['run'] = async (argv, io) =>
+  (await import('./commands/adapter.ts')).adapterCommand(argv, io);
+const recordCommand: CommandSpec['run'] = async (argv, io) =>
+  (await import('./commands/record.ts')).recordCommand(argv, io);
 const runCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io);
 
 /** Every command, by verb. New commands register here. */
@@ -26,23 +29,41 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
   proc: { run: procCommand, summary: 'print /proc/<pid>/seccomp_filter after installing a policy' },
-  conform: { run: conformCommand, summary: 'check an implementation of the conformance protocol against the corpus and the model' },
-  adapter: { run: adapterCommand, summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel' },
-  bpf: { run: bpfCommand, summary: 'compile a policy to a seccomp BPF program for today\'s Linux (raw, C, JSON, disassembly)' },
+  conform: {
+    run: conformCommand,
+    summary: 'check an implementation of the conformance protocol against the corpus and the model',
+  },
+  adapter: {
+    run: adapterCommand,
+    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel',
+  },
+  bpf: {
+    run: bpfCommand,
+    summary: "compile a policy to a seccomp BPF program for today's Linux (raw, C, JSON, disassembly)",
+  },
   record: { run: recordCommand, summary: 'run a command under strace and write the trace replay and generate need' },
-  resolve: { run: resolveCommand, summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI' },
+  resolve: {
+    run: resolveCommand,
+    summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI',
+  },
   run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
 };
 
 const usage = (): string =>
-  `usage: seccomp-spec COMMAND [ARGS...]   (seccomp-spec help COMMAND, or COMMAND --help, for details)\n       seccomp-spec --version\n\ncommands:\n${Object.entries(COMMANDS)
+  `usage: seccomp-spec COMMAND [ARGS...]   (seccomp-spec help COMMAND, or COMMAND --help, for details)\n       seccomp-spec --version\n\ncommands:\n${Object.entries(
+    COMMANDS,
+  )
     .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
-    .join('\n')}\n\nexit codes: 0 success, 1 the policy or trace was judged bad (or a call would be killed), 2 usage error\n`;
+    .join(
+      '\n',
+    )}\n\nexit codes: 0 success, 1 the policy or trace was judged bad (or a call would be killed), 2 usage error\n`;
 
 /** `unknown command 'x'` with the nearest command names, and the usage. */
 function unknownCommand(verb: string, io: Io): number {
   const near = Object.keys(COMMANDS).filter((c) => c.startsWith(verb.slice(0, 2)) || verb.startsWith(c.slice(0, 3)));
-  io.err(`unknown command '${verb}'${near.length > 0 ? `; did you mean ${near.map((c) => `'${c}'`).join(', ')}?` : ''}\n${usage()}`);
+  io.err(
+    `unknown command '${verb}'${near.length > 0 ? `; did you mean ${near.map((c) => `'${c}'`).join(', ')}?` : ''}\n${usage()}`,
+  );
   return EXIT.USAGE;
 }
 

@@ -60,7 +60,13 @@ export async function runCli(
       const bytes = new TextEncoder().encode(text);
       // Two chunks cut in the middle, so the commands meet a chunk boundary inside a line.
       const cut = bytes.length >> 1;
-      return { chunks: (async function* () { yield bytes.subarray(0, cut); yield bytes.subarray(cut); })(), size: bytes.length };
+      return {
+        chunks: (async function* () {
+          yield bytes.subarray(0, cut);
+          yield bytes.subarray(cut);
+        })(),
+        size: bytes.length,
+      };
     },
   };
   const code = await main(argv, io);

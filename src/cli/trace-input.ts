@@ -17,7 +17,9 @@ const PROGRESS_MS = 250;
 
 /** `file:line:col: message` and a caret (columns 1-based, C7); a whole-trace error (line 0) has neither. */
 export const locatedTrace = (file: string, e: TraceError): string =>
-  e.line === 0 ? `${file}: ${e.message}\n` : `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
+  e.line === 0
+    ? `${file}: ${e.message}\n`
+    : `${file}:${e.line}:${e.column + 1}: ${e.message}\n${caret(e.source, e.column)}\n`;
 
 /** How a trace command reads its trace. */
 export interface TraceInput {
@@ -77,19 +79,25 @@ export async function readTrace(input: TraceInput, sink: CallSink, io: Io): Prom
       if (r.policy !== '') io.err(`${file}: ${r.policy}\n`);
     } else {
       io.err(locatedTrace(file, r.error));
-      if (!input.lenient && r.error.line > 0 && !r.error.message.startsWith('decoded arguments')) io.err('(--lenient skips bad lines and counts them)\n');
+      if (!input.lenient && r.error.line > 0 && !r.error.message.startsWith('decoded arguments'))
+        io.err('(--lenient skips bad lines and counts them)\n');
     }
     return EXIT.FAIL;
   }
   const skipped = r.skipped;
-  if (first !== null) io.err(`${file}: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} (--lenient); the first:\n${locatedTrace(file, first)}`);
+  if (first !== null)
+    io.err(
+      `${file}: skipped ${skipped} bad line${skipped === 1 ? '' : 's'} (--lenient); the first:\n${locatedTrace(file, first)}`,
+    );
   // A trace with no call proves nothing about a policy: judging it "ok" would be a silent allow.
   if (r.calls === 0) {
     io.err(`${file}: no system call in the trace (${r.lines} lines${skipped > 0 ? `, ${skipped} skipped` : ''})\n`);
     return EXIT.FAIL;
   }
   if (skipped > r.lines * LENIENT_MAX_SHARE) {
-    io.err(`${file}: --lenient skipped ${skipped} of ${r.lines} lines, more than ${LENIENT_MAX_SHARE * 100}%: a report on the rest would not speak for the trace (T15)\n`);
+    io.err(
+      `${file}: --lenient skipped ${skipped} of ${r.lines} lines, more than ${LENIENT_MAX_SHARE * 100}%: a report on the rest would not speak for the trace (T15)\n`,
+    );
     return EXIT.FAIL;
   }
   return r;

@@ -10,5 +10,8 @@ export const ADAPTERS: Readonly<Record<string, { readonly answer: Answerer; read
   model: { answer: modelAnswer, summary: 'the executable model (src/model): the oracle itself' },
   engine: { answer: engineAnswer, summary: 'the fast engine (Kernel) through its public API and entry path' },
   bpf: { answer: bpfAnswer, summary: 'the installed state compiled to seccomp BPF (src/bpf), each call emulated' },
-  kernel: { answer: kernelAnswer, summary: 'the compiled state on this machine\'s kernel, each call made by the native probe (Linux x86_64, cc)' },
+  kernel: {
+    answer: kernelAnswer,
+    summary: "the compiled state on this machine's kernel, each call made by the native probe (Linux x86_64, cc)",
+  },
 };

@@ -13,10 +13,29 @@ const M64 = (1n << 64n) - 1n;
 
 /** Edges of the 64-bit range, of each 32-bit half, and of the small widths (C4, C5, S3.2). */
 export const U64_EDGES: readonly bigint[] = [
-  0n, 1n, 2n, 0x7fn, 0x80n, 0xffn, 0x100n, 0xffffn, 0x7fff_ffffn, 0x8000_0000n, 0xffff_fffen, 0xffff_ffffn,
-  0x1_0000_0000n, 0x1_0000_0001n, 0x1_ffff_ffffn, 0x7fff_ffff_ffff_ffffn, 0x8000_0000_0000_0000n,
-  0x8000_0000_0000_0001n, 0xffff_ffff_0000_0000n, 0x8000_0000_8000_0000n, 0x0000_0001_8000_0000n,
-  0xffff_ffff_ffff_fffen, M64,
+  0n,
+  1n,
+  2n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x100n,
+  0xffffn,
+  0x7fff_ffffn,
+  0x8000_0000n,
+  0xffff_fffen,
+  0xffff_ffffn,
+  0x1_0000_0000n,
+  0x1_0000_0001n,
+  0x1_ffff_ffffn,
+  0x7fff_ffff_ffff_ffffn,
+  0x8000_0000_0000_0000n,
+  0x8000_0000_0000_0001n,
+  0xffff_ffff_0000_0000n,
+  0x8000_0000_8000_0000n,
+  0x0000_0001_8000_0000n,
+  0xffff_ffff_ffff_fffen,
+  M64,
 ];
 
 /** Boundary-biased unsigned 64-bit values: the edges above and their neighbours, small values, anything. */
@@ -25,12 +44,34 @@ export const u64 = (): fc.Arbitrary<bigint> =>
     { weight: 4, arbitrary: fc.constantFrom(...U64_EDGES) },
     { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 20n }) },
     { weight: 2, arbitrary: fc.bigInt({ min: 0n, max: M64 }) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...U64_EDGES), fc.constantFrom(-1n, 0n, 1n)).map(([e, d]) => (e + d) & M64) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom(...U64_EDGES), fc.constantFrom(-1n, 0n, 1n)).map(([e, d]) => (e + d) & M64),
+    },
   );
 
 /** System calls policies and calls concentrate on, so entries get hit. */
-const POOL = ['read', 'write', 'open', 'close', 'mmap', 'futex', 'prctl', 'fork', 'vfork', 'clone',
-  'execve', 'exit', 'exit_group', 'getpid', 'gettid', 'epoll_wait', 'sigreturn', 'rt_sigreturn', 'ioctl'];
+const POOL = [
+  'read',
+  'write',
+  'open',
+  'close',
+  'mmap',
+  'futex',
+  'prctl',
+  'fork',
+  'vfork',
+  'clone',
+  'execve',
+  'exit',
+  'exit_group',
+  'getpid',
+  'gettid',
+  'epoll_wait',
+  'sigreturn',
+  'rt_sigreturn',
+  'ioctl',
+];
 
 /** Pool calls of `abi`. */
 export const poolCalls = (abi: Abi) => syscallTable(abi).calls.filter((c) => POOL.includes(c.name));
@@ -46,7 +87,10 @@ const valueText = (): fc.Arbitrary<string> =>
 
 /** A literal for a signed field (nr, common_pid): small, negative or at the 32-bit edges. */
 const signedText = (): fc.Arbitrary<string> =>
-  fc.oneof(fc.integer({ min: -5, max: 500 }).map(String), fc.constantFrom('0x7fffffff', '-2147483648', '0x100000000', '0x40000000'));
+  fc.oneof(
+    fc.integer({ min: -5, max: 500 }).map(String),
+    fc.constantFrom('0x7fffffff', '-2147483648', '0x100000000', '0x40000000'),
+  );
 
 const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
 
@@ -70,7 +114,10 @@ function exprText(fields: readonly string[]): fc.Arbitrary<string> {
 
 /** A filter for the call `nr` of `abi`: mostly `1`, `0` or an expression on its arguments. */
 export function filterText(abi: Abi, nr: number): fc.Arbitrary<string> {
-  const args = syscallTable(abi).byNr(nr)?.args.map((a) => a.name) ?? [];
+  const args =
+    syscallTable(abi)
+      .byNr(nr)
+      ?.args.map((a) => a.name) ?? [];
   const fields = [...args, ...args, 'nr', 'common_pid', 'common_flags'];
   return fc.oneof(
     { weight: 2, arbitrary: fc.constant('1') },
@@ -83,11 +130,13 @@ type PoolCall = ReturnType<typeof poolCalls>[number];
 
 /** One policy line naming one of `calls` of `abi` by sys_ name, unistd name or number. */
 export function policyLine(abi: Abi, calls: readonly PoolCall[] = poolCalls(abi)): fc.Arbitrary<string> {
-  return fc.constantFrom(...calls).chain((c) =>
-    fc
-      .tuple(fc.constantFrom(c.sysName, c.name, String(c.nr), `0x${c.nr.toString(16)}`), filterText(abi, c.nr))
-      .map(([name, f]) => `${name}: ${f}`),
-  );
+  return fc
+    .constantFrom(...calls)
+    .chain((c) =>
+      fc
+        .tuple(fc.constantFrom(c.sysName, c.name, String(c.nr), `0x${c.nr.toString(16)}`), filterText(abi, c.nr))
+        .map(([name, f]) => `${name}: ${f}`),
+    );
 }
 
 const DAMAGE = ['', '(', ')', '|', '=', '$', 'x', '\0', '\n', '9'] as const;
@@ -104,7 +153,11 @@ const corrupt = (text: string, at: number, c: string, cut: boolean): string => {
  * damage may include a NUL byte, which the protocol does not carry).
  * Built from tuples and maps only, so fast-check shrinks it line by line.
  */
-export const policyTextFor = (abi: Abi, calls: readonly PoolCall[] = poolCalls(abi), nul = true): fc.Arbitrary<string> =>
+export const policyTextFor = (
+  abi: Abi,
+  calls: readonly PoolCall[] = poolCalls(abi),
+  nul = true,
+): fc.Arbitrary<string> =>
   fc
     .tuple(
       fc.array(
@@ -114,27 +167,50 @@ export const policyTextFor = (abi: Abi, calls: readonly PoolCall[] = poolCalls(a
         ),
         { minLength: 1, maxLength: 8 },
       ),
-      fc.option(fc.tuple(fc.nat(1000), fc.constantFrom(...DAMAGE.filter((d) => nul || d !== '\0')), fc.boolean()), { freq: 6 }),
+      fc.option(fc.tuple(fc.nat(1000), fc.constantFrom(...DAMAGE.filter((d) => nul || d !== '\0')), fc.boolean()), {
+        freq: 6,
+      }),
     )
     .map(([lines, damage]) => (damage === null ? lines.join('\n') : corrupt(lines.join('\n'), ...damage)));
 
 /** A policy text for either ABI. */
-export const policyText = (): fc.Arbitrary<string> => fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) => policyTextFor(abi));
+export const policyText = (): fc.Arbitrary<string> =>
+  fc.constantFrom<Abi>('x86_64', 'ia32').chain((abi) => policyTextFor(abi));
 
 /** A system call number: pool and strict members of either ABI, edges, x32 numbers (bit 30). */
 export const nrValue = (): fc.Arbitrary<bigint> =>
-  fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom(...[...poolCalls('x86_64'), ...poolCalls('ia32')].map((c) => BigInt(c.nr))) },
-    { weight: 2, arbitrary: fc.constantFrom(0n, 1n, 3n, 4n, 15n, 60n, 119n, 172n, 157n, 231n, 252n) },
-    { weight: 1, arbitrary: fc.constantFrom(-1n, 462n, 463n, 0x4000_0000n, 0x4000_0001n, 0xffff_ffffn, 0x1_0000_0000n, 2n ** 64n - 1n) },
-    { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 600n }) },
-  ).map((v) => BigInt.asUintN(64, v));
+  fc
+    .oneof(
+      {
+        weight: 6,
+        arbitrary: fc.constantFrom(...[...poolCalls('x86_64'), ...poolCalls('ia32')].map((c) => BigInt(c.nr))),
+      },
+      { weight: 2, arbitrary: fc.constantFrom(0n, 1n, 3n, 4n, 15n, 60n, 119n, 172n, 157n, 231n, 252n) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          -1n,
+          462n,
+          463n,
+          0x4000_0000n,
+          0x4000_0001n,
+          0xffff_ffffn,
+          0x1_0000_0000n,
+          2n ** 64n - 1n,
+        ),
+      },
+      { weight: 1, arbitrary: fc.bigInt({ min: 0n, max: 600n }) },
+    )
+    .map((v) => BigInt.asUintN(64, v));
 
 /** A call of the protocol: any vector, eax boundary-biased toward `calls`' numbers, six boundary-biased registers. */
 const protocolCall = (calls: readonly PoolCall[]): fc.Arbitrary<Call> =>
   fc.record({
     vector: fc.constantFrom<Vector>(...VECTORS),
-    nr: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...calls.map((c) => c.nr)) }, { weight: 2, arbitrary: nrValue().map((v) => Number(BigInt.asIntN(32, v))) }),
+    nr: fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...calls.map((c) => c.nr)) },
+      { weight: 2, arbitrary: nrValue().map((v) => Number(BigInt.asIntN(32, v))) },
+    ),
     args: fc.array(u64(), { minLength: 6, maxLength: 6 }),
   });
 

@@ -19,12 +19,22 @@ export function bpfAnswer(r: Request): Answer {
   // No filter installed: the kernel runs no program, every call goes through.
   if (state.mode === 0) return { id: r.id, installs, calls: r.calls.map((): Verdict => 'allow') };
   // S6.4 a pending grant is a count of calls: a stateless program cannot express it.
-  if (state.pending) return { id: r.id, unsupported: 'the installed state has a pending on_next_syscall grant, which a BPF program cannot express' };
+  if (state.pending)
+    return {
+      id: r.id,
+      unsupported: 'the installed state has a pending on_next_syscall grant, which a BPF program cannot express',
+    };
   const compiled = compileState(state, { abi: r.abi });
-  if (isLeft(compiled)) return { id: r.id, unsupported: `the installed state does not compile to BPF: ${compiled.left.message}` };
+  if (isLeft(compiled))
+    return { id: r.id, unsupported: `the installed state does not compile to BPF: ${compiled.left.message}` };
   const calls = r.calls.map((c): Verdict => {
     // The filter sees the full registers on every entry path (upper halves included for compat calls).
-    const run = emulate(compiled.right.program, { nr: c.nr, arch: auditArch(callAbi(r.abi, c.vector)), instructionPointer: 0n, args: c.args });
+    const run = emulate(compiled.right.program, {
+      nr: c.nr,
+      arch: auditArch(callAbi(r.abi, c.vector)),
+      instructionPointer: 0n,
+      args: c.args,
+    });
     return retAllows(run.ret) ? 'allow' : 'kill';
   });
   return { id: r.id, installs, calls };

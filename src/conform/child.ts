@@ -52,10 +52,13 @@ export const STARTUP_MS = 30_000;
 
 /** Check an answer against its request: the id, and one result per install and per call (P1). */
 export function checkAnswer(r: Request, a: Answer): Either<string, Answer> {
-  if (a.id !== r.id) return left(`answer id ${a.id} does not match request id ${r.id} (answers must come in request order)`);
+  if (a.id !== r.id)
+    return left(`answer id ${a.id} does not match request id ${r.id} (answers must come in request order)`);
   if ('unsupported' in a) return right(a);
-  if (a.installs.length !== r.installs.length) return left(`answer ${r.id} has ${a.installs.length} install results for ${r.installs.length} installs`);
-  if (a.calls.length !== r.calls.length) return left(`answer ${r.id} has ${a.calls.length} verdicts for ${r.calls.length} calls`);
+  if (a.installs.length !== r.installs.length)
+    return left(`answer ${r.id} has ${a.installs.length} install results for ${r.installs.length} installs`);
+  if (a.calls.length !== r.calls.length)
+    return left(`answer ${r.id} has ${a.calls.length} verdicts for ${r.calls.length} calls`);
   return right(a);
 }
 
@@ -103,7 +106,9 @@ export function startImplementation(argv: readonly string[], timeoutMs: number):
       };
       const timer = setTimeout(() => {
         wake = null;
-        resolve({ error: `no answer within ${timeoutMs} ms${timeoutMs > STARTUP_MS ? ' (the first answer includes start-up time)' : ''} (the implementation hangs or does not flush its output after each line)${tail()}` });
+        resolve({
+          error: `no answer within ${timeoutMs} ms${timeoutMs > STARTUP_MS ? ' (the first answer includes start-up time)' : ''} (the implementation hangs or does not flush its output after each line)${tail()}`,
+        });
       }, timeoutMs);
       attempt();
     });

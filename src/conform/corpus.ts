@@ -26,14 +26,25 @@ export interface CorpusCase {
   readonly answer: Extract<Answer, { installs: readonly number[] }>;
 }
 
-const Header = t.type({ corpus: t.literal('seccomp-spec conformance corpus'), version: t.literal(CORPUS_VERSION), protocol: t.literal(PROTOCOL_VERSION) });
+const Header = t.type({
+  corpus: t.literal('seccomp-spec conformance corpus'),
+  version: t.literal(CORPUS_VERSION),
+  protocol: t.literal(PROTOCOL_VERSION),
+});
 const Rule = new t.Type<string, string, unknown>(
   'Rule',
   (u): u is string => typeof u === 'string',
-  (u, c) => (typeof u === 'string' && /^S[0-9]+(\.[0-9]+)?$/.test(u) ? t.success(u) : t.failure(u, c, 'expected a rule number like "S3.3"')),
+  (u, c) =>
+    typeof u === 'string' && /^S[0-9]+(\.[0-9]+)?$/.test(u)
+      ? t.success(u)
+      : t.failure(u, c, 'expected a rule number like "S3.3"'),
   (s) => s,
 );
-const Expected = t.type({ id: t.number, installs: t.array(t.number), calls: t.array(t.keyof({ allow: null, kill: null })) });
+const Expected = t.type({
+  id: t.number,
+  installs: t.array(t.number),
+  calls: t.array(t.keyof({ allow: null, kill: null })),
+});
 const CaseShape = t.type({ rule: Rule, name: t.string, request: t.unknown, answer: Expected });
 
 /** A case as one corpus line. */
@@ -41,7 +52,8 @@ export const encodeCase = (c: CorpusCase): string =>
   `{"rule":${JSON.stringify(c.rule)},"name":${JSON.stringify(c.name)},"request":${encodeRequest(c.request)},"answer":${JSON.stringify(c.answer)}}`;
 
 /** The header line of a corpus written by this version. */
-export const corpusHeader = (): string => JSON.stringify({ corpus: 'seccomp-spec conformance corpus', version: CORPUS_VERSION, protocol: PROTOCOL_VERSION });
+export const corpusHeader = (): string =>
+  JSON.stringify({ corpus: 'seccomp-spec conformance corpus', version: CORPUS_VERSION, protocol: PROTOCOL_VERSION });
 
 /** Parse a corpus text; every error names its line. Ids must be unique. */
 export function parseCorpus(text: string, file: string): Either<string, readonly CorpusCase[]> {
@@ -56,7 +68,10 @@ export function parseCorpus(text: string, file: string): Either<string, readonly
   };
   const head = json(1);
   if (head instanceof Error || isLeft(Header.decode(head))) {
-    return at(1, `expected the header ${corpusHeader()}${head instanceof Error ? ` (${head.message})` : `, got ${lines[0]!.slice(0, 80)}`}`);
+    return at(
+      1,
+      `expected the header ${corpusHeader()}${head instanceof Error ? ` (${head.message})` : `, got ${lines[0]!.slice(0, 80)}`}`,
+    );
   }
   const cases: CorpusCase[] = [];
   const ids = new Set<number>();
@@ -65,7 +80,11 @@ export function parseCorpus(text: string, file: string): Either<string, readonly
     const j = json(n);
     if (j instanceof Error) return at(n, `not JSON (${j.message})`);
     const shape = CaseShape.decode(j);
-    if (isLeft(shape)) return at(n, `expected {"rule": "S3.3", "name": ..., "request": {...}, "answer": {...}}: ${shape.left[0]?.message ?? 'wrong shape'}`);
+    if (isLeft(shape))
+      return at(
+        n,
+        `expected {"rule": "S3.3", "name": ..., "request": {...}, "answer": {...}}: ${shape.left[0]?.message ?? 'wrong shape'}`,
+      );
     const req = decodeRequest(JSON.stringify(shape.right.request));
     if (isLeft(req)) return at(n, req.left);
     const { answer } = shape.right;

@@ -31,11 +31,17 @@ function replay(r: Request): Replay {
   for (const [k, text] of r.installs.entries()) {
     const seccomp = kernel.view().tasks[0]!.seccomp;
     if (seccomp.mode === 2 && seccomp.pending) {
-      return { ok: false, unsupported: `install ${k}: the engine's prctl would spend the pending grant (on_next_syscall) of the installed state` };
+      return {
+        ok: false,
+        unsupported: `install ${k}: the engine's prctl would spend the pending grant (on_next_syscall) of the installed state`,
+      };
     }
     const halves = args.flatMap((a) => [Number(a & 0xffff_ffffn), Number(a >> 32n)]);
     if (kernel.decide(pid, 'syscall', prctlNr, halves) !== DECISION.ALLOW) {
-      return { ok: false, unsupported: `install ${k}: the installed state kills prctl itself, and the engine checks every prctl at entry` };
+      return {
+        ok: false,
+        unsupported: `install ${k}: the installed state kills prctl itself, and the engine checks every prctl at entry`,
+      };
     }
     kernel.writeMemory(pid, TEXT_ADDR, textBytes(text));
     const o = kernel.syscall(pid, 'syscall', callRegs(r.abi, prctlNr, args));

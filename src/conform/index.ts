@@ -24,7 +24,17 @@ export { bpfAnswer } from './bpf-adapter.ts';
 export { kernelAnswer } from './kernel-adapter.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
 export { serve, type Answerer } from './serve.ts';
-export { U64_EDGES, filterText, nrValue, policyLine, policyText, policyTextFor, poolCalls, request, u64 } from './arbitraries.ts';
+export {
+  U64_EDGES,
+  filterText,
+  nrValue,
+  policyLine,
+  policyText,
+  policyTextFor,
+  poolCalls,
+  request,
+  u64,
+} from './arbitraries.ts';
 export { ADAPTERS } from './adapters.ts';
 export { checkAnswer, splitCommand, startImplementation, type Implementation } from './child.ts';
 export { CORPUS_VERSION, corpusHeader, encodeCase, parseCorpus, type CorpusCase, type CorpusHeader } from './corpus.ts';

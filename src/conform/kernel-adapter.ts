@@ -25,18 +25,33 @@ export function kernelAnswer(r: Request): Answer {
   const state = machine.tasks.get(pid)!.seccomp;
   const unsupported = (why: string): Answer => ({ id: r.id, unsupported: why });
   if (state.mode === 0) return { id: r.id, installs, calls: r.calls.map((): Verdict => 'allow') };
-  if (state.pending) return unsupported('the installed state has a pending on_next_syscall grant, which a BPF program cannot express');
+  if (state.pending)
+    return unsupported('the installed state has a pending on_next_syscall grant, which a BPF program cannot express');
   // S6.1 a compat call reaches the filter as I386 however it entered: the probe makes it with int $0x80 from 64-bit code.
-  const calls = r.calls.map((c): ProbeCall => ({ vector: callAbi(r.abi, c.vector) === 'x86_64' ? 'syscall' : 'int80', nr: c.nr, args: c.args }));
+  const calls = r.calls.map((c): ProbeCall => ({
+    vector: callAbi(r.abi, c.vector) === 'x86_64' ? 'syscall' : 'int80',
+    nr: c.nr,
+    args: c.args,
+  }));
   if (calls.some((c) => c.vector === 'syscall' && UNFILTERED.includes(Number(c.nr)))) {
     return unsupported('native uretprobe and uprobe (335, 336) never reach a seccomp filter on this kernel (K9)');
   }
-  const compiled = compileState(state, { abi: r.abi, kill: { kind: 'errno', errno: KILL }, allow: { kind: 'errno', errno: ALLOW } });
+  const compiled = compileState(state, {
+    abi: r.abi,
+    kill: { kind: 'errno', errno: KILL },
+    allow: { kind: 'errno', errno: ALLOW },
+  });
   if (isLeft(compiled)) return unsupported(`the installed state does not compile to BPF: ${compiled.left.message}`);
   const answers = probe(encodeRaw(compiled.right.program), calls);
-  if (isLeft(answers)) return unsupported(`the kernel probe is not available (${answers.left.kind}): ${answers.left.message}`);
-  const verdicts = answers.right.map((rax): Verdict | null => (rax === BigInt(-ALLOW) ? 'allow' : rax === BigInt(-KILL) ? 'kill' : null));
+  if (isLeft(answers))
+    return unsupported(`the kernel probe is not available (${answers.left.kind}): ${answers.left.message}`);
+  const verdicts = answers.right.map((rax): Verdict | null =>
+    rax === BigInt(-ALLOW) ? 'allow' : rax === BigInt(-KILL) ? 'kill' : null,
+  );
   const odd = verdicts.indexOf(null);
-  if (odd >= 0) return unsupported(`the kernel answered call ${odd} with rax ${answers.right[odd]!}, neither action of the program`);
+  if (odd >= 0)
+    return unsupported(
+      `the kernel answered call ${odd} with rax ${answers.right[odd]!}, neither action of the program`,
+    );
   return { id: r.id, installs, calls: verdicts as readonly Verdict[] };
 }

@@ -35,7 +35,11 @@ export const textBytes = (text: string): readonly number[] => [...[...text].map(
  * and memory (S5.2): the entry check of the prctl call itself is not part
  * of the protocol (P2), so a policy need not allow prctl to be narrowed.
  */
-export function modelInstall(r: Request): { readonly machine: model.Machine; readonly pid: number; readonly installs: readonly number[] } {
+export function modelInstall(r: Request): {
+  readonly machine: model.Machine;
+  readonly pid: number;
+  readonly installs: readonly number[];
+} {
   const [m0, pid] = model.spawn(model.initialMachine(), r.abi, 'conform');
   let machine = m0;
   const installs: number[] = [];

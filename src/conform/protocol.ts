@@ -52,7 +52,10 @@ const int = (name: string, min: number, max: number, what: string): t.Type<numbe
   new t.Type<number, number, unknown>(
     name,
     (u): u is number => typeof u === 'number',
-    (u, c) => (typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max ? t.success(u) : fail(u, c, `expected ${what}`)),
+    (u, c) =>
+      typeof u === 'number' && Number.isInteger(u) && u >= min && u <= max
+        ? t.success(u)
+        : fail(u, c, `expected ${what}`),
     (v) => v,
   );
 
@@ -61,7 +64,7 @@ const Id = int('Id', 0, Number.MAX_SAFE_INTEGER, 'a non-negative integer');
 /** eax read as a signed int (C8). */
 const Nr = int('Nr', -(2 ** 31), 2 ** 31 - 1, 'a signed 32-bit integer (eax, C8)');
 /** prctl's result: 0 or a negative errno (S5.7). */
-const InstallResult = int('InstallResult', -4095, 0, 'prctl\'s result: 0 or a negative errno above -4096');
+const InstallResult = int('InstallResult', -4095, 0, "prctl's result: 0 or a negative errno above -4096");
 
 /** A policy text: one byte per character (Latin-1, C16), no NUL since prctl reads up to the first one (C33). */
 const PolicyText = new t.Type<string, string, unknown>(
@@ -71,7 +74,10 @@ const PolicyText = new t.Type<string, string, unknown>(
     if (typeof u !== 'string') return fail(u, c, 'expected a policy text (a string)');
     const bad = /[\u0000\u0100-\uffff]/.exec(u);
     if (bad === null) return t.success(u);
-    const what = bad[0] === '\0' ? 'a NUL byte (prctl would read only up to it, C33)' : `the character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} (texts are bytes: U+0001 to U+00FF)`;
+    const what =
+      bad[0] === '\0'
+        ? 'a NUL byte (prctl would read only up to it, C33)'
+        : `the character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0')} (texts are bytes: U+0001 to U+00FF)`;
     return fail(u, c, `policy text has ${what} at offset ${bad.index}`);
   },
   (v) => v,
@@ -101,7 +107,10 @@ const sixArgs = new t.Type<readonly bigint[], readonly string[], unknown>(
 export const CallCodec = t.type({ vector: VectorCodec, nr: Nr, args: sixArgs }, 'Call');
 
 /** A request line (P1). */
-export const RequestCodec = t.type({ id: Id, abi: AbiCodec, installs: t.array(PolicyText), calls: t.array(CallCodec) }, 'Request');
+export const RequestCodec = t.type(
+  { id: Id, abi: AbiCodec, installs: t.array(PolicyText), calls: t.array(CallCodec) },
+  'Request',
+);
 
 /** An answer line (P1): results and verdicts, or `unsupported` with a reason. */
 export const AnswerCodec = t.union(
@@ -141,7 +150,8 @@ function decodeLine<A>(codec: t.Decoder<unknown, A>, line: string, kind: string)
   } catch (e) {
     return left(`${kind} is not JSON (${e instanceof Error ? e.message : String(e)}): ${shown(line)}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return left(`${kind} is not a JSON object: ${shown(line)}`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return left(`${kind} is not a JSON object: ${shown(line)}`);
   const r = codec.decode(json);
   return isLeft(r) ? left(`${kind}: ${report(r.left)}`) : right(r.right);
 }

@@ -28,7 +28,13 @@ export interface Disagreement {
 /** What a run found. */
 export interface ConformReport {
   readonly corpus: { readonly cases: number; readonly agreed: number; readonly unsupported: number };
-  readonly search: { readonly requests: number; readonly agreed: number; readonly unsupported: number; readonly seed: number; readonly shrinks: number };
+  readonly search: {
+    readonly requests: number;
+    readonly agreed: number;
+    readonly unsupported: number;
+    readonly seed: number;
+    readonly shrinks: number;
+  };
   /** Up to five reasons the implementation gave for `unsupported`, with how often. */
   readonly unsupportedReasons: readonly { readonly reason: string; readonly count: number }[];
   /** The corpus's disagreements and the search's shrunk one. */
@@ -45,12 +51,24 @@ export interface ConformOptions {
 }
 
 /** Where two answered answers first differ, with the rule that decides it; null when equal. */
-export function compare(r: Request, expected: Answer, actual: Answer): { readonly where: string; readonly rule: RuleNote } | null {
+export function compare(
+  r: Request,
+  expected: Answer,
+  actual: Answer,
+): { readonly where: string; readonly rule: RuleNote } | null {
   if ('unsupported' in expected || 'unsupported' in actual) return null;
   const k = expected.installs.findIndex((v, i) => v !== actual.installs[i]);
-  if (k >= 0) return { where: `installs[${k}]: expected ${expected.installs[k]}, got ${String(actual.installs[k])}`, rule: installRule(r, k, expected.installs[k]!) };
+  if (k >= 0)
+    return {
+      where: `installs[${k}]: expected ${expected.installs[k]}, got ${String(actual.installs[k])}`,
+      rule: installRule(r, k, expected.installs[k]!),
+    };
   const i = expected.calls.findIndex((v, j) => v !== actual.calls[j]);
-  if (i >= 0) return { where: `calls[${i}]: expected ${expected.calls[i]}, got ${String(actual.calls[i])}`, rule: callRule(r, i) };
+  if (i >= 0)
+    return {
+      where: `calls[${i}]: expected ${expected.calls[i]}, got ${String(actual.calls[i])}`,
+      rule: callRule(r, i),
+    };
   return null;
 }
 
@@ -93,7 +111,8 @@ function* simplerLines(text: string): Generator<string> {
 
 /** Smaller variants of `r`: a call, an install or a line dropped, a filter cut to an operand, an argument zeroed. */
 function* smaller(r: Request): Generator<Request> {
-  for (let i = 0; i < r.calls.length; i++) if (r.calls.length > 1) yield { ...r, calls: r.calls.filter((_, j) => j !== i) };
+  for (let i = 0; i < r.calls.length; i++)
+    if (r.calls.length > 1) yield { ...r, calls: r.calls.filter((_, j) => j !== i) };
   for (let k = 0; k < r.installs.length; k++) yield { ...r, installs: r.installs.filter((_, j) => j !== k) };
   for (let k = 0; k < r.installs.length; k++) {
     const lines = r.installs[k]!.split('\n');
@@ -106,7 +125,11 @@ function* smaller(r: Request): Generator<Request> {
   }
   for (let i = 0; i < r.calls.length; i++) {
     for (let a = 0; a < 6; a++) {
-      if (r.calls[i]!.args[a] !== 0n) yield { ...r, calls: r.calls.map((c, j) => (j === i ? { ...c, args: c.args.map((v, b) => (b === a ? 0n : v)) } : c)) };
+      if (r.calls[i]!.args[a] !== 0n)
+        yield {
+          ...r,
+          calls: r.calls.map((c, j) => (j === i ? { ...c, args: c.args.map((v, b) => (b === a ? 0n : v)) } : c)),
+        };
     }
   }
 }
@@ -118,7 +141,7 @@ function* smaller(r: Request): Generator<Request> {
  */
 async function trim(r: Request, stillDisagrees: (r: Request) => Promise<boolean>): Promise<Request> {
   let current = r;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const candidate of smaller(current)) {
       if (await stillDisagrees(candidate)) {
@@ -155,7 +178,14 @@ export async function conform(impl: Implementation, opts: ConformOptions): Promi
     else {
       const d = compare(c.request, c.answer, a.right);
       if (d === null) corpus.agreed++;
-      else disagreements.push({ source: `corpus case ${c.request.id} (${c.rule}: ${c.name})`, request: c.request, expected: c.answer, actual: a.right, ...d });
+      else
+        disagreements.push({
+          source: `corpus case ${c.request.id} (${c.rule}: ${c.name})`,
+          request: c.request,
+          expected: c.answer,
+          actual: a.right,
+          ...d,
+        });
     }
   }
 
@@ -196,11 +226,16 @@ export async function conform(impl: Implementation, opts: ConformOptions): Promi
       const a = r === null ? null : await impl.ask(r);
       const d = r === null || a === null || isLeft(a) ? null : compare(r, modelAnswer(r), a.right);
       if (a !== null && isLeft(a)) protocolError = a.left;
-      else if (r !== null && a !== null && d !== null) disagreements.push({ source: 'search', request: r, expected: modelAnswer(r), actual: a.right, ...d });
+      else if (r !== null && a !== null && d !== null)
+        disagreements.push({ source: 'search', request: r, expected: modelAnswer(r), actual: a.right, ...d });
       // Asked again, the implementation agreed, or the search itself broke: either way it cannot be trusted.
-      else protocolError = `the implementation is not deterministic, or the search failed: ${String(out.errorInstance)}`;
+      else
+        protocolError = `the implementation is not deterministic, or the search failed: ${String(out.errorInstance)}`;
     }
   }
-  const unsupportedReasons = [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([reason, count]) => ({ reason, count }));
+  const unsupportedReasons = [...reasons]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([reason, count]) => ({ reason, count }));
   return { corpus, search, unsupportedReasons, disagreements, protocolError };
 }

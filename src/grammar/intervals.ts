@@ -18,7 +18,14 @@ const U64_MAX = (1n << 64n) - 1n;
 /** DNF size past which the linter gives up (the 32-term limit keeps real filters far below). */
 const MAX_CONJUNCTS = 4096;
 
-const NEGATE: Readonly<Record<Exclude<CmpOp, '&'>, CmpOp>> = { '==': '!=', '!=': '==', '<': '>=', '<=': '>', '>': '<=', '>=': '<' };
+const NEGATE: Readonly<Record<Exclude<CmpOp, '&'>, CmpOp>> = {
+  '==': '!=',
+  '!=': '==',
+  '<': '>=',
+  '<=': '>',
+  '>': '<=',
+  '>=': '<',
+};
 
 /** The value range of a field in a call of `nr` through `abi` (S3.1, S3.2). */
 export function fieldRange(f: FieldRef, nr: number, abi: Abi): Interval {
@@ -77,11 +84,13 @@ function allowed(op: Exclude<CmpOp, '&'>, v: bigint, [lo, hi]: Interval): Interv
 }
 
 const intersect = (a: readonly Interval[], b: readonly Interval[]): Interval[] =>
-  a.flatMap(([x, y]) => b.flatMap(([p, q]): Interval[] => {
-    const lo = x > p ? x : p;
-    const hi = y < q ? y : q;
-    return lo <= hi ? [[lo, hi]] : [];
-  }));
+  a.flatMap(([x, y]) =>
+    b.flatMap(([p, q]): Interval[] => {
+      const lo = x > p ? x : p;
+      const hi = y < q ? y : q;
+      return lo <= hi ? [[lo, hi]] : [];
+    }),
+  );
 
 /** Whether one conjunct of literals can hold for some call of `nr` through `abi`. */
 function satisfiable(conj: readonly Literal[], nr: number, abi: Abi): boolean {

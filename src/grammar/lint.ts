@@ -21,7 +21,6 @@ const U32_MAX = 0xffffffffn;
 /** What one predicate is known to be regardless of the call, if anything. */
 type Constant = boolean | undefined;
 
-
 /** The predicate's constant truth value when its field's whole range decides it. */
 function constantPred(e: Extract<Expr, { kind: 'pred' }>, nr: number, abi: Abi): Constant {
   const [lo, hi] = fieldRange(e.field, nr, abi);
@@ -41,7 +40,10 @@ function constantPred(e: Extract<Expr, { kind: 'pred' }>, nr: number, abi: Abi):
     case '>=':
       return decide(lo >= v, hi < v);
     case '&':
-      return decide(lo === hi && (lo & v) !== 0n, v === 0n || (lo === hi && (lo & v) === 0n) || (hi <= U32_MAX && (v & U32_MAX) === 0n));
+      return decide(
+        lo === hi && (lo & v) !== 0n,
+        v === 0n || (lo === hi && (lo & v) === 0n) || (hi <= U32_MAX && (v & U32_MAX) === 0n),
+      );
   }
 }
 
@@ -60,7 +62,10 @@ function lintPredicate(p: Extract<Expr, { kind: 'pred' }>, args: readonly ArgInf
   if (p.field.kind === 'arg' && p.value > U32_MAX) {
     const type = args[p.field.index]?.type ?? '';
     if (abi === 'ia32') out.push(`'${text}': compat arguments are 32 bits, no value above 0xffffffff can match`);
-    else if (isNarrowType(type)) out.push(`'${text}': '${p.field.name}' is ${type}; a value above 0xffffffff compares the register's undefined upper half`);
+    else if (isNarrowType(type))
+      out.push(
+        `'${text}': '${p.field.name}' is ${type}; a value above 0xffffffff compares the register's undefined upper half`,
+      );
   }
   if (p.field.kind === 'nr' && p.value < 0n) out.push(`'${text}': negative value for nr`);
   if (p.op === '&' && p.value === 0n) out.push(`'${text}': '& 0' is never true`);
@@ -103,7 +108,10 @@ function lintRepeats(policy: Policy, out: LintWarning[]): ReadonlyMap<number, Me
     const before = state.get(entry.nr);
     const warn = (message: string): void => void out.push({ line: entry.line, name: entry.name, message });
     if (f.kind === 'drop') {
-      if (before !== undefined) warn(`'${entry.name}: 0' drops the entry of lines ${before.lines.join(', ')} (S5.4): ${sys} is killed from here on`);
+      if (before !== undefined)
+        warn(
+          `'${entry.name}: 0' drops the entry of lines ${before.lines.join(', ')} (S5.4): ${sys} is killed from here on`,
+        );
       state.delete(entry.nr);
       continue;
     }
@@ -148,7 +156,11 @@ export function lintPolicy(policy: Policy): readonly LintWarning[] {
   if (merged.size === 0) {
     // S3.4 a missing entry is false: once installed, a policy with no entry kills every call.
     const line = policy.entries.at(-1)?.line ?? 0;
-    out.push({ line, name: '', message: `the policy allows no system call: once installed it kills every call${policy.onNextSyscall ? ' after the first (on_next_syscall)' : ''} (S3.4)` });
+    out.push({
+      line,
+      name: '',
+      message: `the policy allows no system call: once installed it kills every call${policy.onNextSyscall ? ' after the first (on_next_syscall)' : ''} (S3.4)`,
+    });
   }
   return out.sort((a, b) => a.line - b.line);
 }

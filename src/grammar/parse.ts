@@ -5,7 +5,15 @@
 import * as ohm from 'ohm-js';
 import { constantNames, constantValue, isNarrowType } from '../x86/constants.ts';
 import { nearestNames, type Abi, type ArgInfo } from '../x86/table.ts';
-import { COMMON_FIELDS, fieldType, type CmpOp, type CommonFieldName, type Expr, type FieldRef, type Filter } from './ast.ts';
+import {
+  COMMON_FIELDS,
+  fieldType,
+  type CmpOp,
+  type CommonFieldName,
+  type Expr,
+  type FieldRef,
+  type Filter,
+} from './ast.ts';
 import { MSG, type FilterError } from './errors.ts';
 import { FILTER_GRAMMAR_SOURCE } from './grammar.ts';
 import { printValue } from './print.ts';
@@ -24,7 +32,14 @@ export const lineGrammar = grammars['SeccompPolicyLine']!;
 type Syn =
   | { readonly k: 'or' | 'and'; readonly l: Syn; readonly r: Syn; readonly at: number }
   | { readonly k: 'not'; readonly e: Syn; readonly at: number }
-  | { readonly k: 'pred'; readonly field: string; readonly fieldAt: number; readonly op: CmpOp; readonly value: string; readonly valueAt: number };
+  | {
+      readonly k: 'pred';
+      readonly field: string;
+      readonly fieldAt: number;
+      readonly op: CmpOp;
+      readonly value: string;
+      readonly valueAt: number;
+    };
 
 const semantics = filterGrammar.createSemantics().addOperation<Syn>('syn', {
   Filter: (e, _end) => e['syn']() as Syn,
@@ -69,7 +84,8 @@ export function parseInteger(text: string, signed: boolean): bigint | undefined 
   const m = INTEGER.exec(text);
   if (m === null) return undefined;
   const [, minus, hex, oct, dec] = m;
-  const magnitude = hex !== undefined ? BigInt(`0x${hex}`) : oct !== undefined ? (oct === '' ? 0n : BigInt(`0o${oct}`)) : BigInt(dec!);
+  const magnitude =
+    hex !== undefined ? BigInt(`0x${hex}`) : oct !== undefined ? (oct === '' ? 0n : BigInt(`0o${oct}`)) : BigInt(dec!);
   if (minus === '-') {
     if (!signed) return undefined;
     const v = -magnitude;
@@ -127,7 +143,8 @@ function resolveField(name: string, args: readonly ArgInfo[], opts: FilterOption
 /** The fields of a call and the nearest to `name`, for `Field not found`. */
 function fieldHint(name: string, args: readonly ArgInfo[], opts: FilterOptions): string {
   const strict = opts.strict2011 === true;
-  if (strict && ARG_ALIAS.test(name)) return `'${name}' is an alias, an extension the 2011 grammar does not have (strict 2011 mode)`;
+  if (strict && ARG_ALIAS.test(name))
+    return `'${name}' is an alias, an extension the 2011 grammar does not have (strict 2011 mode)`;
   const aliases = strict ? [] : args.map((_, k) => `arg${k}`);
   const near = nearestNames([...args.map((a) => a.name), 'nr', ...COMMON_FIELDS, ...aliases], name, 1);
   const mean = near.length > 0 ? `did you mean '${near[0]}'? ` : '';
@@ -143,7 +160,8 @@ const CONSTANT_NAME = /^[A-Z][A-Z0-9_]*$/;
  */
 function constantFor(word: string, field: FieldRef, args: readonly ArgInfo[], opts: FilterOptions): bigint | string {
   if (!CONSTANT_NAME.test(word)) return '';
-  if (opts.strict2011 === true) return `'${word}' is a symbolic constant, an extension the 2011 grammar does not have (strict 2011 mode)`;
+  if (opts.strict2011 === true)
+    return `'${word}' is a symbolic constant, an extension the 2011 grammar does not have (strict 2011 mode)`;
   if (opts.abi === undefined) return '';
   const v = constantValue(opts.abi, word);
   if (v === undefined) {
@@ -183,14 +201,23 @@ function resolve(n: Syn, args: readonly ArgInfo[], opts: FilterOptions, rewrites
   if (n.k === 'pred') {
     const field = resolveField(n.field, args, opts);
     if (field === undefined) {
-      return { ok: false, error: { message: MSG.fieldNotFound, column: n.fieldAt, detail: fieldHint(n.field, args, opts) } };
+      return {
+        ok: false,
+        error: { message: MSG.fieldNotFound, column: n.fieldAt, detail: fieldHint(n.field, args, opts) },
+      };
     }
     if (field.name !== n.field) rewrites.push({ at: n.fieldAt, length: n.field.length, text: field.name });
     let value = parseInteger(n.value, fieldType(field).signed);
     if (value === undefined) {
       const c = constantFor(n.value, field, args, opts);
       if (typeof c === 'string') {
-        return { ok: false, error: c === '' ? { message: MSG.illegalInteger, column: n.valueAt } : { message: MSG.illegalInteger, column: n.valueAt, detail: c } };
+        return {
+          ok: false,
+          error:
+            c === ''
+              ? { message: MSG.illegalInteger, column: n.valueAt }
+              : { message: MSG.illegalInteger, column: n.valueAt, detail: c },
+        };
       }
       value = c;
       rewrites.push({ at: n.valueAt, length: n.value.length, text: printValue(c) });
@@ -224,7 +251,8 @@ function frozen(e: Expr): Expr {
 }
 
 /** Result of parsing one filter string. */
-export type FilterResult = { readonly ok: true; readonly filter: Filter } | { readonly ok: false; readonly error: FilterError };
+export type FilterResult =
+  { readonly ok: true; readonly filter: Filter } | { readonly ok: false; readonly error: FilterError };
 
 /**
  * Parse and resolve one filter string for a system call whose arguments are
@@ -252,10 +280,19 @@ export function parseFilter(text: string, args: readonly ArgInfo[], opts: Filter
     return fail({ message: MSG.tooManyTerms, column: offsets.sort((x, y) => x - y)[MAX_TERMS]! });
   }
   // G2 the stored text is what the kernel would have been given: fields by name, values as numbers.
-  const stored = rewrites.sort((x, y) => y.at - x.at).reduce((t, r) => t.slice(0, r.at) + r.text + t.slice(r.at + r.length), s);
+  const stored = rewrites
+    .sort((x, y) => y.at - x.at)
+    .reduce((t, r) => t.slice(0, r.at) + r.text + t.slice(r.at + r.length), s);
   if (stored.length > MAX_FILTER_LENGTH) {
-    return fail({ message: MSG.filterTooLong, column: Math.min(MAX_FILTER_LENGTH, s.length - 1), detail: `with its constants and aliases replaced the filter is ${stored.length} characters` });
+    return fail({
+      message: MSG.filterTooLong,
+      column: Math.min(MAX_FILTER_LENGTH, s.length - 1),
+      detail: `with its constants and aliases replaced the filter is ${stored.length} characters`,
+    });
   }
   // C34 line breaks inside a filter are stored as spaces: /proc and GET keep one line per filter (S8).
-  return { ok: true, filter: Object.freeze({ kind: 'expr', expr: frozen(resolved.expr), text: stored.replace(/[\n\r\x0B\x0C]/g, ' ') }) };
+  return {
+    ok: true,
+    filter: Object.freeze({ kind: 'expr', expr: frozen(resolved.expr), text: stored.replace(/[\n\r\x0B\x0C]/g, ' ') }),
+  };
 }

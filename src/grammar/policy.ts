@@ -29,8 +29,7 @@ export interface Policy {
 
 /** Result of parsing a policy: the policy, or every error found (at least one). */
 export type PolicyResult =
-  | { readonly ok: true; readonly policy: Policy }
-  | { readonly ok: false; readonly errors: readonly PolicyError[] };
+  { readonly ok: true; readonly policy: Policy } | { readonly ok: false; readonly errors: readonly PolicyError[] };
 
 /** The directive name of S5.2. */
 export const ON_NEXT_SYSCALL = 'on_next_syscall';
@@ -49,7 +48,10 @@ function parseLine(source: string, line: number, abi: Abi, strict2011: boolean):
   const err = (message: string, column: number, suggestions?: readonly string[], detail?: string): LineResult => ({
     kind: 'error',
     error: {
-      line, column, message, source,
+      line,
+      column,
+      message,
+      source,
       ...(suggestions === undefined ? {} : { suggestions }),
       ...(detail === undefined ? {} : { detail }),
     },
@@ -63,7 +65,8 @@ function parseLine(source: string, line: number, abi: Abi, strict2011: boolean):
   const head = colon < 0 ? source.slice(0, b) : source.slice(0, colon + 1);
   if (colon < 0 || colon - a > MAX_NAME + 16) return err(MSG.missingColon, colon < 0 ? b : a);
   const m = lineGrammar.match(head);
-  if (m.failed()) return err(colon === a ? MSG.missingColon : MSG.badName, Math.min(m.getRightmostFailurePosition(), colon));
+  if (m.failed())
+    return err(colon === a ? MSG.missingColon : MSG.badName, Math.min(m.getRightmostFailurePosition(), colon));
   const [na, nb] = trimBounds(source.slice(0, colon));
   const name = source.slice(na, nb);
   const filterText = source.slice(colon + 1);

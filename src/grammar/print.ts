@@ -46,4 +46,5 @@ export function printExpr(e: Expr, args?: readonly ArgShape[]): string {
 }
 
 /** Print a filter: `1`, `0`, or its canonical expression; with the call's `args`, values follow U3. */
-export const printFilter = (f: Filter, args?: readonly ArgShape[]): string => (f.kind === 'allow' ? '1' : f.kind === 'drop' ? '0' : printExpr(f.expr, args));
+export const printFilter = (f: Filter, args?: readonly ArgShape[]): string =>
+  f.kind === 'allow' ? '1' : f.kind === 'drop' ? '0' : printExpr(f.expr, args);

@@ -56,22 +56,32 @@ function argCompare(op: CmpOp, i: number, v: bigint, at: Access): string {
   const vl = lit(Number(v & 0xffff_ffffn));
   const vh = lit(Number(v >> 32n));
   switch (op) {
-    case '==': return `(${l} === ${vl} && ${h} === ${vh})`;
-    case '!=': return `(${l} !== ${vl} || ${h} !== ${vh})`;
-    case '<': return `(${h} < ${vh} || (${h} === ${vh} && ${l} < ${vl}))`;
-    case '<=': return `(${h} < ${vh} || (${h} === ${vh} && ${l} <= ${vl}))`;
-    case '>': return `(${h} > ${vh} || (${h} === ${vh} && ${l} > ${vl}))`;
-    case '>=': return `(${h} > ${vh} || (${h} === ${vh} && ${l} >= ${vl}))`;
-    case '&': return `((${l} & ${vl}) !== 0 || (${h} & ${vh}) !== 0)`;
+    case '==':
+      return `(${l} === ${vl} && ${h} === ${vh})`;
+    case '!=':
+      return `(${l} !== ${vl} || ${h} !== ${vh})`;
+    case '<':
+      return `(${h} < ${vh} || (${h} === ${vh} && ${l} < ${vl}))`;
+    case '<=':
+      return `(${h} < ${vh} || (${h} === ${vh} && ${l} <= ${vl}))`;
+    case '>':
+      return `(${h} > ${vh} || (${h} === ${vh} && ${l} > ${vl}))`;
+    case '>=':
+      return `(${h} > ${vh} || (${h} === ${vh} && ${l} >= ${vl}))`;
+    case '&':
+      return `((${l} & ${vl}) !== 0 || (${h} & ${vh}) !== 0)`;
   }
 }
 
 /** JavaScript source of `e` for the entry of number `nr` (depth is bounded by the 32-term limit, S2.3). */
 function source(e: Expr, nr: number, at: Access): string {
   switch (e.kind) {
-    case 'or': return `(${source(e.left, nr, at)} || ${source(e.right, nr, at)})`;
-    case 'and': return `(${source(e.left, nr, at)} && ${source(e.right, nr, at)})`;
-    case 'not': return `!${source(e.operand, nr, at)}`;
+    case 'or':
+      return `(${source(e.left, nr, at)} || ${source(e.right, nr, at)})`;
+    case 'and':
+      return `(${source(e.left, nr, at)} && ${source(e.right, nr, at)})`;
+    case 'not':
+      return `!${source(e.operand, nr, at)}`;
     case 'pred': {
       const f = e.field;
       if (f.kind === 'arg') return argCompare(e.op, f.index, BigInt.asUintN(64, e.value), at);

@@ -29,6 +29,7 @@ export const ABI_OF: readonly Abi[] = ['x86_64', 'ia32'];
 /** `rules.abiMatches` as a table indexed by `stateAbi * 2 + callAbi`. */
 export function abiMatchTable(rules: EngineRules): Uint8Array {
   const t = new Uint8Array(4);
-  for (let s = 0; s < 2; s++) for (let c = 0; c < 2; c++) t[s * 2 + c] = rules.abiMatches(ABI_OF[s]!, ABI_OF[c]!) ? 1 : 0;
+  for (let s = 0; s < 2; s++)
+    for (let c = 0; c < 2; c++) t[s * 2 + c] = rules.abiMatches(ABI_OF[s]!, ABI_OF[c]!) ? 1 : 0;
   return t;
 }

@@ -44,7 +44,14 @@ export function strictAllows(callAbi: number, nr: number): boolean {
  * pt_regs row at `w[b]` (S3.2). One flat function, so the entry path
  * inlines it.
  */
-export function secureComputing(t: SeccompTask, st: SeccompState, callAbi: number, nr: number, w: Uint32Array, b: number): boolean {
+export function secureComputing(
+  t: SeccompTask,
+  st: SeccompState,
+  callAbi: number,
+  nr: number,
+  w: Uint32Array,
+  b: number,
+): boolean {
   if (st.mode === 1) return strictAllows(callAbi, nr);
   const flags = t.flags;
   if ((flags & PENDING_BIT) !== 0) {

@@ -91,7 +91,12 @@ export class Draft {
   /** After a failed applyPolicy: the 1-based line that failed, 0 when no line did (the ABI check). */
   failedLine = 0;
 
-  constructor(from: SeccompState, pending: boolean, private readonly rules: EngineRules, private readonly matches: Uint8Array) {
+  constructor(
+    from: SeccompState,
+    pending: boolean,
+    private readonly rules: EngineRules,
+    private readonly matches: Uint8Array,
+  ) {
     this.mode = from.mode;
     this.abi = from.abi;
     this.pending = pending;
@@ -119,7 +124,8 @@ export class Draft {
     const text = this.rules.mergeText(old.text, next.text);
     const parsed = parseFilter(text, syscallTable(ABI_OF[callAbi]!).byNr(nr)?.args ?? []);
     if (parsed.ok && parsed.filter.kind === 'expr') return parsed.filter;
-    const tooBig = !parsed.ok && (parsed.error.message === MSG.filterTooLong || parsed.error.message === MSG.tooManyTerms);
+    const tooBig =
+      !parsed.ok && (parsed.error.message === MSG.filterTooLong || parsed.error.message === MSG.tooManyTerms);
     return tooBig ? ERRNO.E2BIG : ERRNO.EINVAL;
   }
 

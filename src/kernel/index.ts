@@ -13,7 +13,16 @@ import { filterAllowsArgs, strictAllows } from '../impl/secure.ts';
 import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../x86/guard.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi, ERRNO, PR, type KernelConfig, type MachineView, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import {
+  callAbi,
+  ERRNO,
+  PR,
+  type KernelConfig,
+  type MachineView,
+  type Outcome,
+  type RegsInput,
+  type Vector,
+} from '../x86/types.ts';
 import { KernelCore, STATUS, type Status } from './kernel.ts';
 import { UserMemory } from './memory.ts';
 import { procText, taskView } from './observe.ts';
@@ -162,7 +171,8 @@ export class Kernel extends KernelCore {
     const abi = callAbi(ABI_OF[t.code]!, vector);
     const { state, pending } = t;
     const ctx = { pid, text, abi, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
-    if (text.includes('\0')) return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
+    if (text.includes('\0'))
+      return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
     const bytes = new TextEncoder().encode(`${text}\0`);
     this.writeMemory(pid, SCRATCH_ADDR, bytes);
     // S6.1 prctl's number and argument registers in the ABI of this vector.

@@ -51,34 +51,58 @@ function kernelText(text: string): string {
   return s;
 }
 
-const lineError = (lines: readonly string[], line: number, message: string): PolicyError => ({ line, column: 0, message, source: lines[line - 1] ?? '' });
+const lineError = (lines: readonly string[], line: number, message: string): PolicyError => ({
+  line,
+  column: 0,
+  message,
+  source: lines[line - 1] ?? '',
+});
 
 /** C16 the line where the text passes the 64 KiB prctl reads. */
 function tooLong(text: string, lines: readonly string[]): PolicyError {
   let used = 0;
   const encoder = new TextEncoder();
   const line = lines.findIndex((l) => (used += encoder.encode(`${l}\n`).length) >= MAX_USER_TEXT) + 1;
-  return lineError(lines, line, `the text passes 64 KiB here: prctl reads at most ${MAX_USER_TEXT - 1} bytes before its NUL (S5.2, C16)`);
+  return lineError(
+    lines,
+    line,
+    `the text passes 64 KiB here: prctl reads at most ${MAX_USER_TEXT - 1} bytes before its NUL (S5.2, C16)`,
+  );
 }
 
 /** Why applying the text failed with `errno` at `d.failedLine` (C15, C25). */
-function lineRefusal(text: string, abi: Abi, errno: number, d: Draft): { readonly message: string; readonly errors: readonly PolicyError[] } {
+function lineRefusal(
+  text: string,
+  abi: Abi,
+  errno: number,
+  d: Draft,
+): { readonly message: string; readonly errors: readonly PolicyError[] } {
   const lines = text.split('\n');
   const line = d.failedLine;
   if (line === 0) {
     const bound = d.abi === ABI_CODE.x86_64 ? 'x86_64' : 'ia32';
-    return { message: `the task's filters are bound to ${bound}, and this prctl came through ${abi} (S5.6, C12)`, errors: [] };
+    return {
+      message: `the task's filters are bound to ${bound}, and this prctl came through ${abi} (S5.6, C12)`,
+      errors: [],
+    };
   }
   const parsed = parsePolicy(text, abi);
   if (errno === ERRNO.EINVAL && !parsed.ok) {
     const first = parsed.errors[0]!;
     const more = parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more)` : '';
-    return { message: `line ${first.line}, column ${first.column + 1}: ${first.message}${more}`, errors: parsed.errors };
+    return {
+      message: `line ${first.line}, column ${first.column + 1}: ${first.message}${more}`,
+      errors: parsed.errors,
+    };
   }
   const entry = parsePolicy(lines[line - 1] ?? '', abi);
   const name = entry.ok ? entry.policy.entries[0]?.name : undefined;
-  const sysName = entry.ok && entry.policy.entries[0] !== undefined ? syscallTable(abi).byNr(entry.policy.entries[0].nr)?.sysName : undefined;
-  const call = name === undefined ? 'this entry' : `'${name}'${sysName !== undefined && sysName !== name ? ` (${sysName})` : ''}`;
+  const sysName =
+    entry.ok && entry.policy.entries[0] !== undefined
+      ? syscallTable(abi).byNr(entry.policy.entries[0].nr)?.sysName
+      : undefined;
+  const call =
+    name === undefined ? 'this entry' : `'${name}'${sysName !== undefined && sysName !== name ? ` (${sysName})` : ''}`;
   const why =
     errno === ERRNO.E2BIG
       ? `merged with its earlier entry, the filter of ${call} passes 255 characters or 32 terms (S2.3, S5.4, C24)`
@@ -91,7 +115,10 @@ function lineRefusal(text: string, abi: Abi, errno: number, d: Draft): { readonl
 }
 
 /** Why prctl returned -`errno` for `ctx.text` (C25 order: mode, reading the text, ABI binding, lines). */
-function refusalOf(ctx: InstallContext, errno: number): { readonly message: string; readonly errors: readonly PolicyError[] } {
+function refusalOf(
+  ctx: InstallContext,
+  errno: number,
+): { readonly message: string; readonly errors: readonly PolicyError[] } {
   const { text, abi } = ctx;
   if (text.includes('\0')) {
     const parsed = parsePolicy(text, abi);
@@ -99,13 +126,18 @@ function refusalOf(ctx: InstallContext, errno: number): { readonly message: stri
     return { message: 'the text contains a NUL byte: prctl would read it only up to there (C33)', errors };
   }
   const d = ctx.draft();
-  if (errno === ERRNO.EPERM && d.mode === 1) return { message: 'the task is in strict mode (mode 1), where PR_SET_SECCOMP 2 is refused (S5.2)', errors: [] };
+  if (errno === ERRNO.EPERM && d.mode === 1)
+    return { message: 'the task is in strict mode (mode 1), where PR_SET_SECCOMP 2 is refused (S5.2)', errors: [] };
   const seen = kernelText(text);
   if (errno === ERRNO.E2BIG && seen.length >= MAX_USER_TEXT) {
-    return { message: `the text is ${seen.length} bytes, and prctl reads at most ${MAX_USER_TEXT - 1} before its NUL (S5.2, C16)`, errors: [tooLong(text, text.split('\n'))] };
+    return {
+      message: `the text is ${seen.length} bytes, and prctl reads at most ${MAX_USER_TEXT - 1} before its NUL (S5.2, C16)`,
+      errors: [tooLong(text, text.split('\n'))],
+    };
   }
   const again = d.applyPolicy(seen, ABI_CODE[abi]);
-  if (again !== errno) return { message: `prctl(PR_SET_SECCOMP, 2) returned -${errnoOf(BigInt(-errno))!.name}`, errors: [] };
+  if (again !== errno)
+    return { message: `prctl(PR_SET_SECCOMP, 2) returned -${errnoOf(BigInt(-errno))!.name}`, errors: [] };
   return lineRefusal(text, abi, errno, d);
 }
 
@@ -115,20 +147,40 @@ export function installResult(o: Outcome, ctx: InstallContext): InstallResult {
     case 'return': {
       const errno = errnoOf(o.rax);
       if (o.rax === 0n) return { ok: true, kind: 'return', rax: o.rax };
-      if (errno === null) return { ok: false, ...o, errno: { name: 'none', number: 0 }, message: `prctl(PR_SET_SECCOMP, 2) returned ${BigInt.asIntN(64, o.rax)}`, errors: [] };
+      if (errno === null)
+        return {
+          ok: false,
+          ...o,
+          errno: { name: 'none', number: 0 },
+          message: `prctl(PR_SET_SECCOMP, 2) returned ${BigInt.asIntN(64, o.rax)}`,
+          errors: [],
+        };
       return { ok: false, ...o, errno, ...refusalOf(ctx, errno.number) };
     }
     case 'killed': {
       const mode = ctx.draft().mode;
-      const why = mode === 1 ? 'strict mode (mode 1) allows only read, write, exit and sigreturn (S6.3)' : 'its filters do not allow this prctl call (S6.4)';
+      const why =
+        mode === 1
+          ? 'strict mode (mode 1) allows only read, write, exit and sigreturn (S6.3)'
+          : 'its filters do not allow this prctl call (S6.4)';
       return { ok: false, ...o, message: `the task was killed when it called prctl: ${why}`, errors: [] };
     }
     case 'exited':
-      return { ok: false, ...o, message: `the task exited with status ${o.code} instead of installing the policy`, errors: [] };
+      return {
+        ok: false,
+        ...o,
+        message: `the task exited with status ${o.code} instead of installing the policy`,
+        errors: [],
+      };
     case 'no_task':
       return noTask(ctx.pid);
   }
 }
 
 /** The InstallResult for a pid with no live task. */
-export const noTask = (pid: number): InstallResult => ({ ok: false, kind: 'no_task', message: `no live task has pid ${pid}`, errors: [] });
+export const noTask = (pid: number): InstallResult => ({
+  ok: false,
+  kind: 'no_task',
+  message: `no live task has pid ${pid}`,
+  errors: [],
+});

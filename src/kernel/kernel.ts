@@ -46,8 +46,16 @@ const CODE_BIT = 1;
 // The same for a function: a local const is a known target that V8 inlines unchecked.
 const secureComputing = impl.secureComputing;
 if (
-  RETURNED !== STATUS.RETURNED || NO_TASK !== STATUS.NO_TASK || H_NI !== H.NI || H_DEFAULT !== H.DEFAULT || RAX !== R.rax || ORIG_RAX !== R.orig_rax ||
-  CHUNK_MASK !== regs.CHUNK_MASK || ROW_WORDS !== regs.ROW_WORDS || CODE_BIT !== task.CODE_BIT || task.PENDING_BIT !== impl.PENDING_BIT ||
+  RETURNED !== STATUS.RETURNED ||
+  NO_TASK !== STATUS.NO_TASK ||
+  H_NI !== H.NI ||
+  H_DEFAULT !== H.DEFAULT ||
+  RAX !== R.rax ||
+  ORIG_RAX !== R.orig_rax ||
+  CHUNK_MASK !== regs.CHUNK_MASK ||
+  ROW_WORDS !== regs.ROW_WORDS ||
+  CODE_BIT !== task.CODE_BIT ||
+  task.PENDING_BIT !== impl.PENDING_BIT ||
   (task.CODE_BIT & task.PENDING_BIT) !== 0
 ) {
   throw new Error('kernel.ts constants disagree with their tables');
@@ -73,14 +81,14 @@ export class KernelCore {
   protected readonly kernelLog = new KernelLog();
   // `declare`d fields are set in the constructor only (see Task for why).
   /** S10 the rules in force, for prctl. */
-  protected declare readonly env: PrctlEnv;
+  declare protected readonly env: PrctlEnv;
   /** Whether the last kill wrote a log line (mode 2) or not (strict mode). */
   protected lastKillLogged = false;
   /** Status of the last exit or exit_group. */
   protected lastExit = 0;
   /** The default result's halves as int32 (the same bits): always small integers, so V8 stores them untagged in the row. */
-  private declare readonly defaultLo: number;
-  private declare readonly defaultHi: number;
+  declare private readonly defaultLo: number;
+  declare private readonly defaultHi: number;
 
   constructor(options: Partial<CoreOptions> = {}) {
     const rules = options.rules ?? CORRECT_RULES;

@@ -76,7 +76,8 @@ export class UserMemory {
   /** The `len` bytes at `addr`, or undefined if any is unmapped (C16). */
   read(addr: bigint, len: number): Uint8Array | undefined {
     // S9.4 any length is answered: not a whole number, negative, or more than is mapped at all is undefined.
-    if (!Number.isSafeInteger(len) || len < 0 || len > this.pages.size * PAGE || !UserMemory.inRange(addr, len)) return undefined;
+    if (!Number.isSafeInteger(len) || len < 0 || len > this.pages.size * PAGE || !UserMemory.inRange(addr, len))
+      return undefined;
     const out = new Uint8Array(len);
     let page = Number(addr >> BigInt(PAGE_SHIFT));
     let off = Number(addr & BigInt(PAGE - 1));

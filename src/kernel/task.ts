@@ -38,7 +38,16 @@ export class Task implements SeccompTask {
   /** CODE_BIT | PENDING_BIT; the hot path reads it directly, everything else through the accessors. */
   declare flags: number;
 
-  constructor(tgid: number, comm: string, code: number, state: SeccompState, pending: boolean, mem: UserMemory, slot: number, words: Uint32Array) {
+  constructor(
+    tgid: number,
+    comm: string,
+    code: number,
+    state: SeccompState,
+    pending: boolean,
+    mem: UserMemory,
+    slot: number,
+    words: Uint32Array,
+  ) {
     this.tgid = tgid;
     this.comm = comm;
     this.state = state;

@@ -20,7 +20,11 @@ const fieldValue = (f: FieldRef, r: CallRecord): bigint =>
 export function evaluate(expr: Expr, record: CallRecord): boolean {
   switch (expr.kind) {
     case 'pred':
-      return compareValues(expr.op, atFieldWidth(fieldValue(expr.field, record), expr.field), atFieldWidth(expr.value, expr.field));
+      return compareValues(
+        expr.op,
+        atFieldWidth(fieldValue(expr.field, record), expr.field),
+        atFieldWidth(expr.value, expr.field),
+      );
     case 'not':
       return !evaluate(expr.operand, record);
     case 'and':

@@ -69,12 +69,25 @@ export function spawn(m: Machine, abi: Abi, comm: string): readonly [Machine, nu
   checkString('model.spawn', 'comm', comm);
   const pid = m.nextPid;
   const regs = mergeRegs(ZERO_REGS, { cs: abi === 'x86_64' ? 0x33n : 0x23n });
-  const task: Task = { pid, tgid: pid, comm: comm.slice(0, COMM_MAX), abi, regs, memory: EMPTY_MEMORY, seccomp: INITIAL_STATE };
+  const task: Task = {
+    pid,
+    tgid: pid,
+    comm: comm.slice(0, COMM_MAX),
+    abi,
+    regs,
+    memory: EMPTY_MEMORY,
+    seccomp: INITIAL_STATE,
+  };
   return [putTask({ ...m, nextPid: pid + 1 }, task), pid];
 }
 
 /** Host write into a task's memory (maps the bytes); an error for a dead pid or bad bytes. */
-export const writeMemory = (m: Machine, pid: number, addr: bigint, bytes: readonly number[]): E.Either<string, Machine> => {
+export const writeMemory = (
+  m: Machine,
+  pid: number,
+  addr: bigint,
+  bytes: readonly number[],
+): E.Either<string, Machine> => {
   const task = m.tasks.get(pid);
   if (task === undefined) return E.left(`no task with pid ${pid}`);
   return E.map((memory: Memory) => putTask(m, { ...task, memory }))(writeBytes(task.memory, addr, bytes));

@@ -30,7 +30,8 @@ export function readBytes(mem: Memory, addr: bigint, len: number): O.Option<read
 
 /** Host or kernel write of `bytes` at `addr`: a fresh map with them mapped; out-of-range input is refused. */
 export function writeBytes(mem: Memory, addr: bigint, bytes: readonly number[]): E.Either<string, Memory> {
-  if (addr < 0n || addr + BigInt(bytes.length) > ADDR_LIMIT) return E.left(`address range 0x${addr.toString(16)}+${bytes.length} is outside [0, 2^64)`);
+  if (addr < 0n || addr + BigInt(bytes.length) > ADDR_LIMIT)
+    return E.left(`address range 0x${addr.toString(16)}+${bytes.length} is outside [0, 2^64)`);
   const bad = bytes.findIndex((b) => !Number.isInteger(b) || b < 0 || b > 255);
   if (bad >= 0) return E.left(`byte ${bad} (${String(bytes[bad])}) is not an integer in 0..255`);
   return E.right(new Map([...mem, ...bytes.map((b, i): [bigint, number] => [addr + BigInt(i), b])]));

@@ -26,7 +26,8 @@ const procText = (task: Task): string => {
 };
 
 /** S8 the text of /proc/<pid>/seccomp_filter, or none when no task has that pid. */
-export const procSeccompFilter = (m: Machine, pid: number): O.Option<string> => O.map(procText)(O.fromNullable(m.tasks.get(pid)));
+export const procSeccompFilter = (m: Machine, pid: number): O.Option<string> =>
+  O.map(procText)(O.fromNullable(m.tasks.get(pid)));
 
 const taskView = (t: Task): TaskView => ({
   pid: t.pid,

@@ -53,7 +53,8 @@ export function reduceOnlyMerge(
   const text = rules.mergeText(old.text, next.text);
   const parsed = parseFilter(text, syscallTable(abi).byNr(nr)?.args ?? []);
   if (parsed.ok && parsed.filter.kind === 'expr') return E.right(parsed.filter);
-  const tooBig = !parsed.ok && (parsed.error.message === MSG.filterTooLong || parsed.error.message === MSG.tooManyTerms);
+  const tooBig =
+    !parsed.ok && (parsed.error.message === MSG.filterTooLong || parsed.error.message === MSG.tooManyTerms);
   return E.left(tooBig ? ERRNO.E2BIG : ERRNO.EINVAL);
 }
 
@@ -66,8 +67,11 @@ const withMap = (state: SeccompState, filters: ReadonlyMap<number, ActiveFilter>
 const without = (filters: ReadonlyMap<number, ActiveFilter>, nr: number): ReadonlyMap<number, ActiveFilter> =>
   new Map([...filters].filter(([k]) => k !== nr));
 
-const withEntry = (filters: ReadonlyMap<number, ActiveFilter>, nr: number, f: ActiveFilter): ReadonlyMap<number, ActiveFilter> =>
-  new Map([...filters, [nr, f]]);
+const withEntry = (
+  filters: ReadonlyMap<number, ActiveFilter>,
+  nr: number,
+  f: ActiveFilter,
+): ReadonlyMap<number, ActiveFilter> => new Map([...filters, [nr, f]]);
 
 /**
  * S5.3/S5.4/C13 apply one entry `nr: filter` (the ABI check is the caller's):
@@ -84,7 +88,9 @@ export function setEntry(
   if (filter.kind === 'drop') return E.right(withMap(state, without(state.filters, nr), callAbi));
   const old = state.filters.get(nr);
   if (old === undefined) {
-    return state.mode === 2 ? E.left(ERRNO.EACCES) : E.right(withMap(state, withEntry(state.filters, nr, filter), callAbi));
+    return state.mode === 2
+      ? E.left(ERRNO.EACCES)
+      : E.right(withMap(state, withEntry(state.filters, nr, filter), callAbi));
   }
   return E.map((merged: ActiveFilter) => withMap(state, withEntry(state.filters, nr, merged), callAbi))(
     reduceOnlyMerge(old, filter, nr, callAbi, rules),
@@ -103,9 +109,7 @@ interface Applied {
 
 /** One line of a policy text, parsed on its own (S2.5: lines are independent). */
 type PolicyLine =
-  | { readonly kind: 'entry'; readonly entry: PolicyEntry }
-  | { readonly kind: 'directive' }
-  | { readonly kind: 'error' };
+  { readonly kind: 'entry'; readonly entry: PolicyEntry } | { readonly kind: 'directive' } | { readonly kind: 'error' };
 
 // S2.5 each line means the same alone as in its text, so lines can be taken in order (C15).
 const policyLines = (text: string, abi: Abi): readonly PolicyLine[] =>
@@ -135,7 +139,9 @@ export function applyPolicy(
     if (line.kind === 'error') return E.left(ERRNO.EINVAL);
     if (line.kind === 'directive') return filtering ? E.left(ERRNO.EACCES) : E.right({ ...acc.right, pending: true });
     const { nr, filter } = line.entry;
-    return E.map((s: SeccompState): Applied => ({ ...acc.right, state: s }))(setEntry(acc.right.state, nr, filter, callAbi, rules));
+    return E.map((s: SeccompState): Applied => ({ ...acc.right, state: s }))(
+      setEntry(acc.right.state, nr, filter, callAbi, rules),
+    );
   };
   const applied = policyLines(text, callAbi).reduce<E.Either<Errno, Applied>>(step, E.right({ state, pending: false }));
   return E.map(({ state: s, pending }: Applied): SeccompState =>

@@ -41,7 +41,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export function platformProblem(platform: string = process.platform, arch: string = process.arch): NativeError | null {
   return platform === 'linux' && arch === 'x64'
     ? null
-    : { kind: 'platform', message: `running on the real kernel needs Linux on x86_64 (this is ${platform} on ${arch})` };
+    : {
+        kind: 'platform',
+        message: `running on the real kernel needs Linux on x86_64 (this is ${platform} on ${arch})`,
+      };
 }
 
 const sourcesOf = (dir: string): readonly string[] =>
@@ -66,7 +69,10 @@ export function nativeHelper(opts: BuildOptions = {}): Either<NativeError, strin
   }
   const hash = createHash('sha256').update(JSON.stringify([cc, CFLAGS]));
   for (const f of files) hash.update(`\0${f}\0`).update(readFileSync(join(src, f)));
-  const dir = join(opts.cacheDir ?? join(ROOT, 'node_modules', '.cache', 'seccomp-spec'), `native-${hash.digest('hex').slice(0, 16)}`);
+  const dir = join(
+    opts.cacheDir ?? join(ROOT, 'node_modules', '.cache', 'seccomp-spec'),
+    `native-${hash.digest('hex').slice(0, 16)}`,
+  );
   const exe = join(dir, 'seccomp-native');
   if (existsSync(exe)) return right(exe);
   try {
@@ -88,7 +94,10 @@ export function nativeHelper(opts: BuildOptions = {}): Either<NativeError, strin
   }
   if (r.status !== 0) {
     rmSync(tmp, { force: true });
-    return left({ kind: 'build', message: `building the helper with '${cc}' failed (status ${r.status ?? r.signal}):\n${r.stderr}` });
+    return left({
+      kind: 'build',
+      message: `building the helper with '${cc}' failed (status ${r.status ?? r.signal}):\n${r.stderr}`,
+    });
   }
   try {
     renameSync(tmp, exe);

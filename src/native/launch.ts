@@ -12,9 +12,7 @@ import { parseReport, type LaunchReport } from './report.ts';
 
 /** What the supervisor does with a denied call after reporting it. */
 export type DenyAction =
-  | { readonly kind: 'kill' }
-  | { readonly kind: 'audit' }
-  | { readonly kind: 'errno'; readonly errno: number };
+  { readonly kind: 'kill' } | { readonly kind: 'audit' } | { readonly kind: 'errno'; readonly errno: number };
 
 /** How to launch. */
 export interface LaunchOptions extends BuildOptions {
@@ -65,7 +63,11 @@ const helperArgs = (o: LaunchOptions): readonly string[] => [
  * the report, or an error when the helper could not be built, the kernel
  * refused the program, or the helper failed; never leaves the command running.
  */
-export async function launch(program: Uint8Array, argv: readonly string[], opts: LaunchOptions): Promise<Either<NativeError, Launched>> {
+export async function launch(
+  program: Uint8Array,
+  argv: readonly string[],
+  opts: LaunchOptions,
+): Promise<Either<NativeError, Launched>> {
   const exe = nativeHelper(opts);
   if (isLeft(exe)) return exe;
   const file = resolveCommand(argv[0] ?? '');
@@ -83,7 +85,11 @@ export async function launch(program: Uint8Array, argv: readonly string[], opts:
       s.on('end', () => resolve(text));
       s.on('error', () => resolve(text));
     });
-  const [report, stdout, stderr] = [collect(child.stdio[4] as NodeJS.ReadableStream), collect(child.stdout), collect(child.stderr)];
+  const [report, stdout, stderr] = [
+    collect(child.stdio[4] as NodeJS.ReadableStream),
+    collect(child.stdout),
+    collect(child.stderr),
+  ];
   // A helper that dies early closes these pipes: its status says why, the write error adds nothing.
   const progIn = child.stdio[3] as NodeJS.WritableStream;
   progIn.on('error', () => undefined);
@@ -95,6 +101,7 @@ export async function launch(program: Uint8Array, argv: readonly string[], opts:
     child.on('close', (code) => resolve(code));
   });
   const parsed = parseReport(await report, status);
-  if (isLeft(parsed)) return left({ kind: status === 1 && /^seccomp\(/.test(parsed.left) ? 'refused' : 'failed', message: parsed.left });
+  if (isLeft(parsed))
+    return left({ kind: status === 1 && /^seccomp\(/.test(parsed.left) ? 'refused' : 'failed', message: parsed.left });
   return right({ ...parsed.right, stdout: await stdout, stderr: await stderr });
 }

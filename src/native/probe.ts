@@ -44,18 +44,35 @@ export function encodeProbe(program: Uint8Array, calls: readonly ProbeCall[]): B
  * Make `calls` under `program` on the real kernel; the value each call left
  * in rax (signed). A kernel that refuses the program is `refused`.
  */
-export function probe(program: Uint8Array, calls: readonly ProbeCall[], opts: BuildOptions = {}): Either<NativeError, readonly bigint[]> {
-  if (program.length === 0 || program.length % 8 !== 0) return left({ kind: 'failed', message: `a raw program is a non-empty multiple of 8 bytes, not ${program.length}` });
-  if (calls.length > MAX_PROBE_CALLS) return left({ kind: 'failed', message: `at most ${MAX_PROBE_CALLS} calls a probe run, not ${calls.length}` });
+export function probe(
+  program: Uint8Array,
+  calls: readonly ProbeCall[],
+  opts: BuildOptions = {},
+): Either<NativeError, readonly bigint[]> {
+  if (program.length === 0 || program.length % 8 !== 0)
+    return left({ kind: 'failed', message: `a raw program is a non-empty multiple of 8 bytes, not ${program.length}` });
+  if (calls.length > MAX_PROBE_CALLS)
+    return left({ kind: 'failed', message: `at most ${MAX_PROBE_CALLS} calls a probe run, not ${calls.length}` });
   const exe = nativeHelper(opts);
   if (isLeft(exe)) return exe;
-  const r = spawnSync(exe.right, ['probe'], { input: encodeProbe(program, calls), encoding: 'latin1', maxBuffer: 32 * MAX_PROBE_CALLS });
+  const r = spawnSync(exe.right, ['probe'], {
+    input: encodeProbe(program, calls),
+    encoding: 'latin1',
+    maxBuffer: 32 * MAX_PROBE_CALLS,
+  });
   const stderr = r.stderr.replace(/^seccomp-native: /, '').trim();
   if (r.status === 1) return left({ kind: 'refused', message: stderr });
-  if (r.status !== 0) return left({ kind: 'failed', message: `the probe helper failed (${r.error?.message ?? `status ${r.status ?? r.signal}`}): ${stderr}` });
+  if (r.status !== 0)
+    return left({
+      kind: 'failed',
+      message: `the probe helper failed (${r.error?.message ?? `status ${r.status ?? r.signal}`}): ${stderr}`,
+    });
   const lines = r.stdout.split('\n').slice(0, -1);
   if (lines.length !== calls.length || !lines.every((l) => /^-?[0-9]+$/.test(l))) {
-    return left({ kind: 'failed', message: `the probe helper answered ${lines.length} lines for ${calls.length} calls` });
+    return left({
+      kind: 'failed',
+      message: `the probe helper answered ${lines.length} lines for ${calls.length} calls`,
+    });
   }
   return right(lines.map((l) => BigInt(l)));
 }

@@ -39,7 +39,8 @@ function denial(fields: readonly string[]): Denial | null {
   const [pid, arch, nr, ip, ...rest] = fields;
   const args = rest.slice(0, 6);
   const comm = rest.slice(6).join(' ');
-  if (!/^[0-9]+$/.test(pid ?? '') || args.length !== 6 || ![arch, nr, ip, ...args].every((f) => HEX.test(f ?? ''))) return null;
+  if (!/^[0-9]+$/.test(pid ?? '') || args.length !== 6 || ![arch, nr, ip, ...args].every((f) => HEX.test(f ?? '')))
+    return null;
   const a = Number.parseInt(arch!, 16);
   return {
     pid: Number(pid),
@@ -74,6 +75,7 @@ export function parseReport(text: string, status: number | null): Either<string,
     else if (word === 'exec-failed' && fields.length === 1) end = { kind: 'exec-failed', errno: one };
     else return left(`bad report line: ${line}`);
   }
-  if (end === null || status === null) return left(`the launch helper ended (status ${status ?? 'by a signal'}) without reporting how the command ended`);
+  if (end === null || status === null)
+    return left(`the launch helper ended (status ${status ?? 'by a signal'}) without reporting how the command ended`);
   return right({ denials, passedExec, end, status });
 }

@@ -9,8 +9,10 @@ export const engineBackend: Backend<Kernel> = {
   name: 'engine',
   initialMachine: (config) => new Kernel(config),
   spawn: (k, abi, comm) => [k, k.spawn(abi, comm)],
-  writeMemory: (k, pid, addr, bytes) => (k.writeMemory(pid, addr, bytes) ? E.right(k) : E.left(`write refused at 0x${addr.toString(16)}`)),
-  readMemory: (k, pid, addr, len) => O.map((b: Uint8Array): readonly number[] => [...b])(O.fromNullable(k.readMemory(pid, addr, len))),
+  writeMemory: (k, pid, addr, bytes) =>
+    k.writeMemory(pid, addr, bytes) ? E.right(k) : E.left(`write refused at 0x${addr.toString(16)}`),
+  readMemory: (k, pid, addr, len) =>
+    O.map((b: Uint8Array): readonly number[] => [...b])(O.fromNullable(k.readMemory(pid, addr, len))),
   syscall: (k, pid, vector, regs) => ({ machine: k, outcome: k.syscall(pid, vector, regs) }),
   procSeccompFilter: (k, pid) => O.fromNullable(k.procSeccompFilter(pid)),
   view: (k) => k.view(),

@@ -43,7 +43,13 @@ export type Command = { readonly line: number } & (
   | { readonly kind: 'use'; readonly pid: number }
   | { readonly kind: 'config'; readonly defaultResult: bigint }
   | { readonly kind: 'policy'; readonly vector: Vector; readonly text: string; readonly expect: Expect }
-  | { readonly kind: 'call'; readonly vector: Vector; readonly name: string; readonly args: readonly CallArg[]; readonly expect: Expect }
+  | {
+      readonly kind: 'call';
+      readonly vector: Vector;
+      readonly name: string;
+      readonly args: readonly CallArg[];
+      readonly expect: Expect;
+    }
   | { readonly kind: 'write'; readonly addr: bigint; readonly bytes: readonly number[] }
   | { readonly kind: 'read'; readonly addr: bigint; readonly bytes: readonly number[] }
   | { readonly kind: 'show'; readonly field: string; readonly value: string }
@@ -56,7 +62,8 @@ export interface Example {
   readonly file: string;
   /** 1-based line of the opening fence. */
   readonly line: number;
-  readonly parsed: { readonly ok: true; readonly commands: readonly Command[] } | { readonly ok: false; readonly error: string };
+  readonly parsed:
+    { readonly ok: true; readonly commands: readonly Command[] } | { readonly ok: false; readonly error: string };
 }
 
 /** The info string that marks an example block. */
@@ -137,7 +144,9 @@ function afterArrow(toks: readonly string[]): string {
 function parseCommand(words: readonly string[], block: readonly string[], line: number): Command {
   // `policy:`, `policy int80 -> -EACCES:`, `proc:` read well before a block.
   const blockVerb = ['policy', 'policy:', 'proc', 'proc:', 'log', 'log:'].includes(words[0] ?? '');
-  const [verb, ...rest] = blockVerb ? words.map((w, i) => (i === words.length - 1 ? w.replace(/:$/, '') : w)).filter((w) => w !== '') : words;
+  const [verb, ...rest] = blockVerb
+    ? words.map((w, i) => (i === words.length - 1 ? w.replace(/:$/, '') : w)).filter((w) => w !== '')
+    : words;
   switch (verb) {
     case 'spawn': {
       const abi = rest[0];
@@ -176,7 +185,12 @@ function parseCommand(words: readonly string[], block: readonly string[], line: 
     case 'show':
       return { line, kind: 'show', field: rest[0] ?? '', value: afterArrow(rest.slice(1)) };
     case 'proc':
-      return { line, kind: 'proc', pid: rest[0] === undefined ? null : Number(parseValue(rest[0])), text: block.map((l) => `${l}\n`).join('') };
+      return {
+        line,
+        kind: 'proc',
+        pid: rest[0] === undefined ? null : Number(parseValue(rest[0])),
+        text: block.map((l) => `${l}\n`).join(''),
+      };
     case 'log':
       return { line, kind: 'log', lines: block };
     default:

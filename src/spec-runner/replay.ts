@@ -52,7 +52,17 @@ export function replayExampleOf(body: readonly string[], file: string, line: num
     else if (l.endsWith(':') && l.slice(0, -1) in sections) current = l.slice(0, -1);
     else return `${file}:${line + 1 + k}: not part of the replay-example format: ${l}`;
   }
-  return { file, line, command, policy: sections['policy']!.join('\n'), trace: sections['trace']!.join('\n'), exit, exitLine, expect: sections['expect']!, expectLines };
+  return {
+    file,
+    line,
+    command,
+    policy: sections['policy']!.join('\n'),
+    trace: sections['trace']!.join('\n'),
+    exit,
+    exitLine,
+    expect: sections['expect']!,
+    expectLines,
+  };
 }
 
 /** The blocks tagged replay-example in one markdown text; a malformed block is an error, never skipped. */
@@ -81,8 +91,15 @@ export interface ReplayCheck {
 export async function checkReplay(ex: ReplayExample, run: RunCli): Promise<ReplayCheck> {
   const r = await run(ex.command, (p) => (p === 'POLICY' ? ex.policy : p === 'TRACE' ? ex.trace : undefined));
   const got = r.out.split('\n').map((l) => l.trimEnd());
-  const missing = ex.expect.flatMap((want, k) => (got.includes(want.trimEnd()) ? [] : [{ line: ex.expectLines[k] ?? ex.line, text: `missing line: ${want}` }]));
-  const exit = r.code === ex.exit ? [] : [{ line: ex.exitLine || ex.line, text: `exit ${r.code}, expected ${ex.exit}` }];
+  const missing = ex.expect.flatMap((want, k) =>
+    got.includes(want.trimEnd()) ? [] : [{ line: ex.expectLines[k] ?? ex.line, text: `missing line: ${want}` }],
+  );
+  const exit =
+    r.code === ex.exit ? [] : [{ line: ex.exitLine || ex.line, text: `exit ${r.code}, expected ${ex.exit}` }];
   const all = [...exit, ...missing];
-  return { problems: all.map((p) => `${p.text}\nstdout:\n${r.out}\nstderr:\n${r.err}`), failedLines: all.map((p) => p.line), run: r };
+  return {
+    problems: all.map((p) => `${p.text}\nstdout:\n${r.out}\nstderr:\n${r.err}`),
+    failedLines: all.map((p) => p.line),
+    run: r,
+  };
 }

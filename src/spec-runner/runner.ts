@@ -26,13 +26,19 @@ export interface Backend<M> {
   readonly spawn: (m: M, abi: Abi, comm: string) => readonly [M, number];
   readonly writeMemory: (m: M, pid: number, addr: bigint, bytes: readonly number[]) => E.Either<string, M>;
   readonly readMemory: (m: M, pid: number, addr: bigint, len: number) => O.Option<readonly number[]>;
-  readonly syscall: (m: M, pid: number, vector: Vector, regs: RegsInput) => { readonly machine: M; readonly outcome: Outcome };
+  readonly syscall: (
+    m: M,
+    pid: number,
+    vector: Vector,
+    regs: RegsInput,
+  ) => { readonly machine: M; readonly outcome: Outcome };
   readonly procSeccompFilter: (m: M, pid: number) => O.Option<string>;
   readonly view: (m: M) => MachineView;
 }
 
 /** The result of one example: pass, or the first failing line and why. */
-export type ExampleResult = { readonly ok: true } | { readonly ok: false; readonly line: number; readonly message: string };
+export type ExampleResult =
+  { readonly ok: true } | { readonly ok: false; readonly line: number; readonly message: string };
 
 const ARG_REGS: Readonly<Record<Abi, readonly RegName[]>> = {
   x86_64: ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'],
@@ -53,14 +59,18 @@ const fail = (message: string): never => {
   throw new ExampleFailure(message);
 };
 
-const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
+const show = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 
 function checkOutcome(got: Outcome, want: Expect): void {
   const ok =
-    want.kind === 'return' ? got.kind === 'return' && got.rax === want.rax
-    : want.kind === 'killed' ? got.kind === 'killed' && (want.log === 'any' || got.log === want.log)
-    : want.kind === 'exited' ? got.kind === 'exited' && got.code === want.code
-    : got.kind === 'no_task';
+    want.kind === 'return'
+      ? got.kind === 'return' && got.rax === want.rax
+      : want.kind === 'killed'
+        ? got.kind === 'killed' && (want.log === 'any' || got.log === want.log)
+        : want.kind === 'exited'
+          ? got.kind === 'exited' && got.code === want.code
+          : got.kind === 'no_task';
   if (!ok) fail(`expected ${show(want)}, got ${show(got)}`);
 }
 
@@ -84,7 +94,9 @@ function callRegs<M>(b: Backend<M>, run: Run<M>, c: Extract<Command, { kind: 'ca
   const taskAbi = b.view(run.m).tasks.find((t) => t.pid === run.pid)?.abi ?? 'x86_64';
   const abi = callAbi(taskAbi, c.vector);
   const table = syscallTable(abi);
-  const nr = /^-?(?:0x[0-9a-fA-F]+|[0-9]+)$/.test(c.name) ? BigInt(c.name) : BigInt(table.resolve(c.name) ?? fail(`no system call '${c.name}' in ${abi}`));
+  const nr = /^-?(?:0x[0-9a-fA-F]+|[0-9]+)$/.test(c.name)
+    ? BigInt(c.name)
+    : BigInt(table.resolve(c.name) ?? fail(`no system call '${c.name}' in ${abi}`));
   const argNames = table.byNr(Number(nr))?.args.map((a) => a.name) ?? [];
   let r = run;
   const regs: Partial<Record<RegName, bigint>> = { rax: BigInt.asUintN(64, nr) };
@@ -123,7 +135,18 @@ function step<M>(b: Backend<M>, run: Run<M>, c: Command): Run<M> {
     case 'config':
       return run;
     case 'policy':
-      return step(b, run, { line: c.line, kind: 'call', vector: c.vector, name: 'prctl', args: [{ key: null, value: 22n }, { key: null, value: 2n }, { key: null, value: c.text }], expect: c.expect });
+      return step(b, run, {
+        line: c.line,
+        kind: 'call',
+        vector: c.vector,
+        name: 'prctl',
+        args: [
+          { key: null, value: 22n },
+          { key: null, value: 2n },
+          { key: null, value: c.text },
+        ],
+        expect: c.expect,
+      });
     case 'call': {
       const [r, regs] = callRegs(b, run, c);
       const { machine, outcome } = b.syscall(r.m, r.pid, c.vector, regs);
@@ -134,7 +157,8 @@ function step<M>(b: Backend<M>, run: Run<M>, c: Command): Run<M> {
       return { ...run, m: E.getOrElse((e: string): M => fail(e))(b.writeMemory(run.m, run.pid, c.addr, c.bytes)) };
     case 'read': {
       const got = O.toUndefined(b.readMemory(run.m, run.pid, c.addr, c.bytes.length));
-      if (show(got) !== show(c.bytes)) fail(`memory at 0x${c.addr.toString(16)}: expected ${show(c.bytes)}, got ${show(got)}`);
+      if (show(got) !== show(c.bytes))
+        fail(`memory at 0x${c.addr.toString(16)}: expected ${show(c.bytes)}, got ${show(got)}`);
       return run;
     }
     case 'show': {
@@ -178,12 +202,18 @@ export interface ExampleRun {
 export function runExampleLines<M>(example: Example, backend: Backend<M>): ExampleRun {
   if (!example.parsed.ok) {
     const message = `does not parse: ${example.parsed.error}`;
-    return { result: { ok: false, line: example.line, message }, lines: [{ line: example.line, status: 'failed', message }] };
+    return {
+      result: { ok: false, line: example.line, message },
+      lines: [{ line: example.line, status: 'failed', message }],
+    };
   }
   const commands = example.parsed.commands;
   const config = commands.flatMap((c) => (c.kind === 'config' ? [{ defaultResult: c.defaultResult }] : []));
   const initial = backend.initialMachine(config[0] ?? {});
-  const implicit = commands.find((c) => c.kind !== 'config')?.kind === 'spawn' ? [] : [{ line: example.line, kind: 'spawn', abi: 'x86_64', comm: 'test' } as const];
+  const implicit =
+    commands.find((c) => c.kind !== 'config')?.kind === 'spawn'
+      ? []
+      : [{ line: example.line, kind: 'spawn', abi: 'x86_64', comm: 'test' } as const];
   let run: Run<M> = { m: initial, pid: 0, scratch: SCRATCH };
   const lines: LineResult[] = [];
   for (const c of [...implicit, ...commands]) {
@@ -200,7 +230,10 @@ export function runExampleLines<M>(example: Example, backend: Backend<M>): Examp
     }
   }
   const failed = lines.find((l) => l.status === 'failed');
-  return { result: failed === undefined ? { ok: true } : { ok: false, line: failed.line, message: failed.message ?? '' }, lines };
+  return {
+    result: failed === undefined ? { ok: true } : { ok: false, line: failed.line, message: failed.message ?? '' },
+    lines,
+  };
 }
 
 /** Run one example on `backend`: pass, or the first failing line and why. */

@@ -10,7 +10,8 @@ import type { TraceCall } from './types.ts';
 const TWO32 = 0x1_0000_0000;
 
 /** The calls that create a task; the child's pid is their result (S7.1). */
-export const isFork = (name: string): boolean => name === 'clone' || name === 'fork' || name === 'vfork' || name === 'clone3';
+export const isFork = (name: string): boolean =>
+  name === 'clone' || name === 'fork' || name === 'vfork' || name === 'clone3';
 
 /** One system call of one task; mutable, and reused by the scanner for every line. */
 export class RawCall {
@@ -56,7 +57,7 @@ export class RawCall {
 
   /** The traced result as a bigint, or null when unknown. */
   result(): bigint | null {
-    return !this.retKnown ? null : this.retBig ?? BigInt(this.ret);
+    return !this.retKnown ? null : (this.retBig ?? BigInt(this.ret));
   }
 
   /** The pid a fork returned to its parent, or 0 (not a fork, failed, unknown). */
@@ -92,7 +93,18 @@ export class RawCall {
     const args: bigint[] = [];
     for (let k = 0; k < this.nargs; k++) args.push(this.arg(k));
     const ip = this.ipKnown ? (BigInt(this.ipHi) << 32n) | BigInt(this.ipLo) : null;
-    return { kind: 'call', line: this.line, pid: this.pid, abi: this.abi, nr: this.nr, name: this.name, args, ret: this.result(), ip, ...(this.path === null ? {} : { path: this.path }) };
+    return {
+      kind: 'call',
+      line: this.line,
+      pid: this.pid,
+      abi: this.abi,
+      nr: this.nr,
+      name: this.name,
+      args,
+      ret: this.result(),
+      ip,
+      ...(this.path === null ? {} : { path: this.path }),
+    };
   }
 
   /** A RawCall holding `c`. */

@@ -19,7 +19,11 @@ const hexDigit = (c: number | undefined): number =>
   c === undefined ? -1 : c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
 
 /** A C string as strace prints it (`\n`, `\t`, `\\`, `\"`, `\xHH`, octal), and the `...` after it when cut. */
-export function readCString(b: Uint8Array, from: number, e: number): { readonly text: string; readonly end: number } | number {
+export function readCString(
+  b: Uint8Array,
+  from: number,
+  e: number,
+): { readonly text: string; readonly end: number } | number {
   if (from >= e || b[from] !== 34) return from;
   const bytes: number[] = [];
   let i = from + 1;
@@ -51,7 +55,11 @@ export function readCString(b: Uint8Array, from: number, e: number): { readonly 
 }
 
 /** The rest of the arguments (strings, `[...]`, `{...}`, comments) up to `)` or ` <unfinished ...>` at depth 0. */
-export function skipDecoded(b: Uint8Array, from: number, e: number): { readonly end: number; readonly open: boolean } | number {
+export function skipDecoded(
+  b: Uint8Array,
+  from: number,
+  e: number,
+): { readonly end: number; readonly open: boolean } | number {
   let depth = 0;
   let i = from;
   while (i < e) {

@@ -4,7 +4,15 @@
  * the actual field values. Evaluation follows S3 and C4/C5 exactly; this is
  * for reports only, the engine's outcome stays the authority.
  */
-import { atFieldWidth, compareValues, printExpr, printValue, type Expr, type FieldRef, type Filter } from '../grammar/index.ts';
+import {
+  atFieldWidth,
+  compareValues,
+  printExpr,
+  printValue,
+  type Expr,
+  type FieldRef,
+  type Filter,
+} from '../grammar/index.ts';
 import { decodeArg } from '../x86/constants.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import type { SeccompMode } from '../x86/types.ts';
@@ -58,7 +66,11 @@ const union = (a: readonly FieldValue[], b: readonly FieldValue[]): readonly Fie
 export function why(e: Expr, rec: CallRecord): Why {
   switch (e.kind) {
     case 'pred':
-      return { value: holds(e, rec), culprit: e, fields: [{ name: e.field.name, value: atFieldWidth(fieldValue(e.field, rec), e.field) }] };
+      return {
+        value: holds(e, rec),
+        culprit: e,
+        fields: [{ name: e.field.name, value: atFieldWidth(fieldValue(e.field, rec), e.field) }],
+      };
     case 'not': {
       const o = why(e.operand, rec);
       return { value: !o.value, culprit: e, fields: o.fields };
@@ -80,10 +92,12 @@ export type FieldNamer = (f: FieldValue) => string | undefined;
 
 /** `fd = 3, flags = 0x80000 (O_CLOEXEC)`: values printed as the filter language prints them, named when `name` can. */
 export const showFields = (fields: readonly FieldValue[], name?: FieldNamer): string =>
-  fields.map((f) => {
-    const n = name?.(f);
-    return `${f.name} = ${printValue(f.value)}${n === undefined ? '' : ` (${n})`}`;
-  }).join(', ');
+  fields
+    .map((f) => {
+      const n = name?.(f);
+      return `${f.name} = ${printValue(f.value)}${n === undefined ? '' : ` (${n})`}`;
+    })
+    .join(', ');
 
 /** `` `fd == 1 || fd == 2` is false because fd = 3 `` */
 export const showWhy = (w: Why, name?: FieldNamer): string =>
@@ -114,23 +128,48 @@ const STRICT: Readonly<Record<Abi, readonly number[]>> = { x86_64: [0, 1, 60, 15
  * Decide and explain a call of `callAbi` with `rec` in `state`, where
  * `filter` is the state's entry for the call's number (undefined: none).
  */
-export function explainDecision(state: DecisionState, callAbi: Abi, rec: CallRecord, filter: Filter | undefined): Decision {
-  const d = (allowed: boolean, step: Decision['step'], reason: string, entry: string | null = null, w: Why | null = null): Decision => ({
-    allowed, step, reason, entry, why: w,
+export function explainDecision(
+  state: DecisionState,
+  callAbi: Abi,
+  rec: CallRecord,
+  filter: Filter | undefined,
+): Decision {
+  const d = (
+    allowed: boolean,
+    step: Decision['step'],
+    reason: string,
+    entry: string | null = null,
+    w: Why | null = null,
+  ): Decision => ({
+    allowed,
+    step,
+    reason,
+    entry,
+    why: w,
   });
   if (state.mode === 0) return d(true, 'disabled', 'seccomp is disabled for this task (mode 0)');
   if (state.mode === 1) {
     const ok = STRICT[callAbi].includes(rec.nr);
     return d(ok, 'strict', `strict mode (S6.3) ${ok ? 'allows' : 'does not allow'} nr ${rec.nr} of ${callAbi}`);
   }
-  if (state.pending) return d(true, 'pending', 'on_next_syscall: the first call after the install is not checked (S6.4)');
-  if (state.abi !== callAbi) return d(false, 'abi', `the filters are for ${state.abi ?? 'no ABI'} but the call enters as ${callAbi} (S6.4)`);
+  if (state.pending)
+    return d(true, 'pending', 'on_next_syscall: the first call after the install is not checked (S6.4)');
+  if (state.abi !== callAbi)
+    return d(false, 'abi', `the filters are for ${state.abi ?? 'no ABI'} but the call enters as ${callAbi} (S6.4)`);
   const table = syscallTable(callAbi);
-  if (rec.nr < 0 || rec.nr >= table.nrSyscalls) return d(false, 'range', `nr ${rec.nr} is outside [0, ${table.nrSyscalls}) for ${callAbi} (S6.4)`);
+  if (rec.nr < 0 || rec.nr >= table.nrSyscalls)
+    return d(false, 'range', `nr ${rec.nr} is outside [0, ${table.nrSyscalls}) for ${callAbi} (S6.4)`);
   const name = table.byNr(rec.nr)?.sysName ?? 'sys_ni_syscall';
-  if (filter === undefined || filter.kind === 'drop') return d(false, 'no_entry', `the policy has no entry for ${name} (nr ${rec.nr}) (S3.4)`);
+  if (filter === undefined || filter.kind === 'drop')
+    return d(false, 'no_entry', `the policy has no entry for ${name} (nr ${rec.nr}) (S3.4)`);
   if (filter.kind === 'allow') return d(true, 'allow', `the entry for ${name} is 1`, '1');
   const w = why(filter.expr, rec);
   const call = table.byNr(rec.nr)?.name ?? '';
-  return d(w.value, 'expr', showWhy(w, (f) => decodeArg(callAbi, call, f.name, f.value)), filter.text, w);
+  return d(
+    w.value,
+    'expr',
+    showWhy(w, (f) => decodeArg(callAbi, call, f.name, f.value)),
+    filter.text,
+    w,
+  );
 }

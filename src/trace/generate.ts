@@ -158,12 +158,21 @@ export class Generator implements LaunchSink {
     const commented = header + entries.map((e) => e.notes + e.line).join('');
     // T10 prctl reads at most 64 KiB (S5.2, C16): the comments go first, the notes stay on stderr.
     const text = utf8Length(commented) <= MAX_USER_TEXT ? commented : header + entries.map((e) => e.line).join('');
-    const warnings = [...pointerArgs].map(([name, calls]) =>
-      `'${name}' is a pointer in ${calls.join(', ')}: addresses change from run to run, so ` +
-        (this.opts.pointers === true ? 'the policy may kill the next run (--args-pointers)' : 'it is not constrained there (--args-pointers to constrain it anyway)'),
+    const warnings = [...pointerArgs].map(
+      ([name, calls]) =>
+        `'${name}' is a pointer in ${calls.join(', ')}: addresses change from run to run, so ` +
+        (this.opts.pointers === true
+          ? 'the policy may kill the next run (--args-pointers)'
+          : 'it is not constrained there (--args-pointers to constrain it anyway)'),
     );
     return {
-      text, abi, entries: this.byNr.size, unallowable: this.unallowable, unallowableCount: this.unallowableCount, notes, warnings,
+      text,
+      abi,
+      entries: this.byNr.size,
+      unallowable: this.unallowable,
+      unallowableCount: this.unallowableCount,
+      notes,
+      warnings,
       tooBig: utf8Length(text) > MAX_USER_TEXT,
     };
   }
@@ -189,7 +198,9 @@ export class Generator implements LaunchSink {
         parts.splice(0, parts.length, ...candidate);
       } else {
         const count = values.size > MAX_TERMS ? `more than ${MAX_TERMS}` : String(values.size);
-        notes.push(`${info?.name ?? nr}: ${count} distinct values of ${name} do not fit one filter (S2.3: 255 characters, 32 terms); ${name} is not constrained`);
+        notes.push(
+          `${info?.name ?? nr}: ${count} distinct values of ${name} do not fit one filter (S2.3: 255 characters, 32 terms); ${name} is not constrained`,
+        );
       }
     });
     if (parts.length === 1 && parts[0]!.startsWith('(')) return parts[0]!.slice(1, -1);

@@ -3,7 +3,17 @@
  * The streaming pipeline: bytes (LineSplitter) -> lines (StraceScanner or JSON lines) -> linked calls
  * (Linker) -> the launcher's decision (Launcher) -> the engine (Replayer) or the generator (Generator).
  */
-export type { Trace, TraceCall, TraceEnd, TraceError, TraceEvent, TraceFormat, TraceOptions, TraceResult, TraceSignal } from './types.ts';
+export type {
+  Trace,
+  TraceCall,
+  TraceEnd,
+  TraceError,
+  TraceEvent,
+  TraceFormat,
+  TraceOptions,
+  TraceResult,
+  TraceSignal,
+} from './types.ts';
 export { detectFormat, parseChunks, parseJsonl, parseStrace, parseTrace } from './parse.ts';
 export { isFork, RawCall } from './call.ts';
 export { JsonCallCodec } from './jsonl.ts';

@@ -93,10 +93,14 @@ export function parseRecord(source: string, line: number, defaultAbi: Abi): Line
     const pos = /position (\d+)/.exec(text);
     return { column: pos === null ? 0 : Number(pos[1]), message: `invalid JSON: ${text}` };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { column: 0, message: 'at .: expected an object' };
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { column: 0, message: 'at .: expected an object' };
   const extra = Object.keys(json).find((k) => !KEYS.includes(k));
   if (extra !== undefined) {
-    return { column: Math.max(0, source.indexOf(`"${extra}"`)), message: `at .${extra}: unknown key (valid: ${KEYS.join(', ')})` };
+    return {
+      column: Math.max(0, source.indexOf(`"${extra}"`)),
+      message: `at .${extra}: unknown key (valid: ${KEYS.join(', ')})`,
+    };
   }
   const r = JsonCallCodec.decode(json);
   if (isLeft(r)) {
@@ -106,7 +110,20 @@ export function parseRecord(source: string, line: number, defaultAbi: Abi): Line
   const rec = r.right;
   const abi = rec.abi ?? defaultAbi;
   if (rec.name === undefined && rec.nr === undefined) return { column: 0, message: 'at .: needs "nr" or "name"' };
-  const resolved = rec.name === undefined ? { nr: rec.nr!, name: traceName(abi, rec.nr!) } : resolveTraceName(abi, rec.name, rec.nr ?? null);
+  const resolved =
+    rec.name === undefined
+      ? { nr: rec.nr!, name: traceName(abi, rec.nr!) }
+      : resolveTraceName(abi, rec.name, rec.nr ?? null);
   if (typeof resolved === 'string') return { column: keyColumn(source, '.name'), message: `at .name: ${resolved}` };
-  return { kind: 'call', line, pid: rec.pid, abi, nr: resolved.nr, name: resolved.name, args: rec.args, ret: rec.ret ?? null, ip: rec.ip ?? null };
+  return {
+    kind: 'call',
+    line,
+    pid: rec.pid,
+    abi,
+    nr: resolved.nr,
+    name: resolved.name,
+    args: rec.args,
+    ret: rec.ret ?? null,
+    ip: rec.ip ?? null,
+  };
 }

@@ -105,7 +105,13 @@ export class Launcher implements CallSink {
     const execs = this.execAt !== null;
     const native = ahead.some((x) => x instanceof Call && x.abi === 'x86_64');
     const abi = this.abi ?? (execs ? this.checkedAbi : this.firstRootAbi) ?? this.fallback;
-    const launch: Launch = { root: this.root, code: native ? 'x86_64' : 'ia32', execs, abi, windowFull: !execs && this.count >= WINDOW };
+    const launch: Launch = {
+      root: this.root,
+      code: native ? 'x86_64' : 'ia32',
+      execs,
+      abi,
+      windowFull: !execs && this.count >= WINDOW,
+    };
     const err = this.next.launch(launch);
     if (err !== null) return err;
     let phase: number = execs ? PHASE.BEFORE : PHASE.INSTALL;

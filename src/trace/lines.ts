@@ -91,7 +91,9 @@ export class LineSplitter {
 const decoder = new TextDecoder('utf-8');
 
 /** The text of a line's bytes (UTF-8, bad bytes as U+FFFD), for error messages. */
-export const lineText = (buf: Uint8Array, start: number, end: number): string => decoder.decode(buf.subarray(start, end));
+export const lineText = (buf: Uint8Array, start: number, end: number): string =>
+  decoder.decode(buf.subarray(start, end));
 
 /** The column in lineText of byte offset `at` of a line starting at `start`. */
-export const textColumn = (buf: Uint8Array, start: number, at: number): number => decoder.decode(buf.subarray(start, at)).length;
+export const textColumn = (buf: Uint8Array, start: number, at: number): number =>
+  decoder.decode(buf.subarray(start, at)).length;

@@ -137,7 +137,10 @@ export class Linker {
         return UNPREFIXED;
       }
       if (this.aliasGuessed) {
-        return { message: `lines without a pid while processes ${this.alias}, ${pid} have no traced parent; record with strace -f -o FILE`, about: 'trace' };
+        return {
+          message: `lines without a pid while processes ${this.alias}, ${pid} have no traced parent; record with strace -f -o FILE`,
+          about: 'trace',
+        };
       }
     }
     this.known.add(pid);
@@ -224,7 +227,14 @@ export class Linker {
     let key = pid;
     let o = this.open.get(pid);
     const root = this.open.get(UNPREFIXED);
-    if (o === undefined && pid !== UNPREFIXED && this.alias === null && root !== undefined && root.c.name === r.name && !this.children.has(pid)) {
+    if (
+      o === undefined &&
+      pid !== UNPREFIXED &&
+      this.alias === null &&
+      root !== undefined &&
+      root.c.name === r.name &&
+      !this.children.has(pid)
+    ) {
       // stderr output: the root's call began before the first child, without a pid prefix.
       o = root;
       key = UNPREFIXED;

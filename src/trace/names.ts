@@ -34,7 +34,11 @@ export function resolveTraceName(abi: Abi, name: string, nrHint: number | null):
   const table = syscallTable(abi);
   const known =
     namesOf(abi).get(name) ??
-    (UNNAMED.test(name) ? Number.parseInt(name.slice(10), 16) : name.startsWith('sys_') ? table.resolve(name) : undefined);
+    (UNNAMED.test(name)
+      ? Number.parseInt(name.slice(10), 16)
+      : name.startsWith('sys_')
+        ? table.resolve(name)
+        : undefined);
   if (nrHint !== null) {
     if (known !== undefined && known !== nrHint) {
       return `'${name}' is system call ${known} of ${abi}, but the line says [${nrHint}]`;

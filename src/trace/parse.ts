@@ -61,13 +61,21 @@ function parseText(text: string, opts: TraceOptions, format: TraceFormat | null)
  * Parse a trace given as chunks of bytes (UTF-8), cut anywhere, in
  * `format` (detected when null): the same result as the bytes in one piece.
  */
-export function parseChunks(chunks: Iterable<Uint8Array>, opts: TraceOptions, format: TraceFormat | null = null): TraceResult {
+export function parseChunks(
+  chunks: Iterable<Uint8Array>,
+  opts: TraceOptions,
+  format: TraceFormat | null = null,
+): TraceResult {
   const list = new ListSink();
   const skipped: TraceError[] = [];
-  const p = new TracePipeline({ ...opts, ...(format === null ? {} : { format }), onSkip: (e) => skipped.push(e) }, list);
+  const p = new TracePipeline(
+    { ...opts, ...(format === null ? {} : { format }), onSkip: (e) => skipped.push(e) },
+    list,
+  );
   for (const chunk of chunks) if (!p.push(chunk)) break;
   const r = p.end();
-  if (!r.ok) return { ok: false, error: 'error' in r ? r.error : { line: 0, column: 0, message: r.policy, source: '' } };
+  if (!r.ok)
+    return { ok: false, error: 'error' in r ? r.error : { line: 0, column: 0, message: r.policy, source: '' } };
   const trace: Trace = { format: r.format, events: list.ordered(), lines: r.lines, skipped };
   return { ok: true, trace };
 }

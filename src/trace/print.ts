@@ -13,11 +13,18 @@ function straceLine(e: TraceEvent, abis: Map<number, Abi>, defaultAbi: Abi): str
   const pre = `${e.pid}  `;
   switch (e.kind) {
     case 'end':
-      return e.how === 'exited' ? `${pre}+++ exited with ${e.detail} +++` : e.how === 'killed' ? `${pre}+++ killed by ${e.detail} +++` : `${pre}+++ superseded by execve in pid ${e.detail} +++`;
+      return e.how === 'exited'
+        ? `${pre}+++ exited with ${e.detail} +++`
+        : e.how === 'killed'
+          ? `${pre}+++ killed by ${e.detail} +++`
+          : `${pre}+++ superseded by execve in pid ${e.detail} +++`;
     case 'signal':
       return `${pre}--- ${e.signal} {si_signo=${e.signal}} ---`;
     case 'call': {
-      const mode = (abis.get(e.pid) ?? defaultAbi) === e.abi ? '' : `${pre}[ Process PID=${e.pid} runs in ${e.abi === 'ia32' ? 32 : 64} bit mode. ]\n`;
+      const mode =
+        (abis.get(e.pid) ?? defaultAbi) === e.abi
+          ? ''
+          : `${pre}[ Process PID=${e.pid} runs in ${e.abi === 'ia32' ? 32 : 64} bit mode. ]\n`;
       abis.set(e.pid, e.abi);
       const ip = e.ip === null ? '' : `[${e.ip.toString(16).padStart(16, '0')}] `;
       return `${mode}${pre}${ip}${e.name}(${e.args.map(hex).join(', ')}) = ${result(e.ret)}`;
@@ -33,7 +40,12 @@ export function printStrace(events: readonly TraceEvent[], defaultAbi: Abi): str
 
 const jsonCall = (c: TraceCall): string =>
   JSON.stringify({
-    pid: c.pid, abi: c.abi, nr: c.nr, name: c.name, args: c.args.map(hex), ret: c.ret === null ? null : c.ret.toString(),
+    pid: c.pid,
+    abi: c.abi,
+    nr: c.nr,
+    name: c.name,
+    args: c.args.map(hex),
+    ret: c.ret === null ? null : c.ret.toString(),
     ...(c.ip === null ? {} : { ip: hex(c.ip) }),
   });
 

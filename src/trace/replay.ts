@@ -81,10 +81,17 @@ export interface ReplayOptions {
 }
 
 /** Result of a replay: the report, or why it could not go on. */
-export type ReplayResult = { readonly ok: true; readonly report: ReplayReport } | { readonly ok: false; readonly message: string };
+export type ReplayResult =
+  { readonly ok: true; readonly report: ReplayReport } | { readonly ok: false; readonly message: string };
 
 /** A kill that decide() did not predict: the engine's word stands, without an explanation. */
-const ENGINE_ONLY: Decision = { allowed: false, step: 'engine', reason: 'the engine killed the call', entry: null, why: null };
+const ENGINE_ONLY: Decision = {
+  allowed: false,
+  step: 'engine',
+  reason: 'the engine killed the call',
+  entry: null,
+  why: null,
+};
 
 interface TaskState {
   tracePid: number;
@@ -105,7 +112,16 @@ interface Row {
 const encoder = new TextEncoder();
 // Imported values the per-call path reads, as module constants: under tsx every
 // read of an imported binding is a getter call, and these are read per call.
-const [RAX, RIP, ALLOW, KILL, KILLED, RETURNED, EXITED, INSTALL] = [R.rax, R.rip, DECISION.ALLOW, DECISION.KILL, STATUS.KILLED, STATUS.RETURNED, STATUS.EXITED, PHASE.INSTALL];
+const [RAX, RIP, ALLOW, KILL, KILLED, RETURNED, EXITED, INSTALL] = [
+  R.rax,
+  R.rip,
+  DECISION.ALLOW,
+  DECISION.KILL,
+  STATUS.KILLED,
+  STATUS.RETURNED,
+  STATUS.EXITED,
+  PHASE.INSTALL,
+];
 const [NATIVE_REGS, COMPAT_REGS] = [[...NATIVE_ARG_REGS], [...COMPAT_ARG_REGS]];
 
 /** The engine stage: a LaunchSink that replays each call and builds the report. */
@@ -158,7 +174,13 @@ export class Replayer implements LaunchSink {
         if (this.tasks.size > 0 || c.pid !== l.root) return this.stranger(c);
         pid = this.kernel.spawn(l.code, this.opts.comm);
         this.pids.set(c.pid, pid);
-        this.tasks.set(pid, { tracePid: c.pid, pid, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
+        this.tasks.set(pid, {
+          tracePid: c.pid,
+          pid,
+          allowed: 0,
+          kill: null,
+          denials: this.opts.all === true ? new Map() : null,
+        });
       }
       task = this.tasks.get(pid)!;
       this.lastPid = c.pid;
@@ -171,7 +193,10 @@ export class Replayer implements LaunchSink {
       if (err !== null) return { message: err, about: 'policy' };
     }
     if (c.abi === 'x86_64' && l.code === 'ia32') {
-      return { message: 'a native (x86_64) call, but the root runs 32-bit code: the calls read ahead were all ia32 (T5, C9)', about: 'trace' };
+      return {
+        message: 'a native (x86_64) call, but the root runs 32-bit code: the calls read ahead were all ia32 (T5, C9)',
+        about: 'trace',
+      };
     }
     if (c.name === 'execve') this.kernel.writeMemory(pid, c.arg(0), encoder.encode(`${c.path ?? this.opts.comm}\0`));
     c.h.fill(0, 2 * c.nargs);
@@ -185,9 +210,15 @@ export class Replayer implements LaunchSink {
 
   /** The report so far. */
   report(): ReplayReport {
-    const summary = [...this.rows.values()].sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1)).map((r) => ({ ...r }));
+    const summary = [...this.rows.values()]
+      .sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1))
+      .map((r) => ({ ...r }));
     const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill, denials }) => ({
-      tracePid, pid, allowed, kill, denials: denials === null ? [] : [...denials.values()].map((d) => ({ ...d })),
+      tracePid,
+      pid,
+      allowed,
+      kill,
+      denials: denials === null ? [] : [...denials.values()].map((d) => ({ ...d })),
     }));
     return { tasks, summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
   }
@@ -197,8 +228,12 @@ export class Replayer implements LaunchSink {
     const l = this.launched!;
     this.installed = true;
     const vector: Vector = l.abi === l.code ? 'syscall' : 'int80';
-    if (l.windowFull) this.notes.push(`the root task makes no execve in the first ${WINDOW} calls (T12): the policy was installed before its first call`);
-    else if (!l.execs) this.notes.push('the root task never calls execve: the policy was installed before its first call');
+    if (l.windowFull)
+      this.notes.push(
+        `the root task makes no execve in the first ${WINDOW} calls (T12): the policy was installed before its first call`,
+      );
+    else if (!l.execs)
+      this.notes.push('the root task never calls execve: the policy was installed before its first call');
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${l.execs ? 'on_next_syscall: 1\n' : ''}`, vector);
     if (o.ok) return null;
     return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}`;
@@ -260,11 +295,13 @@ export class Replayer implements LaunchSink {
     r.killed++;
     const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
     const d = task.denials!.get(key);
-    if (d === undefined) task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null) });
+    if (d === undefined)
+      task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null) });
     else d.count++;
     const child = c.childPid();
     if (child > 0) {
-      const note = '--all: a denied fork still makes its child, with a copy of the parent\'s seccomp state, so the audit goes on in it';
+      const note =
+        "--all: a denied fork still makes its child, with a copy of the parent's seccomp state, so the audit goes on in it";
       this.forked(c, child, task.pid, this.rebuild(task.pid, note));
     }
     return null;
@@ -283,10 +320,22 @@ export class Replayer implements LaunchSink {
 
   /** S7.1 map the traced child to the engine's; clone3 is not simulated (S6.5), so its child is rebuilt. */
   private forked(c: RawCall, tracePid: number, parent: number, rax: number): void {
-    const child = c.name === 'clone3' ? this.rebuild(parent, "clone3 is not simulated (S6.5): its children get a copy of the parent's seccomp state, re-installed") : rax;
+    const child =
+      c.name === 'clone3'
+        ? this.rebuild(
+            parent,
+            "clone3 is not simulated (S6.5): its children get a copy of the parent's seccomp state, re-installed",
+          )
+        : rax;
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
-    this.tasks.set(child, { tracePid, pid: child, allowed: 0, kill: null, denials: this.opts.all === true ? new Map() : null });
+    this.tasks.set(child, {
+      tracePid,
+      pid: child,
+      allowed: 0,
+      kill: null,
+      denials: this.opts.all === true ? new Map() : null,
+    });
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
@@ -307,7 +356,9 @@ export class Replayer implements LaunchSink {
   private stranger(c: RawCall): null {
     if (!this.unreachable.has(c.pid)) {
       this.unreachable.add(c.pid);
-      this.notes.push(`line ${c.line}: pid ${c.pid} was not created by a traced clone, fork or vfork; its calls were not replayed`);
+      this.notes.push(
+        `line ${c.line}: pid ${c.pid} was not created by a traced clone, fork or vfork; its calls were not replayed`,
+      );
     }
     return this.skip(c);
   }

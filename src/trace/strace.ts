@@ -32,8 +32,11 @@ const latin1 = new TextDecoder('latin1');
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || isDigit(c) || c === 95;
 /** Value of each byte as a hex digit, -1 for the others. */
-const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
-const hexDigit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+const HEX = Int8Array.from({ length: 256 }, (_, c) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1,
+);
+const hexDigit = (c: number): number =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
 
 interface CacheEntry {
   readonly bytes: Uint8Array;
@@ -296,7 +299,8 @@ export class StraceScanner {
     const what = which === 0 ? 'result' : `argument ${which}`;
     if (hex) this.fail(`expected hex digits in ${what}`, at);
     const ch = this.b[at]!;
-    if (ch === 34 || ch === 91 || ch === 123 || (ch >= 65 && ch <= 90 && this.upperWord(at))) throw new LineError(at - this.s, DECODED, true);
+    if (ch === 34 || ch === 91 || ch === 123 || (ch >= 65 && ch <= 90 && this.upperWord(at)))
+      throw new LineError(at - this.s, DECODED, true);
     this.fail(`expected a raw number as ${what} (record with strace -e raw=all)`, at);
   }
 
@@ -304,7 +308,9 @@ export class StraceScanner {
   private upperWord(at: number): boolean {
     let k = at;
     while (k < this.e && ((this.b[k]! >= 65 && this.b[k]! <= 90) || isDigit(this.b[k]!) || this.b[k] === 95)) k++;
-    return k - at >= 2 && (k === this.e || this.b[k] === 44 || this.b[k] === 41 || this.b[k] === 124 || this.b[k] === 32);
+    return (
+      k - at >= 2 && (k === this.e || this.b[k] === 44 || this.b[k] === 41 || this.b[k] === 124 || this.b[k] === 32)
+    );
   }
 
   /**
@@ -330,7 +336,12 @@ export class StraceScanner {
     const from = this.i + 1;
     let j = from;
     let unknown = false;
-    for (let ch = this.b[j]!; j < this.e && (hexDigit(ch) >= 0 || ch === 63) && !(ch >= 65 && ch <= 70); ch = this.b[++j]!) unknown ||= ch === 63;
+    for (
+      let ch = this.b[j]!;
+      j < this.e && (hexDigit(ch) >= 0 || ch === 63) && !(ch >= 65 && ch <= 70);
+      ch = this.b[++j]!
+    )
+      unknown ||= ch === 63;
     const n = j - from;
     if (n < 8 || n > 16 || j >= this.e || this.b[j] !== 93) return false;
     if (!unknown) {
@@ -396,7 +407,8 @@ export class StraceScanner {
     this.i++;
   }
   private expectBytes(text: Uint8Array, what: string): void {
-    if (!this.at(text)) this.fail(this.i >= this.e || this.atGlue() ? `truncated line: expected ${what}` : `expected ${what}`);
+    if (!this.at(text))
+      this.fail(this.i >= this.e || this.atGlue() ? `truncated line: expected ${what}` : `expected ${what}`);
     this.i += text.length;
   }
   private fail(message: string, at = this.i): never {

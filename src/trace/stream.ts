@@ -14,7 +14,13 @@ import type { TraceError, TraceFormat, TraceOptions } from './types.ts';
 
 /** How a streamed trace ended. */
 export type StreamResult =
-  | { readonly ok: true; readonly format: TraceFormat; readonly lines: number; readonly calls: number; readonly skipped: number }
+  | {
+      readonly ok: true;
+      readonly format: TraceFormat;
+      readonly lines: number;
+      readonly calls: number;
+      readonly skipped: number;
+    }
   | { readonly ok: false; readonly error: TraceError }
   | { readonly ok: false; readonly policy: string };
 
@@ -73,7 +79,15 @@ export class TracePipeline implements LineSink {
       const err = this.format === 'jsonl' ? this.sink.end() : this.linker.finish();
       if (err !== null) this.fail(err, 0, null, 0, 0, 0);
     }
-    return this.failure ?? { ok: true, format: this.format ?? 'strace', lines: this.lines, calls: this.calls, skipped: this.skipped };
+    return (
+      this.failure ?? {
+        ok: true,
+        format: this.format ?? 'strace',
+        lines: this.lines,
+        calls: this.calls,
+        skipped: this.skipped,
+      }
+    );
   }
 
   /** LineSink: one line. */
@@ -90,7 +104,8 @@ export class TracePipeline implements LineSink {
     try {
       const s = this.scanner.scan(buf, start, end, line, this.linker.abiOf);
       err = this.linker.add(s);
-      if (err !== null && typeof err === 'string' && s.kind === 4) return this.fail(err, line, buf, start, end, start + s.column);
+      if (err !== null && typeof err === 'string' && s.kind === 4)
+        return this.fail(err, line, buf, start, end, start + s.column);
     } catch (e) {
       if (!(e instanceof LineError)) throw e;
       return this.fail(e.message, line, buf, start, end, start + e.column, e.fatal);
@@ -108,7 +123,15 @@ export class TracePipeline implements LineSink {
   }
 
   /** An error at byte `at` of the line: skipped under --lenient unless fatal or a later stage's; else the end. */
-  private fail(err: LinkError, line: number, buf: Uint8Array | null, start: number, end: number, at: number, fatal = false): boolean {
+  private fail(
+    err: LinkError,
+    line: number,
+    buf: Uint8Array | null,
+    start: number,
+    end: number,
+    at: number,
+    fatal = false,
+  ): boolean {
     if (typeof err !== 'string') return this.stop(err, line, buf, start, end);
     const source = buf === null ? '' : lineText(buf, start, end);
     const column = buf === null ? 0 : textColumn(buf, start, Math.min(at, end));
@@ -127,13 +150,22 @@ export class TracePipeline implements LineSink {
 
   private stop(err: SinkError, line: number, buf: Uint8Array | null, start: number, end: number): boolean {
     this.failure =
-      err.about === 'policy' ? { ok: false, policy: err.message } : { ok: false, error: { line, column: 0, message: err.message, source: buf === null ? '' : lineText(buf, start, end) } };
+      err.about === 'policy'
+        ? { ok: false, policy: err.message }
+        : {
+            ok: false,
+            error: { line, column: 0, message: err.message, source: buf === null ? '' : lineText(buf, start, end) },
+          };
     return false;
   }
 }
 
 /** Run a pipeline over an async byte source (a file or pipe stream); `tick` is called after each chunk. */
-export async function streamTrace(source: AsyncIterable<Uint8Array>, p: TracePipeline, tick?: () => void): Promise<StreamResult> {
+export async function streamTrace(
+  source: AsyncIterable<Uint8Array>,
+  p: TracePipeline,
+  tick?: () => void,
+): Promise<StreamResult> {
   for await (const chunk of source) {
     if (!p.push(chunk)) break;
     tick?.();

@@ -74,7 +74,8 @@ export interface Trace {
 }
 
 /** Result of parsing a trace: the trace, or the first error (strict mode). */
-export type TraceResult = { readonly ok: true; readonly trace: Trace } | { readonly ok: false; readonly error: TraceError };
+export type TraceResult =
+  { readonly ok: true; readonly trace: Trace } | { readonly ok: false; readonly error: TraceError };
 
 /** Options of the trace parsers. */
 export interface TraceOptions {

@@ -26,13 +26,25 @@ export const constantValue = (abi: Abi, name: string): bigint | undefined => TAB
 export const constantNames = (abi: Abi): readonly string[] => [...TABLES[abi].keys()].sort();
 
 /** C types whose values the kernel reads as 32 bits or fewer (S10a, and negative constants, C-G3). */
-const NARROW = /^(?:const )?(?:int|unsigned int|unsigned|pid_t|uid_t|gid_t|umode_t|key_serial_t|key_t|clockid_t|mqd_t|qid_t|rwf_t|timer_t|__s32|__u32|u32|old_uid_t|old_gid_t|compat_\w+|enum \w+)$/;
+const NARROW =
+  /^(?:const )?(?:int|unsigned int|unsigned|pid_t|uid_t|gid_t|umode_t|key_serial_t|key_t|clockid_t|mqd_t|qid_t|rwf_t|timer_t|__s32|__u32|u32|old_uid_t|old_gid_t|compat_\w+|enum \w+)$/;
 
 /** Whether an argument of C type `type` is 32 bits or narrower. */
 export const isNarrowType = (type: string): boolean => NARROW.test(type);
 
 /** Names that repeat another name's value; decoding prefers the other (strace's choice). */
-const ALIASES = new Set(['O_NDELAY', 'O_FSYNC', 'O_RSYNC', 'AF_LOCAL', 'SIGIOT', 'SIGPOLL', 'SIGUNUSED', 'MAP_FILE', 'MAP_ANON', 'AF_FILE']);
+const ALIASES = new Set([
+  'O_NDELAY',
+  'O_FSYNC',
+  'O_RSYNC',
+  'AF_LOCAL',
+  'SIGIOT',
+  'SIGPOLL',
+  'SIGUNUSED',
+  'MAP_FILE',
+  'MAP_ANON',
+  'AF_FILE',
+]);
 
 /** How one argument's values are shown: candidate names, and how they combine. */
 interface Decoder {
@@ -47,7 +59,10 @@ interface Decoder {
 const NOT_FLAG = /(?:_MASK|_SHIFT|^O_ACCMODE|^MAP_TYPE|^MAP_HUGE_\w+|^CSIGNAL)$/;
 const SIGNALS = /^SIG(?!STKSZ$|RTMIN$|_)[A-Z]+[0-9]*$/;
 const OPEN: Decoder = { names: /^O_/, style: 'flags', field: { mask: 3n, names: /^O_(?:RDONLY|WRONLY|RDWR)$/ } };
-const AT_FLAGS: Decoder = { names: /^AT_(?:SYMLINK_NOFOLLOW|SYMLINK_FOLLOW|NO_AUTOMOUNT|EMPTY_PATH|REMOVEDIR)$/, style: 'flags' };
+const AT_FLAGS: Decoder = {
+  names: /^AT_(?:SYMLINK_NOFOLLOW|SYMLINK_FOLLOW|NO_AUTOMOUNT|EMPTY_PATH|REMOVEDIR)$/,
+  style: 'flags',
+};
 const DFD: Decoder = { names: /^AT_FDCWD$/, style: 'enum' };
 const SIG: Decoder = { names: SIGNALS, style: 'enum' };
 
@@ -63,13 +78,30 @@ const BY_CALL: Readonly<Record<string, Readonly<Record<string, Decoder>>>> = {
   pkey_mprotect: { prot: { names: /^PROT_/, style: 'flags' } },
   madvise: { behavior: { names: /^MADV_/, style: 'enum' } },
   process_madvise: { behavior: { names: /^MADV_/, style: 'enum' } },
-  socket: { family: { names: /^AF_/, style: 'enum' }, type: { names: /^SOCK_(?:NONBLOCK|CLOEXEC)$/, style: 'flags', field: { mask: 0xfn, names: /^SOCK_/ } } },
-  socketpair: { family: { names: /^AF_/, style: 'enum' }, type: { names: /^SOCK_(?:NONBLOCK|CLOEXEC)$/, style: 'flags', field: { mask: 0xfn, names: /^SOCK_/ } } },
+  socket: {
+    family: { names: /^AF_/, style: 'enum' },
+    type: { names: /^SOCK_(?:NONBLOCK|CLOEXEC)$/, style: 'flags', field: { mask: 0xfn, names: /^SOCK_/ } },
+  },
+  socketpair: {
+    family: { names: /^AF_/, style: 'enum' },
+    type: { names: /^SOCK_(?:NONBLOCK|CLOEXEC)$/, style: 'flags', field: { mask: 0xfn, names: /^SOCK_/ } },
+  },
   accept4: { flags: { names: /^SOCK_(?:NONBLOCK|CLOEXEC)$/, style: 'flags' } },
   clone: { clone_flags: { names: /^CLONE_/, style: 'flags', field: { mask: 0xffn, names: SIGNALS } } },
   fcntl: { cmd: { names: /^F_(?!RDLCK|WRLCK|UNLCK|EXLCK|SHLCK|OWNER_|SEAL_|LINUX_SPECIFIC_BASE)/, style: 'enum' } },
   fcntl64: { cmd: { names: /^F_(?!RDLCK|WRLCK|UNLCK|EXLCK|SHLCK|OWNER_|SEAL_|LINUX_SPECIFIC_BASE)/, style: 'enum' } },
-  futex: { op: { names: /^FUTEX_(?:PRIVATE_FLAG|CLOCK_REALTIME)$/, style: 'flags', field: { mask: 0x7fn, names: /^FUTEX_(?!PRIVATE_FLAG|CLOCK_REALTIME|\w*_PRIVATE$|OP_|WAITV_MAX|32$|BITSET_MATCH_ANY|\w*_MASK$|OWNER_DIED|WAITERS|TID_MASK)/, showZero: true } } },
+  futex: {
+    op: {
+      names: /^FUTEX_(?:PRIVATE_FLAG|CLOCK_REALTIME)$/,
+      style: 'flags',
+      field: {
+        mask: 0x7fn,
+        names:
+          /^FUTEX_(?!PRIVATE_FLAG|CLOCK_REALTIME|\w*_PRIVATE$|OP_|WAITV_MAX|32$|BITSET_MATCH_ANY|\w*_MASK$|OWNER_DIED|WAITERS|TID_MASK)/,
+        showZero: true,
+      },
+    },
+  },
   kill: { sig: SIG },
   tkill: { sig: SIG },
   tgkill: { sig: SIG },

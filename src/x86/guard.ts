@@ -30,7 +30,8 @@ const fail = (where: string, what: string): never => {
 
 /** `abi` is 'x86_64' or 'ia32'. */
 export function checkAbi(where: string, abi: unknown): asserts abi is Abi {
-  if (typeof abi !== 'string' || !ABI_LIST.includes(abi)) fail(where, `unknown ABI ${named(abi)} (valid: ${ABI_LIST.join(', ')})`);
+  if (typeof abi !== 'string' || !ABI_LIST.includes(abi))
+    fail(where, `unknown ABI ${named(abi)} (valid: ${ABI_LIST.join(', ')})`);
 }
 
 /** `vector` is 'syscall', 'int80' or 'sysenter' (S6.1). */
@@ -42,7 +43,8 @@ export function checkVector(where: string, vector: unknown): asserts vector is V
 
 /** `pid` is a non-negative safe integer (whether a task has it is the method's answer, not an error). */
 export function checkPid(where: string, pid: unknown): asserts pid is number {
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid < 0) fail(where, `pid must be a non-negative integer, got ${shown(pid)}`);
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid < 0)
+    fail(where, `pid must be a non-negative integer, got ${shown(pid)}`);
 }
 
 /** `v` is a bigint (`name` says which argument). */
@@ -60,7 +62,8 @@ export function checkString(where: string, name: string, v: unknown): asserts v 
 
 /** `regs` is an object of pt_regs names (S6.1) to bigints. */
 export function checkRegs(where: string, regs: unknown): asserts regs is RegsInput {
-  if (typeof regs !== 'object' || regs === null || Array.isArray(regs)) fail(where, `regs must be an object such as { rax: 1n, rdi: 2n }, got ${shown(regs)}`);
+  if (typeof regs !== 'object' || regs === null || Array.isArray(regs))
+    fail(where, `regs must be an object such as { rax: 1n, rdi: 2n }, got ${shown(regs)}`);
   for (const [name, v] of Object.entries(regs as object)) {
     if (!REGS.has(name)) fail(where, `unknown register '${name}' (the pt_regs fields are ${REG_NAMES.join(', ')})`);
     if (v !== undefined) checkBigint(where, `regs.${name}`, v);

@@ -9,9 +9,26 @@ import { REG_NAMES, type RegName, type Regs, type RegsInput } from './types.ts';
 
 /** Word offsets of each register's low half within a row (high half is +1). */
 export const R = {
-  rax: 0, orig_rax: 2, rbx: 4, rcx: 6, rdx: 8, rsi: 10, rdi: 12, rbp: 14,
-  r8: 16, r9: 18, r10: 20, r11: 22, r12: 24, r13: 26, r14: 28, r15: 30,
-  rip: 32, rsp: 34, eflags: 36, cs: 38,
+  rax: 0,
+  orig_rax: 2,
+  rbx: 4,
+  rcx: 6,
+  rdx: 8,
+  rsi: 10,
+  rdi: 12,
+  rbp: 14,
+  r8: 16,
+  r9: 18,
+  r10: 20,
+  r11: 22,
+  r12: 24,
+  r13: 26,
+  r14: 28,
+  r15: 30,
+  rip: 32,
+  rsp: 34,
+  eflags: 36,
+  cs: 38,
 } as const satisfies Record<RegName, number>;
 
 /** uint32 words per task row. */

@@ -7,9 +7,26 @@ import type { Abi } from './table.ts';
 
 /** The pt_regs fields the simulation keeps (S6.1), each a 64-bit value. */
 export const REG_NAMES = [
-  'rax', 'orig_rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp',
-  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15',
-  'rip', 'rsp', 'eflags', 'cs',
+  'rax',
+  'orig_rax',
+  'rbx',
+  'rcx',
+  'rdx',
+  'rsi',
+  'rdi',
+  'rbp',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+  'rip',
+  'rsp',
+  'eflags',
+  'cs',
 ] as const;
 
 /** A pt_regs field name. */

@@ -16,7 +16,12 @@ export const jeq = (k: number, jt: number, jf: number): Insn => ({ code: 0x15, j
 export const ret = (k: number): Insn => ({ code: 0x06, jt: 0, jf: 0, k: k >>> 0 });
 
 /** SECCOMP_RET_* values the tests use. */
-export const RET = { ALLOW: 0x7fff0000, KILL_PROCESS: 0x80000000, errno: (e: number) => 0x00050000 | e, trace: (d: number) => 0x7ff00000 | d } as const;
+export const RET = {
+  ALLOW: 0x7fff0000,
+  KILL_PROCESS: 0x80000000,
+  errno: (e: number) => 0x00050000 | e,
+  trace: (d: number) => 0x7ff00000 | d,
+} as const;
 export const ARCH = { X86_64: 0xc000003e, I386: 0x40000003 } as const;
 
 /** The raw bytes of a program. */

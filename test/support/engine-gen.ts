@@ -11,7 +11,8 @@ import { syscallTable, type Abi } from '../../src/x86/table.ts';
 import { REG_NAMES, type RegsInput } from '../../src/x86/types.ts';
 import { u64 } from '../../properties/support.ts';
 
-export const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
+export const show = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 export const M64 = (1n << 64n) - 1n;
 export const lo = (v: bigint): number => Number(v & 0xffff_ffffn);
 export const hi = (v: bigint): number => Number((v >> 32n) & 0xffff_ffffn);
@@ -31,9 +32,29 @@ export const unsignedText = (): fc.Arbitrary<string> =>
   );
 export const signedText = (nr: number): fc.Arbitrary<string> =>
   fc.oneof(
-    fc.constantFrom(String(nr), String(nr + 1), String(nr - 1), `0x${nr.toString(16)}`, `${nr + 0x1_0000_0000}`, `-${0x1_0000_0000 - nr}`),
-    fc.constantFrom('-1', '0', '-2147483648', '2147483647', '0x80000000', '0xffffffff', '0x100000000', '-2147483649',
-      '0x7fffffffffffffff', '-9223372036854775808', '0x8000000000000000', '-0', '0x40000000'),
+    fc.constantFrom(
+      String(nr),
+      String(nr + 1),
+      String(nr - 1),
+      `0x${nr.toString(16)}`,
+      `${nr + 0x1_0000_0000}`,
+      `-${0x1_0000_0000 - nr}`,
+    ),
+    fc.constantFrom(
+      '-1',
+      '0',
+      '-2147483648',
+      '2147483647',
+      '0x80000000',
+      '0xffffffff',
+      '0x100000000',
+      '-2147483649',
+      '0x7fffffffffffffff',
+      '-9223372036854775808',
+      '0x8000000000000000',
+      '-0',
+      '0x40000000',
+    ),
     fc.integer({ min: -3, max: 500 }).map(String),
   );
 
@@ -41,15 +62,26 @@ export const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
 
 /** A random expression text for call `nr` of `abi`. */
 export function exprText(abi: Abi, nr: number): fc.Arbitrary<string> {
-  const args = syscallTable(abi).byNr(nr)?.args.map((a) => a.name) ?? [];
-  const fields = [...args, ...args, ...args, 'nr', 'nr', 'common_pid', 'common_flags', 'common_type', 'common_preempt_count'];
-  const pred = fc
-    .tuple(fc.constantFrom(...fields), fc.constantFrom(...OPS))
-    .chain(([f, op]) => {
-      const isArg = args.includes(f);
-      const signed = !isArg && (f === 'nr' || f === 'common_pid');
-      return (signed ? signedText(nr) : unsignedText()).map((v) => `${f} ${op} ${v}`);
-    });
+  const args =
+    syscallTable(abi)
+      .byNr(nr)
+      ?.args.map((a) => a.name) ?? [];
+  const fields = [
+    ...args,
+    ...args,
+    ...args,
+    'nr',
+    'nr',
+    'common_pid',
+    'common_flags',
+    'common_type',
+    'common_preempt_count',
+  ];
+  const pred = fc.tuple(fc.constantFrom(...fields), fc.constantFrom(...OPS)).chain(([f, op]) => {
+    const isArg = args.includes(f);
+    const signed = !isArg && (f === 'nr' || f === 'common_pid');
+    return (signed ? signedText(nr) : unsignedText()).map((v) => `${f} ${op} ${v}`);
+  });
   const { e } = fc.letrec<{ e: string }>((tie) => ({
     e: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
@@ -64,7 +96,9 @@ export function exprText(abi: Abi, nr: number): fc.Arbitrary<string> {
   // Long chains of `&` masks to reach the 32-term limit (16 preds + 15 ors = 31; 17 = 33).
   const chain = fc
     .tuple(fc.integer({ min: 14, max: 17 }), fc.constantFrom(...(args.length > 0 ? args : ['nr'])))
-    .map(([n, f]) => Array.from({ length: n }, (_, i) => (f === 'nr' ? `nr==${i}` : `${f}&${1n << BigInt((i * 5) % 64)}`)).join('||'));
+    .map(([n, f]) =>
+      Array.from({ length: n }, (_, i) => (f === 'nr' ? `nr==${i}` : `${f}&${1n << BigInt((i * 5) % 64)}`)).join('||'),
+    );
   return fc.oneof({ weight: 6, arbitrary: e }, { weight: 1, arbitrary: chain });
 }
 

@@ -17,5 +17,15 @@ export const expr = (text: string, args: readonly ArgInfo[] = READ): Expr => {
   if (r.filter.kind !== 'expr') throw new Error(`${JSON.stringify(text)} is ${r.filter.kind}`);
   return r.filter.expr;
 };
-export const fd = (op: string, value: bigint): Expr => ({ kind: 'pred', field: { kind: 'arg', name: 'fd', index: 0 }, op: op as '==', value });
-export const count = (op: string, value: bigint): Expr => ({ kind: 'pred', field: { kind: 'arg', name: 'count', index: 2 }, op: op as '==', value });
+export const fd = (op: string, value: bigint): Expr => ({
+  kind: 'pred',
+  field: { kind: 'arg', name: 'fd', index: 0 },
+  op: op as '==',
+  value,
+});
+export const count = (op: string, value: bigint): Expr => ({
+  kind: 'pred',
+  field: { kind: 'arg', name: 'count', index: 2 },
+  op: op as '==',
+  value,
+});

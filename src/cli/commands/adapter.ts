@@ -22,7 +22,11 @@ Exit: 0 at the end of input, 2 on a usage error or an invalid request
 
 /** Run `adapter`. */
 export async function adapterCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseCommand(argv, { name: 'adapter', valued: [], booleans: [], positionals: [1, 1], help: ADAPTER_HELP }, io);
+  const args = parseCommand(
+    argv,
+    { name: 'adapter', valued: [], booleans: [], positionals: [1, 1], help: ADAPTER_HELP },
+    io,
+  );
   if (typeof args === 'number') return args;
   const name = args.positionals[0]!;
   const adapter = ADAPTERS[name];

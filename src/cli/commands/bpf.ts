@@ -6,7 +6,16 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
-  ACTION_SPELLINGS, actionValue, compilePolicy, describeAction, describeInstructions, disassemble, encodeRaw, parseAction, type Action, type Compiled,
+  ACTION_SPELLINGS,
+  actionValue,
+  compilePolicy,
+  describeAction,
+  describeInstructions,
+  disassemble,
+  encodeRaw,
+  parseAction,
+  type Action,
+  type Compiled,
 } from '../../bpf/index.ts';
 import { parsePolicy } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
@@ -45,7 +54,10 @@ const hex = (n: number, w: number): string => `0x${(n >>> 0).toString(16).padSta
 function cText(file: string, c: Compiled): string {
   const texts = describeInstructions(c.program, c.abi);
   const body = c.program
-    .map((i, n) => `\t{ ${hex(i.code, 2)}, ${i.jt}, ${i.jf}, ${hex(i.k, 8)} }, /* ${String(n).padStart(4, '0')}: ${texts[n]!.replace(/\*\//g, '* /')} */`)
+    .map(
+      (i, n) =>
+        `\t{ ${hex(i.code, 2)}, ${i.jt}, ${i.jf}, ${hex(i.k, 8)} }, /* ${String(n).padStart(4, '0')}: ${texts[n]!.replace(/\*\//g, '* /')} */`,
+    )
     .join('\n');
   return (
     `/* ${file.replace(/\*\//g, '* /')} compiled by seccomp-spec bpf for ${c.abi}: ${c.program.length} instructions */\n` +
@@ -92,7 +104,9 @@ function emit(data: string | Uint8Array, output: string | undefined, io: Io): nu
   }
   if (typeof data === 'string') io.out(data);
   else if (io.outIsTty) {
-    io.err('refusing to write a binary BPF program to a terminal: give -o FILE or pipe the output (e.g. | bwrap --seccomp 3 3<&0 ...)\n');
+    io.err(
+      'refusing to write a binary BPF program to a terminal: give -o FILE or pipe the output (e.g. | bwrap --seccomp 3 3<&0 ...)\n',
+    );
     return EXIT.USAGE;
   } else io.outBytes(data);
   return EXIT.OK;
@@ -102,7 +116,13 @@ function emit(data: string | Uint8Array, output: string | undefined, io: Io): nu
 export function bpfCommand(argv: readonly string[], io: Io): number {
   const args = parseCommand(
     argv.map((a) => (a === '-o' ? '--output' : a)),
-    { name: 'bpf', valued: ['abi', 'format', 'kill', 'allow', 'output'], booleans: ['plain'], positionals: [1, 1], help: BPF_HELP },
+    {
+      name: 'bpf',
+      valued: ['abi', 'format', 'kill', 'allow', 'output'],
+      booleans: ['plain'],
+      positionals: [1, 1],
+      help: BPF_HELP,
+    },
     io,
   );
   if (typeof args === 'number') return args;
@@ -121,7 +141,12 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
-  const compiled = compilePolicy(text, { abi, kill, allow, ...(args.flags['plain'] === true ? { layout: 'plain', fold: false } : {}) });
+  const compiled = compilePolicy(text, {
+    abi,
+    kill,
+    allow,
+    ...(args.flags['plain'] === true ? { layout: 'plain', fold: false } : {}),
+  });
   if (isLeft(compiled)) {
     io.err(`${file}: ${compiled.left.message}\n`);
     return EXIT.FAIL;
@@ -129,6 +154,13 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
   const c = compiled.right;
   const out = args.flags['output'];
   const f: Format = format.right;
-  const data = f === 'raw' ? encodeRaw(c.program) : f === 'c' ? cText(file, c) : f === 'json' ? jsonText(text, c, kill, allow) : disassemble(c.program, abi);
+  const data =
+    f === 'raw'
+      ? encodeRaw(c.program)
+      : f === 'c'
+        ? cText(file, c)
+        : f === 'json'
+          ? jsonText(text, c, kill, allow)
+          : disassemble(c.program, abi);
   return emit(data, typeof out === 'string' ? out : undefined, io);
 }

@@ -53,7 +53,11 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io, opt
   const r = checkPolicy(text, abi, opts);
   const table = syscallTable(abi);
   const entries = r.ok
-    ? r.policy.entries.map((e) => ({ nr: e.nr, name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall', filter: printFilter(e.filter, table.byNr(e.nr)?.args) }))
+    ? r.policy.entries.map((e) => ({
+        nr: e.nr,
+        name: table.byNr(e.nr)?.sysName ?? 'sys_ni_syscall',
+        filter: printFilter(e.filter, table.byNr(e.nr)?.args),
+      }))
     : [];
   const errors = r.ok ? [] : r.errors;
   const warnings = r.ok ? lintPolicy(r.policy) : [];
@@ -63,7 +67,13 @@ function report(file: string, text: string, abi: Abi, json: boolean, io: Io, opt
       abi,
       entries,
       onNextSyscall: r.ok && r.policy.onNextSyscall,
-      errors: errors.map((e) => ({ line: e.line, column: e.column, message: e.message, ...(e.suggestions ? { suggestions: e.suggestions } : {}), ...(e.detail ? { detail: e.detail } : {}) })),
+      errors: errors.map((e) => ({
+        line: e.line,
+        column: e.column,
+        message: e.message,
+        ...(e.suggestions ? { suggestions: e.suggestions } : {}),
+        ...(e.detail ? { detail: e.detail } : {}),
+      })),
       warnings: warnings.map((w) => ({ line: w.line, message: w.message })),
     };
     io.out(`${JSON.stringify(out)}\n`);

@@ -46,7 +46,8 @@ const PositiveInt = (max: number) =>
   new t.Type<number, string, unknown>(
     `an integer from 0 to ${max}`,
     (u): u is number => typeof u === 'number',
-    (u, c) => (typeof u === 'string' && /^[0-9]{1,10}$/.test(u) && Number(u) <= max ? t.success(Number(u)) : t.failure(u, c)),
+    (u, c) =>
+      typeof u === 'string' && /^[0-9]{1,10}$/.test(u) && Number(u) <= max ? t.success(Number(u)) : t.failure(u, c),
     String,
   );
 
@@ -55,10 +56,15 @@ export function renderReport(r: ConformReport, implText: string, corpusName: str
   const lines: string[] = [];
   const un = (n: number): string => (n > 0 ? `, ${n} unsupported (not agreement)` : '');
   lines.push(`corpus ${corpusName}: ${r.corpus.cases} cases, ${r.corpus.agreed} agree${un(r.corpus.unsupported)}`);
-  lines.push(`search: ${r.search.requests} requests (seed ${r.search.seed}), ${r.search.agreed} agree${un(r.search.unsupported)}`);
+  lines.push(
+    `search: ${r.search.requests} requests (seed ${r.search.seed}), ${r.search.agreed} agree${un(r.search.unsupported)}`,
+  );
   for (const u of r.unsupportedReasons) lines.push(`  unsupported ${u.count}x: ${u.reason}`);
   for (const d of r.disagreements) {
-    lines.push('', `DISAGREEMENT (${d.source}${d.source === 'search' ? `, shrunk in ${r.search.shrinks} steps` : ''}): ${d.where}`);
+    lines.push(
+      '',
+      `DISAGREEMENT (${d.source}${d.source === 'search' ? `, shrunk in ${r.search.shrinks} steps` : ''}): ${d.where}`,
+    );
     lines.push(`request:        ${encodeRequest(d.request)}`);
     lines.push(`model:          ${encodeAnswer(d.expected)}`);
     lines.push(`implementation: ${encodeAnswer(d.actual)}`);
@@ -79,7 +85,17 @@ export function exitCode(r: ConformReport): number {
 
 /** Run `conform`. */
 export async function conformCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseCommand(argv, { name: 'conform', valued: ['impl', 'runs', 'seed', 'corpus', 'timeout'], booleans: ['json'], positionals: [0, 0], help: CONFORM_HELP }, io);
+  const args = parseCommand(
+    argv,
+    {
+      name: 'conform',
+      valued: ['impl', 'runs', 'seed', 'corpus', 'timeout'],
+      booleans: ['json'],
+      positionals: [0, 0],
+      help: CONFORM_HELP,
+    },
+    io,
+  );
   if (typeof args === 'number') return args;
   const implText = args.flags['impl'];
   if (typeof implText !== 'string') {
@@ -88,7 +104,11 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
   }
   const argvImpl = splitCommand(implText);
   const runs = decodeFlag(PositiveInt(10_000_000), 'runs', args.flags['runs'] ?? '300');
-  const seed = decodeFlag(PositiveInt(2 ** 31 - 1), 'seed', args.flags['seed'] ?? String(Math.floor(Math.random() * 2 ** 31)));
+  const seed = decodeFlag(
+    PositiveInt(2 ** 31 - 1),
+    'seed',
+    args.flags['seed'] ?? String(Math.floor(Math.random() * 2 ** 31)),
+  );
   const timeout = decodeFlag(PositiveInt(3_600_000), 'timeout', args.flags['timeout'] ?? '10000');
   const usage = (message: string): number => {
     io.err(`${message}\n`);
@@ -112,6 +132,17 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
   const report = await conform(impl, { runs: runs.right, seed: seed.right, corpus });
   await impl.close();
   if (args.flags['json'] === true) io.out(`${toJson(report)}\n`);
-  else io.out(renderReport(report, implText, corpusPath === 'none' ? '(none)' : corpusPath === DEFAULT_CORPUS ? relative(process.cwd(), DEFAULT_CORPUS) : corpusPath));
+  else
+    io.out(
+      renderReport(
+        report,
+        implText,
+        corpusPath === 'none'
+          ? '(none)'
+          : corpusPath === DEFAULT_CORPUS
+            ? relative(process.cwd(), DEFAULT_CORPUS)
+            : corpusPath,
+      ),
+    );
   return exitCode(report);
 }

@@ -51,7 +51,10 @@ const ArgValue = new t.Type<bigint, string, unknown>(
 );
 
 /** The call NAME ARG... as a number and six arguments, or a usage message. */
-function parseCall(tokens: readonly string[], abi: Abi): { readonly nr: number; readonly args: readonly bigint[] } | string {
+function parseCall(
+  tokens: readonly string[],
+  abi: Abi,
+): { readonly nr: number; readonly args: readonly bigint[] } | string {
   const [name, ...rest] = tokens as [string, ...string[]];
   const table = syscallTable(abi);
   // A number the table does not list (x32's bit 30, a negative eax) is still a call to judge (S6.4, C8).
@@ -67,7 +70,8 @@ function parseCall(tokens: readonly string[], abi: Abi): { readonly nr: number; 
   for (const tok of rest) {
     const eq = tok.indexOf('=');
     const index = eq < 0 ? next++ : params.findIndex((p) => p.name === tok.slice(0, eq));
-    if (index < 0) return `${name} has no argument '${tok.slice(0, eq)}' (its arguments: ${params.map((p) => p.name).join(', ') || 'none'})`;
+    if (index < 0)
+      return `${name} has no argument '${tok.slice(0, eq)}' (its arguments: ${params.map((p) => p.name).join(', ') || 'none'})`;
     if (index >= 6) return `${name} takes at most 6 arguments`;
     const v = ArgValue.decode(eq < 0 ? tok : tok.slice(eq + 1));
     if (isLeft(v)) return `argument '${tok}': expected ${ArgValue.name}`;
@@ -84,7 +88,11 @@ function regsOf(abi: Abi, nr: number, a: readonly bigint[]): RegsInput {
 }
 
 const outcomeText = (o: Outcome): string =>
-  o.kind === 'return' ? `returned ${printValue(BigInt.asIntN(64, o.rax))}` : o.kind === 'killed' ? `killed${o.log === null ? '' : `: ${o.log}`}` : o.kind;
+  o.kind === 'return'
+    ? `returned ${printValue(BigInt.asIntN(64, o.rax))}`
+    : o.kind === 'killed'
+      ? `killed${o.log === null ? '' : `: ${o.log}`}`
+      : o.kind;
 
 /** What the compiled program did with the call. */
 interface BpfRun {
@@ -94,7 +102,14 @@ interface BpfRun {
 }
 
 // The policy as BPF, run on the call's seccomp_data; a note when it and the engine disagree.
-function bpfRun(text: string, taskAbi: Abi, abi: Abi, c: { readonly nr: number; readonly args: readonly bigint[] }, allowed: boolean, notes: string[]): BpfRun | string {
+function bpfRun(
+  text: string,
+  taskAbi: Abi,
+  abi: Abi,
+  c: { readonly nr: number; readonly args: readonly bigint[] },
+  allowed: boolean,
+  notes: string[],
+): BpfRun | string {
   const compiled = compilePolicy(text, { abi: taskAbi });
   if (compiled._tag === 'Left') return compiled.left.message;
   const run = emulate(compiled.right.program, { nr: c.nr, arch: auditArch(abi), instructionPointer: 0n, args: c.args });
@@ -102,7 +117,16 @@ function bpfRun(text: string, taskAbi: Abi, abi: Abi, c: { readonly nr: number; 
   return { action: describeAction(run.ret), executed: run.executed, length: compiled.right.program.length };
 }
 
-function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vector, d: Decision, o: Outcome, notes: readonly string[], bpf?: BpfRun): string {
+function render(
+  name: string,
+  shown: readonly NamedArg[],
+  abi: Abi,
+  vector: Vector,
+  d: Decision,
+  o: Outcome,
+  notes: readonly string[],
+  bpf?: BpfRun,
+): string {
   const call = callText(name, shown);
   return (
     `${call} via ${vector} (${abi}): ${d.allowed ? 'ALLOWED' : 'KILLED'}\n` +
@@ -116,7 +140,17 @@ function render(name: string, shown: readonly NamedArg[], abi: Abi, vector: Vect
 
 /** Run `eval`. */
 export function evalCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'eval', valued: ['abi', 'vector'], booleans: ['json', 'bpf', 'strict-2011'], positionals: [2, Infinity], help: EVAL_HELP }, io);
+  const args = parseCommand(
+    argv,
+    {
+      name: 'eval',
+      valued: ['abi', 'vector'],
+      booleans: ['json', 'bpf', 'strict-2011'],
+      positionals: [2, Infinity],
+      help: EVAL_HELP,
+    },
+    io,
+  );
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -158,9 +192,26 @@ export function evalCommand(argv: readonly string[], io: Io): number {
     bpf = r;
   }
   const name = traceName(abi, c.nr);
-  const shown = namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, tokens.length - 1));
+  const shown = namedArgs(abi, c.nr, c.args).slice(
+    0,
+    Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, tokens.length - 1),
+  );
   if (args.flags['json'] === true) {
-    const out = { allowed: o.kind !== 'killed', abi, vector, nr: c.nr, name, args: Object.fromEntries(shown.map((a) => [a.name, a.value])), step: d.step, entry: d.entry, reason: d.reason, fields: d.why?.fields ?? [], outcome: o, ...(bpf === undefined ? {} : { bpf }), notes };
+    const out = {
+      allowed: o.kind !== 'killed',
+      abi,
+      vector,
+      nr: c.nr,
+      name,
+      args: Object.fromEntries(shown.map((a) => [a.name, a.value])),
+      step: d.step,
+      entry: d.entry,
+      reason: d.reason,
+      fields: d.why?.fields ?? [],
+      outcome: o,
+      ...(bpf === undefined ? {} : { bpf }),
+      notes,
+    };
     io.out(`${toJson(out)}\n`);
   } else io.out(render(name, shown, abi, vector, d, o, notes, bpf));
   return o.kind === 'killed' ? EXIT.FAIL : EXIT.OK;

@@ -31,11 +31,25 @@ call, 2 usage.
 `;
 
 /** `fd,flags`: comma-separated argument names. */
-const ArgNames = t.refinement(t.string, (s) => /^(?:[a-z_][a-z0-9_]*(?:,[a-z_][a-z0-9_]*)*)?$/.test(s), 'comma-separated argument names (e.g. fd,flags)');
+const ArgNames = t.refinement(
+  t.string,
+  (s) => /^(?:[a-z_][a-z0-9_]*(?:,[a-z_][a-z0-9_]*)*)?$/.test(s),
+  'comma-separated argument names (e.g. fd,flags)',
+);
 
 /** Run `generate`. */
 export async function generateCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseCommand(argv, { name: 'generate', valued: ['abi', 'args'], booleans: ['lenient', 'quiet', 'args-pointers'], positionals: [1, 1], help: GENERATE_HELP }, io);
+  const args = parseCommand(
+    argv,
+    {
+      name: 'generate',
+      valued: ['abi', 'args'],
+      booleans: ['lenient', 'quiet', 'args-pointers'],
+      positionals: [1, 1],
+      help: GENERATE_HELP,
+    },
+    io,
+  );
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
@@ -45,8 +59,19 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     return EXIT.USAGE;
   }
   const file = args.positionals[0]!;
-  const gen = new Generator({ ...(abiArg === undefined ? {} : { abi: abiArg }), args: names.right === '' ? [] : names.right.split(','), source: file, pointers: args.flags['args-pointers'] === true });
-  const input = { file, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'generate' } as const;
+  const gen = new Generator({
+    ...(abiArg === undefined ? {} : { abi: abiArg }),
+    args: names.right === '' ? [] : names.right.split(','),
+    source: file,
+    pointers: args.flags['args-pointers'] === true,
+  });
+  const input = {
+    file,
+    abi: abiArg ?? 'x86_64',
+    lenient: args.flags['lenient'] === true,
+    quiet: args.flags['quiet'] === true,
+    label: 'generate',
+  } as const;
   const read = await readTrace(input, new Launcher(gen, abiArg), io);
   if (typeof read === 'number') return read;
   const g = gen.result();

@@ -19,7 +19,11 @@ Exit: 0 installed, 1 the policy is invalid or the kernel refused it, 2 usage.
 
 /** Run `proc`. */
 export function procCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'proc', valued: ['abi'], booleans: ['strict-2011'], positionals: [1, 1], help: PROC_HELP }, io);
+  const args = parseCommand(
+    argv,
+    { name: 'proc', valued: ['abi'], booleans: ['strict-2011'], positionals: [1, 1], help: PROC_HELP },
+    io,
+  );
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;

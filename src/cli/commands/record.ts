@@ -26,7 +26,8 @@ missing or failed, or the trace does not read back, 2 usage.
 export const STRACE_OPTIONS: readonly string[] = ['-f', '-e', 'raw=!execve'];
 
 /** What strace's absence looks like, and what to do. */
-export const NO_STRACE = 'strace is not installed; install it with `apt-get install strace` (Debian, Ubuntu) or your system\'s package manager';
+export const NO_STRACE =
+  "strace is not installed; install it with `apt-get install strace` (Debian, Ubuntu) or your system's package manager";
 
 interface RecordArgs {
   readonly out: string | null;
@@ -89,11 +90,17 @@ export async function recordCommand(argv: readonly string[], io: Io): Promise<nu
   }
   if (toStdout) return status === 0 ? EXIT.OK : EXIT.FAIL;
   // strace exits with the program's status; its own failures (no such program, ptrace refused) leave no trace.
-  const read = await readTrace({ file, abi: 'x86_64', lenient: false, quiet: args.quiet, label: 'record' }, new Launcher(new Generator({ args: [], source: file }), undefined), io);
+  const read = await readTrace(
+    { file, abi: 'x86_64', lenient: false, quiet: args.quiet, label: 'record' },
+    new Launcher(new Generator({ args: [], source: file }), undefined),
+    io,
+  );
   if (typeof read === 'number') {
     io.err(`record: strace exited with status ${status}; the trace in ${file} does not read back\n`);
     return EXIT.FAIL;
   }
-  io.err(`record: ${file}: ${read.lines} lines, ${read.calls} calls${status === 0 ? '' : `; ${cmd} exited with status ${status}`}\n`);
+  io.err(
+    `record: ${file}: ${read.lines} lines, ${read.calls} calls${status === 0 ? '' : `; ${cmd} exited with status ${status}`}\n`,
+  );
   return EXIT.OK;
 }

@@ -52,7 +52,8 @@ const killText = (t: TaskReport, k: Kill): string =>
 function denialsText(t: TaskReport): string {
   const calls = t.denials.reduce((n, d) => n + d.count, 0);
   const head = `task ${t.tracePid} (engine pid ${t.pid}): ${plural(t.denials.length, 'system call')} denied (${plural(calls, 'call')}), ${plural(t.allowed, 'call')} allowed\n`;
-  const each = (d: Denial): string => `  ${d.first.name} (${d.first.abi === 'ia32' ? 'ia32 ' : ''}${d.first.nr}): ${plural(d.count, 'call')}, first at line ${d.first.line}\n${why(d.first, '    ')}`;
+  const each = (d: Denial): string =>
+    `  ${d.first.name} (${d.first.abi === 'ia32' ? 'ia32 ' : ''}${d.first.nr}): ${plural(d.count, 'call')}, first at line ${d.first.line}\n${why(d.first, '    ')}`;
   return head + t.denials.map(each).join('');
 }
 
@@ -63,10 +64,16 @@ function taskText(t: TaskReport): string {
 }
 
 function summaryTable(report: ReplayReport, all: boolean): string {
-  const rows = report.summary.map((r) => [`${r.name} (${r.abi === 'ia32' ? 'ia32 ' : ''}${r.nr})`, String(r.allowed), String(r.killed)]);
+  const rows = report.summary.map((r) => [
+    `${r.name} (${r.abi === 'ia32' ? 'ia32 ' : ''}${r.nr})`,
+    String(r.allowed),
+    String(r.killed),
+  ]);
   const w = Math.max(12, ...rows.map((r) => r[0]!.length));
   const line = (a: string, b: string, c: string): string => `${a.padEnd(w)}  ${b.padStart(8)}  ${c.padStart(6)}\n`;
-  return line('system call', 'allowed', all ? 'denied' : 'killed') + rows.map((r) => line(r[0]!, r[1]!, r[2]!)).join('');
+  return (
+    line('system call', 'allowed', all ? 'denied' : 'killed') + rows.map((r) => line(r[0]!, r[1]!, r[2]!)).join('')
+  );
 }
 
 function renderText(report: ReplayReport, head: string, all: boolean): string {
@@ -107,13 +114,25 @@ function renderJson(report: ReplayReport, policy: string, trace: string, abi: Ab
 
 /** Run `replay`. */
 export async function replayCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseCommand(argv, { name: 'replay', valued: ['abi'], booleans: ['json', 'lenient', 'all', 'quiet', 'strict-2011'], positionals: [2, 2], help: REPLAY_HELP }, io);
+  const args = parseCommand(
+    argv,
+    {
+      name: 'replay',
+      valued: ['abi'],
+      booleans: ['json', 'lenient', 'all', 'quiet', 'strict-2011'],
+      positionals: [2, 2],
+      help: REPLAY_HELP,
+    },
+    io,
+  );
   if (typeof args === 'number') return args;
   const abiArg = abiFlag(args, io);
   if (typeof abiArg === 'number') return abiArg;
   const [policyFile, traceFile] = args.positionals as [string, string];
   if (policyFile === '-' && traceFile === '-') {
-    io.err(`replay: POLICY and TRACE cannot both be '-' (stdin can be read once); give one of them as a file\n${REPLAY_HELP}`);
+    io.err(
+      `replay: POLICY and TRACE cannot both be '-' (stdin can be read once); give one of them as a file\n${REPLAY_HELP}`,
+    );
     return EXIT.USAGE;
   }
   const policy = readInput(policyFile, io);
@@ -129,12 +148,22 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
       return abiArg !== undefined || policyOk(policyFile, policy, l.abi, io, strictFlag(args));
     },
   });
-  const input = { file: traceFile, abi: abiArg ?? 'x86_64', lenient: args.flags['lenient'] === true, quiet: args.flags['quiet'] === true, label: 'replay' } as const;
+  const input = {
+    file: traceFile,
+    abi: abiArg ?? 'x86_64',
+    lenient: args.flags['lenient'] === true,
+    quiet: args.flags['quiet'] === true,
+    label: 'replay',
+  } as const;
   const read = await readTrace(input, new Launcher(replayer, abiArg), io);
   if (typeof read === 'number') return read;
   const report = replayer.report();
   const skipped = read.skipped > 0 ? `, ${plural(read.skipped, 'line')} skipped` : '';
   const head = `replay of ${traceFile} (${plural(read.lines, 'line')}, ${plural(read.calls, 'call')}${skipped}) under ${policyFile} (${abi})${all ? ', auditing every call' : ''}`;
-  io.out(args.flags['json'] === true ? renderJson(report, policyFile, traceFile, abi, read.skipped) : renderText(report, head, all));
+  io.out(
+    args.flags['json'] === true
+      ? renderJson(report, policyFile, traceFile, abi, read.skipped)
+      : renderText(report, head, all),
+  );
   return report.tasks.some((t) => t.kill !== null || t.denials.length > 0) ? EXIT.FAIL : EXIT.OK;
 }

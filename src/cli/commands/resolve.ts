@@ -31,7 +31,12 @@ function lookUp(query: string, abi: Abi): Answer {
   const nr = table.resolve(query);
   if (nr !== undefined) return { abi, nr, call: table.byNr(nr) };
   if (/^(?:0x[0-9a-fA-F]+|[0-9]+)$/.test(query)) {
-    return { abi, nr: null, problem: `${query} is outside the ${abi} table (0 to ${table.nrSyscalls - 1})`, suggestions: [] };
+    return {
+      abi,
+      nr: null,
+      problem: `${query} is outside the ${abi} table (0 to ${table.nrSyscalls - 1})`,
+      suggestions: [],
+    };
   }
   const near = suggestNames(abi, query);
   const hint = near.length > 0 ? `; did you mean ${near.map((n) => `'${n}'`).join(', ')}?` : '';
@@ -39,7 +44,8 @@ function lookUp(query: string, abi: Abi): Answer {
 }
 
 /** `const char *filename`, `unsigned int fd`: an argument as C declares it. */
-const declaration = (a: { readonly name: string; readonly type: string }): string => (a.type.endsWith('*') ? `${a.type}${a.name}` : `${a.type} ${a.name}`);
+const declaration = (a: { readonly name: string; readonly type: string }): string =>
+  a.type.endsWith('*') ? `${a.type}${a.name}` : `${a.type} ${a.name}`;
 
 function text(answers: readonly Answer[]): string {
   const width = Math.max(...answers.map((a) => (a.nr === null ? 0 : String(a.nr).length)));
@@ -59,13 +65,23 @@ const json = (query: string, answers: readonly Answer[]): string =>
     results: answers.map((a) =>
       a.nr === null
         ? { abi: a.abi, nr: null, error: a.problem, suggestions: a.suggestions }
-        : { abi: a.abi, nr: a.nr, name: a.call?.name ?? null, entry: a.call?.sysName ?? 'sys_ni_syscall', args: a.call?.args ?? [] },
+        : {
+            abi: a.abi,
+            nr: a.nr,
+            name: a.call?.name ?? null,
+            entry: a.call?.sysName ?? 'sys_ni_syscall',
+            args: a.call?.args ?? [],
+          },
     ),
   })}\n`;
 
 /** Run `resolve`. */
 export function resolveCommand(argv: readonly string[], io: Io): number {
-  const args = parseCommand(argv, { name: 'resolve', valued: ['abi'], booleans: ['json'], positionals: [1, 1], help: RESOLVE_HELP }, io);
+  const args = parseCommand(
+    argv,
+    { name: 'resolve', valued: ['abi'], booleans: ['json'], positionals: [1, 1], help: RESOLVE_HELP },
+    io,
+  );
   if (typeof args === 'number') return args;
   const abi = abiFlag(args, io);
   if (typeof abi === 'number') return abi;

@@ -5,7 +5,14 @@
  */
 import { printValue, type Filter } from '../../grammar/index.ts';
 import type { Denial } from '../../native/index.ts';
-import { callRecord, explainDecision, namedArgs, traceName, type Decision, type DecisionState } from '../../trace/index.ts';
+import {
+  callRecord,
+  explainDecision,
+  namedArgs,
+  traceName,
+  type Decision,
+  type DecisionState,
+} from '../../trace/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 
 /** A denial and its explanation against the policy (null: an arch neither ABI has). */
@@ -37,10 +44,17 @@ export function explainDenial(d: Denial, installed: Installed, verb: string): Ex
   const decision = explainDecision(installed.state, d.abi, rec, installed.filterFor(d.nr));
   const name = traceName(d.abi, d.nr);
   const known = syscallTable(d.abi).byNr(d.nr)?.args.length ?? 6;
-  const args = namedArgs(d.abi, d.nr, rec.args).slice(0, known).map((a) => `${a.name}=${printValue(a.value)}`);
+  const args = namedArgs(d.abi, d.nr, rec.args)
+    .slice(0, known)
+    .map((a) => `${a.name}=${printValue(a.value)}`);
   const ia32 = d.abi === 'ia32' ? ' [ia32]' : '';
-  const upper = d.abi === 'ia32' && d.args.some((a) => a >> 32n !== 0n) ? `  note:   the registers had upper halves set (${d.args.map(hex).join(', ')}); a compat filter reads the low 32 bits (S3.2)\n` : '';
-  const disagree = decision.allowed ? '  note:   the model allows this call, yet the kernel\'s program denied it: a compiler bug, please report it\n' : '';
+  const upper =
+    d.abi === 'ia32' && d.args.some((a) => a >> 32n !== 0n)
+      ? `  note:   the registers had upper halves set (${d.args.map(hex).join(', ')}); a compat filter reads the low 32 bits (S3.2)\n`
+      : '';
+  const disagree = decision.allowed
+    ? "  note:   the model allows this call, yet the kernel's program denied it: a compiler bug, please report it\n"
+    : '';
   const text =
     `${verb}: ${name}(${args.join(', ')})${ia32} [pid ${d.pid}, ${d.comm}]\n` +
     `  entry:  ${decision.entry === null ? 'none' : `${name}: ${decision.entry}`}\n` +

@@ -42,7 +42,10 @@ const FAILED = 125;
 const NOT_FOUND = 127;
 
 /** Split argv into run's own part and the command: at `--`, else at the second positional. */
-function splitCommand(argv: readonly string[]): { readonly own: readonly string[]; readonly command: readonly string[] } {
+function splitCommand(argv: readonly string[]): {
+  readonly own: readonly string[];
+  readonly command: readonly string[];
+} {
   const dash = argv.indexOf('--');
   if (dash >= 0) return { own: argv.slice(0, dash), command: argv.slice(dash + 1) };
   let positionals = 0;
@@ -71,7 +74,8 @@ function denyAction(raw: string | undefined): DenyAction | string {
 function execveProblem(text: string, abi: Abi): string | null {
   const p = parsePolicy(text, abi);
   if (!p.ok || p.policy.onNextSyscall) return null;
-  if (abi === 'ia32') return "an ia32 policy kills the launcher's own execve, which enters as x86_64 (S6.4); add 'on_next_syscall: 1'";
+  if (abi === 'ia32')
+    return "an ia32 policy kills the launcher's own execve, which enters as x86_64 (S6.4); add 'on_next_syscall: 1'";
   const execve = syscallTable('x86_64').resolve('execve');
   return p.policy.entries.some((e) => e.nr === execve && e.filter.kind !== 'drop')
     ? null
@@ -80,9 +84,12 @@ function execveProblem(text: string, abi: Abi): string | null {
 
 function summary(r: Launched, audit: boolean): string {
   const n = r.denials.length;
-  if (audit) return `seccomp-spec run: ${n} call${n === 1 ? '' : 's'} the policy would have killed; the command ended with status ${r.status}\n`;
+  if (audit)
+    return `seccomp-spec run: ${n} call${n === 1 ? '' : 's'} the policy would have killed; the command ended with status ${r.status}\n`;
   if (r.end.kind === 'exec-failed') return `seccomp-spec run: cannot execute the command: ${r.end.errno}\n`;
-  return n === 0 ? '' : `seccomp-spec run: ${n} call${n === 1 ? '' : 's'} denied; the command ended with status ${r.status}\n`;
+  return n === 0
+    ? ''
+    : `seccomp-spec run: ${n} call${n === 1 ? '' : 's'} denied; the command ended with status ${r.status}\n`;
 }
 
 /** How `run` treats the command's standard streams. */
@@ -103,7 +110,12 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
     io.out(RUN_HELP);
     return EXIT.OK;
   }
-  const problem = typeof args === 'string' ? args : args.positionals.length !== 1 || command.length === 0 ? 'run takes a POLICY, then -- and the command to run' : null;
+  const problem =
+    typeof args === 'string'
+      ? args
+      : args.positionals.length !== 1 || command.length === 0
+        ? 'run takes a POLICY, then -- and the command to run'
+        : null;
   if (problem !== null || typeof args === 'string') {
     io.err(`${problem}\n${RUN_HELP}`);
     return EXIT.USAGE;
@@ -150,7 +162,11 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
   });
   if (isLeft(r)) {
     io.err(`seccomp-spec run: ${r.left.message}\n`);
-    return r.left.kind === 'refused' ? EXIT.FAIL : r.left.kind === 'compiler' || r.left.kind === 'platform' ? EXIT.USAGE : FAILED;
+    return r.left.kind === 'refused'
+      ? EXIT.FAIL
+      : r.left.kind === 'compiler' || r.left.kind === 'platform'
+        ? EXIT.USAGE
+        : FAILED;
   }
   io.out(r.right.stdout);
   io.err(r.right.stderr);
