@@ -21,21 +21,41 @@ import ts from 'typescript';
  * is not listed fails the check until it is placed here.
  */
 export const LAYERS: Readonly<Record<string, readonly string[]>> = {
-  // 1 the x86 vocabulary: system call tables, registers, vectors, types.
+  // 1 the vocabularies: x86 (system call tables, registers, vectors, types) and seccomp's actions.
   x86: [],
+  action: [],
   // 2 the filter language.
-  grammar: ['x86'],
+  grammar: ['x86', 'action'],
+  // 2 the decision form every dialect is read into.
+  ruleset: ['x86', 'action', 'grammar'],
+  // 2 the dialects of today's policies, read into the decision form.
+  minijail: ['x86', 'action', 'grammar', 'ruleset'],
+  oci: ['x86', 'action', 'grammar', 'ruleset'],
   // 3 the pure specification and the engine's seccomp core, side by side.
-  model: ['x86', 'grammar'],
-  impl: ['x86', 'grammar'],
+  model: ['x86', 'action', 'grammar', 'ruleset'],
+  impl: ['x86', 'action', 'grammar', 'ruleset'],
   // 4 the simulated kernel and entry path: it calls into the core.
-  kernel: ['x86', 'grammar', 'impl'],
+  kernel: ['x86', 'action', 'grammar', 'ruleset', 'impl'],
   // 5 the tools on top of the engine and the model.
-  trace: ['x86', 'grammar', 'model', 'impl', 'kernel'],
-  bpf: ['x86', 'grammar', 'model', 'impl'],
-  native: ['x86', 'grammar', 'model', 'impl', 'kernel', 'trace', 'bpf'],
-  conform: ['x86', 'grammar', 'model', 'impl', 'kernel', 'trace', 'bpf', 'native'],
-  'spec-runner': ['x86', 'grammar', 'model', 'impl', 'kernel'],
+  trace: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'impl', 'kernel'],
+  bpf: ['x86', 'action', 'grammar', 'ruleset', 'model', 'impl'],
+  proof: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'bpf'],
+  native: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'impl', 'kernel', 'trace', 'bpf'],
+  conform: [
+    'x86',
+    'action',
+    'grammar',
+    'ruleset',
+    'minijail',
+    'oci',
+    'model',
+    'impl',
+    'kernel',
+    'trace',
+    'bpf',
+    'native',
+  ],
+  'spec-runner': ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'impl', 'kernel'],
   // 6 the command line.
   cli: ['*'],
   // the package's root face (src/index.ts).

@@ -45,7 +45,8 @@ export function errno(n: number): Action {
 
 /** A trap action with its data; throws RangeError outside 0..65535. */
 export function trap(data = 0): Action {
-  if (!Number.isInteger(data) || data < 0 || data > MAX_DATA) throw new RangeError(`trap data ${data} is outside 0..65535`);
+  if (!Number.isInteger(data) || data < 0 || data > MAX_DATA)
+    throw new RangeError(`trap data ${data} is outside 0..65535`);
   return { kind: 'trap', data };
 }
 
