@@ -31,7 +31,17 @@ export interface CompileOptions {
   readonly fold?: boolean;
   /** `tree` (default): balanced search over ranges; `plain`: a linear chain of numbers. */
   readonly layout?: 'tree' | 'plain';
+  /**
+   * Allow every native x86_64 execve (B14): for loaders that install the
+   * program just before their own execve (bwrap --seccomp, runc, systemd),
+   * the nearest BPF comes to the launcher's `on_next_syscall: 1`, which it
+   * cannot count. Later execve calls are allowed too. Default false.
+   */
+  readonly allowExecve?: boolean;
 }
+
+/** The native execve's number, which `allowExecve` lets through. */
+const NATIVE_EXECVE = 59;
 
 /** Why a policy or state does not compile. */
 export interface CompileError {
@@ -97,8 +107,12 @@ function build(
   const kill = g.ret(actionValue(opts.kill ?? { kind: 'kill-process' }));
   const allow = g.ret(actionValue(opts.allow ?? { kind: 'allow' }));
   const nrSyscalls = syscallTable(opts.abi).nrSyscalls;
+  const execve = opts.allowExecve === true;
+  // B14 on x86_64 the loader's execve is one more entry `1`; on ia32 it is a native call, checked before the arch kills it.
+  const withExecve: ReadonlyMap<number, ActiveFilter> =
+    execve && opts.abi === 'x86_64' ? new Map([...filters, [NATIVE_EXECVE, { kind: 'allow' }]]) : filters;
   // S6.4 only in-range numbers can have an entry; anything else is killed by the dispatch.
-  const entries = [...filters]
+  const entries = [...withExecve]
     .filter(([nr]) => Number.isInteger(nr) && nr >= 0 && nr < nrSyscalls)
     .sort(([a], [b]) => a - b)
     .map(([nr, f]): readonly [number, Ref] => [
@@ -116,7 +130,11 @@ function build(
           kill,
           entries.reduceRight((rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest), kill),
         );
-  const root = g.ld(SECCOMP_DATA.arch, g.jmp('jeq', auditArch(opts.abi), g.ld(SECCOMP_DATA.nr, dispatch), kill));
+  const native =
+    execve && opts.abi === 'ia32'
+      ? g.jmp('jeq', auditArch('x86_64'), g.ld(SECCOMP_DATA.nr, g.jmp('jeq', NATIVE_EXECVE, allow, kill)), kill)
+      : kill;
+  const root = g.ld(SECCOMP_DATA.arch, g.jmp('jeq', auditArch(opts.abi), g.ld(SECCOMP_DATA.nr, dispatch), native));
   return fold ? threadJumps(g, root) : { g, root };
 }
 

@@ -8,14 +8,18 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   ACTION_SPELLINGS,
   actionValue,
+  AUDIT_ARCH_X86_64,
   compilePolicy,
   describeAction,
   describeInstructions,
   disassemble,
+  emulate,
   encodeRaw,
   parseAction,
+  retAllows,
   type Action,
   type Compiled,
+  type Program,
 } from '../../bpf/index.ts';
 import { parsePolicy } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
@@ -25,7 +29,7 @@ import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts
 
 /** Help text of `bpf`. */
 export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--format raw|c|json|disasm]
-                        [--kill ACTION] [--allow ACTION] [--plain] [-o FILE]
+                        [--kill ACTION] [--allow ACTION] [--allow-execve] [--plain] [-o FILE]
 
 Compile POLICY, as PR_SET_SECCOMP 2 through --abi (default x86_64) would
 install it, to a seccomp BPF program for today's Linux: check the arch, kill
@@ -38,10 +42,16 @@ numbers, each entry's filter as jumps over 32-bit words.
   --format json    the instructions and the layout's facts
   --kill ACTION    what S6.4 kills gets (default kill-process)
   --allow ACTION   what an allowed call gets (default allow)
+  --allow-execve   allow every native execve, for a loader that installs the
+                   program just before its own execve (bwrap --seccomp, runc,
+                   systemd): BPF cannot count calls, so later execve calls pass too
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
 ACTION is one of ${ACTION_SPELLINGS}.
-A pending 'on_next_syscall: 1' is not in the program: a launcher installs it
-just before execve, the call the grant is for.
+A pending 'on_next_syscall: 1' is not in the program: the 2011 launcher
+installs the policy just before execve, the call the grant is for, and
+'seccomp-spec run' does so. A loader that installs the program before its
+own execve needs that execve allowed: without --allow-execve, a warning on
+stderr says when the program would deny it.
 Exit: 0 compiled, 1 the policy is bad or too long for BPF, 2 usage.
 `;
 
@@ -94,6 +104,19 @@ function actionFlag(name: string, raw: string | true | undefined, fallback: Acti
   return a.right;
 }
 
+/** Argument values an execve's registers may hold: null, all ones, a user-space pointer. */
+const EXECVE_SAMPLES: readonly bigint[] = [0n, 0xffff_ffff_ffff_ffffn, 0x7ffc_0000_1000n];
+
+/** B14: what the program answers a loader's native execve made right after installing it. */
+function loaderExecve(program: Program): 'allowed' | 'denied' | 'depends' {
+  const answers = EXECVE_SAMPLES.map((v) =>
+    retAllows(
+      emulate(program, { nr: 59, arch: AUDIT_ARCH_X86_64, instructionPointer: 0n, args: [v, v, v, 0n, 0n, 0n] }).ret,
+    ),
+  );
+  return answers.every((a) => a) ? 'allowed' : answers.every((a) => !a) ? 'denied' : 'depends';
+}
+
 /** Write `data` to -o FILE or stdout; raw bytes never go to a terminal. */
 function emit(data: string | Uint8Array, output: string | undefined, io: Io): number {
   if (output !== undefined) {
@@ -119,7 +142,7 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
     {
       name: 'bpf',
       valued: ['abi', 'format', 'kill', 'allow', 'output'],
-      booleans: ['plain'],
+      booleans: ['plain', 'allow-execve'],
       positionals: [1, 1],
       help: BPF_HELP,
     },
@@ -141,10 +164,12 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
+  const allowExecve = args.flags['allow-execve'] === true;
   const compiled = compilePolicy(text, {
     abi,
     kill,
     allow,
+    allowExecve,
     ...(args.flags['plain'] === true ? { layout: 'plain', fold: false } : {}),
   });
   if (isLeft(compiled)) {
@@ -152,6 +177,14 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
     return EXIT.FAIL;
   }
   const c = compiled.right;
+  const execve = allowExecve ? 'allowed' : loaderExecve(c.program);
+  if (execve !== 'allowed')
+    io.err(
+      `warning: ${file}: the program ${execve === 'denied' ? 'denies' : 'may deny, depending on its arguments,'} the native execve ` +
+        'a loader makes right after installing it (bwrap --seccomp, runc, systemd), so the command would not start; ' +
+        "the 2011 launcher's on_next_syscall: 1 let it through, which BPF cannot count (B14): give --allow-execve " +
+        'to allow every native execve, or install the program after execve (seccomp-spec run does)\n',
+    );
   const out = args.flags['output'];
   const f: Format = format.right;
   const data =
