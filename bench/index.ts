@@ -3,7 +3,8 @@
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
  * line count of the same file (bench/trace.ts), and the BPF programs of the
- * bundled policies (bench/bpf.ts). Prints tables, then one JSON line. Re-executes itself with
+ * bundled policies (bench/bpf.ts), and the CLI's start beside `node -e 0`
+ * (bench/startup.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -208,6 +209,15 @@ type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
 const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
+// Processes of their own, timed side by side with `node -e 0` (bench/startup.ts).
+const { measureStartup } = await import('./startup.ts');
+const startup = (() => {
+  try {
+    return measureStartup();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -259,6 +269,15 @@ console.log("uncached: calls the kernel's constant-action cache allows count 0 (
 console.log(
   'for scale (BPF-NOTES, a 32-entry policy): libseccomp 2.5.4 6-42 per call (default), 10-17 (binary tree); Kafel 9-13',
 );
+console.log(
+  '\nstart of the CLI, median wall time of alternating runs beside `node -e 0` (target: built --version and check within 2x)',
+);
+if (typeof startup === 'string') console.log(`n/a: ${startup}`);
+else
+  for (const [name, ms] of Object.entries(startup.medianMs))
+    console.log(
+      `${name.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}${startup.vsNode[name] === undefined ? '' : `  ${startup.vsNode[name]!.toFixed(2)}x node -e 0`}`,
+    );
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
 console.log(
@@ -281,5 +300,7 @@ console.log(
     bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
     bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
     bpf_compile_ms: byTrace((f) => f.compileMs),
+    startup_ms: typeof startup === 'string' ? null : startup.medianMs,
+    startup_vs_node: typeof startup === 'string' ? null : startup.vsNode,
   }),
 );
