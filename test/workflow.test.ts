@@ -8,7 +8,7 @@
  */
 import test from 'ava';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,23 +52,51 @@ const PROGRAMS: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['find', ['find', 'tree', '-type', 'f']],
 ];
 
-/** record, then generate into NAME.policy, as the hints they print say. */
-function recordAndGenerate(name: string, argv: readonly string[]): string {
+/** The words of the `next: ...` line a command printed on stderr (the hints need no quoting here). */
+function hint(stderr: string): readonly string[] {
+  const line = /^next: (.*)$/m.exec(stderr)?.[1];
+  if (line === undefined) throw new Error(`no next: line in ${JSON.stringify(stderr)}`);
+  return line.split(' ');
+}
+
+/**
+ * record with -o NAME.strace, then the generate command record prints
+ * (its `> FILE` done here), then the run command generate prints: what a
+ * new user does, as words, with nothing edited in between.
+ */
+function recordAndGenerate(
+  name: string,
+  argv: readonly string[],
+): { readonly policy: string; readonly run: readonly string[] } {
   const rec = cli(['record', '-o', `${name}.strace`, '--', ...argv]);
   if (rec.status !== 0) throw new Error(`record ${name}: ${rec.stderr}`);
-  const gen = cli(['generate', `${name}.strace`]);
-  if (gen.status !== 0) throw new Error(`generate ${name}: ${gen.stderr}`);
-  writeFileSync(join(DIR, `${name}.policy`), gen.stdout);
-  return gen.stdout;
+  const gen = hint(rec.stderr);
+  const [, , ...genArgs] = gen;
+  const gt = genArgs.indexOf('>');
+  if (gen[0] !== 'seccomp-spec' || gen[1] !== 'generate' || gt !== 1) throw new Error(`record hints ${gen.join(' ')}`);
+  const file = genArgs[2]!;
+  const fd = openSync(join(DIR, file), 'w');
+  let g: Ran;
+  try {
+    g = exec(process.execPath, [BIN, 'generate', genArgs[0]!], { stdio: ['ignore', fd, 'pipe'] });
+  } finally {
+    closeSync(fd);
+  }
+  if (g.status !== 0) throw new Error(`generate ${name}: ${g.stderr}`);
+  const run = hint(g.stderr);
+  if (run[0] !== 'seccomp-spec' || run[1] !== 'run' || run[2] !== file)
+    throw new Error(`generate hints ${run.join(' ')}`);
+  return { policy: readFileSync(join(DIR, file), 'latin1'), run: run.slice(1) };
 }
 
 for (const [name, argv] of PROGRAMS) {
-  test(`${name}: record, generate, run with no edit: same output and status as without a policy`, (t) => {
-    const policy = recordAndGenerate(name, argv);
+  test(`${name}: record, generate, run with no edit, as their hints say: same output and status as without a policy`, (t) => {
+    const { policy, run } = recordAndGenerate(name, argv);
     t.notRegex(policy, /^(?:execve|on_next_syscall):/m, "generate leaves the launcher's execve to the launcher");
+    t.deepEqual(run.slice(run.indexOf('--') + 1), argv, 'the hint runs the recorded command');
     const plain = exec('/usr/bin/env', argv);
     t.is(plain.status, 0, plain.stderr);
-    const ran = cli(['run', `${name}.policy`, '--', ...argv]);
+    const ran = cli(run);
     t.is(ran.stderr, '', 'nothing denied');
     t.is(ran.status, 0);
     t.true(ran.stdout === plain.stdout && ran.stdout.length > 0, 'the same output');
@@ -89,7 +117,7 @@ const runDenied = (stderr: string, verb: string): string[] =>
 for (const [name, argv] of PROGRAMS.filter(([n]) => n === 'sort' || n === 'find')) {
   test(`${name}: replay and run of one policy agree on what is denied, killed first and audited in full`, (t) => {
     const removed = ['close', 'brk', 'fstat', 'newfstatat'];
-    const full = recordAndGenerate(`${name}-agree`, argv);
+    const full = recordAndGenerate(`${name}-agree`, argv).policy;
     const gone = removed.filter((n) => new RegExp(`^${n}:`, 'm').test(full));
     t.true(gone.length >= 2, `the program makes at least two of ${removed.join(', ')}`);
     writeFileSync(join(DIR, `${name}-agree-broken.policy`), without(full, gone));

@@ -42,6 +42,8 @@ export interface Generated {
   readonly warnings: readonly string[];
   /** Even without comments the text is over the 64 KiB prctl reads (S5.2): no launcher could install it. */
   readonly tooBig: boolean;
+  /** The command the root's execve ran (its argv, as strace printed it whole), for running the policy; null when unknown. */
+  readonly command: readonly string[] | null;
 }
 
 /** More distinct values than one filter can list (S2.3: 32 terms). */
@@ -80,6 +82,7 @@ export class Generator implements LaunchSink {
   private readonly unallowable: TraceCall[] = [];
   private unallowableCount = 0;
   private checked = 0;
+  private command: readonly string[] | null = null;
 
   constructor(private readonly opts: GenerateOptions) {}
 
@@ -99,6 +102,7 @@ export class Generator implements LaunchSink {
   }
 
   call(c: RawCall, phase: number): null {
+    if (phase === PHASE.INSTALL && this.execs) this.command = c.argv;
     if (phase === PHASE.BEFORE || (phase === PHASE.INSTALL && this.execs)) return null;
     this.checked++;
     const table = syscallTable(this.abi);
@@ -174,6 +178,7 @@ export class Generator implements LaunchSink {
       notes,
       warnings,
       tooBig: utf8Length(text) > MAX_USER_TEXT,
+      command: this.command,
     };
   }
 

@@ -7,7 +7,7 @@
  */
 import type { Abi } from '../x86/table.ts';
 import type { RawCall } from './call.ts';
-import { readCString, skipDecoded } from './decoded.ts';
+import { readArgv, readCString, skipDecoded } from './decoded.ts';
 import { resolveTraceName, type ResolvedName } from './names.ts';
 import { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
@@ -135,6 +135,7 @@ export class StraceScanner {
     c.retKnown = false;
     c.retBig = null;
     c.path = null;
+    c.argv = null;
     if (ch === 60) {
       o.column = this.i - this.s;
       this.expectBytes(OPEN_RESUME, "'<... NAME resumed>'");
@@ -322,6 +323,7 @@ export class StraceScanner {
     const path = readCString(this.b, this.i, this.e);
     if (typeof path === 'number') this.fail("truncated line: expected '\"'", path);
     c.path = path.text;
+    c.argv = readArgv(this.b, path.end, this.e);
     c.nargs = 3;
     c.h.fill(0, 0, 6);
     c.h[0] = EXEC_PATH_ADDR;

@@ -1,18 +1,18 @@
 /**
- * `seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [--quiet]`:
+ * `seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [-q|--quiet]`:
  * print the smallest policy under which replaying TRACE kills nothing. The trace streams.
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Generator, Launcher } from '../../trace/index.ts';
 import { decodeFlag } from '../args.ts';
-import { plural } from '../format.ts';
+import { nextStep, plural, shellWord } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `generate`. */
-export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [--quiet]
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [-q|--quiet]
 
 Print the smallest policy that lets the traced program run: one entry per
 system call the policy would check when replayed (every call after the
@@ -24,7 +24,8 @@ a comment says so. A pointer argument (buf, filename) is left free with a
 warning, since addresses change from run to run; --args-pointers constrains
 it anyway. Notes and warnings go to stderr. The trace is read as a stream (a
 terminal shows progress, not with --quiet); --lenient skips bad lines and
-fails when they are more than 1% of the lines.
+fails when they are more than 1% of the lines. Last, on stderr, the 'run'
+command that runs the traced program under the policy (not with -q).
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
 allow (other ABI, or a number out of range), is malformed or has no system
 call, 2 usage.
@@ -90,5 +91,15 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     );
     return EXIT.FAIL;
   }
+  if (!input.quiet) io.err(runHint(g.command, io.outPath?.() ?? null));
   return EXIT.OK;
+}
+
+/** The `run` command that uses this policy on the traced command (T4: run appends the launcher's directive, as replay does). */
+function runHint(command: readonly string[] | null, policy: string | null): string {
+  const cmd = command === null || command.length === 0 ? ['CMD', '[ARG...]'] : command.map(shellWord);
+  return nextStep(
+    ['seccomp-spec', 'run', policy === null ? 'POLICY' : shellWord(policy), '--', ...cmd],
+    policy === null ? '   (POLICY: the file this output is saved in)' : '',
+  );
 }
