@@ -4,7 +4,8 @@
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
  * line count of the same file (bench/trace.ts), and the BPF programs of the
  * bundled policies (bench/bpf.ts), and the CLI's start beside `node -e 0`
- * (bench/startup.ts). Prints tables, then one JSON line. Re-executes itself with
+ * (bench/startup.ts), and real workloads under `run` and bubblewrap
+ * (bench/run.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -218,6 +219,15 @@ const startup = (() => {
     return (e as Error).message;
   }
 })();
+// Real workloads plain, under run's supervisor, under run end to end and under bubblewrap (bench/run.ts).
+const { measureRun } = await import('./run.ts');
+const runFigures = (() => {
+  try {
+    return measureRun();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -278,6 +288,16 @@ else
     console.log(
       `${name.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}${startup.vsNode[name] === undefined ? '' : `  ${startup.vsNode[name]!.toFixed(2)}x node -e 0`}`,
     );
+console.log(
+  '\nrun on real workloads, median wall time of alternating runs (cpu: user + system of the processes, mean); x: against plain',
+);
+if (typeof runFigures === 'string') console.log(`n/a: ${runFigures}`);
+else
+  for (const f of runFigures)
+    for (const [name, ms] of Object.entries(f.medianMs))
+      console.log(
+        `${`${f.name}: ${name}`.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}  cpu ${`${f.cpuMs[name]!.toFixed(0)} ms`.padStart(7)}${f.vsPlain[name] === undefined ? '' : `  ${f.vsPlain[name]!.toFixed(2)}x`}`,
+      );
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
 console.log(
@@ -302,5 +322,7 @@ console.log(
     bpf_compile_ms: byTrace((f) => f.compileMs),
     startup_ms: typeof startup === 'string' ? null : startup.medianMs,
     startup_vs_node: typeof startup === 'string' ? null : startup.vsNode,
+    run_vs_plain:
+      typeof runFigures === 'string' ? null : Object.fromEntries(runFigures.map((f) => [f.name, f.vsPlain])),
   }),
 );

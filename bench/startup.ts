@@ -54,7 +54,7 @@ export function sideBySide(cases: readonly StartupCase[], rounds: number, cwd: s
 }
 
 /** An installed package's layout in a temporary folder: bin/ and package.json copied, dist/ and node_modules/ linked. */
-function installedPackage(): string {
+export function installedPackage(): string {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'index.js')))
     throw new Error('dist/ is missing: run `npm run build` before the startup bench');
   const dir = mkdtempSync(join(tmpdir(), 'seccomp-spec-startup-'));
