@@ -1,5 +1,5 @@
 /**
- * The filter compiler (src/impl/compile.ts) against the model at boundary
+ * The filter compiler (src/seccomp/compile.ts) against the model at boundary
  * values, through decide() and enter(), and strict mode through decide().
  * The other fast paths are in engine-fastpath.test.ts.
  */

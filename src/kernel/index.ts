@@ -1,15 +1,15 @@
 /**
  * The fast engine's public face (issue 4): `Kernel`, a mutable simulated
  * x86_64 kernel (the entry path, tasks, prctl, /proc) on top of the
- * seccomp core of src/impl, whose filters are compiled once at prctl time
+ * seccomp core of src/seccomp, whose filters are compiled once at prctl time
  * into per-ABI decision tables. This file is the whole public face of
  * src/kernel (`seccomp-spec/kernel`; the package root re-exports it).
  */
 import type { Filter } from '../grammar/index.ts';
-import { ABI_CODE, ABI_OF, CORRECT_RULES, Draft, NO_ABI, type EngineRules } from '../impl/index.ts';
+import { ABI_CODE, ABI_OF, CORRECT_RULES, Draft, NO_ABI, type EngineRules } from '../seccomp/index.ts';
 // decide()'s two calls straight from their module, not through the index:
 // measured (side by side, one engine per process) a quarter faster so.
-import { filterAllowsArgs, strictAllows } from '../impl/secure.ts';
+import { filterAllowsArgs, strictAllows } from '../seccomp/secure.ts';
 import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../x86/guard.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
@@ -28,7 +28,7 @@ import { UserMemory } from './memory.ts';
 import { procText, taskView } from './observe.ts';
 import { installResult, noTask, type InstallResult } from './install.ts';
 
-export { CORRECT_RULES, type EngineRules } from '../impl/index.ts';
+export { CORRECT_RULES, type EngineRules } from '../seccomp/index.ts';
 export type { InstallResult } from './install.ts';
 export { R, ROW_WORDS, type RegRow } from '../x86/regs.ts';
 export { STATUS, type Status } from './kernel.ts';

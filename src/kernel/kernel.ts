@@ -4,8 +4,8 @@
  * table, and the handlers the simulation implements. The hot path
  * (`enter`) works on uint32 register words: no BigInt, no allocation.
  */
-import * as impl from '../impl/index.ts';
-import { abiMatchTable, CORRECT_RULES, INITIAL_STATE, type EngineRules } from '../impl/index.ts';
+import * as core from '../seccomp/index.ts';
+import { abiMatchTable, CORRECT_RULES, INITIAL_STATE, type EngineRules } from '../seccomp/index.ts';
 import * as regs from '../x86/regs.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../x86/regs.ts';
 import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../x86/types.ts';
@@ -44,7 +44,7 @@ const CHUNK_MASK = 1023;
 const ROW_WORDS = 40;
 const CODE_BIT = 1;
 // The same for a function: a local const is a known target that V8 inlines unchecked.
-const secureComputing = impl.secureComputing;
+const secureComputing = core.secureComputing;
 if (
   RETURNED !== STATUS.RETURNED ||
   NO_TASK !== STATUS.NO_TASK ||
@@ -55,7 +55,7 @@ if (
   CHUNK_MASK !== regs.CHUNK_MASK ||
   ROW_WORDS !== regs.ROW_WORDS ||
   CODE_BIT !== task.CODE_BIT ||
-  task.PENDING_BIT !== impl.PENDING_BIT ||
+  task.PENDING_BIT !== core.PENDING_BIT ||
   (task.CODE_BIT & task.PENDING_BIT) !== 0
 ) {
   throw new Error('kernel.ts constants disagree with their tables');

@@ -2,7 +2,7 @@
  * The executable model: a pure, total specification of seccomp filter mode
  * on a simulated x86_64 kernel, one small function per rule of spec/
  * and choice of spec/choices.md. Nothing here mutates or caches; every
- * operation returns a new value. The engine (src/kernel on src/impl) must
+ * operation returns a new value. The engine (src/kernel on src/seccomp) must
  * agree with it on every observable (S9.1).
  */
 

@@ -1,5 +1,5 @@
 /**
- * The vocabulary shared by the model (src/model) and the engine (src/impl,
+ * The vocabulary shared by the model (src/model) and the engine (src/seccomp,
  * src/kernel): registers, entry vectors, outcomes and observable views.
  * Pure types and constants only, so the pure model can import this file.
  */
