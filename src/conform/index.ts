@@ -21,7 +21,7 @@ export {
 export { modelAnswer } from './model-adapter.ts';
 export { engineAnswer } from './engine-adapter.ts';
 export { bpfAnswer } from './bpf-adapter.ts';
-export { kernelAnswer } from './kernel-adapter.ts';
+export { linuxAnswer } from './linux-adapter.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
 export { serve, type Answerer } from './serve.ts';
 export {
