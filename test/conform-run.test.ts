@@ -208,7 +208,7 @@ test.serial(
     t.is(await main(['adapter', 'engine'], io), 0);
     t.is(out, '{"id":1,"installs":[0],"calls":["allow"]}\n');
     t.is(await main(['adapter', 'bogus'], io), 2);
-    t.regex(err, /unknown adapter 'bogus' \(valid: model, engine, bpf, kernel\)/);
+    t.regex(err, /unknown adapter 'bogus' \(valid: model, engine, bpf, linux\)/);
     const none = await runCli(['adapter', 'model'], disk);
     t.is(none.code, 2);
     t.is(none.err, 'adapter needs a standard input to read requests from\n');
