@@ -37,7 +37,7 @@ function modelAllows(state: model.SeccompState, c: ProbeCall): boolean {
     rax: BigInt(c.nr),
     ...Object.fromEntries((abi === 'x86_64' ? NATIVE : COMPAT).map((r, i) => [r, c.args[i]!])),
   });
-  return model.decide({ ...state, pending: false }, abi, model.callRecord(regs, abi)).allow;
+  return model.decide({ ...state, pending: false }, abi, model.recordOfRegs(regs, abi)).allow;
 }
 
 /** Calls biased to the numbers policies name in both ABIs, with any 64-bit registers. */

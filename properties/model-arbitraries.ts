@@ -105,7 +105,7 @@ export function allows(m: model.Machine, pid: number, p: Probe, rules: model.Rul
   const task = m.tasks.get(pid);
   if (task === undefined) return false;
   const abi = callAbi(task.abi, p.vector);
-  const record = model.callRecord(model.mergeRegs(task.regs, regsFor(abi, p.rax, p.args)), abi);
+  const record = model.recordOfRegs(model.mergeRegs(task.regs, regsFor(abi, p.rax, p.args)), abi);
   if (task.seccomp.mode === 0) return true;
   if (task.seccomp.mode === 1) return model.strictAllowed(abi, record.nr);
   return model.decide(task.seccomp, abi, record, rules).allow;

@@ -8,11 +8,11 @@
  */
 export {
   Kernel,
-  DECISION,
+  VERDICT,
   STATUS,
   R,
   SCRATCH_ADDR,
-  type Decision,
+  type Verdict,
   type EngineOptions,
   type InstallResult,
   type RegRow,

@@ -6,7 +6,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, STATUS } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, STATUS } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { callAbi, type RegsInput, type Vector } from '../src/x86/types.ts';
@@ -106,7 +106,7 @@ test('S9.1 fast paths: compiled expressions (decide and enter) equal model evalu
         checked++;
         if (want) allowed++;
         else denied++;
-        if (got !== (want ? DECISION.ALLOW : DECISION.KILL)) {
+        if (got !== (want ? VERDICT.ALLOW : VERDICT.KILL)) {
           throw new Error(
             `decide nr ${nr} ${abi} filter ${show(f)} args ${show(record.args)} regs ${show(regs)}: model ${want} engine ${got}`,
           );
@@ -160,7 +160,7 @@ test('S9.1 fast paths: decide() in strict mode equals model strictAllowed for ev
       const abi = callAbi(taskAbi, vector);
       for (let x = -70; x < 600; x++) {
         for (const wide of [x, x + 0x1_0000_0000, x - 0x1_0000_0000]) {
-          const want = model.strictAllowed(abi, x) ? DECISION.ALLOW : DECISION.KILL;
+          const want = model.strictAllowed(abi, x) ? VERDICT.ALLOW : VERDICT.KILL;
           if (k.decide(pid, vector, wide, []) !== want) t.fail(`${taskAbi} ${vector} nr ${wide}`);
           n++;
         }

@@ -3,7 +3,7 @@
  * and memory, execve, exit and exit_group, pids, and /proc text.
  */
 import test from 'ava';
-import { DECISION } from '../src/kernel/index.ts';
+import { VERDICT } from '../src/kernel/index.ts';
 import { ERRNO } from '../src/x86/types.ts';
 import { call, err, oneTask, putText, ret } from './engine-support.ts';
 
@@ -21,10 +21,10 @@ test('S7.1, C18 fork copies registers (rax 0), memory and seccomp state; both ev
   // The child narrows read and writes memory; the parent is untouched.
   t.like(k.installPolicy(2, 'read: fd == 0\nwrite: 0'), ret(0n));
   k.writeMemory(2, 0x100n, [9]);
-  t.is(k.decide(1, 'syscall', 0, [5, 0]), DECISION.ALLOW);
-  t.is(k.decide(2, 'syscall', 0, [5, 0]), DECISION.KILL);
-  t.is(k.decide(1, 'syscall', 1, []), DECISION.ALLOW);
-  t.is(k.decide(2, 'syscall', 1, []), DECISION.KILL);
+  t.is(k.decide(1, 'syscall', 0, [5, 0]), VERDICT.ALLOW);
+  t.is(k.decide(2, 'syscall', 0, [5, 0]), VERDICT.KILL);
+  t.is(k.decide(1, 'syscall', 1, []), VERDICT.ALLOW);
+  t.is(k.decide(2, 'syscall', 1, []), VERDICT.KILL);
   t.deepEqual([...k.readMemory(1, 0x100n, 3)!], [1, 2, 3]);
   t.deepEqual([...k.readMemory(2, 0x100n, 3)!], [9, 2, 3]);
   t.notDeepEqual(k.procSeccompFilter(1), k.procSeccompFilter(2));

@@ -6,7 +6,7 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import * as model from '../src/model/index.ts';
-import { DECISION, Kernel } from '../src/kernel/index.ts';
+import { VERDICT, Kernel } from '../src/kernel/index.ts';
 
 const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);
 const PR_SET_SECCOMP_FILTER = 36n;
@@ -109,7 +109,7 @@ test('regression: filterFor() hands out the live filter, so a reader changes /pr
   // compiled filter does not implement, and the next merge builds on it (S9.2 via the host).
   t.is(k.procSeccompFilter(pid), proc);
   k.installPolicy(pid, 'write: count > 0');
-  t.is(k.decide(pid, 'syscall', 1, [2, 0, 0, 0, 5, 0]), DECISION.KILL, 'write(fd 2) allowed after a merge');
+  t.is(k.decide(pid, 'syscall', 1, [2, 0, 0, 0, 5, 0]), VERDICT.KILL, 'write(fd 2) allowed after a merge');
 });
 
 test('regression: installPolicy() with a NUL in its text silently installs only the part before it (C33)', (t) => {

@@ -15,7 +15,7 @@ export const CODE_BIT = 1;
 /**
  * Bit of `flags` that the seccomp core owns: S5.2 on_next_syscall is
  * pending. The core's PENDING_BIT (src/seccomp/task.ts), copied here so this
- * file imports types only; kernel.ts checks the two agree at load time.
+ * file imports types only; core.ts checks the two agree at load time.
  */
 export const PENDING_BIT = 2;
 

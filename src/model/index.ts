@@ -24,7 +24,7 @@ export {
 /** S5 the prctl options on one caller's state and memory. */
 export { clearFilter, getFilter, prctl, setFilter, setSeccomp, type PrctlCaller, type PrctlEffect } from './prctl.ts';
 /** S6.2 to S6.4, S6.6 the seccomp check of the entry path. */
-export { callRecord, decide, killLog, strictAllowed, syscallNr, type Decision } from './secure.ts';
+export { decide, killLog, recordOfRegs, strictAllowed, syscallNr, type FilterDecision } from './secure.ts';
 /** S7.3, C16 user memory. */
 export { readCString, type Memory } from './memory.ts';
 /** S7 the machine and its host operations. */

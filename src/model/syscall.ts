@@ -12,7 +12,7 @@ import { dropTasks, mergeRegs, putTask, type Machine, type Task } from './machin
 import { EMPTY_MEMORY, readCString } from './memory.ts';
 import { prctl } from './prctl.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
-import { callRecord, decide, killLog, strictAllowed } from './secure.ts';
+import { recordOfRegs, decide, killLog, strictAllowed } from './secure.ts';
 
 /** A machine after a call, and what the caller saw. */
 export interface Step {
@@ -105,7 +105,7 @@ export function syscall(m: Machine, pid: number, vector: Vector, regs: RegsInput
   const entered = mergeRegs(found.regs, regs);
   const task: Task = { ...found, regs: { ...entered, orig_rax: entered.rax } };
   const abi = callAbi(task.abi, vector);
-  const record = callRecord(task.regs, abi);
+  const record = recordOfRegs(task.regs, abi);
   if (task.seccomp.mode === 1) {
     return strictAllowed(abi, record.nr) ? dispatch(m, task, abi, record, rules) : killed(m, task, null);
   }
