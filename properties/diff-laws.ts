@@ -9,7 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { VERDICT, Kernel, type Verdict } from '../src/kernel/index.ts';
 import { halves } from '../src/x86/regs.ts';
 import type { Abi } from '../src/x86/table.ts';
-import { callAbi, PR, type Vector } from '../src/x86/types.ts';
+import { PR } from '../src/x86/prctl.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { filterText, poolCalls, prctlRegs, textBytes } from './diff-gen.ts';
 import { u64 } from './support.ts';
 

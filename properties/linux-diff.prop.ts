@@ -15,7 +15,7 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, compilePolicy, encodeRaw } from '..
 import * as model from '../src/model/index.ts';
 import { probe, type ProbeCall, type ProbeVector } from '../src/native/index.ts';
 import type { Abi } from '../src/x86/table.ts';
-import type { Regs } from '../src/x86/types.ts';
+import type { Regs } from '../src/x86/registers.ts';
 import { cleanPolicy, nrValue, poolCalls } from './diff-gen.ts';
 import { params, runs, u64 } from './support.ts';
 

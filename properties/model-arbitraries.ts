@@ -8,7 +8,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { PR, VECTORS, callAbi, type RegName, type RegsInput, type Vector } from '../src/x86/types.ts';
+import { PR } from '../src/x86/prctl.ts';
+import type { RegName, RegsInput } from '../src/x86/registers.ts';
+import { VECTORS, callAbi, type Vector } from '../src/x86/vectors.ts';
 import { u64 } from './support.ts';
 
 /** The system calls policies are built from: unistd names present in both ABIs. */

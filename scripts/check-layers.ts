@@ -24,6 +24,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   // 1 the vocabularies: x86 (system call tables, registers, vectors, types) and seccomp's actions.
   x86: [],
   action: [],
+  // 2 the public API's argument checks, shared by the model and the engine.
+  api: ['x86'],
   // 2 the filter language.
   grammar: ['x86', 'action'],
   // 2 the decision form every dialect is read into.
@@ -32,10 +34,10 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   minijail: ['x86', 'action', 'grammar', 'ruleset'],
   oci: ['x86', 'action', 'grammar', 'ruleset'],
   // 3 the pure specification and the engine's seccomp core, side by side.
-  model: ['x86', 'action', 'grammar', 'ruleset'],
+  model: ['x86', 'action', 'grammar', 'ruleset', 'api'],
   seccomp: ['x86', 'action', 'grammar', 'ruleset'],
   // 4 the simulated kernel and entry path: it calls into the core.
-  kernel: ['x86', 'action', 'grammar', 'ruleset', 'seccomp'],
+  kernel: ['x86', 'action', 'grammar', 'ruleset', 'seccomp', 'api'],
   // 5 the tools on top of the engine and the model.
   trace: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'seccomp', 'kernel'],
   bpf: ['x86', 'action', 'grammar', 'ruleset', 'model', 'seccomp'],

@@ -6,7 +6,7 @@
  */
 import { corpusHeader, encodeCase, modelAnswer, type CorpusCase, type Request } from '../src/conform/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { callAbi, type Vector } from '../src/x86/types.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 
 /** A call as written here: vector, name or number of the call's ABI, arguments (missing ones 0). */
 type C = readonly [Vector, string | number, ...bigint[]];

@@ -11,7 +11,7 @@ import { parseFilter, parsePolicy } from '../src/grammar/index.ts';
 import { Kernel } from '../src/index.ts';
 import { constantNames, constantValue, decodeArg } from '../src/x86/constants.ts';
 import { syscallTable } from '../src/x86/table.ts';
-import { ERRNO } from '../src/x86/types.ts';
+import { ERRNO } from '../src/x86/errno.ts';
 import { call, err, putText, ret } from './engine-support.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';
 

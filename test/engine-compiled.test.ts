@@ -9,7 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { VERDICT, Kernel, STATUS } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { callAbi, type RegsInput, type Vector } from '../src/x86/types.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { params, U64_EDGES as EDGE } from '../properties/support.ts';
 import { exprText, hi, lo, POOL, show, writeWords } from './support/engine-gen.ts';
 

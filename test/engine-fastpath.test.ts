@@ -10,7 +10,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { VERDICT, Kernel, R, SCRATCH_ADDR, STATUS, type InstallResult } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import type { Abi } from '../src/x86/table.ts';
-import { callAbi, PR, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
+import type { Outcome } from '../src/x86/outcome.ts';
+import { PR } from '../src/x86/prctl.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { holdRuns, params, u64 } from '../properties/support.ts';
 import { exprText, hi, lo, POOL, show, writeWords } from './support/engine-gen.ts';
 

@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import { Kernel } from '../src/kernel/index.ts';
-import { ERRNO, MAX_USER_TEXT } from '../src/x86/types.ts';
+import { ERRNO } from '../src/x86/errno.ts';
+import { MAX_USER_TEXT } from '../src/x86/prctl.ts';
 import { call, err, oneTask, putText, ret } from './engine-support.ts';
 
 const filters = (k: Kernel, pid: number) => k.view().tasks.find((t) => t.pid === pid)!.seccomp;

@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { VERDICT } from '../src/kernel/index.ts';
-import { ERRNO } from '../src/x86/types.ts';
+import { ERRNO } from '../src/x86/errno.ts';
 import { call, err, oneTask, putText, ret } from './engine-support.ts';
 
 test('S7.1, C18 fork copies registers (rax 0), memory and seccomp state; both evolve independently', (t) => {

@@ -3,7 +3,8 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import * as model from '../src/model/index.ts';
-import type { RegsInput, Vector } from '../src/x86/types.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import type { Vector } from '../src/x86/vectors.ts';
 
 const E_ = (errno: number): bigint => (1n << 64n) - BigInt(errno);
 const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);

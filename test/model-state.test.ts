@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { parseFilter, type Filter } from '../src/grammar/index.ts';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { ERRNO } from '../src/x86/types.ts';
+import { ERRNO } from '../src/x86/errno.ts';
 
 const READ = syscallTable('x86_64').byNr(0)!.args;
 const filter = (text: string): Filter => {

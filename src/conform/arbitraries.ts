@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { VECTORS, type Vector } from '../x86/types.ts';
+import { VECTORS, type Vector } from '../x86/vectors.ts';
 import type { Call, Request } from './protocol.ts';
 
 const M64 = (1n << 64n) - 1n;

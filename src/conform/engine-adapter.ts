@@ -6,7 +6,8 @@
  */
 import { VERDICT, Kernel } from '../kernel/index.ts';
 import { syscallTable } from '../x86/table.ts';
-import { PR, callAbi } from '../x86/types.ts';
+import { PR } from '../x86/prctl.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
 import type { Answer, Request, Verdict } from './protocol.ts';
 

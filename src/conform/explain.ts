@@ -6,7 +6,9 @@
 import * as model from '../model/index.ts';
 import { MSG, parsePolicy } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { ERRNO, MAX_USER_TEXT, callAbi } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import { MAX_USER_TEXT } from '../x86/prctl.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { callRegs, modelInstall } from './model-adapter.ts';
 import type { Request } from './protocol.ts';
 

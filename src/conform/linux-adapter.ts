@@ -10,7 +10,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { compileState, encodeRaw } from '../bpf/index.ts';
 import { probe, type ProbeCall } from '../native/index.ts';
-import { callAbi } from '../x86/types.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { modelInstall } from './model-adapter.ts';
 import type { Answer, Request, Verdict } from './protocol.ts';
 

@@ -10,19 +10,16 @@ import { ABI_CODE, ABI_OF, CORRECT_RULES, Draft, NO_ABI, type EngineRules } from
 // decide()'s two calls straight from their module, not through the index:
 // measured (side by side, one engine per process) a quarter faster so.
 import { filterAllowsArgs, strictAllows } from '../seccomp/secure.ts';
-import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../x86/guard.ts';
+import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../api/index.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import {
-  callAbi,
-  ERRNO,
-  PR,
-  type KernelConfig,
-  type MachineView,
-  type Outcome,
-  type RegsInput,
-  type Vector,
-} from '../x86/types.ts';
+import type { KernelConfig } from '../x86/config.ts';
+import { ERRNO } from '../x86/errno.ts';
+import type { Outcome } from '../x86/outcome.ts';
+import { PR } from '../x86/prctl.ts';
+import type { RegsInput } from '../x86/registers.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
+import type { MachineView } from '../x86/views.ts';
 import { KernelCore, STATUS, type Status } from './core.ts';
 import { UserMemory } from './memory.ts';
 import { procText, taskView } from './observe.ts';

@@ -4,7 +4,7 @@
  * the kill log line.
  */
 import { syscallTable, type Abi } from '../x86/table.ts';
-import type { Regs } from '../x86/types.ts';
+import type { Regs } from '../x86/registers.ts';
 import { filterAllows, type CallRecord } from './evaluate.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
 import type { SeccompState } from './state.ts';

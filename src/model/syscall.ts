@@ -4,9 +4,13 @@
  * machine and outcome.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { checkPid, checkRegs, checkVector } from '../x86/guard.ts';
+import { checkPid, checkRegs, checkVector } from '../api/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { callAbi, CLONE_THREAD, COMM_MAX, ERRNO, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import type { Outcome } from '../x86/outcome.ts';
+import type { RegsInput } from '../x86/registers.ts';
+import { CLONE_THREAD, COMM_MAX } from '../x86/task.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
 import type { CallRecord } from './evaluate.ts';
 import { dropTasks, mergeRegs, putTask, type Machine, type Task } from './machine.ts';
 import { EMPTY_MEMORY, readCString } from './memory.ts';

@@ -16,7 +16,7 @@ import {
 import { decodeArg } from '../x86/constants.ts';
 import type { CallRecord } from '../model/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import type { SeccompMode } from '../x86/types.ts';
+import type { SeccompMode } from '../x86/views.ts';
 
 /** The record of a call of `abi`: nr as a signed 32-bit value (C8); compat arguments cut to 32 bits (S3.2). */
 export function recordOfCall(abi: Abi, nr: number, args: readonly bigint[]): CallRecord {

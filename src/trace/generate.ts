@@ -8,7 +8,7 @@
  */
 import { formatValue, parseFilter, type ArgShape } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { MAX_USER_TEXT, utf8Length } from '../x86/types.ts';
+import { MAX_USER_TEXT, utf8Length } from '../x86/prctl.ts';
 import { RawCall } from './call.ts';
 import { plural } from './print.ts';
 import { Launcher, PHASE, type Launch, type LaunchSink } from './launch.ts';

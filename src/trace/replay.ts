@@ -10,7 +10,8 @@
 import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi, resultText, type Vector } from '../x86/types.ts';
+import { resultText } from '../x86/errno.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
 import { RawCall } from './call.ts';
 import { recordOfCall, explainDecision, type CallExplanation } from './explain.ts';
 import { Launcher, PHASE, WINDOW, type Launch, type LaunchSink } from './launch.ts';

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import type { Kernel } from '../../src/kernel/index.ts';
 import { R } from '../../src/kernel/index.ts';
 import { syscallTable, type Abi } from '../../src/x86/table.ts';
-import { REG_NAMES, type RegsInput } from '../../src/x86/types.ts';
+import { REG_NAMES, type RegsInput } from '../../src/x86/registers.ts';
 import { u64 } from '../../properties/support.ts';
 
 export const show = (v: unknown): string =>

@@ -16,7 +16,9 @@ import {
   type NamedArg,
 } from '../../trace/index.ts';
 import { suggestNames, syscallTable, type Abi } from '../../x86/table.ts';
-import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/types.ts';
+import type { Outcome } from '../../x86/outcome.ts';
+import type { RegsInput } from '../../x86/registers.ts';
+import { callAbi, type Vector } from '../../x86/vectors.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
 import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
