@@ -11,7 +11,7 @@ import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from 
 import { ERRNO } from '../x86/errno.ts';
 import { CLONE_THREAD, COMM_MAX } from '../x86/task.ts';
 import type { Vector } from '../x86/vectors.ts';
-import { HANDLERS, H } from './handlers.ts';
+import { HANDLERS, HANDLER } from './handlers.ts';
 import { UserMemory } from './memory.ts';
 import { prctl, type PrctlEnv } from './prctl.ts';
 import { KernelLog } from './log.ts';
@@ -38,8 +38,8 @@ const COMPAT = 1;
 // cell, loaded and checked for TDZ each time).
 const RETURNED = 0;
 const NO_TASK = 3;
-const H_NI = 0;
-const H_DEFAULT = 1;
+const HANDLER_NI = 0;
+const HANDLER_DEFAULT = 1;
 const RAX = 0;
 const ORIG_RAX = 2;
 const CHUNK_MASK = 1023;
@@ -50,8 +50,8 @@ const secureComputing = core.secureComputing;
 if (
   RETURNED !== STATUS.RETURNED ||
   NO_TASK !== STATUS.NO_TASK ||
-  H_NI !== H.NI ||
-  H_DEFAULT !== H.DEFAULT ||
+  HANDLER_NI !== HANDLER.NI ||
+  HANDLER_DEFAULT !== HANDLER.DEFAULT ||
   RAX !== R.rax ||
   ORIG_RAX !== R.orig_rax ||
   CHUNK_MASK !== regs.CHUNK_MASK ||
@@ -136,8 +136,8 @@ export class KernelCore {
     if (st.mode !== 0 && !secureComputing(t, st, callAbi, nr, w, b)) return this.kill(pid, t, callAbi, nr, w, b);
     const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
-    const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
-    if (h !== H_DEFAULT) return this.handle(pid, t, h, callAbi, w, b);
+    const h = nr >= 0 && nr < table.length ? table[nr]! : HANDLER_NI;
+    if (h !== HANDLER_DEFAULT) return this.handle(pid, t, h, callAbi, w, b);
     w[b + RAX] = this.defaultLo;
     w[b + RAX + 1] = this.defaultHi;
     return RETURNED;
@@ -169,31 +169,31 @@ export class KernelCore {
   /** S6.5 the handlers the simulation implements. */
   private handle(pid: number, t: Task, h: number, callAbi: number, w: Uint32Array, b: number): Status {
     switch (h) {
-      case H.NI:
+      case HANDLER.NI:
         setResult(w, b, -ERRNO.ENOSYS);
         return STATUS.RETURNED;
-      case H.PRCTL: {
+      case HANDLER.PRCTL: {
         const args = [0, 1, 2, 3].map((i) => this.arg(callAbi, w, b, i));
         setResult(w, b, prctl(t, callAbi, args, this.env));
         return STATUS.RETURNED;
       }
-      case H.FORK:
-      case H.VFORK:
+      case HANDLER.FORK:
+      case HANDLER.VFORK:
         setResult(w, b, this.fork(t, false));
         return STATUS.RETURNED;
-      case H.CLONE: {
+      case HANDLER.CLONE: {
         const r = callAbi === COMPAT ? R.rbx : R.rdi;
         setResult(w, b, this.fork(t, (w[b + r]! & CLONE_THREAD_BIT) !== 0));
         return STATUS.RETURNED;
       }
-      case H.EXECVE:
+      case HANDLER.EXECVE:
         setResult(w, b, this.execve(t, this.arg(callAbi, w, b, 0)));
         return STATUS.RETURNED;
-      case H.EXIT:
-      case H.EXIT_GROUP: {
+      case HANDLER.EXIT:
+      case HANDLER.EXIT_GROUP: {
         // C20 the status is the low 8 bits of the first argument.
         this.lastExit = w[b + (callAbi === COMPAT ? R.rbx : R.rdi)]! & 0xff;
-        if (h === H.EXIT) this.remove(pid, t);
+        if (h === HANDLER.EXIT) this.remove(pid, t);
         else {
           this.tasks.forEach((o, p) => {
             if (o !== undefined && o.tgid === t.tgid) this.remove(p, o);
@@ -201,7 +201,7 @@ export class KernelCore {
         }
         return STATUS.EXITED;
       }
-      case H.GETPID:
+      case HANDLER.GETPID:
         setResult(w, b, t.tgid);
         return STATUS.RETURNED;
       default:

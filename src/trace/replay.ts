@@ -200,10 +200,10 @@ export class Replayer implements LaunchSink {
       };
     }
     if (c.name === 'execve') this.kernel.writeMemory(pid, c.arg(0), encoder.encode(`${c.path ?? this.opts.comm}\0`));
-    c.h.fill(0, 2 * c.nargs);
+    c.halves.fill(0, 2 * c.nargs);
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
-    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.h) : ALLOW;
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.halves) : ALLOW;
     if (predicted === KILL && task.denials !== null) return this.deny(task, c, vector);
     const decision = predicted === KILL ? this.explain(pid, c, vector) : null;
     return this.enter(task, c, vector, decision);
@@ -260,7 +260,7 @@ export class Replayer implements LaunchSink {
     const row = this.kernel.registers(task.pid);
     if (row === undefined) return this.skip(c);
     const { words: w, base: b } = row;
-    const h = c.h;
+    const h = c.halves;
     w[b + RAX] = c.nr >>> 0;
     w[b + RAX + 1] = 0;
     // S6.6 the kill log shows rip: strace -i's address, else 0.
