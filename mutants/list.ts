@@ -29,7 +29,7 @@ export const MUTANTS: readonly Mutant[] = [
   // ---- the audit of issue 14
   {
     id: 'lint-negative-nr',
-    tests: ['test/lint.test.ts'],
+    tests: ['test/grammar-lint.test.ts'],
     files: ['src/grammar/lint.ts'],
     search: "if (p.field.kind === 'nr' && p.value < 0n) out.push(`'${text}': negative value for nr`);",
     replace: '',
@@ -130,7 +130,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'generate-keeps-comments-past-64k',
-    tests: ['test/regression-cli.test.ts'],
+    tests: ['test/cli-trace.test.ts'],
     files: ['src/trace/generate.ts'],
     search: "? commented : header + entries.map((e) => e.line).join('');",
     replace: '? commented : commented;',
@@ -310,7 +310,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'lint-and-zero',
-    tests: ['test/lint.test.ts'],
+    tests: ['test/grammar-lint.test.ts'],
     files: ['src/grammar/lint.ts'],
     search: "if (p.op === '&' && p.value === 0n) out.push(`'${text}': '& 0' is never true`);",
     replace: '',
@@ -318,7 +318,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'lint-execve-not-dangerous',
-    tests: ['test/lint.test.ts'],
+    tests: ['test/grammar-lint.test.ts'],
     files: ['src/grammar/lint.ts'],
     search: "new Set(['prctl', 'execve', 'execveat'])",
     replace: "new Set(['prctl', 'execveat'])",

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { VERDICT, Kernel, R, STATUS } from '../src/kernel/index.ts';
 import { ERRNO } from '../src/x86/errno.ts';
-import { call, err, oneTask, ret } from './engine-support.ts';
+import { call, err, oneTask, ret } from './support/engine.ts';
 
 test('S6.1 syscall is native from 64-bit code and compat from 32-bit code; int80 and sysenter are compat (C9)', (t) => {
   const [k, p64] = oneTask('x86_64');
