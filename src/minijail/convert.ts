@@ -215,7 +215,10 @@ export function simplify(c: Cond): Cond {
       return c.mask === 0n ? { kind: 'true' } : c;
     case 'not': {
       const x = simplify(c.of);
-      return x.kind === 'true' ? { kind: 'false' } : x.kind === 'false' ? { kind: 'true' } : { kind: 'not', of: x };
+      if (x.kind === 'true') return { kind: 'false' };
+      if (x.kind === 'false') return { kind: 'true' };
+      if (x.kind === 'not') return x.of;
+      return x.kind === 'cmp' ? { ...x, op: NEGATE[x.op] } : { kind: 'not', of: x };
     }
     case 'and':
     case 'or': {
@@ -264,6 +267,10 @@ function expr2011(c: Cond, args: readonly string[]): string | { readonly why: st
       return parts.join(' && ');
     }
     case 'not': {
+      if (c.of.kind === 'masked' && c.of.value === 0n) {
+        const f = field(c.of.arg);
+        return typeof f === 'string' ? `${f} & ${printValue(c.of.mask)}` : f;
+      }
       const e = expr2011(c.of, args);
       return typeof e === 'string' ? `!(${e})` : e;
     }

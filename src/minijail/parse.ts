@@ -266,6 +266,8 @@ interface Ctx {
   defaultOrigin: Origin | undefined;
   denylist: boolean;
   readonly stack: string[];
+  /** Files already warned about `EXPR; return E` (MJ2). */
+  readonly warnedReturn: Set<string>;
 }
 
 /** Where an error is: the file, the chain that led there, and a statement offset. */
@@ -595,12 +597,14 @@ function filterStatement(ctx: Ctx, p: Place, node: Extract<StatementNode, { k: '
     const action = f.action === undefined ? ALLOW : actionOf(ctx, p, f.action, false);
     if (when === undefined || action === undefined) return;
     rules.push({ when, action, at: f.at, explicit: f.action !== undefined });
-    if (f.expr !== undefined && f.action !== undefined && action.kind === 'errno')
+    if (f.expr !== undefined && f.action !== undefined && action.kind === 'errno' && !ctx.warnedReturn.has(p.file)) {
+      ctx.warnedReturn.add(p.file);
       ctx.warnings.push({
         file: p.file,
         line: locate(p.logical, f.at).line,
-        message: `'EXPR; return ${action.errno}' returns the errno when EXPR holds (minijail's compile_seccomp_policy.py, read here); minijail0's run-time parser (syscall_filter.c) allows when EXPR holds and returns the errno otherwise`,
+        message: `'EXPR; return ${action.errno}' returns the errno when EXPR holds (minijail's compile_seccomp_policy.py, read here); minijail0's run-time parser (syscall_filter.c) allows when EXPR holds and returns the errno otherwise (said once per file)`,
       });
+    }
   }
   const text = p.logical.text.trim();
   for (const c of node.calls) {
@@ -643,6 +647,7 @@ export function parseMinijail(text: string, uapi: UapiTable, opts: MinijailOptio
     defaultOrigin: undefined,
     denylist: opts.denylist === true,
     stack: [],
+    warnedReturn: new Set(),
   };
   const file = opts.file ?? '-';
   readFile(ctx, file, text, []);

@@ -76,7 +76,9 @@ export function ruleLines(rs: RuleSet, abi: Abi): string[] {
       const c = simplify(r.when);
       const dnf = c.kind === 'true' ? '1' : c.kind === 'false' ? '0' : (toDnf(c, word) ?? [[]]);
       const expr = typeof dnf === 'string' ? dnf : printDnf(dnf, word);
-      out.push(`${nr} ${table.byNr(nr)?.name ?? uapiIfLoaded(abi)?.syscallName(nr) ?? 'ni_syscall'}: ${expr} -> ${formatAction(r.action)}`);
+      out.push(
+        `${nr} ${table.byNr(nr)?.name ?? uapiIfLoaded(abi)?.syscallName(nr) ?? 'ni_syscall'}: ${expr} -> ${formatAction(r.action)}`,
+      );
     }
   out.push(`default: ${formatAction(arch.otherwise)}`);
   return out;
