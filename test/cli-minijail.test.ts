@@ -154,3 +154,41 @@ test('examples/minijail: every policy reads, through its include tree, with its 
   const deny = parseMinijail(disk('examples/minijail/denylist.policy')!, uapi, { file: 'denylist.policy' });
   t.true(deny.ok && deny.policy.denylist);
 });
+
+test('M4 generate --dialect minijail writes argN atoms and, with --frequency, the counts it names with @frequency', async (t) => {
+  const r = await run([
+    'generate',
+    '--dialect',
+    'minijail',
+    '--args',
+    'fd,flags',
+    '--frequency',
+    'out/true.frequency',
+    'examples/traces/true.strace',
+  ]);
+  t.is(r.code, 0, r.err);
+  t.regex(r.out, /^@frequency \.\/true\.frequency$/m);
+  t.regex(r.out, /^read: arg0 == 3$/m);
+  t.regex(r.out, /^openat: arg2 == 0x80000$/m);
+  const freq = String(r.written.get('out/true.frequency'));
+  t.regex(freq, /^mmap: 8$/m);
+  t.regex(freq, /^exit_group: 1$/m);
+  // The policy reads back with its frequency file beside it.
+  const back = await run(['check', '--dialect', 'minijail', '--json', 'out/true.policy'], {
+    'out/true.policy': r.out,
+    'out/true.frequency': freq,
+  });
+  t.is(back.code, 0, back.err);
+  t.is((JSON.parse(back.out) as { frequencies: Record<string, number> }).frequencies['9'], 8);
+  // Too many combinations leave an argument free, with a note.
+  const wide = await run([
+    'generate',
+    '--dialect',
+    'minijail',
+    '--args',
+    'addr,len,prot,flags',
+    'examples/traces/true.strace',
+  ]);
+  t.regex(wide.err, /make more than 32 clauses/);
+  t.is((await run(['generate', '--dialect', 'oci', 'examples/traces/true.strace'])).code, 2);
+});
