@@ -65,7 +65,7 @@ for (const b of all) {
     const files = new Map<string, string>();
     const checks: (() => void)[] = [];
     let expectError: string[] | undefined;
-    for (let k = 0; k < b.lines.length; ) {
+    for (let k = 0; k < b.lines.length;) {
       const l = b.lines[k]!;
       const [word = '', ...rest] = l.trim().split(/\s+/);
       if (word === 'abi') {
@@ -83,14 +83,22 @@ for (const b of all) {
         const [text, next] = body(b.lines, k);
         checks.push(() => {
           const p = policy!;
-          const got =
-            word === 'rules' ? ruleLines(p.ruleSet, abi) : [...p.frequencies].map(([nr, n]) => `${nr}: ${n}`);
-          t.deepEqual(got, text.filter((x) => x !== ''), `line ${b.line + k + 1}`);
+          const got = word === 'rules' ? ruleLines(p.ruleSet, abi) : [...p.frequencies].map(([nr, n]) => `${nr}: ${n}`);
+          t.deepEqual(
+            got,
+            text.filter((x) => x !== ''),
+            `line ${b.line + k + 1}`,
+          );
         });
         k = next;
       } else if (word === 'warning') {
         const want = l.trim().slice('warning '.length);
-        checks.push(() => t.true(policy!.warnings.some((w) => w.message.includes(want)), want));
+        checks.push(() =>
+          t.true(
+            policy!.warnings.some((w) => w.message.includes(want)),
+            want,
+          ),
+        );
         k++;
       } else if (word === 'call') {
         const m = /^call(?: (x86_64|ia32))? (\S+)((?: \S+)*) -> (\S+)$/.exec(l.trim());
