@@ -12,6 +12,14 @@ type Api = Z3LowLevel['Z3'];
 
 let loading: Promise<Api | Error> | undefined;
 
+// z3's WebAssembly build runs one asynchronous call at a time, across every context: queries wait their turn.
+let turn: Promise<unknown> = Promise.resolve();
+function inTurn<T>(f: () => Promise<T>): Promise<T> {
+  const mine = turn.then(f, f);
+  turn = mine.catch(() => undefined);
+  return mine;
+}
+
 /** z3's low-level API, loaded once; an Error value if the package cannot load here (a browser, say). */
 export function loadZ3(): Promise<Api | Error> {
   loading ??= (async () => {
@@ -183,7 +191,11 @@ export class Session {
    * under which the boolean term `goal` holds? The model gives every name
    * of `vars` a value.
    */
-  async query(goal: Term, vars: readonly Term[]): Promise<Answer> {
+  query(goal: Term, vars: readonly Term[]): Promise<Answer> {
+    return inTurn(() => this.ask(goal, vars));
+  }
+
+  private async ask(goal: Term, vars: readonly Term[]): Promise<Answer> {
     const { z3, ctx, solver } = this;
     const t0 = performance.now();
     const g = this.translate(goal);
