@@ -22,4 +22,4 @@ export {
   type VerifyOptions,
   type VerifyResult,
 } from './verify.ts';
-export { modelOracle, ruleSetOfPolicy, type Policy2011 } from './policy2011.ts';
+export { modelOracle, ruleSetOfPolicy, ruleSetOfState, type Policy2011 } from './policy2011.ts';

@@ -25,14 +25,22 @@ export interface Policy2011 {
  */
 export function ruleSetOfPolicy(text: string, abi: Abi): Policy2011 | { readonly errno: number } {
   const state = model.applyPolicy(model.INITIAL_STATE, text, abi);
-  if (E.isLeft(state)) return { errno: state.left };
+  return E.isLeft(state) ? { errno: state.left } : ruleSetOfState(state.right, abi);
+}
+
+/**
+ * The decision form of a model state in filter mode bound to `abi` (after
+ * any prctl calls): its filter map (R5); a pending on_next_syscall grant is
+ * not part of the filter (S6.4) and is dropped.
+ */
+export function ruleSetOfState(state: model.SeccompState, abi: Abi): Policy2011 {
   const table = syscallTable(abi);
   const ruleSet = ruleSetOf2011(
     abi,
-    state.right.filters,
+    state.filters,
     (nr, f) => `${table.byNr(nr)?.name ?? nr}: ${f.kind === 'allow' ? '1' : f.kind === 'drop' ? '0' : f.text}`,
   );
-  return { ruleSet, state: { ...state.right, pending: false }, abi };
+  return { ruleSet, state: { ...state, pending: false }, abi };
 }
 
 /** The model's decision (S6.4) for `d` under a 2011 policy: allow, or the 2011 kill. */
