@@ -24,6 +24,7 @@ const runCommand: CommandSpec['run'] = async (argv, io) => (await import('./comm
 // The proof commands load z3 (WebAssembly), so they too load on first use.
 const verifyCommand: CommandSpec['run'] = async (argv, io) =>
   (await import('./commands/verify.ts')).verifyCommand(argv, io);
+const diffCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/diff.ts')).diffCommand(argv, io);
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
@@ -54,6 +55,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     run: verifyCommand,
     summary: 'prove a raw BPF program decides every call as a policy does, or show a confirmed counterexample',
   },
+  diff: { run: diffCommand, summary: 'where two policies answer differently, each with a confirmed witness call' },
 };
 
 const usage = (): string =>

@@ -23,3 +23,13 @@ export {
   type VerifyResult,
 } from './verify.ts';
 export { modelOracle, ruleSetOfPolicy, ruleSetOfState, type Policy2011 } from './policy2011.ts';
+export {
+  condSize,
+  condText,
+  diff,
+  differenceCond,
+  simplify,
+  type DiffOptions,
+  type DiffResult,
+  type Difference,
+} from './diff.ts';
