@@ -1,5 +1,5 @@
 /**
- * P2 the symbolic run of a BPF program is the program: evaluated on any
+ * V2 the symbolic run of a BPF program is the program: evaluated on any
  * seccomp_data its term gives what the emulator returns, and z3's reading
  * of the term agrees with the evaluation.
  */
@@ -12,7 +12,7 @@ import { openSession } from '../src/proof/solver.ts';
 import { program, seccompData, wordValues } from './proof-gen.ts';
 import { params } from './support.ts';
 
-test('P2 the term of a random valid program evaluates to what the emulator returns', (t) => {
+test('V2 the term of a random valid program evaluates to what the emulator returns', (t) => {
   t.notThrows(() =>
     fc.assert(
       fc.property(program(), fc.array(seccompData(), { minLength: 1, maxLength: 8 }), (p, ds) => {
@@ -25,7 +25,7 @@ test('P2 the term of a random valid program evaluates to what the emulator retur
   );
 });
 
-test('P2 z3 reads a program term as the evaluator does (300 runs: z3 is slow-ish)', async (t) => {
+test('V2 z3 reads a program term as the evaluator does (300 runs: z3 is slow-ish)', async (t) => {
   const s = await openSession();
   if (s instanceof Error) return t.fail(s.message);
   try {

@@ -1,5 +1,5 @@
 /**
- * P4 on this project's compiler: every program it makes from a reached
+ * V4 on this project's compiler: every program it makes from a reached
  * 2011 state is proven to decide every seccomp_data as the state's rule
  * set (and the model) does; each compiler bug the BPF suites plant is found
  * by the proof alone, with a counterexample the emulator and the model
@@ -33,7 +33,7 @@ async function proveState(s: Session, state: model.SeccompState, cfg: Omit<Compi
   });
 }
 
-test('P4 every program the compiler makes from a reached state is proven, both layouts (60 runs: z3 is slow-ish)', async (t) => {
+test('V4 every program the compiler makes from a reached state is proven, both layouts (60 runs: z3 is slow-ish)', async (t) => {
   const s = await openSession();
   if (s instanceof Error) return t.fail(s.message);
   try {
@@ -62,7 +62,7 @@ const MUTANTS: readonly (readonly [string, Faults])[] = [
 ];
 
 for (const [name, faults] of MUTANTS) {
-  test(`P4 the proof alone finds ${name}, with a confirmed counterexample (up to 200 states)`, async (t) => {
+  test(`V4 the proof alone finds ${name}, with a confirmed counterexample (up to 200 states)`, async (t) => {
     const s = await openSession();
     if (s instanceof Error) return t.fail(s.message);
     try {

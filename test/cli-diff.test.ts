@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec diff` (P5 of spec/19-proofs.md) through main() with a fake
+ * `seccomp-spec diff` (V5 of spec/19-proofs.md) through main() with a fake
  * Io: differences with witnesses and exact regions, --subset, --json, and
  * the usage errors.
  */

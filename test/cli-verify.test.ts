@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec verify` and `bpf --verify` (P4 of spec/19-proofs.md),
+ * `seccomp-spec verify` and `bpf --verify` (V4 of spec/19-proofs.md),
  * through main() with a fake Io: proofs of the compiler's programs,
  * confirmed counterexamples, and every usage error.
  */

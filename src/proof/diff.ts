@@ -1,5 +1,5 @@
 /**
- * P5 of spec/19-proofs.md: where two rule sets answer differently. Over
+ * V5 of spec/19-proofs.md: where two rule sets answer differently. Over
  * the regions of `verify` (each number either lists, the runs of numbers
  * between), the two decisions become terms whose leaves are the actions
  * themselves; z3 says whether they can differ and gives a witness call,
@@ -120,7 +120,7 @@ function cases(rs: RuleSet, r: Region): (readonly [Cond, Action])[] {
 // Past this many pairs of cases the region is not written out.
 const MAX_PAIRS = 64;
 
-/** P5 exactly where in `r` the two rule sets differ (or `a` runs and `b` does not), as a condition; undefined when too large. */
+/** V5 exactly where in `r` the two rule sets differ (or `a` runs and `b` does not), as a condition; undefined when too large. */
 export function differenceCond(a: RuleSet, b: RuleSet, r: Region, subset = false): Cond | undefined {
   const ca = cases(a, r);
   const cb = cases(b, r);
@@ -135,7 +135,7 @@ export function differenceCond(a: RuleSet, b: RuleSet, r: Region, subset = false
 }
 
 /**
- * P5 every region where `a` and `b` can answer differently (with
+ * V5 every region where `a` and `b` can answer differently (with
  * `subset`, where `a` lets a call run and `b` does not), each with a
  * witness both rule sets' concrete decisions confirm.
  */

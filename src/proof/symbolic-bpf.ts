@@ -1,5 +1,5 @@
 /**
- * P2 of spec/19-proofs.md: classic seccomp BPF run on symbolic data. The
+ * V2 of spec/19-proofs.md: classic seccomp BPF run on symbolic data. The
  * registers A and X and the scratch words M[0..15] hold terms; a load of
  * `struct seccomp_data` yields the term of that 32-bit word; each ALU
  * operation builds its term; a conditional jump whose condition folds to a
@@ -44,7 +44,7 @@ interface State {
 const key = (pc: number, s: State): string => `${pc}:${s.a.id}:${s.x.id}:${s.mem.map((m) => m.id).join(',')}`;
 
 /**
- * P2 the 32-bit value `p` returns, as a term over `words`. `p` should have
+ * V2 the 32-bit value `p` returns, as a term over `words`. `p` should have
  * passed `validate`; an instruction the kernel would refuse, and running
  * off the end, return KILL_PROCESS as the emulator does.
  */

@@ -1,5 +1,5 @@
 /**
- * P3 of spec/19-proofs.md: a rule set's decision as a term. For one
+ * V3 of spec/19-proofs.md: a rule set's decision as a term. For one
  * architecture and one system call number the rules of that number, first
  * match, become a chain of if-then-else over the conditions, each leaf the
  * action's encoding (its 32-bit return value for `verify`, an index for
@@ -36,7 +36,7 @@ function cmpTerm(b: Builder, op: CmpOp, x: Term, v: Term): Term {
   }
 }
 
-/** P3 (R2) a condition as a boolean term over the six 64-bit argument terms. */
+/** V3 (R2) a condition as a boolean term over the six 64-bit argument terms. */
 export function condTerm(b: Builder, c: Cond, args: readonly Term[]): Term {
   switch (c.kind) {
     case 'true':
@@ -56,7 +56,7 @@ export function condTerm(b: Builder, c: Cond, args: readonly Term[]): Term {
   }
 }
 
-/** P3 (R3) the first rule of `rules` that holds answers, else `otherwise`: a chain of if-then-else. */
+/** V3 (R3) the first rule of `rules` that holds answers, else `otherwise`: a chain of if-then-else. */
 export function rulesTerm(
   b: Builder,
   rules: readonly Rule[],
@@ -85,7 +85,7 @@ export function listedNumbers(rs: RuleSet, arch: RuleArch): readonly number[] {
 }
 
 /**
- * P3 (R4) the decision of `rs` for a call of `arch` (undefined: an
+ * V3 (R4) the decision of `rs` for a call of `arch` (undefined: an
  * architecture the rule set cannot name) whose number, read unsigned, is
  * `nr` when that is a number, or any unlisted number of the region.
  */

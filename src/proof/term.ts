@@ -1,5 +1,5 @@
 /**
- * Terms over 32- and 64-bit bit-vectors and booleans (P1 of
+ * Terms over 32- and 64-bit bit-vectors and booleans (V1 of
  * spec/19-proofs.md): the symbolic values a BPF program and a rule set
  * compute from `struct seccomp_data`. Terms are hash-consed (one object per
  * distinct term) and folded only where every operand is a constant, or a
@@ -52,7 +52,7 @@ export interface Term {
 
 const mask = (w: Width): bigint => (w === 0 ? 1n : (1n << BigInt(w)) - 1n);
 
-/** The value of `op` on constant operands (P1): unsigned, modulo 2^width; a division by zero is 0 (never asked). */
+/** The value of `op` on constant operands (V1): unsigned, modulo 2^width; a division by zero is 0 (never asked). */
 export function apply(op: Op, width: Width, v: readonly bigint[], argWidths: readonly Width[]): bigint {
   const m = mask(width);
   const [a = 0n, b = 0n, c = 0n] = v;

@@ -1,5 +1,5 @@
 /**
- * P4 of spec/19-proofs.md: a BPF program decides every possible
+ * V4 of spec/19-proofs.md: a BPF program decides every possible
  * `struct seccomp_data` as a rule set does, or a confirmed counterexample.
  * The space is cut into regions by arch (X86_64, I386, the rest) and by
  * system call number (each number a rule set lists, and the runs of
@@ -49,7 +49,7 @@ function cut(lo: number, hi: number, listed: readonly number[]): [number, number
 }
 
 /**
- * P4 the regions that cover every seccomp_data for the rule sets `sets`:
+ * V4 the regions that cover every seccomp_data for the rule sets `sets`:
  * each number any of them lists is a region of its own, every other run of
  * numbers one region per arch and side of the x32 bit.
  */
@@ -182,7 +182,7 @@ export interface VerifyOptions {
 }
 
 /**
- * P4 prove that `p` (which should have passed `validate`) answers every
+ * V4 prove that `p` (which should have passed `validate`) answers every
  * seccomp_data as `rs`, each action returned as `opts.ret` says, or find a
  * counterexample confirmed by the emulator and `decideRules`.
  */

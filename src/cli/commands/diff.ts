@@ -2,7 +2,7 @@
  * `seccomp-spec diff A B [--dialect D] [--abi A] [--subset] [--json]`: for
  * every call, whether two policies can answer differently; each difference
  * with a witness call both policies' rules confirm and, for a listed
- * number, exactly the arguments where they differ (spec/19-proofs.md, P5).
+ * number, exactly the arguments where they differ (spec/19-proofs.md, V5).
  */
 import { formatAction } from '../../action/index.ts';
 import { condSize, condText, diff, openSession, type Difference } from '../../proof/index.ts';

@@ -2,7 +2,7 @@
  * `seccomp-spec verify POLICY PROGRAM [--dialect D] [--abi A] [--kill
  * ACTION] [--json]`: prove that a raw BPF program decides every
  * seccomp_data as the policy does, or print a confirmed counterexample
- * (spec/19-proofs.md, P4). z3 loads only here.
+ * (spec/19-proofs.md, V4). z3 loads only here.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { actionRet, formatAction, isActionError, parseAction, type Action } from '../../action/index.ts';
