@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, R, STATUS, type RegRow } from '../src/kernel/index.ts';
 import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
 import { measureModel } from './model.ts';
 
@@ -145,7 +145,7 @@ function engineDecisions(mix: Mix): (n: number) => void {
     for (let i = 0; i < n; i++) {
       const j = i & MASK;
       const d = k.decide(denied[j] === 1 ? child : pid, 'syscall', nrs[j]!, views[j]!);
-      if (d !== (denied[j] === 1 ? DECISION.KILL : DECISION.ALLOW)) throw new Error(`decision ${j}: ${d}`);
+      if (d !== (denied[j] === 1 ? VERDICT.KILL : VERDICT.ALLOW)) throw new Error(`decision ${j}: ${d}`);
     }
   };
 }

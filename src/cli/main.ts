@@ -39,7 +39,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   adapter: {
     run: adapterCommand,
-    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel',
+    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or Linux',
   },
   bpf: {
     run: bpfCommand,

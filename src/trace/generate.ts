@@ -8,7 +8,7 @@
  */
 import { formatValue, parseFilter, type ArgShape } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { MAX_USER_TEXT, utf8Length } from '../x86/types.ts';
+import { MAX_USER_TEXT, utf8Length } from '../x86/prctl.ts';
 import { RawCall } from './call.ts';
 import { plural } from './print.ts';
 import { Launcher, PHASE, type Launch, type LaunchSink } from './launch.ts';
@@ -125,8 +125,8 @@ export class Generator implements LaunchSink {
       const set = seen.values[w];
       if (set === null || set === undefined || set.size > MAX_TERMS) continue;
       const k = args.findIndex((a) => a.name === this.opts.args[w]);
-      const lo = k < c.nargs ? c.h[2 * k]! : 0;
-      const hi = k < c.nargs && this.abi === 'x86_64' ? c.h[2 * k + 1]! : 0;
+      const lo = k < c.nargs ? c.halves[2 * k]! : 0;
+      const hi = k < c.nargs && this.abi === 'x86_64' ? c.halves[2 * k + 1]! : 0;
       set.add(hi < 0x200000 ? hi * 0x1_0000_0000 + lo : (BigInt(hi) << 32n) | BigInt(lo));
     }
   }

@@ -7,9 +7,18 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { auditArch, compilePolicy, describeAction, emulate, retAllows } from '../../bpf/index.ts';
 import { printValue } from '../../grammar/index.ts';
-import { callRecord, explainDecision, namedArgs, traceName, type Decision, type NamedArg } from '../../trace/index.ts';
+import {
+  recordOfCall,
+  explainDecision,
+  namedArgs,
+  traceName,
+  type CallExplanation,
+  type NamedArg,
+} from '../../trace/index.ts';
 import { suggestNames, syscallTable, type Abi } from '../../x86/table.ts';
-import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/types.ts';
+import type { Outcome } from '../../x86/outcome.ts';
+import type { RegsInput } from '../../x86/registers.ts';
+import { callAbi, type Vector } from '../../x86/vectors.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
 import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -122,7 +131,7 @@ function render(
   shown: readonly NamedArg[],
   abi: Abi,
   vector: Vector,
-  d: Decision,
+  d: CallExplanation,
   o: Outcome,
   notes: readonly string[],
   bpf?: BpfRun,
@@ -180,7 +189,7 @@ export function evalCommand(argv: readonly string[], io: Io): number {
     notes.push('on_next_syscall: 1 was used up by a getpid first (S6.4)');
   }
   const state = kernel.view().tasks[0]!.seccomp;
-  const d = explainDecision(state, abi, callRecord(abi, c.nr, c.args), kernel.filterFor(pid, c.nr));
+  const d = explainDecision(state, abi, recordOfCall(abi, c.nr, c.args), kernel.filterFor(pid, c.nr));
   const o = kernel.syscall(pid, vector, regsOf(abi, c.nr, c.args));
   let bpf: BpfRun | undefined;
   if (args.flags['bpf'] === true) {

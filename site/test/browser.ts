@@ -20,7 +20,7 @@ export const launch = (): Promise<Browser> =>
   chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], headless: true });
 
 /** The file:// URL of a page of site-dist/. */
-export const pageUrl = (page: string): string => new URL(`../site-dist/${page}`, import.meta.url).href;
+export const pageUrl = (page: string): string => new URL(`../../site-dist/${page}`, import.meta.url).href;
 
 /** Open a page and collect its uncaught errors and console errors. */
 export async function open(

@@ -8,7 +8,8 @@
  */
 import { MSG, parseFilter, parsePolicy, type Filter } from '../grammar/index.ts';
 import { syscallTable } from '../x86/table.ts';
-import { ERRNO, type SeccompMode } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import type { SeccompMode } from '../x86/views.ts';
 import { compileState, type ExprEntry, type StateTests } from './compile.ts';
 import { ABI_OF, type EngineRules } from './rules.ts';
 

@@ -1,7 +1,9 @@
 /** Helpers for the engine example tests: calls by name, errno results, text in memory. */
-import { Kernel } from '../src/kernel/index.ts';
-import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { callAbi, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
+import { Kernel } from '../../src/kernel/index.ts';
+import { syscallTable, type Abi } from '../../src/x86/table.ts';
+import type { Outcome } from '../../src/x86/outcome.ts';
+import type { RegsInput } from '../../src/x86/registers.ts';
+import { callAbi, type Vector } from '../../src/x86/vectors.ts';
 
 /** rax of a -errno result (C11). */
 export const err = (e: number): bigint => (1n << 64n) - BigInt(e);

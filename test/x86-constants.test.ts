@@ -11,8 +11,8 @@ import { parseFilter, parsePolicy } from '../src/grammar/index.ts';
 import { Kernel } from '../src/index.ts';
 import { constantNames, constantValue, decodeArg } from '../src/x86/constants.ts';
 import { syscallTable } from '../src/x86/table.ts';
-import { ERRNO } from '../src/x86/types.ts';
-import { call, err, putText, ret } from './engine-support.ts';
+import { ERRNO } from '../src/x86/errno.ts';
+import { call, err, putText, ret } from './support/engine.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');

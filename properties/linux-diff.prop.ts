@@ -1,9 +1,9 @@
 /**
- * The real kernel as a second oracle (issue 10, K3): a policy is compiled to
+ * Linux as a second oracle (issue 10, K3): a policy is compiled to
  * BPF (src/bpf) with errno actions on both sides (kill -> ERRNO(3001), allow
  * -> ERRNO(3002)), the probe helper makes raw calls under it through
  * `syscall` and `int $0x80` with boundary-biased 64-bit registers (upper
- * halves set on compat calls too), and the kernel's answer must be the
+ * halves set on compat calls too), and Linux's answer must be the
  * model's decision (S6.4) for every call. Counterexamples shrink to a small
  * policy and one call. Needs Linux x86_64, seccomp and a C compiler: where
  * one is missing the suite fails and says which.
@@ -15,14 +15,14 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, compilePolicy, encodeRaw } from '..
 import * as model from '../src/model/index.ts';
 import { probe, type ProbeCall, type ProbeVector } from '../src/native/index.ts';
 import type { Abi } from '../src/x86/table.ts';
-import type { Regs } from '../src/x86/types.ts';
+import type { Regs } from '../src/x86/registers.ts';
 import { cleanPolicy, nrValue, poolCalls } from './diff-gen.ts';
 import { params, runs, u64 } from './support.ts';
 
 const KILL = 3001;
 const ALLOW = 3002;
 const RUNS = 150;
-/** Native uretprobe and uprobe: the kernel runs them without asking the filter (K9), so no program decides them. */
+/** Native uretprobe and uprobe: Linux runs them without asking the filter (K9), so no program decides them. */
 const UNFILTERED = [335, 336];
 
 const [m0, p0] = model.spawn(model.initialMachine(), 'x86_64', 'probe');
@@ -37,7 +37,7 @@ function modelAllows(state: model.SeccompState, c: ProbeCall): boolean {
     rax: BigInt(c.nr),
     ...Object.fromEntries((abi === 'x86_64' ? NATIVE : COMPAT).map((r, i) => [r, c.args[i]!])),
   });
-  return model.decide({ ...state, pending: false }, abi, model.callRecord(regs, abi)).allow;
+  return model.decide({ ...state, pending: false }, abi, model.recordOfRegs(regs, abi)).allow;
 }
 
 /** Calls biased to the numbers policies name in both ABIs, with any 64-bit registers. */
@@ -75,7 +75,7 @@ interface Tally {
   refused: number;
 }
 
-/** The property: every call of every case is decided by the kernel under `compileWith`'s program as the model decides it. */
+/** The property: every call of every case is decided by Linux under `compileWith`'s program as the model decides it. */
 const agrees = (compileWith: Compile, tally: Tally) =>
   fc.property(cases, ({ abi, text, calls }) => {
     const state = model.applyPolicy(model.INITIAL_STATE, text, abi);
@@ -91,42 +91,42 @@ const agrees = (compileWith: Compile, tally: Tally) =>
     const answers = probe(encodeRaw(compiled.right.program), calls);
     if (isLeft(answers)) throw new Error(`probe: ${answers.left.kind}: ${answers.left.message}`);
     calls.forEach((c, i) => {
-      const kernel = answers.right[i];
-      if (kernel !== BigInt(-KILL) && kernel !== BigInt(-ALLOW))
-        throw new Error(`call ${i}: the kernel answered ${kernel}, neither errno`);
+      const linux = answers.right[i];
+      if (linux !== BigInt(-KILL) && linux !== BigInt(-ALLOW))
+        throw new Error(`call ${i}: Linux answered ${linux}, neither errno`);
       const want = modelAllows(state.right, c);
-      if ((kernel === BigInt(-ALLOW)) !== want)
+      if ((linux === BigInt(-ALLOW)) !== want)
         throw new Error(
-          `call ${i} (${c.vector} nr ${c.nr}): the model ${want ? 'allows' : 'kills'} it, the kernel ${want ? 'kills' : 'allows'} it`,
+          `call ${i} (${c.vector} nr ${c.nr}): the model ${want ? 'allows' : 'kills'} it, Linux ${want ? 'kills' : 'allows'} it`,
         );
     });
     tally.decided += calls.length;
     tally.allowed += answers.right.filter((v) => v === BigInt(-ALLOW)).length;
   });
 
-/** Fails the test, saying what is missing, when the kernel cannot be asked here (never a silent skip). */
-function kernelReachable(): string | null {
+/** Fails the test, saying what is missing, when Linux cannot be asked here (never a silent skip). */
+function linuxReachable(): string | null {
   const r = probe(encodeRaw([{ code: 0x06, jt: 0, jf: 0, k: 0x00050000 | ALLOW }]), [
     { vector: 'int80', nr: 20, args: [0n, 0n, 0n, 0n, 0n, 0n] },
   ]);
   return isLeft(r)
-    ? `the real kernel cannot be asked here (${r.left.kind}): ${r.left.message}. The suite needs Linux on x86_64 with seccomp filters and IA32 emulation (int $0x80), and a C compiler`
+    ? `Linux cannot be asked here (${r.left.kind}): ${r.left.message}. The suite needs Linux on x86_64 with seccomp filters and IA32 emulation (int $0x80), and a C compiler`
     : null;
 }
 
-test(`the kernel decides every call as the model does, both ABIs (${RUNS} policies of 50-150 calls in CI, more under npm run props)`, (t) => {
-  const missing = kernelReachable();
+test(`Linux decides every call as the model does, both ABIs (${RUNS} policies of 50-150 calls in CI, more under npm run props)`, (t) => {
+  const missing = linuxReachable();
   if (missing !== null) return t.fail(missing);
   const tally: Tally = { decided: 0, allowed: 0, refused: 0 };
   fc.assert(agrees(compile, tally), params(RUNS));
   t.log(
-    `the kernel decided ${tally.decided} calls (${tally.allowed} allowed, ${tally.decided - tally.allowed} killed) under ${runs(RUNS) - tally.refused} policies; ${tally.refused} policies refused by both`,
+    `Linux decided ${tally.decided} calls (${tally.allowed} allowed, ${tally.decided - tally.allowed} killed) under ${runs(RUNS) - tally.refused} policies; ${tally.refused} policies refused by both`,
   );
   t.true(tally.allowed > 0 && tally.allowed < tally.decided, 'both outcomes occurred');
 });
 
 test('the suite catches a compiled program whose arch check is inverted (S10.2 planted in the program, 100 runs)', (t) => {
-  const missing = kernelReachable();
+  const missing = linuxReachable();
   if (missing !== null) return t.fail(missing);
   const swap = (k: number): number =>
     k === AUDIT_ARCH_X86_64 ? AUDIT_ARCH_I386 : k === AUDIT_ARCH_I386 ? AUDIT_ARCH_X86_64 : k;

@@ -7,10 +7,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
-import { extractExamples, extractReplayExamples } from '../src/spec-runner/index.ts';
+import { extractExamples, extractReplayExamples } from '../../src/spec-runner/index.ts';
 import { launch, open } from './browser.ts';
 
-const SPEC = new URL('../spec/', import.meta.url);
+const SPEC = new URL('../../spec/', import.meta.url);
 const files = readdirSync(SPEC)
   .filter((f) => f.endsWith('.md'))
   .sort();

@@ -6,8 +6,9 @@
  * naming the method and the argument; a well-typed call's results stay
  * values (an unknown but well-formed pid is `no_task`, not an error).
  */
-import type { Abi } from './table.ts';
-import { REG_NAMES, VECTORS, type RegsInput, type Vector } from './types.ts';
+import type { Abi } from '../x86/table.ts';
+import { REG_NAMES, type RegsInput } from '../x86/registers.ts';
+import { VECTORS, type Vector } from '../x86/vectors.ts';
 
 const ABI_LIST: readonly string[] = ['x86_64', 'ia32'];
 const REGS: ReadonlySet<string> = new Set(REG_NAMES);

@@ -6,7 +6,7 @@
  * of the simulated kernel (src/kernel), which calls into it; the kernel's
  * tasks hand it their seccomp fields as a `SeccompTask`. The public engine
  * class `Kernel` lives in src/kernel (`seccomp-spec/kernel`, and the
- * package root). This file is the whole public face of src/impl.
+ * package root). This file is the whole public face of src/seccomp.
  */
 export { compileState, type ExprEntry, type StateTests } from './compile.ts';
 export { ABI_CODE, ABI_OF, CORRECT_RULES, abiMatchTable, type EngineRules } from './rules.ts';
