@@ -1,6 +1,7 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
 import { bpfCommand } from './commands/bpf.ts';
 import { check } from './commands/check.ts';
+import { convertCommand } from './commands/convert.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
@@ -29,6 +30,10 @@ const diffCommand: CommandSpec['run'] = async (argv, io) => (await import('./com
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   check: { run: check, summary: 'parse and resolve a policy text' },
+  convert: {
+    run: convertCommand,
+    summary: 'write a policy in another dialect (2011, minijail), or say what cannot be',
+  },
   replay: { run: replayCommand, summary: 'replay an strace or JSON-lines trace under a policy; explain each kill' },
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
