@@ -30,5 +30,7 @@ await build({
   minify: true,
   mainFields: ['module', 'main'],
   plugins: [es6],
+  // z3 finds its WebAssembly beside its own files: it is loaded from node_modules, as the library loads it.
+  external: ['z3-solver'],
   logLevel: 'warning',
 });

@@ -18,6 +18,8 @@ const generateCommand: CommandSpec['run'] = async (argv, io) =>
   (await import('./commands/generate.ts')).generateCommand(argv, io);
 const procCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/proc.ts')).procCommand(argv, io);
 const bpfCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/bpf.ts')).bpfCommand(argv, io);
+const convertCommand: CommandSpec['run'] = async (argv, io) =>
+  (await import('./commands/convert.ts')).convertCommand(argv, io);
 const resolveCommand: CommandSpec['run'] = async (argv, io) =>
   (await import('./commands/resolve.ts')).resolveCommand(argv, io);
 const conformCommand: CommandSpec['run'] = async (argv, io) =>
@@ -27,10 +29,18 @@ const adapterCommand: CommandSpec['run'] = async (argv, io) =>
 const recordCommand: CommandSpec['run'] = async (argv, io) =>
   (await import('./commands/record.ts')).recordCommand(argv, io);
 const runCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io);
+// The proof commands load z3 (WebAssembly), so they too load on first use.
+const verifyCommand: CommandSpec['run'] = async (argv, io) =>
+  (await import('./commands/verify.ts')).verifyCommand(argv, io);
+const diffCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/diff.ts')).diffCommand(argv, io);
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   check: { run: checkCommand, summary: 'parse and resolve a policy text' },
+  convert: {
+    run: convertCommand,
+    summary: 'write a policy in another dialect (2011, minijail), or say what cannot be',
+  },
   replay: { run: replayCommand, summary: 'replay an strace or JSON-lines trace under a policy; explain each kill' },
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
@@ -41,7 +51,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   adapter: {
     run: adapterCommand,
-    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel',
+    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or Linux',
   },
   bpf: {
     run: bpfCommand,
@@ -53,6 +63,11 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI',
   },
   run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
+  verify: {
+    run: verifyCommand,
+    summary: 'prove a raw BPF program decides every call as a policy does, or show a confirmed counterexample',
+  },
+  diff: { run: diffCommand, summary: 'where two policies answer differently, each with a confirmed witness call' },
 };
 
 const usage = (): string =>

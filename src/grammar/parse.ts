@@ -25,9 +25,17 @@ export const MAX_TERMS = 32;
 
 // The grammars of grammar.ts, built from their recipes (scripts/gen-grammar.ts): compiling the source costs tens of ms at every start.
 const makeRecipe = (ohm as unknown as { readonly makeRecipe: (recipe: readonly unknown[]) => ohm.Grammar }).makeRecipe;
-const filterGrammar = makeRecipe(GRAMMAR_RECIPES['SeccompFilter']!);
+const grammars: ohm.Namespace = Object.fromEntries(
+  Object.entries(GRAMMAR_RECIPES).map(([name, recipe]) => [name, makeRecipe(recipe)]),
+);
+/**
+ * The filter language's grammars as an ohm namespace, for dialects whose
+ * grammars extend `SeccompLexical` (words and integer literals).
+ */
+export const GRAMMAR_NAMESPACE: ohm.Namespace = grammars;
+const filterGrammar = grammars['SeccompFilter']!;
 /** The policy-line grammar (S2.5), shared with policy.ts. */
-export const lineGrammar = makeRecipe(GRAMMAR_RECIPES['SeccompPolicyLine']!);
+export const lineGrammar = grammars['SeccompPolicyLine']!;
 
 /** Syntax tree with source offsets, before resolution. */
 type Syn =
@@ -270,7 +278,7 @@ export function parseFilter(text: string, args: readonly ArgInfo[], opts: Filter
   if (s === '') return fail({ message: MSG.meaningless, column: 0 });
   const unbalanced = checkParens(s);
   if (unbalanced !== undefined) return fail({ message: MSG.unbalancedParens, column: unbalanced });
-  const m = filterGrammar.match(s);
+  const m = filterGrammar.match(s, 'Filter');
   if (m.failed()) return fail(classifyFailure(s, m.getRightmostFailurePosition()));
   const syn = semantics(m)['syn']() as Syn;
   const rewrites: Rewrite[] = [];

@@ -29,7 +29,7 @@ import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts
 
 /** Help text of `bpf`. */
 export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--format raw|c|json|disasm]
-                        [--kill ACTION] [--allow ACTION] [--allow-execve] [--plain] [-o FILE]
+                        [--kill ACTION] [--allow ACTION] [--allow-execve] [--plain] [--verify] [-o FILE]
 
 Compile POLICY, as PR_SET_SECCOMP 2 through --abi (default x86_64) would
 install it, to a seccomp BPF program for today's Linux: check the arch, kill
@@ -46,13 +46,16 @@ numbers, each entry's filter as jumps over 32-bit words.
                    program just before its own execve (bwrap --seccomp, runc,
                    systemd): BPF cannot count calls, so later execve calls pass too
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
+  --verify         prove with z3 that the program decides every call as the policy
+                   does before writing it (as the verify command; the verdict on stderr)
 ACTION is one of ${ACTION_SPELLINGS}.
 A pending 'on_next_syscall: 1' is not in the program: the 2011 launcher
 installs the policy just before execve, the call the grant is for, and
 'seccomp-spec run' does so. A loader that installs the program before its
 own execve needs that execve allowed: without --allow-execve, a warning on
 stderr says when the program would deny it.
-Exit: 0 compiled, 1 the policy is bad or too long for BPF, 2 usage.
+Exit: 0 compiled, 1 the policy is bad or too long for BPF (or --verify found a
+counterexample), 2 usage, 3 the proof itself failed.
 `;
 
 const FormatCodec = t.keyof({ raw: null, c: null, json: null, disasm: null }, 'raw | c | json | disasm');
@@ -136,13 +139,13 @@ function emit(data: string | Uint8Array, output: string | undefined, io: Io): nu
 }
 
 /** Run `bpf`. */
-export function bpfCommand(argv: readonly string[], io: Io): number {
+export function bpfCommand(argv: readonly string[], io: Io): number | Promise<number> {
   const args = parseCommand(
     argv.map((a) => (a === '-o' ? '--output' : a)),
     {
       name: 'bpf',
       valued: ['abi', 'format', 'kill', 'allow', 'output'],
-      booleans: ['plain', 'allow-execve'],
+      booleans: ['plain', 'allow-execve', 'verify'],
       positionals: [1, 1],
       help: BPF_HELP,
     },
@@ -165,6 +168,10 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
   const allowExecve = args.flags['allow-execve'] === true;
+  if (allowExecve && args.flags['verify'] === true) {
+    io.err('--verify proves the program decides as the policy does; --allow-execve makes it differ on execve (B14)\n');
+    return EXIT.USAGE;
+  }
   const compiled = compilePolicy(text, {
     abi,
     kill,
@@ -195,5 +202,11 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
         : f === 'json'
           ? jsonText(text, c, kill, allow)
           : disassemble(c.program, abi);
-  return emit(data, typeof out === 'string' ? out : undefined, io);
+  const write = (): number => emit(data, typeof out === 'string' ? out : undefined, io);
+  if (args.flags['verify'] !== true) return write();
+  // The proof loads z3: only when asked.
+  return import('./verify.ts').then(async ({ verifyCompiled }) => {
+    const code = await verifyCompiled(file, abi, c.program, { kill: actionValue(kill), allow: actionValue(allow) }, io);
+    return code === EXIT.OK ? write() : code;
+  });
 }

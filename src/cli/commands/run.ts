@@ -16,11 +16,11 @@ import { explainDenial } from './run-report.ts';
 /** Help text of `run`. */
 export const RUN_HELP = `usage: seccomp-spec run POLICY [--abi x86_64|ia32] [--kill ACTION] [--audit] -- CMD [ARG...]
 
-Run CMD on the real kernel under POLICY, as a 2011 launcher would (and as
-replay does, T4): the policy, with 'on_next_syscall: 1' appended, is
-compiled to a seccomp BPF program and installed just before CMD's execve,
-so that execve passes and every later call is checked: generate's output
-runs as it is. CMD's stdin, stdout and stderr are its own. A denied call
+Run CMD on Linux under POLICY, as a 2011 launcher would (and as replay
+does, T4): the policy, with 'on_next_syscall: 1' appended, is compiled to
+a seccomp BPF program and installed just before CMD's execve, so that
+execve passes and every later call is checked: generate's output runs as
+it is. CMD's stdin, stdout and stderr are its own. A denied call
 kills the task that made it (SIGKILL, as S6.6), and run prints the call
 with argument names, the entry it met, the predicate that failed with the
 values, and the 2011 kernel log line, on stderr.
