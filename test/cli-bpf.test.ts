@@ -216,6 +216,9 @@ test('bpf warns when a loader that installs before its execve would be denied th
   t.regex(some.err, /^warning: p\.txt: the program may deny, depending on its arguments, the native execve/m);
   const errno = await run(['bpf', 'p.txt', '--kill', 'errno:1'], { 'p.txt': 'read: 1\n' });
   t.regex(errno.err, warning, 'a failed execve stops the command as surely as a kill');
+  const both = await run(['bpf', 'p.txt', '--allow-execve', '--verify'], { 'p.txt': 'read: 1\n' });
+  t.deepEqual([both.code, both.out], [2, ''], '--verify would prove the widened program differs');
+  t.regex(both.err, /--allow-execve makes it differ on execve \(B14\)/);
   const ia32 = await run(['bpf', '--abi', 'ia32', 'p.txt'], { 'p.txt': 'execve: 1\n' });
   t.regex(ia32.err, warning, "an ia32 policy's execve entry is not the loader's native execve");
 });
