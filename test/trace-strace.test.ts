@@ -50,6 +50,14 @@ test('full 64-bit arguments survive exactly', (t) => {
   ]);
 });
 
+test('full 64-bit decimal arguments survive exactly, past 2^53 too', (t) => {
+  t.deepEqual(only('1  lseek(18446744073709551615, 9007199254740993, 4294967296) = 0\n').args, [
+    (1n << 64n) - 1n,
+    (1n << 53n) + 1n,
+    1n << 32n,
+  ]);
+});
+
 test('a line without pid belongs to pid 0 in a one-process trace', (t) => {
   const c = only('getpid() = 0x1157\n');
   t.is(c.pid, 0);
