@@ -1,5 +1,5 @@
 /**
- * The strace parser (issue 5): every line form of `strace -f -e raw=all`
+ * The strace parser: every line form of `strace -f -e raw=all`
  * with -o, stderr prefixes, -t/-tt/-ttt/-r, -n, -T; unfinished/resumed
  * pairs, exits, signals, ABI switches; errors with line and column.
  */
