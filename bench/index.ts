@@ -3,7 +3,7 @@
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
  * line count of the same file (bench/trace.ts), and the BPF programs of the
- * bundled policies (bench/bpf.ts). Prints tables, then one JSON line. Re-executes itself with
+ * bundled policies (bench/bpf.ts), and the proofs of bench/proof.ts. Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -208,6 +208,8 @@ type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
 const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
+const { measureProofs } = await import('./proof.ts');
+const proofFigures = await measureProofs();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -254,6 +256,11 @@ for (const f of bpfFigures) {
 console.log("uncached: calls the kernel's constant-action cache allows count 0 (they do not run the program)");
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
+console.log('\nproofs with z3 (src/proof): wall time, term building and solver apart (target under 10 s each)');
+for (const f of proofFigures)
+  console.log(
+    `  ${f.name.padEnd(62)} ${f.verdict.padEnd(16)} ${(f.wallMs / 1000).toFixed(2).padStart(6)} s  terms ${f.stats.termMs.toFixed(0)} ms, solver ${f.stats.solveMs.toFixed(0)} ms, ${f.stats.queries} queries`,
+  );
 console.log(
   JSON.stringify({
     engine_calls_per_s: Math.round(full.cpu),
@@ -274,5 +281,11 @@ console.log(
     bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
     bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
     bpf_compile_ms: byTrace((f) => f.compileMs),
+    proof_ms: Object.fromEntries(
+      proofFigures.map((f) => [
+        f.name,
+        { wall: Math.round(f.wallMs), terms: Math.round(f.stats.termMs), solver: Math.round(f.stats.solveMs) },
+      ]),
+    ),
   }),
 );

@@ -75,8 +75,9 @@ async function bundle(entry: string, extra: Partial<Parameters<typeof build>[0]>
     write: false,
     legalComments: 'none',
     plugins: [samples, nodeOnlyCommands],
-    // Node's modules the rest of the CLI names (its process I/O) are never run by a page either.
-    external: ['node:*'],
+    // Node's modules and z3 are named only by code a page never runs (the CLI's
+    // process I/O, the proof commands, which load on first use).
+    external: ['node:*', 'z3-solver'],
     ...extra,
   });
   const file = r.outputFiles?.[0];

@@ -3,3 +3,4 @@
  * R1 to R4): rules by architecture and number, first match, with defaults.
  */
 export * from './ruleset.ts';
+export * from './from2011.ts';

@@ -82,9 +82,9 @@ export interface RuleAnswer {
   readonly by: 'rule' | 'otherwise' | 'other-arch';
 }
 
-/** R4 the architecture a call belongs to: an x86_64 number with bit 30 set is x32. */
+/** R4 the architecture a call belongs to: an x86_64 number at or above bit 30, read unsigned, is x32 (as libseccomp's arch check reads it; numbers past 0x7fffffff are no native call either). */
 export const archOfCall = (abi: 'x86_64' | 'ia32', nr: number): RuleArch =>
-  abi === 'x86_64' && (nr & X32_BIT) !== 0 ? 'x32' : abi;
+  abi === 'x86_64' && nr >>> 0 >= X32_BIT ? 'x32' : abi;
 
 function compare(op: CmpOp, a: bigint, v: bigint): boolean {
   switch (op) {
