@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS, type InstallResult } from '../src/kernel/index.ts';
+import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS, type Decision, type InstallResult } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import type { Abi } from '../src/x86/table.ts';
 import { callAbi, PR, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
@@ -102,7 +102,7 @@ function argWords(regs: RegsInput, abi: Abi): number[] {
 }
 
 /** Oracle for decide(): S6.3/S6.4 on the model's state, without consuming the pending grant. */
-function modelDecision(st: model.SeccompState, abi: Abi, record: model.CallRecord): number {
+function modelDecision(st: model.SeccompState, abi: Abi, record: model.CallRecord): Decision {
   if (st.mode === 0) return DECISION.ALLOW;
   if (st.mode === 1) return model.strictAllowed(abi, record.nr) ? DECISION.ALLOW : DECISION.KILL;
   return model.decide(st, abi, record).allow ? DECISION.ALLOW : DECISION.KILL;

@@ -10,6 +10,7 @@ import { MSG, parseFilter, parsePolicy, type Filter } from '../grammar/index.ts'
 import { syscallTable } from '../x86/table.ts';
 import { ERRNO, type SeccompMode } from '../x86/types.ts';
 import { compileState, type ExprEntry, type StateTests } from './compile.ts';
+import type { CompiledRules } from './layer.ts';
 import { ABI_OF, type EngineRules } from './rules.ts';
 
 /** A filter that can sit in the map: `1` or an expression (S4.1; `0` only drops). */
@@ -24,6 +25,7 @@ export const KIND_EXPR = 2;
 export const NO_ABI = -1;
 
 const EMPTY_KINDS = new Uint8Array(0);
+const NO_LAYERS: readonly CompiledRules[] = Object.freeze([]);
 
 /** S8 the text of a filter as stored and shown. */
 export const filterText = (f: ActiveFilter): string => (f.kind === 'allow' ? '1' : f.text);
@@ -51,12 +53,27 @@ export class SeccompState {
   /** S6.4 whether a native (compat) call matches `abi` under the kernel's S10-pluggable ABI rule. */
   declare readonly nativeMatches: boolean;
   declare readonly compatMatches: boolean;
+  /** A5 the filters installed as rule sets, compiled, newest first. */
+  declare readonly layers: readonly CompiledRules[];
+  /** A6 whether `layers` is not empty: the decision runs over the stack. */
+  declare readonly stacked: boolean;
+  /** S6.2 TIF_SECCOMP: 1 when the entry path must call secure_computing (mode 1 or 2, or a stack). */
+  declare readonly tif: number;
 
   /** `matches` is the kernel's rules.abiMatches table (rules.ts). */
-  constructor(mode: SeccompMode, abi: number, filters: ReadonlyMap<number, ActiveFilter>, matches: Uint8Array) {
+  constructor(
+    mode: SeccompMode,
+    abi: number,
+    filters: ReadonlyMap<number, ActiveFilter>,
+    matches: Uint8Array,
+    layers: readonly CompiledRules[] = NO_LAYERS,
+  ) {
     this.mode = mode;
     this.abi = abi;
     this.filters = filters;
+    this.layers = layers;
+    this.stacked = layers.length > 0;
+    this.tif = mode !== 0 || layers.length > 0 ? 1 : 0;
     this.nativeMatches = abi !== NO_ABI && matches[abi * 2] === 1;
     this.compatMatches = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
     const n = abi === NO_ABI ? 0 : syscallTable(ABI_OF[abi]!).nrSyscalls;
@@ -90,6 +107,8 @@ export class Draft {
   readonly filters: Map<number, ActiveFilter>;
   /** After a failed applyPolicy: the 1-based line that failed, 0 when no line did (the ABI check). */
   failedLine = 0;
+  /** A5 the stacked rule sets, kept as they are. */
+  private readonly layers: readonly CompiledRules[];
 
   constructor(
     from: SeccompState,
@@ -101,6 +120,7 @@ export class Draft {
     this.abi = from.abi;
     this.pending = pending;
     this.filters = new Map(from.filters);
+    this.layers = from.layers;
   }
 
   /** C12 the ABI check of every SET: only a state that has an ABI can refuse. */
@@ -193,6 +213,6 @@ export class Draft {
   /** The new state, entries in ascending nr. */
   freeze(): SeccompState {
     const sorted = new Map([...this.filters].sort((a, b) => a[0] - b[0]));
-    return new SeccompState(this.mode, this.abi, sorted, this.matches);
+    return new SeccompState(this.mode, this.abi, sorted, this.matches, this.layers);
   }
 }

@@ -15,6 +15,7 @@ export {
   clearEntry,
   filterText,
   INITIAL_STATE,
+  installRules as installRulesState,
   reduceOnlyMerge,
   setEntry,
   type ActiveFilter,
@@ -22,7 +23,16 @@ export {
   type SeccompState,
 } from './state.ts';
 /** S5 the prctl options on one caller's state and memory. */
-export { clearFilter, getFilter, prctl, setFilter, setSeccomp, type PrctlCaller, type PrctlEffect } from './prctl.ts';
+export {
+  clearFilter,
+  effectiveMode,
+  getFilter,
+  prctl,
+  setFilter,
+  setSeccomp,
+  type PrctlCaller,
+  type PrctlEffect,
+} from './prctl.ts';
 /** S6.2 to S6.4, S6.6 the seccomp check of the entry path. */
 export { callRecord, decide, killLog, strictAllowed, syscallNr, type Decision } from './secure.ts';
 /** S7.3, C16 user memory. */
@@ -30,7 +40,9 @@ export { readCString, type Memory } from './memory.ts';
 /** S7 the machine and its host operations. */
 export {
   DEFAULT_CONFIG,
+  ESRCH,
   initialMachine,
+  installRules,
   mergeRegs,
   readMemory,
   spawn,
