@@ -47,11 +47,12 @@ export function strictAllows(callAbi: number, nr: number): boolean {
  * secure_computing(nr) for a task with TIF_SECCOMP (S6.2), as an action
  * code (layer.ts: A3 rank << 16 | data; ALLOW_CODE lets the call run):
  * strict mode's set (S6.3), or filter mode in order (S6.4, A6): a pending
- * grant allows and is spent; a task with stacked rule sets decides over
- * the stack (decideStack); otherwise the 2011 map alone: the ABI must
+ * grant allows and is spent; then the 2011 map alone: the ABI must
  * match (the state's match flags, which carry the S10-pluggable rule); nr
  * must be in range of the state's ABI; the entry must allow, else the 2011
- * kill. `t` holds the task's seccomp fields (task.ts) and `st` is its
+ * kill. A stacked state's match flags are false, so its calls leave here
+ * with the kill code at once and the caller decides over the stack
+ * (decideStack) on its slow path: the 2011 path stays as short as it was. `t` holds the task's seccomp fields (task.ts) and `st` is its
  * state, which the caller has read already; arguments come from the
  * pt_regs row at `w[b]` (S3.2). One flat function, so the entry path
  * inlines it.
@@ -70,7 +71,6 @@ export function secureComputing(
     t.flags = flags & ~PENDING_BIT;
     return ALLOW_CODE;
   }
-  if (st.stacked === true) return decideStack(st, callAbi, nr, w, b, true);
   // `!== true` (as below) is one pointer compare, where `!` on a value of unknown type is a generic ToBoolean.
   if ((callAbi === 0 ? st.nativeMatches : st.compatMatches) !== true) return KILL_CODE;
   const kinds = st.kinds;
@@ -91,7 +91,7 @@ function decide2011(
   b: number,
   fromRegs: boolean,
 ): number {
-  if ((callAbi === 0 ? st.nativeMatches : st.compatMatches) !== true) return KILL_CODE;
+  if ((callAbi === 0 ? st.map2011Native : st.map2011Compat) !== true) return KILL_CODE;
   const kinds = st.kinds;
   if (nr >>> 0 >= kinds.length) return KILL_CODE;
   const k = kinds[nr];

@@ -50,9 +50,16 @@ export class SeccompState {
   declare readonly nativeArgs: StateTests['nativeArgs'];
   declare readonly compatArgs: StateTests['compatArgs'];
 
-  /** S6.4 whether a native (compat) call matches `abi` under the kernel's S10-pluggable ABI rule. */
+  /**
+   * S6.4 whether a native (compat) call matches `abi` under the kernel's
+   * S10-pluggable ABI rule, for the hot path: false in a stacked state, so
+   * the 2011 path ends at once and the slow path decides over the stack
+   * (secure.ts). `map2011Native` and `map2011Compat` are the 2011 map's own.
+   */
   declare readonly nativeMatches: boolean;
   declare readonly compatMatches: boolean;
+  declare readonly map2011Native: boolean;
+  declare readonly map2011Compat: boolean;
   /** A5 the filters installed as rule sets, compiled, newest first. */
   declare readonly layers: readonly CompiledRules[];
   /** A6 whether `layers` is not empty: the decision runs over the stack. */
@@ -74,8 +81,10 @@ export class SeccompState {
     this.layers = layers;
     this.stacked = layers.length > 0;
     this.tif = mode !== 0 || layers.length > 0 ? 1 : 0;
-    this.nativeMatches = abi !== NO_ABI && matches[abi * 2] === 1;
-    this.compatMatches = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
+    this.map2011Native = abi !== NO_ABI && matches[abi * 2] === 1;
+    this.map2011Compat = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
+    this.nativeMatches = this.map2011Native && layers.length === 0;
+    this.compatMatches = this.map2011Compat && layers.length === 0;
     const n = abi === NO_ABI ? 0 : syscallTable(ABI_OF[abi]!).nrSyscalls;
     const kinds = n === 0 ? EMPTY_KINDS : new Uint8Array(n);
     const exprs: ExprEntry[] = [];

@@ -5,6 +5,7 @@
  * (`enter`) works on uint32 register words: no BigInt, no allocation.
  */
 import {
+  ALLOW,
   actionRank,
   actionRet,
   errno,
@@ -73,8 +74,6 @@ if (
 }
 const CLONE_THREAD_BIT = Number(CLONE_THREAD);
 const ALLOW_CODE = 8 << 16;
-/** What act returns when the call runs after all (log). */
-const GO_ON = -1;
 // A3 ranks (src/action) of the actions act handles.
 const RANK_KILL_PROCESS = 1;
 const RANK_KILL_THREAD = 2;
@@ -83,7 +82,12 @@ const RANK_ERRNO = 4;
 const RANK_USER_NOTIF = 5;
 const RANK_TRACE = 6;
 const RANK_LOG = 7;
+const RANK_ALLOW = 8;
+const KILL_CODE = 0;
+const decideStack = impl.decideStack;
 if (
+  KILL_CODE !== impl.KILL_CODE ||
+  RANK_ALLOW !== actionRank(ALLOW) ||
   ALLOW_CODE !== impl.ALLOW_CODE ||
   RANK_KILL_PROCESS !== actionRank(KILL_PROCESS) ||
   RANK_KILL_THREAD !== actionRank(KILL_THREAD) ||
@@ -167,14 +171,10 @@ export class KernelCore {
     w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
     const nr = lo | 0;
     const st = t.state;
-    if (st.tif !== 0) {
-      const code = secureComputing(t, st, callAbi, nr, w, b);
-      // A7 to A12 anything but allow leaves the fast path; only log comes back to run the call.
-      if (code !== ALLOW_CODE) {
-        const s = this.act(pid, t, code, callAbi, nr, w, b);
-        if (s !== GO_ON) return s as Status;
-      }
-    }
+    // A7 to A12 anything but allow leaves the fast path (log runs the call from there).
+    let code: number;
+    if (st.tif !== 0 && (code = secureComputing(t, st, callAbi, nr, w, b)) !== ALLOW_CODE)
+      return this.act(pid, t, code, callAbi, nr, w, b);
     const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
     const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
@@ -192,7 +192,9 @@ export class KernelCore {
    * kill-thread and kill-process end the thread or its group by SIGSYS;
    * the 2011 kill (and strict mode's) is S6.6.
    */
-  private act(pid: number, t: Task, code: number, callAbi: number, nr: number, w: Uint32Array, b: number): number {
+  private act(pid: number, t: Task, code: number, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
+    // A6 a stacked state's calls reach here from the 2011 path at once (src/impl/secure.ts): decide over the stack.
+    if (code === KILL_CODE && t.state.stacked) code = decideStack(t.state, callAbi, nr, w, b, true);
     const rank = code >>> 16;
     switch (rank) {
       case RANK_KILL_PROCESS:
@@ -219,13 +221,26 @@ export class KernelCore {
       case RANK_TRACE:
         setResult(w, b, -ERRNO.ENOSYS);
         return STATUS.RETURNED;
+      case RANK_ALLOW:
+        return this.run(pid, t, callAbi, nr, w, b);
       case RANK_LOG:
         this.audit(t, pid, code, 0, callAbi, nr, w, b);
-        return GO_ON;
+        return this.run(pid, t, callAbi, nr, w, b);
       default:
         return this.kill(pid, t, callAbi, nr, w, b);
     }
   }
+
+  /** S6.5 dispatch of a call that runs after the slow path, as on the fast path. */
+  private run(pid: number, t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
+    const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
+    const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
+    if (h !== H_DEFAULT) return this.handle(pid, t, h, callAbi, w, b);
+    w[b + RAX] = this.defaultLo;
+    w[b + RAX + 1] = this.defaultHi;
+    return RETURNED;
+  }
+
 
   /** A7, A11 the audit line of a logged call: signal `sig`, the action's 32-bit value. */
   private audit(
