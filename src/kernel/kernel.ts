@@ -188,8 +188,8 @@ export class KernelCore {
    * A7 to A12 what the entry path does with a filter's answer other than
    * allow (an action code, src/impl/layer.ts): log writes an audit line and
    * returns GO_ON (the call runs); errno, trace and user-notif skip the call
-   * with a result (no tracer and no listener exist here); trap,
-   * kill-thread and kill-process end the thread or its group by SIGSYS;
+   * with a result (no tracer and no listener exist here); kill-thread
+   * ends the thread by SIGSYS, trap (no handler) and kill-process its group;
    * the 2011 kill (and strict mode's) is S6.6.
    */
   private act(pid: number, t: Task, code: number, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
@@ -211,7 +211,8 @@ export class KernelCore {
         const siginfo = { nr, arch: callAbi === COMPAT ? AUDIT_ARCH.ia32 : AUDIT_ARCH.x86_64, data: code & 0xffff };
         this.lastSigsys = { action: 'trap', status: 128 + SIGSYS, siginfo };
         this.lastKillLogged = false;
-        this.remove(pid, t);
+        // SIGSYS with no handler is fatal: its default action ends the whole thread group.
+        this.removeGroup(t.tgid);
         return STATUS.KILLED;
       }
       case RANK_ERRNO:
@@ -240,7 +241,6 @@ export class KernelCore {
     w[b + RAX + 1] = this.defaultHi;
     return RETURNED;
   }
-
 
   /** A7, A11 the audit line of a logged call: signal `sig`, the action's 32-bit value. */
   private audit(

@@ -49,9 +49,9 @@ const killed = (m: Machine, task: Task, log: string | null): Step => ({
 
 const logged = (m: Machine, line: string): Machine => ({ ...m, log: [...m.log, line] });
 
-// A10, A11 SIGSYS ends the thread (trap, kill-thread) or its whole thread group (kill-process).
+// A10, A11 SIGSYS ends the thread (kill-thread) or, fatal with no handler, its whole thread group (trap, kill-process).
 function sigsys(m: Machine, task: Task, death: SigsysDeath, log: string | null): Step {
-  const group = death.action === 'kill-process';
+  const group = death.action !== 'kill-thread';
   const left = dropTasks(m, (t) => (group ? t.tgid === task.tgid : t.pid === task.pid));
   return { machine: log === null ? left : logged(left, log), outcome: { kind: 'killed', log, sigsys: death } };
 }
@@ -61,8 +61,9 @@ function sigsys(m: Machine, task: Task, death: SigsysDeath, log: string | null):
  * call: allow runs it; log runs it after an audit line; errno skips it and
  * returns -N; trace and user-notif, with no tracer and no listener in the
  * simulation, skip it and return -ENOSYS; trap sends SIGSYS (no handler is
- * modelled, so the task dies); kill-thread and kill-process end the thread
- * or its group by SIGSYS with an audit line; the 2011 kill is S6.6's.
+ * modelled, so the signal is fatal and the thread group dies); kill-thread
+ * and kill-process end the thread or its group by SIGSYS with an audit
+ * line; the 2011 kill is S6.6's.
  */
 function act(m: Machine, task: Task, abi: Abi, record: CallRecord, action: Action, rules: Rules): Step {
   const audit = (sig: number): string =>

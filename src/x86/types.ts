@@ -76,7 +76,8 @@ export const AUDIT_ARCH = { x86_64: 0xc000003e, ia32: 0x40000003 } as const;
  * How a task died of SIGSYS sent by a filter (A10, A11): the action that
  * sent it, the status a shell reports (128 + SIGSYS = 159), and for a trap
  * the siginfo the kernel fills in (si_syscall, si_arch, and the filter's
- * 16 bits of data in si_errno). No handler is modelled: the task dies.
+ * 16 bits of data in si_errno). No handler is modelled: a trap's SIGSYS
+ * is fatal and ends the thread group, as kill-process does.
  */
 export interface SigsysDeath {
   readonly action: 'trap' | 'kill-thread' | 'kill-process';
