@@ -33,8 +33,17 @@ export {
   type PrctlCaller,
   type PrctlEffect,
 } from './prctl.ts';
-/** S6.2 to S6.4, S6.6 the seccomp check of the entry path. */
-export { callRecord, decide, killLog, strictAllowed, syscallNr, type Decision } from './secure.ts';
+/** S6.2 to S6.4, S6.6, A6 the seccomp check of the entry path; A7, A11 the audit line. */
+export {
+  auditLog,
+  callRecord,
+  decide,
+  killLog,
+  ruleSetOfState,
+  strictAllowed,
+  syscallNr,
+  type Decision,
+} from './secure.ts';
 /** S7.3, C16 user memory. */
 export { readCString, type Memory } from './memory.ts';
 /** S7 the machine and its host operations. */
