@@ -35,3 +35,5 @@ export {
   type Errno,
 } from './state.ts';
 export { PENDING_BIT, type SeccompTask } from './task.ts';
+/** A1 the actions that action codes (layer.ts) stand for. */
+export type { Action } from '../action/index.ts';

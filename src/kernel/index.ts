@@ -43,6 +43,10 @@ import { procText, taskView } from './observe.ts';
 import { installResult, noTask, type InstallResult } from './install.ts';
 
 export { CORRECT_RULES, type EngineRules } from '../impl/index.ts';
+/** A1 what `decide` returns and `installPolicy` reports: the action of a filter. */
+export type { Action } from '../action/index.ts';
+/** R1 what `installRules` takes: a filter in the decision form. */
+export type { RuleSet, Rule } from '../ruleset/index.ts';
 export type { InstallResult } from './install.ts';
 export { R, ROW_WORDS, type RegRow } from '../x86/regs.ts';
 export { STATUS, type Status } from './kernel.ts';
@@ -272,7 +276,10 @@ export class Kernel extends KernelCore {
     if (t === undefined) return noTask(pid);
     const abi = callAbi(ABI_OF[t.code]!, vector);
     const { state, pending } = t;
-    const ctx = { pid, text, abi, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
+    const prctlNr = abi === 'x86_64' ? 157 : 172;
+    const words = [PR.SET_SECCOMP, 0, 2, 0, Number(SCRATCH_ADDR), 0];
+    const action = this.decide(pid, vector, prctlNr, words) ?? ALLOW;
+    const ctx = { pid, text, abi, action, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
     if (text.includes('\0'))
       return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
     const bytes = new TextEncoder().encode(`${text}\0`);

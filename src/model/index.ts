@@ -65,3 +65,6 @@ export { syscall, type Step } from './syscall.ts';
 export { procSeccompFilter, seccompView, view } from './proc.ts';
 /** S10 the pluggable rules. */
 export { CORRECT_RULES, type Rules } from './rules.ts';
+/** A1 what `decide` returns, R1 what `installRules` takes. */
+export type { Action } from '../action/index.ts';
+export type { RuleSet, Rule } from '../ruleset/index.ts';
