@@ -2,8 +2,10 @@
  * `npm run bench`: the engine against the model and a hand-written
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
- * line count of the same file (bench/trace.ts), and the BPF programs of the
- * bundled policies (bench/bpf.ts), and the proofs of bench/proof.ts. Prints tables, then one JSON line. Re-executes itself with
+ * line count of the same file (bench/trace.ts), the BPF programs of the
+ * bundled policies (bench/bpf.ts), the proofs of bench/proof.ts, and a
+ * today-style rule set of about 300 entries with errno as its default
+ * (bench/actions.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -210,6 +212,8 @@ const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
 const { measureProofs } = await import('./proof.ts');
 const proofFigures = await measureProofs();
+const { measureActions } = await import('./actions.ts');
+const actionFigures = measureActions();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -235,6 +239,21 @@ const rows: readonly (readonly [string, string, string])[] = [
   ['model (src/model)', both(model), `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],
   ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks, heap + array buffers; target <= 256 bytes'],
+  [
+    `actions: engine decide, ${actionFigures.entries}-entry rule set`,
+    `${fmt(actionFigures.engine)}/cpu-s`,
+    'default errno:1 (EPERM), 1 in 16 calls unlisted; decisions per CPU second',
+  ],
+  [
+    'actions: model decide',
+    `${fmt(actionFigures.model)}/cpu-s`,
+    `engine is ${(actionFigures.engine / actionFigures.model).toFixed(0)}x the model`,
+  ],
+  [
+    'actions: hand-written function',
+    `${fmt(actionFigures.handWritten)}/cpu-s`,
+    `engine takes ${(actionFigures.handWritten / actionFigures.engine).toFixed(2)}x its time`,
+  ],
   ...traceRows(traceFigures),
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
@@ -268,6 +287,9 @@ console.log(
     model_calls_per_s: Math.round(model.cpu),
     baseline_calls_per_s: Math.round(base.cpu),
     bytes_per_forked_task: Math.round(perFork * 10) / 10,
+    actions_engine_decisions_per_s: Math.round(actionFigures.engine),
+    actions_model_decisions_per_s: Math.round(actionFigures.model),
+    actions_hand_written_decisions_per_s: Math.round(actionFigures.handWritten),
     trace_linecount_lines_per_s: Math.round(traceFigures.count.linesPerS),
     trace_parse_lines_per_s: Math.round(traceFigures.parse.linesPerS),
     trace_replay_lines_per_s: Math.round(traceFigures.replay.linesPerS),
