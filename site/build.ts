@@ -60,7 +60,7 @@ async function bundle(entry: string, extra: Partial<Parameters<typeof build>[0]>
     plugins: [samples],
     // Node's modules appear only in the CLI's process-starting commands, which
     // src/cli/main.ts loads on first use; a page never runs them.
-    external: ['node:*'],
+    external: ['node:*', 'z3-solver'],
     ...extra,
   });
   const file = r.outputFiles?.[0];

@@ -8,7 +8,7 @@
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { auditArch, compileState, emulate, retAllows } from '../bpf/index.ts';
-import { callAbi } from '../x86/types.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { modelInstall } from './model-adapter.ts';
 import type { Answer, Request, Verdict } from './protocol.ts';
 

@@ -21,11 +21,13 @@ export {
 export { modelAnswer } from './model-adapter.ts';
 export { engineAnswer } from './engine-adapter.ts';
 export { bpfAnswer } from './bpf-adapter.ts';
-export { kernelAnswer } from './kernel-adapter.ts';
+export { linuxAnswer } from './linux-adapter.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
 export { serve, type Answerer } from './serve.ts';
 export {
+  OPS,
   U64_EDGES,
+  exprText,
   filterText,
   nrValue,
   policyLine,
@@ -34,6 +36,7 @@ export {
   poolCalls,
   request,
   u64,
+  type ExprTextOptions,
 } from './arbitraries.ts';
 export { ADAPTERS } from './adapters.ts';
 export { checkAnswer, splitCommand, startImplementation, type Implementation } from './child.ts';

@@ -8,7 +8,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as model from '../model/index.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi, type RegsInput } from '../x86/types.ts';
+import type { RegsInput } from '../x86/registers.ts';
+import { callAbi } from '../x86/vectors.ts';
 import type { Answer, Call, Request, Verdict } from './protocol.ts';
 
 /** Where the task's text is written: below 4 GiB, like the engine's scratch address. */

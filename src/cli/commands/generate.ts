@@ -6,13 +6,14 @@ import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { Generator, Launcher } from '../../trace/index.ts';
 import { decodeFlag } from '../args.ts';
+import { dialectFlag } from '../dialect.ts';
 import { plural } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `generate`. */
-export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [--quiet]
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--dialect 2011|minijail] [--frequency FILE] [--lenient] [--quiet]
 
 Print the smallest policy that lets the traced program run: one entry per
 system call the policy would check when replayed (every call after the
@@ -25,6 +26,11 @@ warning, since addresses change from run to run; --args-pointers constrains
 it anyway. Notes and warnings go to stderr. The trace is read as a stream (a
 terminal shows progress, not with --quiet); --lenient skips bad lines and
 fails when they are more than 1% of the lines.
+--dialect minijail writes a minijail policy (spec/17-minijail.md): argN
+atoms, an '||' of '&&' clauses (at most 32) over the values seen.
+--frequency FILE writes the trace's counts of each call to FILE in
+minijail's frequency format ('name: count'), which a minijail policy names
+with @frequency (the generated one does) and 'bpf --frequency' reads.
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
 allow (other ABI, or a number out of range), is malformed or has no system
 call, 2 usage.
@@ -43,7 +49,7 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     argv,
     {
       name: 'generate',
-      valued: ['abi', 'args'],
+      valued: ['abi', 'args', 'dialect', 'frequency'],
       booleans: ['lenient', 'quiet', 'args-pointers'],
       positionals: [1, 1],
       help: GENERATE_HELP,
@@ -58,8 +64,19 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     io.err(`${names.left}\n`);
     return EXIT.USAGE;
   }
+  const dialect = dialectFlag(args, io);
+  if (typeof dialect === 'number') return dialect;
+  if (dialect === 'oci') {
+    io.err('generate writes 2011 or minijail policies (--dialect 2011|minijail)\n');
+    return EXIT.USAGE;
+  }
+  const freqFile = args.flags['frequency'];
   const file = args.positionals[0]!;
   const gen = new Generator({
+    dialect: dialect ?? '2011',
+    ...(typeof freqFile === 'string' && dialect === 'minijail'
+      ? { frequencyFile: freqFile.slice(freqFile.lastIndexOf('/') + 1) }
+      : {}),
     ...(abiArg === undefined ? {} : { abi: abiArg }),
     args: names.right === '' ? [] : names.right.split(','),
     source: file,
@@ -78,6 +95,13 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   if (g.tooBig) {
     io.err(`${file}: the generated policy is over the 64 KiB prctl reads (S5.2); constrain fewer arguments (--args)\n`);
     return EXIT.FAIL;
+  }
+  if (typeof freqFile === 'string') {
+    const e = io.writeFile(freqFile, `# Counts of ${file} (${g.abi}), by seccomp-spec generate\n${g.frequencies}`);
+    if (e !== null) {
+      io.err(`${freqFile}: cannot write: ${e.message}\n`);
+      return EXIT.USAGE;
+    }
   }
   io.out(g.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
