@@ -5,7 +5,8 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
-import { AUDIT_ARCH_X86_64, decodeRaw, emulate, SECCOMP_RET, validate } from '../src/bpf/index.ts';
+import { AUDIT_ARCH_X86_64, decodeRaw, emulate, validate } from '../src/bpf/index.ts';
+import { SECCOMP_RET } from '../src/action/index.ts';
 import { runCli, type FakeTerminal, type Run } from '../src/cli/memory.ts';
 
 const example = (path: string): string | undefined =>
@@ -110,8 +111,11 @@ test('bpf --kill and --allow choose the actions; errno on both sides executes no
   t.is(bad.code, 2);
   t.regex(
     bad.err,
-    /invalid --kill: unknown action 'die': expected one of kill-process, kill-thread, trap, errno:N, trace:N, log, allow/,
+    /invalid --kill: unknown action 'die': expected one of allow, log, errno:N, trap\[:N\], trace\[:N\], user-notif, kill-thread, kill-process/,
   );
+  const kill2011 = await run(['bpf', 'p.txt', '--kill', 'kill'], { 'p.txt': 'getpid: 1\n' });
+  t.is(kill2011.code, 2);
+  t.regex(kill2011.err, /invalid --kill: 'kill' \(the 2011 kill\) has no BPF value of its own/);
   const badAllow = await run(['bpf', 'p.txt', '--allow', 'errno:5000'], { 'p.txt': 'getpid: 1\n' });
   t.is(badAllow.code, 2);
   t.regex(badAllow.err, /invalid --allow: errno:5000: an errno is at most 4095/);
