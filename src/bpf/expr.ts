@@ -120,6 +120,7 @@ const oneBit = (m: number): boolean => m !== 0 && (m & (m - 1)) === 0;
  * (and always in the plain form) `and` then `jeq`.
  */
 function maskedWord(c: CondContext, w: Word, m: number, v: number, t: Ref, f: Ref): Ref {
+  if (t === f) return t;
   const mm = m >>> 0;
   const vv = v >>> 0;
   if (c.fold) {
@@ -149,6 +150,8 @@ const loOf = (v: bigint): number => Number(U64(v) & 0xffffffffn);
 
 /** R2 compile `cond` so that it continues at `t` when it holds and at `f` when it does not. */
 export function compileCond(c: CondContext, cond: Cond, t: Ref, f: Ref): Ref {
+  // Where both ways lead to the same place the condition is not tested at all, in every layout.
+  if (t === f) return t;
   switch (cond.kind) {
     case 'true':
       return t;
