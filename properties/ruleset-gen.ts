@@ -132,9 +132,12 @@ const rules = (): fc.Arbitrary<readonly Rule[]> =>
     { maxLength: 3 },
   );
 
-const archRules = (arch: RuleArch): fc.Arbitrary<ArchRules> =>
+/** The numbers a generated rule set names, by arch. */
+export type NumbersOf = (arch: RuleArch) => readonly number[];
+
+const archRules = (arch: RuleArch, numbers: NumbersOf): fc.Arbitrary<ArchRules> =>
   fc
-    .tuple(fc.uniqueArray(fc.constantFrom(...numbersOf(arch)), { maxLength: 6 }), anyAction())
+    .tuple(fc.uniqueArray(fc.constantFrom(...numbers(arch)), { maxLength: 6 }), anyAction())
     .chain(([nrs, otherwise]) =>
       fc
         .tuple(...nrs.map(() => rules()))
@@ -142,12 +145,12 @@ const archRules = (arch: RuleArch): fc.Arbitrary<ArchRules> =>
     );
 
 /** A rule set over any subset of the three arches, with every action and condition kind. */
-export const anyRuleSet = (): fc.Arbitrary<RuleSet> =>
+export const anyRuleSet = (numbers: NumbersOf = numbersOf): fc.Arbitrary<RuleSet> =>
   fc
     .record({
-      x86_64: fc.option(archRules('x86_64'), { nil: undefined }),
-      ia32: fc.option(archRules('ia32'), { nil: undefined }),
-      x32: fc.option(archRules('x32'), { freq: 3, nil: undefined }),
+      x86_64: fc.option(archRules('x86_64', numbers), { nil: undefined }),
+      ia32: fc.option(archRules('ia32', numbers), { nil: undefined }),
+      x32: fc.option(archRules('x32', numbers), { freq: 3, nil: undefined }),
       otherArch: anyAction(),
     })
     .map(({ otherArch, ...arches }): RuleSet => ({
@@ -170,12 +173,24 @@ function constants(c: Cond, out: bigint[]): void {
   else if (c.kind === 'not') constants(c.of, out);
 }
 
-/** Calls aimed at a rule set: its numbers (x32 ones through x86_64) and arguments near its constants, upper halves often set. */
-export const callsFor = (rs: RuleSet, max = 16): fc.Arbitrary<readonly RuleCall[]> => {
-  const named: RuleCall['nr'][] = [];
+/**
+ * Calls aimed at a rule set: `numbers` of each ABI (x32 ones through
+ * x86_64), and unless `anyNumber` is false the rule set's own numbers and
+ * any 32-bit number; arguments near its constants, upper halves often set.
+ */
+export const callsFor = (
+  rs: RuleSet,
+  max = 16,
+  numbers: NumbersOf = numbersOf,
+  anyNumber = true,
+): fc.Arbitrary<readonly RuleCall[]> => {
+  const named: Record<Abi, number[]> = {
+    x86_64: [...numbers('x86_64'), ...numbers('x32')],
+    ia32: [...numbers('ia32')],
+  };
   const near: bigint[] = [0n];
   for (const [arch, r] of Object.entries(rs.arches) as [RuleArch, ArchRules][]) {
-    named.push(...r.calls.keys(), ...numbersOf(arch));
+    if (anyNumber) named[arch === 'ia32' ? 'ia32' : 'x86_64'].push(...r.calls.keys());
     for (const rl of r.calls.values()) for (const rule of rl) constants(rule.when, near);
   }
   const low = fc.oneof(
@@ -189,14 +204,15 @@ export const callsFor = (rs: RuleSet, max = 16): fc.Arbitrary<readonly RuleCall[
   const value = fc
     .tuple(low, fc.oneof(fc.constant(null), fc.bigInt({ min: 1n, max: 0xffffffffn })))
     .map(([v, hi]) => (hi === null ? v : (hi << 32n) | (v & 0xffffffffn)));
-  const call = fc.record({
-    abi: fc.constantFrom<Abi>('x86_64', 'ia32'),
-    nr: fc.oneof(
-      { weight: 3, arbitrary: fc.constantFrom(...(named.length > 0 ? named : [0])) },
-      { weight: 1, arbitrary: fc.integer() },
-    ),
-    args: fc.array(value, { minLength: 6, maxLength: 6 }),
-  });
+  const nrOf = (abi: Abi): fc.Arbitrary<number> =>
+    anyNumber
+      ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...named[abi]) }, { weight: 1, arbitrary: fc.integer() })
+      : fc.constantFrom(...named[abi]);
+  const call = fc
+    .constantFrom<Abi>('x86_64', 'ia32')
+    .chain((abi) =>
+      fc.record({ abi: fc.constant(abi), nr: nrOf(abi), args: fc.array(value, { minLength: 6, maxLength: 6 }) }),
+    );
   return fc.array(call, { minLength: 1, maxLength: max });
 };
 
