@@ -31,8 +31,8 @@ import {
   SECCOMP_RET,
   type Action,
 } from '../src/action/index.ts';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, BPF, compileRules, encodeRaw, type Program } from '../src/bpf/index.ts';
-import { act, actHarmless, HARMLESS, probe, type ActOutcome, type ProbeCall } from '../src/native/index.ts';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, compileRules, encodeRaw } from '../src/bpf/index.ts';
+import { act, actHarmless, errnoOnly, HARMLESS, probe, type ActOutcome, type ProbeCall } from '../src/native/index.ts';
 import type { RuleArch, RuleSet } from '../src/ruleset/index.ts';
 import { anyRuleSet, callsFor, ruleAnswer, type RuleCall } from './ruleset-gen.ts';
 import { params, runs } from './support.ts';
@@ -47,15 +47,6 @@ const probeCall = (c: RuleCall): ProbeCall => ({
   nr: c.nr,
   args: c.args,
 });
-
-/** Each distinct return of the program rewritten to ERRNO(index + 1), and the table back. */
-function errnoOnly(p: Program): { readonly program: Program; readonly rets: readonly number[] } {
-  const rets = [...new Set(p.filter((i) => i.code === (BPF.RET | BPF.K)).map((i) => i.k >>> 0))];
-  const program = p.map((i) =>
-    i.code === (BPF.RET | BPF.K) ? { ...i, k: (SECCOMP_RET.ERRNO | (rets.indexOf(i.k >>> 0) + 1)) >>> 0 } : i,
-  );
-  return { program, rets };
-}
 
 function kernelReachable(): string | null {
   const r = probe(encodeRaw([{ code: 0x06, jt: 0, jf: 0, k: 0x00050001 }]), [

@@ -29,6 +29,8 @@ import { threadJumps } from './thread.ts';
 export interface RuleCompileOptions {
   /** What the 2011 kill returns (A2: it has no value of its own); default kill-process. */
   readonly kill?: Action;
+  /** The 2011 kill's 32-bit value itself, over `kill` (e.g. KILL_PROCESS with data, to tell it apart). */
+  readonly killRet?: number;
   /** Constant folding, mask specialisation and jump threading; default true. */
   readonly fold?: boolean;
   /** `tree` (default): balanced search over ranges; `plain`: a linear chain of numbers. */
@@ -180,7 +182,7 @@ function dispatch(c: Ctx, regions: readonly Region[]): Ref {
 function build(rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): { readonly g: Graph; readonly root: Ref } {
   const g = new Graph();
   const fold = opts.fold ?? true;
-  const killRet = actionRet(opts.kill ?? KILL_PROCESS);
+  const killRet = opts.killRet ?? actionRet(opts.kill ?? KILL_PROCESS);
   const c: Ctx = {
     g,
     fold,

@@ -8,7 +8,9 @@ import { DECISION, Kernel } from '../kernel/index.ts';
 import { syscallTable } from '../x86/table.ts';
 import { PR, callAbi } from '../x86/types.ts';
 import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
-import type { Answer, Request, Verdict } from './protocol.ts';
+import { rulesLayer } from './model-adapter.ts';
+import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
+import { answerV2 } from './v2.ts';
 
 /** What one replay of the installs gave: the kernel, the task, the results; or why it cannot stand for P2. */
 type Replay =
@@ -62,3 +64,10 @@ export function engineAnswer(r: Request): Answer {
   });
   return { id: r.id, installs: first!.installs, calls };
 }
+
+/**
+ * The engine's answer to a version-2 request (P8): its 2011 filter through
+ * the engine as above; a `rules` filter is answered in the decision form
+ * (decideRules), as the engine decides rule sets.
+ */
+export const engineAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, engineAnswer, rulesLayer);
