@@ -5,7 +5,8 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ACTION_SPELLINGS, actionRet, isActionError, parseAction, type Action } from '../../action/index.ts';
+import { ACTION_SPELLINGS, actionRet, isActionError, type Action } from '../../action/index.ts';
+import { parseActionFlag } from '../action-flag.ts';
 import {
   compilePolicy,
   describeAction,
@@ -36,7 +37,7 @@ numbers, each entry's filter as jumps over 32-bit words.
   --kill ACTION    what S6.4 kills gets (default kill-process)
   --allow ACTION   what an allowed call gets (default allow)
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
-ACTION is one of ${ACTION_SPELLINGS.replace(', kill', '')}.
+ACTION is one of ${ACTION_SPELLINGS.replace(', kill', '')}, or errno:NAME (errno:EPERM).
 A pending 'on_next_syscall: 1' is not in the program: a launcher installs it
 just before execve, the call the grant is for.
 Exit: 0 compiled, 1 the policy is bad or too long for BPF, 2 usage.
@@ -87,7 +88,7 @@ function jsonText(text: string, c: Compiled, kill: Action, allow: Action): strin
  */
 export function actionFlag(name: string, raw: string | true | undefined, fallback: Action, io: Io): Action | null {
   if (raw === undefined) return fallback;
-  const a = parseAction(String(raw));
+  const a = parseActionFlag(String(raw));
   if (isActionError(a)) {
     io.err(`invalid --${name}: ${a.message}\n`);
     return null;
