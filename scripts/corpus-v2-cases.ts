@@ -1,5 +1,5 @@
 /**
- * The hand-written cases of the version-2 corpus (P8): one for each action
+ * The hand-written cases of the version-2 corpus (P9): one for each action
  * a filter can answer and for the precedence between stacked filters (A3),
  * each tagged with its rule. Only requests are written here: the expected
  * answers are the model's, and test/conform-corpus.test.ts checks that
@@ -260,7 +260,7 @@ export const SPECS_V2: readonly Spec[] = [
     ],
   },
   {
-    rule: 'P8',
+    rule: 'P9',
     name: 'a rules text that does not parse is refused with -EINVAL and adds no filter',
     installs: [{ dialect: 'rules', text: '{"otherArch": "explode"}' }, rules([[GETPID, errno(2)]])],
     calls: [

@@ -1,7 +1,7 @@
 /**
  * Writes conformance/corpus.jsonl and corpus-v2.jsonl from the hand-written
  * requests of scripts/corpus-cases.ts and corpus-v2-cases.ts with the
- * model's answers (P5, P8).
+ * model's answers (P5, P9).
  * Usage: npm run gen:corpus
  */
 import { writeFileSync } from 'node:fs';

@@ -196,7 +196,10 @@ test("eval --bpf reports the emulator's action and instruction count beside the 
     'p.txt': 'read: fd == 0\n',
   });
   t.is(compat.code, 1);
-  t.regex(compat.out, /  rule:    none: no entry answered, the default did \(S6.4\)\n  bpf: {5}KILL_PROCESS \(kill-process\) after 3 of/);
+  t.regex(
+    compat.out,
+    /  rule:    none: no entry answered, the default did \(S6.4\)\n  bpf: {5}KILL_PROCESS \(kill-process\) after 3 of/,
+  );
   const pending = await run(['eval', 'p.txt', 'read', '0', '--bpf'], {
     'p.txt': 'on_next_syscall: 1\nread: fd == 0\ngetpid: 1\n',
   });

@@ -1,5 +1,5 @@
 /**
- * Protocol version 2 (spec/14, P8): requests with dialects, answers with
+ * Protocol version 2 (spec/14, P9): requests with dialects, answers with
  * actions, the `rules` dialect's errors, and version 1 kept as it was.
  */
 import test from 'ava';

@@ -8,7 +8,7 @@ reduce-only merge (S5.4), the decision (S6.4) and evaluation (S3).
 
     python3 examples/adapters/seccomp_adapter.py [--bug signed-lt|arg32|precedence]
 
-It speaks protocol versions 1 and 2 (P8): a version-2 install may be a
+It speaks protocol versions 1 and 2 (P9): a version-2 install may be a
 2011 text or a `rules` filter (the decision form as JSON, R1 to R4), and
 each call gets the action of the task's stack of filters (A3).
 
@@ -371,7 +371,7 @@ def cond(c):
 
 
 def rules(text):
-    """P8: a `rules` text as {arch: (calls {nr: [(cond, action)]}, otherwise)} and otherArch; Bad if it does not parse."""
+    """P9: a `rules` text as {arch: (calls {nr: [(cond, action)]}, otherwise)} and otherArch; Bad if it does not parse."""
     try:
         j = json.loads(text)
     except ValueError:
@@ -419,7 +419,7 @@ def combine(newest_first):
 
 
 def answer_v2(req):
-    """P8: the 2011 texts are one filter; each rules install one more; a call gets the stack's action."""
+    """P9: the 2011 texts are one filter; each rules install one more; a call gets the stack's action."""
     state, results, layers, has2011 = State(), [], [], False
     for inst in req['installs']:
         dialect, text = ('2011', inst) if isinstance(inst, str) else (inst['dialect'], inst['text'])

@@ -282,7 +282,7 @@ const cond = (): fc.Arbitrary<Cond> => {
   );
 };
 
-/** A `rules` filter (P8) for a task of `abi` over the numbers `nrs`: one or two rules a number, any actions. */
+/** A `rules` filter (P9) for a task of `abi` over the numbers `nrs`: one or two rules a number, any actions. */
 export const rulesText = (abi: Abi, nrs: readonly number[]): fc.Arbitrary<string> =>
   fc
     .record({
@@ -311,7 +311,7 @@ export const rulesText = (abi: Abi, nrs: readonly number[]): fc.Arbitrary<string
     );
 
 /**
- * Version-2 requests (P8): a version-1 request whose 2011 installs are
+ * Version-2 requests (P9): a version-1 request whose 2011 installs are
  * interleaved with up to three `rules` filters over the same calls, so the
  * stack's precedence decides between actions of every kind.
  */

@@ -68,5 +68,5 @@ const bpfLayer: LayerAnswer = (rs, abi, calls) => {
   );
 };
 
-/** The BPF backend's answer to a version-2 request (P8): every filter of the stack compiled and emulated. */
+/** The BPF backend's answer to a version-2 request (P9): every filter of the stack compiled and emulated. */
 export const bpfAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, bpfAnswer, bpfLayer);

@@ -53,7 +53,7 @@ export interface Implementation {
   /** Send `r` and wait for its answer, checked against the request; a protocol error otherwise. */
   readonly ask: (r: Request) => Promise<Either<string, Answer>>;
   /**
-   * Send a version-2 request (P8). An implementation of version 2 answers
+   * Send a version-2 request (P9). An implementation of version 2 answers
    * with `"version": 2`; one of version 1 only answers as version 1 does.
    */
   readonly askV2: (r: RequestV2) => Promise<Either<string, Answer | AnswerV2>>;

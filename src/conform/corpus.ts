@@ -29,7 +29,7 @@ export interface CorpusHeader {
 /**
  * One case: the rule it exercises (`S3.3`, `A3`), a short name, the request
  * and the answer every implementation must give. A case of a version-2
- * corpus (P8) may carry a version-2 request, and then a version-2 answer.
+ * corpus (P9) may carry a version-2 request, and then a version-2 answer.
  */
 export interface CorpusCase {
   readonly rule: string;
@@ -63,7 +63,7 @@ const CaseShape = t.type({ rule: Rule, name: t.string, request: t.unknown, answe
 export const encodeCase = (c: CorpusCase): string =>
   `{"rule":${JSON.stringify(c.rule)},"name":${JSON.stringify(c.name)},"request":${encodeAnyRequest(c.request)},"answer":${JSON.stringify(c.answer)}}`;
 
-/** The header line of a corpus written by this version; `2` for a corpus of version-2 cases (P8). */
+/** The header line of a corpus written by this version; `2` for a corpus of version-2 cases (P9). */
 export const corpusHeader = (version: 1 | 2 = 1): string =>
   JSON.stringify({
     corpus: 'seccomp-spec conformance corpus',

@@ -66,7 +66,7 @@ export function engineAnswer(r: Request): Answer {
 }
 
 /**
- * The engine's answer to a version-2 request (P8): its 2011 filter through
+ * The engine's answer to a version-2 request (P9): its 2011 filter through
  * the engine as above; a `rules` filter is answered in the decision form
  * (decideRules), as the engine decides rule sets.
  */

@@ -86,5 +86,5 @@ const kernelLayer: LayerAnswer = (rs, abi, calls) => {
   return out.map((ret) => retOf(ret!));
 };
 
-/** The real kernel's answer to a version-2 request (P8). */
+/** The real kernel's answer to a version-2 request (P9). */
 export const kernelAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, kernelAnswer, kernelLayer);

@@ -77,5 +77,5 @@ export const rulesLayer: LayerAnswer = (rs, abi, calls) =>
     return decideRules(rs, v.abi, c.nr, v.args).action;
   });
 
-/** The model's answer to a version-2 request (P8). */
+/** The model's answer to a version-2 request (P9). */
 export const modelAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, modelAnswer, rulesLayer);

@@ -181,7 +181,7 @@ export function idOf(line: string): number | undefined {
   }
 }
 
-/** Protocol version 2 (P8): installs with a dialect, verdicts as actions. */
+/** Protocol version 2 (P9): installs with a dialect, verdicts as actions. */
 export const PROTOCOL_VERSION_2 = 2;
 
 /** A version-2 install: a text and the dialect it is written in (`2011`, `rules`, or another adapters may know). */
@@ -227,7 +227,7 @@ const DialectName = new t.Type<string, string, unknown>(
   (v) => v,
 );
 
-/** P8 an install: a 2011 text as in version 1, or {dialect, text}. A 2011 text is Latin-1 without NUL. */
+/** P9 an install: a 2011 text as in version 1, or {dialect, text}. A 2011 text is Latin-1 without NUL. */
 const InstallCodec = new t.Type<Install, string | { dialect: string; text: string }, unknown>(
   'Install',
   (u): u is Install => typeof u === 'object' && u !== null && 'dialect' in u,
@@ -252,7 +252,7 @@ const InstallCodec = new t.Type<Install, string | { dialect: string; text: strin
   (i) => (i.dialect === '2011' ? i.text : { dialect: i.dialect, text: i.text }),
 );
 
-/** A version-2 request line (P8). */
+/** A version-2 request line (P9). */
 export const RequestV2Codec = t.type(
   { version: t.literal(2), id: Id, abi: AbiCodec, installs: t.array(InstallCodec), calls: t.array(CallCodec) },
   'RequestV2',
@@ -269,7 +269,7 @@ const ActionText = new t.Type<string, string, unknown>(
   (v) => v,
 );
 
-/** A version-2 answer line (P8). */
+/** A version-2 answer line (P9). */
 export const AnswerV2Codec = t.union(
   [
     t.type(
@@ -290,7 +290,7 @@ const versionOf = (line: string): unknown => {
   }
 };
 
-/** Decode a request line of either version: one with `"version": 2` is a version-2 request (P8). */
+/** Decode a request line of either version: one with `"version": 2` is a version-2 request (P9). */
 export const decodeAnyRequest = (line: string): Either<string, AnyRequest> =>
   versionOf(line) === undefined ? decodeRequest(line) : decodeLine(RequestV2Codec, line, 'request');
 

@@ -1,5 +1,5 @@
 /**
- * The protocol's own dialect, `rules` (P8): the decision form (R1 to R4)
+ * The protocol's own dialect, `rules` (P9): the decision form (R1 to R4)
  * written as JSON, so a version-2 install can say any action for any call
  * without depending on another policy language. A text is one object:
  *
@@ -97,7 +97,7 @@ function archRules(u: unknown, where: string): Got<ArchRules> {
   return { ok: { calls, otherwise: otherwise.ok } };
 }
 
-/** P8 a `rules` text as a rule set, or what is wrong and where (`arches.x86_64.calls.39[0].action: ...`). */
+/** P9 a `rules` text as a rule set, or what is wrong and where (`arches.x86_64.calls.39[0].action: ...`). */
 export function parseRulesJson(text: string): Got<RuleSet> {
   let u: unknown;
   try {
@@ -140,7 +140,7 @@ function condJson(c: Cond): unknown {
   }
 }
 
-/** P8 a rule set as a `rules` text (parseRulesJson reads it back). */
+/** P9 a rule set as a `rules` text (parseRulesJson reads it back). */
 export function printRulesJson(rs: RuleSet): string {
   const arches = Object.fromEntries(
     Object.entries(rs.arches).map(([name, r]) => [

@@ -39,7 +39,7 @@ export interface Disagreement {
 
 /** What a run found. */
 export interface ConformReport {
-  /** The protocol version the implementation speaks: 2 when it answered a version-2 request as version 2 (P8). */
+  /** The protocol version the implementation speaks: 2 when it answered a version-2 request as version 2 (P9). */
   readonly protocol: 1 | 2;
   /** Corpus cases asked; `skipped` counts version-2 cases not asked of an implementation of version 1. */
   readonly corpus: {
@@ -92,7 +92,7 @@ export function compare(
   return null;
 }
 
-/** P8 why a version-2 call gets its action: each filter's answer, newest first, and the precedence. */
+/** P9 why a version-2 call gets its action: each filter's answer, newest first, and the precedence. */
 function stackRule(r: RequestV2, i: number): RuleNote {
   const answers: string[] = [];
   for (const [k, inst] of [...r.installs.entries()].reverse()) {
@@ -124,7 +124,7 @@ export function compareV2(
   if (!('version' in actual))
     return {
       where: 'the answer is of version 1 (no "version": 2)',
-      rule: { rule: 'P8', why: 'a version-2 request gets a version-2 answer' },
+      rule: { rule: 'P9', why: 'a version-2 request gets a version-2 answer' },
     };
   const k = expected.installs.findIndex((v, i) => v !== actual.installs[i]);
   if (k >= 0) {
@@ -133,7 +133,7 @@ export function compareV2(
     const rule =
       inst.dialect === '2011'
         ? installRule(v1, r.installs.slice(0, k).filter((x) => x.dialect === '2011').length, expected.installs[k]!)
-        : { rule: 'P8', why: 'a rules install returns 0, or -EINVAL (-22) when its text does not parse' };
+        : { rule: 'P9', why: 'a rules install returns 0, or -EINVAL (-22) when its text does not parse' };
     return { where: `installs[${k}]: expected ${expected.installs[k]}, got ${String(actual.installs[k])}`, rule };
   }
   const i = expected.calls.findIndex((v, j) => v !== actual.calls[j]);
@@ -293,7 +293,7 @@ async function trimAny<R extends AnyRequest>(
 /**
  * Run the corpus, then the search, against `impl`. After the version-1
  * cases, a version-2 request with no installs and no calls asks which
- * version `impl` speaks (P8): one that answers it as version 2 gets the version-2 corpus cases
+ * version `impl` speaks (P9): one that answers it as version 2 gets the version-2 corpus cases
  * and a search of version-2 requests; one of version 1 only is judged on
  * version 1 as before.
  */

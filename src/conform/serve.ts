@@ -16,7 +16,7 @@ import {
 
 /** An implementation as a function: one request, one answer. */
 export type Answerer = (r: Request) => Answer;
-/** An implementation of version 2 (P8) as a function. */
+/** An implementation of version 2 (P9) as a function. */
 export type AnswererV2 = (r: RequestV2) => AnswerV2;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Answering version-2 requests (P8) on top of an adapter's version-1
+ * Answering version-2 requests (P9) on top of an adapter's version-1
  * answer: the 2011 installs are the task's 2011 filter, one layer of its
  * stack (S5, R5), answered as version 1 answers them (allow, or the 2011
  * kill); each `rules` install is one more filter (seccomp(2)'s
@@ -25,7 +25,7 @@ export type LayerAnswer = (
   calls: readonly Call[],
 ) => readonly Action[] | { readonly unsupported: string };
 
-/** P8 the ABI of a call and the arguments a filter compares: the low 32 bits of each register on ia32 (R2). */
+/** P9 the ABI of a call and the arguments a filter compares: the low 32 bits of each register on ia32 (R2). */
 export const filterView = (abi: Abi, c: Call): { readonly abi: Abi; readonly args: readonly bigint[] } => {
   const through = callAbi(abi, c.vector);
   return { abi: through, args: through === 'ia32' ? c.args.map((a) => BigInt.asUintN(32, a)) : c.args };
@@ -48,7 +48,7 @@ export const v2Of = (r: Request): RequestV2 => ({
   calls: r.calls,
 });
 
-/** P8 answer `r` with a version-1 answerer for its 2011 installs and `layer` for each `rules` install. */
+/** P9 answer `r` with a version-1 answerer for its 2011 installs and `layer` for each `rules` install. */
 export function answerV2(r: RequestV2, v1: (r: Request) => Answer, layer: LayerAnswer): AnswerV2 {
   const unsupported = (why: string): AnswerV2 => ({ version: 2, id: r.id, unsupported: why });
   const other = r.installs.find((i) => i.dialect !== '2011' && i.dialect !== 'rules');

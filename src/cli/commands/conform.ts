@@ -23,7 +23,7 @@ import { parseCommand, toJson } from '../inputs.ts';
 
 /** The corpus shipped with the package. */
 export const DEFAULT_CORPUS = fileURLToPath(new URL('../../../conformance/corpus.jsonl', import.meta.url));
-/** The version-2 corpus shipped with the package (P8), asked of implementations that speak version 2. */
+/** The version-2 corpus shipped with the package (P9), asked of implementations that speak version 2. */
 export const DEFAULT_CORPUS_V2 = fileURLToPath(new URL('../../../conformance/corpus-v2.jsonl', import.meta.url));
 
 /** Help text of `conform`. */
@@ -128,7 +128,11 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
   const corpusFlag = args.flags['corpus'];
   const corpusPath = typeof corpusFlag === 'string' ? corpusFlag : DEFAULT_CORPUS;
   const corpus: CorpusCase[] = [];
-  for (const path of corpusPath === 'none' ? [] : corpusPath === DEFAULT_CORPUS ? [DEFAULT_CORPUS, DEFAULT_CORPUS_V2] : [corpusPath]) {
+  for (const path of corpusPath === 'none'
+    ? []
+    : corpusPath === DEFAULT_CORPUS
+      ? [DEFAULT_CORPUS, DEFAULT_CORPUS_V2]
+      : [corpusPath]) {
     const text = io.readFile(path);
     if (text instanceof Error) return usage(`cannot read the corpus: ${text.message}`);
     const parsed = parseCorpus(text, path);
