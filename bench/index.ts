@@ -3,12 +3,12 @@
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
  * line count of the same file (bench/trace.ts), and the BPF programs of the
- * bundled policies (bench/bpf.ts). Prints tables, then one JSON line. Re-executes itself with
+ * bundled policies (bench/bpf.ts), and the proofs of bench/proof.ts. Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DECISION, Kernel, R, STATUS, type RegRow } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, R, STATUS, type RegRow } from '../src/kernel/index.ts';
 import { baselineAllows, makeMix, MIX_SIZE, POLICY, type Mix } from './workload.ts';
 import { measureModel } from './model.ts';
 
@@ -145,7 +145,7 @@ function engineDecisions(mix: Mix): (n: number) => void {
     for (let i = 0; i < n; i++) {
       const j = i & MASK;
       const d = k.decide(denied[j] === 1 ? child : pid, 'syscall', nrs[j]!, views[j]!);
-      if (d !== (denied[j] === 1 ? DECISION.KILL : DECISION.ALLOW)) throw new Error(`decision ${j}: ${d}`);
+      if (d !== (denied[j] === 1 ? VERDICT.KILL : VERDICT.ALLOW)) throw new Error(`decision ${j}: ${d}`);
     }
   };
 }
@@ -208,6 +208,8 @@ type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
 const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
+const { measureProofs } = await import('./proof.ts');
+const proofFigures = await measureProofs();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -261,6 +263,11 @@ console.log(
 );
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
+console.log('\nproofs with z3 (src/proof): wall time, term building and solver apart (target under 10 s each)');
+for (const f of proofFigures)
+  console.log(
+    `  ${f.name.padEnd(62)} ${f.verdict.padEnd(16)} ${(f.wallMs / 1000).toFixed(2).padStart(6)} s  terms ${f.stats.termMs.toFixed(0)} ms, solver ${f.stats.solveMs.toFixed(0)} ms, ${f.stats.queries} queries`,
+  );
 console.log(
   JSON.stringify({
     engine_calls_per_s: Math.round(full.cpu),
@@ -281,5 +288,11 @@ console.log(
     bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
     bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
     bpf_compile_ms: byTrace((f) => f.compileMs),
+    proof_ms: Object.fromEntries(
+      proofFigures.map((f) => [
+        f.name,
+        { wall: Math.round(f.wallMs), terms: Math.round(f.stats.termMs), solver: Math.round(f.stats.solveMs) },
+      ]),
+    ),
   }),
 );

@@ -29,7 +29,7 @@ export const MUTANTS: readonly Mutant[] = [
   // ---- the audit of issue 14
   {
     id: 'lint-negative-nr',
-    tests: ['test/lint.test.ts'],
+    tests: ['test/grammar-lint.test.ts'],
     files: ['src/grammar/lint.ts'],
     search: "if (p.field.kind === 'nr' && p.value < 0n) out.push(`'${text}': negative value for nr`);",
     replace: '',
@@ -130,7 +130,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'generate-keeps-comments-past-64k',
-    tests: ['test/regression-cli.test.ts'],
+    tests: ['test/cli-trace.test.ts'],
     files: ['src/trace/generate.ts'],
     search: "? commented : header + entries.map((e) => e.line).join('');",
     replace: '? commented : commented;',
@@ -148,7 +148,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 's10.1-engine-unparenthesised-merge',
     tests: ['properties/diff-laws.prop.ts'],
-    files: ['src/impl/rules.ts'],
+    files: ['src/seccomp/rules.ts'],
     search: 'mergeText: (old: string, next: string) => `(${old}) && (${next})`,',
     replace: 'mergeText: (old: string, next: string) => `(${old}) && ${next}`,',
     breaks: 'S10.1 merge as `(old) && new` (engine)',
@@ -164,7 +164,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 's10.2-engine-inverted-abi',
     tests: ['properties/diff-laws.prop.ts'],
-    files: ['src/impl/rules.ts'],
+    files: ['src/seccomp/rules.ts'],
     search: 'abiMatches: (stateAbi: Abi, callAbi: Abi) => stateAbi === callAbi,',
     replace: 'abiMatches: (stateAbi: Abi, callAbi: Abi) => stateAbi !== callAbi,',
     breaks: 'S10.2 the inverted ABI check (engine)',
@@ -181,7 +181,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'engine-strict-compat-sigreturn',
     tests: ['properties/diff-laws.prop.ts'],
-    files: ['src/impl/secure.ts'],
+    files: ['src/seccomp/secure.ts'],
     search: 'const STRICT_COMPAT = strictSet([1, 3, 4, 119]);',
     replace: 'const STRICT_COMPAT = strictSet([1, 3, 4, 173]);',
     breaks: 'S6.3 compat strict mode allows sigreturn 119 (engine)',
@@ -189,7 +189,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'engine-pending-not-spent',
     tests: ['test/engine-entry.test.ts'],
-    files: ['src/impl/secure.ts'],
+    files: ['src/seccomp/secure.ts'],
     search: 't.flags = flags & ~PENDING_BIT;',
     replace: 't.flags = flags;',
     breaks: 'S6.4 the on_next_syscall grant allows one call only (engine)',
@@ -215,7 +215,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'engine-compat-reads-high-half',
     tests: ['test/engine-fastpath.test.ts'],
-    files: ['src/impl/compile.ts'],
+    files: ['src/seccomp/compile.ts'],
     search: "compatRegs: (i, high) => (high ? '0' : `w[b + ${lit(COMPAT_ARG_REGS[i]!)}]`),",
     replace: 'compatRegs: (i, high) => `w[b + ${lit(COMPAT_ARG_REGS[i]! + (high ? 1 : 0))}]`,',
     breaks: 'S3.2 compat arguments are the low 32 bits (engine compiler)',
@@ -223,7 +223,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'engine-ne-as-and',
     tests: ['test/engine-fastpath.test.ts'],
-    files: ['src/impl/compile.ts'],
+    files: ['src/seccomp/compile.ts'],
     search: "case '!=': return `(${l} !== ${vl} || ${h} !== ${vh})`;",
     replace: "case '!=': return `(${l} !== ${vl} && ${h} !== ${vh})`;",
     breaks: 'S3.3 `!=` differs in either half (engine compiler)',
@@ -263,7 +263,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     id: 'engine-new-entry-in-mode-2',
     tests: ['test/engine-prctl.test.ts'],
-    files: ['src/impl/state.ts'],
+    files: ['src/seccomp/state.ts'],
     search: 'if (this.mode === 2) return ERRNO.EACCES;\n      this.filters.set(nr, filter);',
     replace: 'this.filters.set(nr, filter);',
     breaks: 'S5.4 a new entry in mode 2 is -EACCES (engine)',
@@ -310,7 +310,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'lint-and-zero',
-    tests: ['test/lint.test.ts'],
+    tests: ['test/grammar-lint.test.ts'],
     files: ['src/grammar/lint.ts'],
     search: "if (p.op === '&' && p.value === 0n) out.push(`'${text}': '& 0' is never true`);",
     replace: '',
@@ -318,7 +318,7 @@ export const MUTANTS: readonly Mutant[] = [
   },
   {
     id: 'lint-execve-not-dangerous',
-    tests: ['test/lint.test.ts'],
+    tests: ['test/grammar-lint.test.ts'],
     files: ['src/grammar/lint.ts'],
     search: "new Set(['prctl', 'execve', 'execveat'])",
     replace: "new Set(['prctl', 'execveat'])",

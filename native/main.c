@@ -1,4 +1,4 @@
-/* seccomp-native: the project's C helper for the real kernel (Linux x86_64). */
+/* seccomp-native: the project's C helper for Linux x86_64. */
 #define _GNU_SOURCE
 #include "act.h"
 #include "launch.h"

@@ -106,7 +106,7 @@ export function modelAllows(state: model.SeccompState, c: Call): boolean {
       (r, i) => [r, c.args[i]!],
     ),
   );
-  const record = model.callRecord(model.mergeRegs(ZERO_REGS, { ...regs, rax: c.rax }), abi);
+  const record = model.recordOfRegs(model.mergeRegs(ZERO_REGS, { ...regs, rax: c.rax }), abi);
   return model.decide({ ...state, pending: false }, abi, record).allow;
 }
 

@@ -5,7 +5,9 @@
  */
 import fc from 'fast-check';
 import type { Abi } from '../src/x86/table.ts';
-import { PR, type RegsInput, type Vector } from '../src/x86/types.ts';
+import { PR } from '../src/x86/prctl.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import type { Vector } from '../src/x86/vectors.ts';
 import { filterText, nrValue, policyLine, policyText, poolCalls, u64 } from '../src/conform/index.ts';
 
 /** Generators moved to src/conform (the conform command uses them at run time); re-exported for the suites. */

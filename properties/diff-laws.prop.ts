@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { DECISION, Kernel } from '../src/kernel/index.ts';
+import { VERDICT, Kernel } from '../src/kernel/index.ts';
 import { syscallTable } from '../src/x86/table.ts';
 import { abiBinding, forkIndependence, MAX_VACUOUS_SHARE, reduceOnly, tally } from './diff-laws.ts';
 import { params } from './support.ts';
@@ -49,7 +49,7 @@ test('S9.3 strict mode allows exactly read, write, exit and (rt_)sigreturn of ea
     for (const vector of ['syscall', 'int80'] as const) {
       const key = `${pid}/${vector}`;
       for (let nr = -2; nr < syscallTable('ia32').nrSyscalls + 2; nr++) {
-        if (k.decide(pid, vector, nr, []) === DECISION.ALLOW) allowed.set(key, [...(allowed.get(key) ?? []), nr]);
+        if (k.decide(pid, vector, nr, []) === VERDICT.ALLOW) allowed.set(key, [...(allowed.get(key) ?? []), nr]);
       }
     }
   }

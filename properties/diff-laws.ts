@@ -6,10 +6,11 @@
  */
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, type Decision } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, type Verdict } from '../src/kernel/index.ts';
 import { halves } from '../src/x86/regs.ts';
 import type { Abi } from '../src/x86/table.ts';
-import { callAbi, PR, type Vector } from '../src/x86/types.ts';
+import { PR } from '../src/x86/prctl.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { filterText, poolCalls, prctlRegs, textBytes } from './diff-gen.ts';
 import { u64 } from './support.ts';
 
@@ -135,7 +136,7 @@ export const tally = (): Tally => ({ decided: 0, vacuous: 0 });
 /** Most vacuous runs a law may have, as a share of its runs, before its test fails. */
 export const MAX_VACUOUS_SHARE = 0.02;
 
-const decideAll = (k: Kernel, pid: number, probes: readonly Probe[]): readonly Decision[] =>
+const decideAll = (k: Kernel, pid: number, probes: readonly Probe[]): readonly Verdict[] =>
   probes.map((p) => k.decide(pid, p.vector, p.nr, p.args));
 
 /** S9.2 no prctl of a filtering task allows a call that was denied before. */
@@ -146,7 +147,7 @@ export const reduceOnly = (make: () => Kernel): fc.IPropertyWithHooks<[Scenario]
     const before = decideAll(k, pid, s.probes);
     applyOps(k, pid, s);
     const after = decideAll(k, pid, s.probes);
-    return before.every((d, i) => d !== DECISION.KILL || after[i] === DECISION.KILL || after[i] === DECISION.NO_TASK);
+    return before.every((d, i) => d !== VERDICT.KILL || after[i] === VERDICT.KILL || after[i] === VERDICT.NO_TASK);
   });
 
 /** S9.5 a task filtering in one ABI never gets a call of the other allowed: by decide, and by the entry path. */
@@ -158,7 +159,7 @@ export const abiBinding = (make: () => Kernel, count: Tally = tally()): fc.IProp
     const other = s.probes.filter((p) => bound !== null && callAbi(s.code, p.vector) !== bound);
     if (other.length === 0) count.vacuous++;
     else count.decided++;
-    if (!other.every((p) => k.decide(pid, p.vector, p.nr, p.args) === DECISION.KILL)) return false;
+    if (!other.every((p) => k.decide(pid, p.vector, p.nr, p.args) === VERDICT.KILL)) return false;
     const last = other.at(-1);
     if (last === undefined) return true;
     const [l0 = 0, h0 = 0, l1 = 0, h1 = 0] = last.args;

@@ -2,7 +2,7 @@
  * S9.1 differential model-based testing: random multi-task sequences of
  * spawns, memory writes, every prctl variant, calls through every vector,
  * fork, execve and exit agree on every observable between src/model and
- * the engine (src/kernel on src/impl), compared after every command.
+ * the engine (src/kernel on src/seccomp), compared after every command.
  */
 import test from 'ava';
 import fc from 'fast-check';

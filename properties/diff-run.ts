@@ -9,7 +9,7 @@ import * as O from 'fp-ts/lib/Option.js';
 import { isDeepStrictEqual } from 'node:util';
 import { Kernel } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
-import type { Outcome } from '../src/x86/types.ts';
+import type { Outcome } from '../src/x86/outcome.ts';
 import type { Cmd } from './diff-gen.ts';
 
 /** JSON with bigints in hex, for failure messages. */

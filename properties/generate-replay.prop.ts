@@ -22,7 +22,7 @@ import {
   type TraceEvent,
 } from '../src/trace/index.ts';
 import { syscallTable } from '../src/x86/table.ts';
-import { CLONE_THREAD } from '../src/x86/types.ts';
+import { CLONE_THREAD } from '../src/x86/task.ts';
 import { params, u64 } from './support.ts';
 
 const TABLE = syscallTable('x86_64');

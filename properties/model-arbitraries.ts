@@ -8,7 +8,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { PR, VECTORS, callAbi, type RegName, type RegsInput, type Vector } from '../src/x86/types.ts';
+import { PR } from '../src/x86/prctl.ts';
+import type { RegName, RegsInput } from '../src/x86/registers.ts';
+import { VECTORS, callAbi, type Vector } from '../src/x86/vectors.ts';
+import { exprText as anyExprText } from '../src/conform/index.ts';
 import { u64 } from './support.ts';
 
 /** The system calls policies are built from: unistd names present in both ABIs. */
@@ -32,23 +35,12 @@ const FIELDS: Readonly<Record<(typeof POOL)[number], readonly string[]>> = {
 
 const printValue = (v: bigint): string => (v > 9n ? `0x${v.toString(16)}` : v.toString());
 
-/** A filter expression text over `name`'s fields, up to `depth` levels of operators. */
-export function exprText(name: (typeof POOL)[number], depth = 3): fc.Arbitrary<string> {
-  const pred = fc
-    .tuple(fc.constantFrom(...FIELDS[name]), fc.constantFrom('==', '!=', '<', '<=', '>', '>=', '&'), argValue())
-    .map(([f, op, v]) => `${f} ${op} ${printValue(f === 'nr' ? v & 0x7fffffffn : v)}`);
-  const { node } = fc.letrec<{ node: string }>((tie) => ({
-    node: fc.oneof(
-      { depthSize: 'small', maxDepth: depth, withCrossShrink: true },
-      pred,
-      fc.tuple(tie('node'), tie('node')).map(([a, b]) => `${a} && ${b}`),
-      fc.tuple(tie('node'), tie('node')).map(([a, b]) => `${a} || ${b}`),
-      tie('node').map((a) => `!(${a})`),
-      tie('node').map((a) => `(${a})`),
-    ),
-  }));
-  return node;
-}
+/** A filter expression text over `name`'s fields, up to `depth` levels of operators, with literals the probes use. */
+export const exprText = (name: (typeof POOL)[number], depth = 3): fc.Arbitrary<string> =>
+  anyExprText(FIELDS[name], {
+    maxDepth: depth,
+    literal: (f) => argValue().map((v) => printValue(f === 'nr' ? v & 0x7fffffffn : v)),
+  });
 
 /** A filter text for `name`: mostly expressions, sometimes `1` or `0`. */
 export const filterText = (name: (typeof POOL)[number]): fc.Arbitrary<string> =>
@@ -105,7 +97,7 @@ export function allows(m: model.Machine, pid: number, p: Probe, rules: model.Rul
   const task = m.tasks.get(pid);
   if (task === undefined) return false;
   const abi = callAbi(task.abi, p.vector);
-  const record = model.callRecord(model.mergeRegs(task.regs, regsFor(abi, p.rax, p.args)), abi);
+  const record = model.recordOfRegs(model.mergeRegs(task.regs, regsFor(abi, p.rax, p.args)), abi);
   if (task.seccomp.mode === 0) return true;
   if (task.seccomp.mode === 1) return model.strictAllowed(abi, record.nr);
   return model.decide(task.seccomp, abi, record, rules).allow;

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import * as model from '../src/model/index.ts';
 import { parseFilter } from '../src/grammar/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { callAbi, type MachineView, type Vector } from '../src/x86/types.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
+import type { MachineView } from '../src/x86/views.ts';
 import {
   allows,
   argValue,

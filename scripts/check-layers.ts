@@ -24,6 +24,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   // 1 the vocabularies: x86 (system call tables, registers, vectors, types) and seccomp's actions.
   x86: [],
   action: [],
+  // 2 the public API's argument checks, shared by the model and the engine.
+  api: ['x86'],
   // 2 the filter language.
   grammar: ['x86', 'action'],
   // 2 the decision form every dialect is read into.
@@ -32,15 +34,15 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   minijail: ['x86', 'action', 'grammar', 'ruleset'],
   oci: ['x86', 'action', 'grammar', 'ruleset'],
   // 3 the pure specification and the engine's seccomp core, side by side.
-  model: ['x86', 'action', 'grammar', 'ruleset'],
-  impl: ['x86', 'action', 'grammar', 'ruleset'],
+  model: ['x86', 'action', 'grammar', 'ruleset', 'api'],
+  seccomp: ['x86', 'action', 'grammar', 'ruleset'],
   // 4 the simulated kernel and entry path: it calls into the core.
-  kernel: ['x86', 'action', 'grammar', 'ruleset', 'impl'],
+  kernel: ['x86', 'action', 'grammar', 'ruleset', 'seccomp', 'api'],
   // 5 the tools on top of the engine and the model.
-  trace: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'impl', 'kernel'],
-  bpf: ['x86', 'action', 'grammar', 'ruleset', 'model', 'impl'],
+  trace: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'seccomp', 'kernel'],
+  bpf: ['x86', 'action', 'grammar', 'ruleset', 'model', 'seccomp'],
   proof: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'bpf'],
-  native: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'impl', 'kernel', 'trace', 'bpf'],
+  native: ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'seccomp', 'kernel', 'trace', 'bpf'],
   conform: [
     'x86',
     'action',
@@ -49,20 +51,20 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
     'minijail',
     'oci',
     'model',
-    'impl',
+    'seccomp',
     'kernel',
     'trace',
     'bpf',
     'native',
   ],
-  'spec-runner': ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'impl', 'kernel'],
+  'spec-runner': ['x86', 'action', 'grammar', 'ruleset', 'minijail', 'oci', 'model', 'seccomp', 'kernel'],
   // 6 the command line.
   cli: ['*'],
   // the package's root face (src/index.ts).
   '.': ['*'],
 };
 
-/** File (relative to src/, `/`-separated, e.g. `impl/secure.ts`) -> the specifiers it imports, as written. */
+/** File (relative to src/, `/`-separated, e.g. `seccomp/secure.ts`) -> the specifiers it imports, as written. */
 export type ImportMap = ReadonlyMap<string, readonly string[]>;
 
 /** The folder of a file relative to src/: its first path segment, or `.` for a file at the top. */

@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderConstantsModule, type ConstantsData } from './constants-render.ts';
+import { renderConstantsModule, renderUapiModule, type ConstantsData, type UapiData } from './constants-render.ts';
+import { uapiConstants } from './uapi-constants.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ASM = '/usr/include/x86_64-linux-gnu';
@@ -181,3 +182,27 @@ if (!process.argv.includes('--data')) {
 }
 writeFileSync(join(root, 'src', 'x86', 'tables', 'constants.ts'), renderConstantsModule(data.x86_64, data.ia32));
 console.log('wrote src/x86/tables/constants.ts');
+
+// Every constant of the UAPI headers, for minijail policies (spec/17-minijail.md), loaded on first use.
+const uapiFile = (abi: string): string => join(dataDir, `uapi-${abi}.json`);
+const uapi: Record<'x86_64' | 'ia32', UapiData> = process.argv.includes('--data')
+  ? {
+      x86_64: JSON.parse(readFileSync(uapiFile('x86_64'), 'utf8')) as UapiData,
+      ia32: JSON.parse(readFileSync(uapiFile('ia32'), 'utf8')) as UapiData,
+    }
+  : await (async () => {
+      const version = packageVersion('linux-libc-dev');
+      const gcc = sh('gcc', ['-dumpfullversion']).trim();
+      const log = (s: string): void => console.log(s);
+      const out = {
+        x86_64: await uapiConstants('x86_64', version, gcc, log),
+        ia32: await uapiConstants('ia32', version, gcc, log),
+      };
+      for (const abi of ['x86_64', 'ia32'] as const) {
+        writeFileSync(uapiFile(abi), `${JSON.stringify(out[abi], null, 0)}\n`);
+        console.log(`wrote data/constants/uapi-${abi}.json`);
+      }
+      return out;
+    })();
+writeFileSync(join(root, 'src', 'x86', 'tables', 'uapi.ts'), renderUapiModule(uapi.x86_64, uapi.ia32));
+console.log('wrote src/x86/tables/uapi.ts');

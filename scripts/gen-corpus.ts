@@ -1,13 +1,13 @@
 /**
  * Writes conformance/corpus.jsonl and corpus-v2.jsonl from the hand-written
- * requests of scripts/corpus-cases.ts and corpus-v2-cases.ts with the
- * model's answers (P5, P9).
+ * requests of conformance/cases.ts and cases-v2.ts with the model's
+ * answers (P5, P9).
  * Usage: npm run gen:corpus
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { corpusCases, corpusText } from './corpus-cases.ts';
-import { corpusV2Cases, corpusV2Text } from './corpus-v2-cases.ts';
+import { corpusCases, corpusText } from '../conformance/cases.ts';
+import { corpusV2Cases, corpusV2Text } from '../conformance/cases-v2.ts';
 
 const out = fileURLToPath(new URL('../conformance/corpus.jsonl', import.meta.url));
 writeFileSync(out, corpusText());

@@ -59,8 +59,9 @@ async function bundle(entry: string, extra: Partial<Parameters<typeof build>[0]>
     legalComments: 'none',
     plugins: [samples],
     // Node's modules appear only in the CLI's process-starting commands, which
-    // src/cli/main.ts loads on first use; a page never runs them.
-    external: ['node:*'],
+    // src/cli/main.ts loads on first use; a page never runs them. Nor does it
+    // run the proof commands, which load z3-solver (WebAssembly) on first use.
+    external: ['node:*', 'z3-solver'],
     ...extra,
   });
   const file = r.outputFiles?.[0];

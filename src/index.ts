@@ -2,16 +2,17 @@
  * seccomp-spec: the 2011 seccomp filter-mode proposal as an executable
  * specification (`model`), a fast engine (`Kernel`), the filter language,
  * the x86 tables and the trace tools. Subpaths give each part on its own:
- * `seccomp-spec/model`, `/kernel` (the engine: `Kernel`), `/impl` (the
- * engine's seccomp core, without the simulated kernel), `/grammar`, `/x86`.
+ * `seccomp-spec/model`, `/kernel` (the engine: `Kernel`), `/seccomp` (the
+ * engine's seccomp core, without the simulated kernel; `/impl` is an alias),
+ * `/grammar`, `/x86`.
  */
 export {
   Kernel,
-  DECISION,
+  VERDICT,
   STATUS,
   R,
   SCRATCH_ADDR,
-  type Decision,
+  type Verdict,
   type EngineOptions,
   type InstallResult,
   type RegRow,

@@ -5,7 +5,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { Kernel, model, type InstallResult } from '../src/index.ts';
-import { MAX_USER_TEXT } from '../src/x86/types.ts';
+import { MAX_USER_TEXT } from '../src/x86/prctl.ts';
 
 const fresh = (abi: 'x86_64' | 'ia32' = 'x86_64'): readonly [Kernel, number] => {
   const k = new Kernel();

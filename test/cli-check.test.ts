@@ -260,3 +260,34 @@ test('bin/seccomp-spec: a reader that closes the pipe early ends the output quie
   t.is(r.stderr, '');
   t.regex(r.stdout, /status=0/);
 });
+
+// C33: a policy text with a NUL byte (here in a comment) is judged whole or
+// refused, never cut at the NUL: the kernel reads user memory only up to it,
+// which would drop the narrowing `read: fd == 0` and allow read(5).
+test('eval judges the whole policy text: a NUL byte cannot hide a narrowing line (C33)', async (t) => {
+  const policy = 'read: 1\n# \0\nread: fd == 0\n';
+  const check = await run(['check', 'p'], { p: policy });
+  const ev = await run(['eval', 'p', 'read', '5'], { p: policy });
+  // Either both reject the file, or eval judges the whole text (read limited to fd == 0).
+  if (check.code === 0) t.is(ev.code, 1, `check accepted the file, but eval allowed read(5):\n${ev.out}${ev.err}`);
+  else t.not(ev.code, 0);
+});
+
+test('proc shows every entry check accepts, with a NUL byte in a comment (C33)', async (t) => {
+  const policy = 'read: 1\n# \0\nwrite: 1\n';
+  const check = await run(['check', 'p'], { p: policy });
+  const proc = await run(['proc', 'p'], { p: policy });
+  if (check.code === 0) t.regex(proc.out, /FilterCount: 2/, proc.out + proc.err);
+  else t.not(proc.code, 0);
+});
+
+// S2.3: the 255-character limit applies after any merge (S5.4), as the
+// kernel's -E2BIG does: two `read` lines of 151 characters merge to 310.
+test('check rejects a policy whose repeated names merge beyond 255 characters (S2.3, S5.4)', async (t) => {
+  const filter = `fd == 1${' || fd == 1'.repeat(15)}`;
+  const policy = `read: ${filter}\nread: ${filter}\n`;
+  const proc = await run(['proc', 'p'], { p: policy });
+  t.is(proc.code, 1, 'the kernel refuses the merged text');
+  const check = await run(['check', 'p'], { p: policy });
+  t.is(check.code, 1, check.out + check.err);
+});

@@ -295,3 +295,63 @@ test('eval: a number no table lists is still judged, and killed (S6.4, C8)', asy
     t.regex(r.out, /is outside \[0, 470\) for x86_64 \(S6\.4\)/);
   }
 });
+
+// S6.4, T5: a task whose filters are bound to ia32 never gets a native call
+// allowed. The root's first call is an ia32 execve (a 32-bit launcher) and
+// the exec'd program then makes a native read(0); T5 gives the root 64-bit
+// code when any of its calls is native, so the call is not entered through
+// int $0x80 as ia32 nr 0 (restart_syscall).
+test('replay never allows a native call under an ia32 policy (JSON lines; S6.4, T5)', async (t) => {
+  const trace =
+    '{"pid":1,"abi":"ia32","name":"execve","args":["0x1000",0,0],"ret":0}\n' +
+    '{"pid":1,"abi":"x86_64","nr":0,"args":[0,0,0],"ret":0}\n';
+  const r = await run(['replay', 'p', 't.jsonl', '--abi', 'ia32'], { p: 'restart_syscall: 1\n', 't.jsonl': trace });
+  t.not(r.code, 0, r.out + r.err);
+  t.notRegex(r.out, /ok, 2 calls allowed/);
+});
+
+test('replay never allows a native call under an ia32 policy (strace text; S6.4, T5)', async (t) => {
+  // The root's execve is ia32 (--abi ia32 is the default ABI of unmarked lines);
+  // strace then says the process runs in 64-bit mode and it calls read(5).
+  const trace =
+    '1 execve(0x1000, 0x2000, 0x3000) = 0\n[ Process PID=1 runs in 64 bit mode. ]\n1 read(0x5, 0x0, 0x0) = 0\n';
+  const r = await run(['replay', 'p', 't.strace', '--abi', 'ia32'], { p: 'restart_syscall: 1\n', 't.strace': trace });
+  t.not(r.code, 0, r.out + r.err);
+});
+
+// T10: replaying a trace under its generated policy kills nothing, and
+// generate exits 0 only when it printed such a policy. Many calls with more
+// than 32 values of an argument make notes that alone pass the 64 KiB a
+// prctl may read (S5.2, C16): T10 drops the comments to fit, or exits 1.
+test('generate prints a policy replay can install even when its notes would pass 64 KiB (T10, S5.2)', async (t) => {
+  const { syscallTable } = await import('../src/x86/table.ts');
+  const table = syscallTable('x86_64');
+  const skip = new Set([
+    'prctl',
+    'execve',
+    'execveat',
+    'exit',
+    'exit_group',
+    'clone',
+    'clone3',
+    'fork',
+    'vfork',
+    'rt_sigreturn',
+    'seccomp',
+  ]);
+  const lines = [JSON.stringify({ pid: 1, name: 'execve', args: [4096, 0, 0], ret: 0 })];
+  const argNames = new Set<string>();
+  for (const c of table.calls) {
+    if (skip.has(c.name) || c.args.length < 3) continue;
+    c.args.forEach((a) => argNames.add(a.name));
+    for (let v = 1; v <= 33; v++)
+      lines.push(JSON.stringify({ pid: 1, name: c.name, args: c.args.map(() => v), ret: 0 }));
+  }
+  const trace = `${lines.join('\n')}\n`;
+  const gen = await run(['generate', 't.jsonl', '--args', [...argNames].join(',')], { 't.jsonl': trace });
+  // T10 drops the comments to fit, so this trace has a policy: generate must print it and exit 0.
+  t.is(gen.code, 0, `generate exited ${gen.code}: ${gen.err.slice(0, 200)}`);
+  t.true(gen.out.length < 65536, `generated ${gen.out.length} characters`);
+  const rep = await run(['replay', 'g.txt', 't.jsonl'], { 'g.txt': gen.out, 't.jsonl': trace });
+  t.is(rep.code, 0, `generated ${gen.out.length} characters; replay: ${rep.err.slice(0, 200)}`);
+});

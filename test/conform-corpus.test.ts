@@ -1,13 +1,13 @@
 /**
- * The conformance corpus (P5): the file is what scripts/corpus-cases.ts
+ * The conformance corpus (P5): the file is what conformance/cases.ts
  * builds, the model still gives every expected answer, the file parses,
  * and every rule the protocol can observe has a case (spec/14's table).
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { corpusText } from '../scripts/corpus-cases.ts';
-import { corpusV2Text } from '../scripts/corpus-v2-cases.ts';
+import { corpusText } from '../conformance/cases.ts';
+import { corpusV2Text } from '../conformance/cases-v2.ts';
 import { isV2, oracle, parseCorpus, type CorpusCase } from '../src/conform/index.ts';
 
 const FILE = 'conformance/corpus.jsonl';

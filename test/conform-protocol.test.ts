@@ -12,7 +12,7 @@ import {
   encodeRequest,
   bpfAnswer,
   engineAnswer,
-  kernelAnswer,
+  linuxAnswer,
   modelAnswer,
   serve,
   splitCommand,
@@ -172,7 +172,7 @@ test('the BPF adapter emulates the compiled state, allows all in mode 0, and ref
   });
 });
 
-test('the kernel adapter answers through the native probe as the model does, and refuses what the kernel never filters (K9)', (t) => {
+test('the linux adapter answers through the native probe as the model does, and refuses what Linux never filters (K9)', (t) => {
   const call = (vector: 'syscall' | 'int80' | 'sysenter', nr: number, a0: bigint) => ({
     vector,
     nr,
@@ -184,19 +184,19 @@ test('the kernel adapter answers through the native probe as the model does, and
     installs: ['read: fd < 10', 'read: fd > 1'],
     calls: [call('syscall', 0, 5n), call('syscall', 0, 1n), call('sysenter', 3, 5n), call('syscall', -1, 0n)],
   };
-  t.deepEqual(kernelAnswer(r), modelAnswer(r));
-  t.deepEqual(kernelAnswer({ ...r, installs: [] }), {
+  t.deepEqual(linuxAnswer(r), modelAnswer(r));
+  t.deepEqual(linuxAnswer({ ...r, installs: [] }), {
     id: 5,
     installs: [],
     calls: ['allow', 'allow', 'allow', 'allow'],
   });
-  t.deepEqual(kernelAnswer({ ...r, installs: ['on_next_syscall: 1\nread: 1'] }), {
+  t.deepEqual(linuxAnswer({ ...r, installs: ['on_next_syscall: 1\nread: 1'] }), {
     id: 5,
     unsupported: 'the installed state has a pending on_next_syscall grant, which a BPF program cannot express',
   });
-  t.deepEqual(kernelAnswer({ ...r, calls: [call('syscall', 335, 0n)] }), {
+  t.deepEqual(linuxAnswer({ ...r, calls: [call('syscall', 335, 0n)] }), {
     id: 5,
-    unsupported: 'native uretprobe and uprobe (335, 336) never reach a seccomp filter on this kernel (K9)',
+    unsupported: 'native uretprobe and uprobe (335, 336) never reach a seccomp filter on this Linux (K9)',
   });
 });
 

@@ -23,9 +23,9 @@ const seed = (): string => String(Math.floor(Math.random() * 2 ** 31));
 const PY = 'python3 examples/adapters/seccomp_adapter.py';
 const report = (r: Run): ConformReport => JSON.parse(r.out) as ConformReport;
 
-for (const name of ['model', 'engine', 'bpf', 'kernel']) {
-  // The kernel adapter starts the native probe once a request, so it gets fewer.
-  const n = runs(name === 'kernel' ? 60 : 150);
+for (const name of ['model', 'engine', 'bpf', 'linux']) {
+  // The linux adapter starts the native probe once a request, so it gets fewer.
+  const n = runs(name === 'linux' ? 60 : 150);
   test.serial(
     `the ${name} adapter conforms: the whole corpus and ${n} generated requests (${n} in CI, more under npm run props)`,
     async (t) => {
@@ -45,7 +45,7 @@ for (const name of ['model', 'engine', 'bpf', 'kernel']) {
         model: /^$/,
         engine: /^install [0-9]+: /,
         bpf: pending,
-        kernel: new RegExp(`${pending.source}|^native uretprobe and uprobe`),
+        linux: new RegExp(`${pending.source}|^native uretprobe and uprobe`),
       }[name]!;
       if (name === 'model') t.is(rep.search.unsupported + rep.corpus.unsupported, 0);
       for (const u of rep.unsupportedReasons) t.regex(u.reason, allowed);
@@ -239,7 +239,7 @@ test.serial(
     t.is(await main(['adapter', 'engine'], io), 0);
     t.is(out, '{"id":1,"installs":[0],"calls":["allow"]}\n');
     t.is(await main(['adapter', 'bogus'], io), 2);
-    t.regex(err, /unknown adapter 'bogus' \(valid: model, engine, bpf, kernel\)/);
+    t.regex(err, /unknown adapter 'bogus' \(valid: model, engine, bpf, linux\)/);
     const none = await runCli(['adapter', 'model'], disk);
     t.is(none.code, 2);
     t.is(none.err, 'adapter needs a standard input to read requests from\n');

@@ -1,15 +1,16 @@
 /**
- * The filter compiler (src/impl/compile.ts) against the model at boundary
+ * The filter compiler (src/seccomp/compile.ts) against the model at boundary
  * values, through decide() and enter(), and strict mode through decide().
  * The other fast paths are in engine-fastpath.test.ts.
  */
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, STATUS } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, STATUS } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { callAbi, type RegsInput, type Vector } from '../src/x86/types.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { params, U64_EDGES as EDGE } from '../properties/support.ts';
 import { exprText, hi, lo, POOL, show, writeWords } from './support/engine-gen.ts';
 
@@ -106,7 +107,7 @@ test('S9.1 fast paths: compiled expressions (decide and enter) equal model evalu
         checked++;
         if (want) allowed++;
         else denied++;
-        if (got !== (want ? DECISION.ALLOW : DECISION.KILL)) {
+        if (got !== (want ? VERDICT.ALLOW : VERDICT.KILL)) {
           throw new Error(
             `decide nr ${nr} ${abi} filter ${show(f)} args ${show(record.args)} regs ${show(regs)}: model ${want} engine ${got}`,
           );
@@ -160,7 +161,7 @@ test('S9.1 fast paths: decide() in strict mode equals model strictAllowed for ev
       const abi = callAbi(taskAbi, vector);
       for (let x = -70; x < 600; x++) {
         for (const wide of [x, x + 0x1_0000_0000, x - 0x1_0000_0000]) {
-          const want = model.strictAllowed(abi, x) ? DECISION.ALLOW : DECISION.KILL;
+          const want = model.strictAllowed(abi, x) ? VERDICT.ALLOW : VERDICT.KILL;
           if (k.decide(pid, vector, wide, []) !== want) t.fail(`${taskAbi} ${vector} nr ${wide}`);
           n++;
         }

@@ -4,9 +4,9 @@
  * log lines, and the fast entries (enter, decide).
  */
 import test from 'ava';
-import { DECISION, Kernel, R, STATUS } from '../src/kernel/index.ts';
-import { ERRNO } from '../src/x86/types.ts';
-import { call, err, oneTask, ret } from './engine-support.ts';
+import { VERDICT, Kernel, R, STATUS } from '../src/kernel/index.ts';
+import { ERRNO } from '../src/x86/errno.ts';
+import { call, err, oneTask, ret } from './support/engine.ts';
 
 test('S6.1 syscall is native from 64-bit code and compat from 32-bit code; int80 and sysenter are compat (C9)', (t) => {
   const [k, p64] = oneTask('x86_64');
@@ -47,7 +47,7 @@ test('S6.3 strict mode uses the compat set for compat calls (exit, read, write, 
   const [k, pid] = oneTask();
   call(k, pid, 'syscall', 'prctl', 22n, 1n);
   for (const nr of [3n, 4n, 119n]) t.is(k.syscall(pid, 'int80', { rax: nr }).kind, 'return');
-  t.is(k.decide(pid, 'int80', 0, []), DECISION.KILL, 'compat 0 is restart_syscall');
+  t.is(k.decide(pid, 'int80', 0, []), VERDICT.KILL, 'compat 0 is restart_syscall');
   t.deepEqual(k.syscall(pid, 'int80', { rax: 1n, rbx: 0x1234n }), { kind: 'exited', code: 0x34 });
 });
 
@@ -71,9 +71,9 @@ test('S6.4 filter mode: no entry, out of range and x32 numbers kill with a log l
 test('S6.4 an expression is evaluated on the record: native registers at full width, compat ones zero-extended (S3.2)', (t) => {
   const [k, pid] = oneTask();
   k.installPolicy(pid, 'write: fd == 0x100000001 || count > 0xffffffff\nread: 1', 'syscall');
-  t.is(k.decide(pid, 'syscall', 1, [1, 1, 0, 0, 0, 0]), DECISION.ALLOW);
-  t.is(k.decide(pid, 'syscall', 1, [1, 0, 0, 0, 0, 0]), DECISION.KILL);
-  t.is(k.decide(pid, 'syscall', 1, [0, 0, 0, 0, 0, 1]), DECISION.ALLOW);
+  t.is(k.decide(pid, 'syscall', 1, [1, 1, 0, 0, 0, 0]), VERDICT.ALLOW);
+  t.is(k.decide(pid, 'syscall', 1, [1, 0, 0, 0, 0, 0]), VERDICT.KILL);
+  t.is(k.decide(pid, 'syscall', 1, [0, 0, 0, 0, 0, 1]), VERDICT.ALLOW);
   const c = k.spawn('x86_64', 'c');
   k.installPolicy(c, 'write: fd == 1 && count < 0x100000000', 'int80');
   t.deepEqual(k.syscall(c, 'int80', { rax: 4n, rbx: 0xffff_ffff_0000_0001n, rdx: 0xffff_ffff_ffff_ffffn }), ret(0n));
@@ -82,7 +82,7 @@ test('S6.4 an expression is evaluated on the record: native registers at full wi
 test('S6.4, S5.6 a call through the other ABI is killed even when its number has an entry', (t) => {
   const [k, pid] = oneTask();
   k.installPolicy(pid, 'read: 1\nsys_exit: 1', 'syscall');
-  t.is(k.decide(pid, 'int80', 0, []), DECISION.KILL);
+  t.is(k.decide(pid, 'int80', 0, []), VERDICT.KILL);
   t.deepEqual(k.syscall(pid, 'int80', { rax: 0n }), {
     kind: 'killed',
     log: 'prog[1]: system call 0 (sys_restart_syscall) blocked at ip:0',
@@ -94,7 +94,7 @@ test('S5.2, S6.4 on_next_syscall allows exactly one call, checked or not, then f
   k.installPolicy(pid, 'on_next_syscall: 1\nread: 1');
   t.true(k.view().tasks[0]!.seccomp.pending);
   t.regex(k.procSeccompFilter(pid)!, /^Filtering: 0\n/);
-  t.is(k.decide(pid, 'int80', 5, []), DECISION.ALLOW, 'decide does not consume the grant');
+  t.is(k.decide(pid, 'int80', 5, []), VERDICT.ALLOW, 'decide does not consume the grant');
   t.deepEqual(k.syscall(pid, 'syscall', { rax: 2n }), ret(0n), 'open passes once');
   t.false(k.view().tasks[0]!.seccomp.pending);
   t.regex(k.procSeccompFilter(pid)!, /^Filtering: 1\n/);
@@ -116,5 +116,5 @@ test('the fast entry: registers as uint32 words, a STATUS, the result in the row
   words[base + R.rdi] = 4;
   t.is(k.enter(pid, 'syscall'), STATUS.KILLED);
   t.is(k.enter(pid, 'syscall'), STATUS.NO_TASK);
-  t.is(k.decide(pid, 'syscall', 0, []), DECISION.NO_TASK);
+  t.is(k.decide(pid, 'syscall', 0, []), VERDICT.NO_TASK);
 });

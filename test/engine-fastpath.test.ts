@@ -7,10 +7,13 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { DECISION, Kernel, R, SCRATCH_ADDR, STATUS, type InstallResult } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, R, SCRATCH_ADDR, STATUS, type InstallResult } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import type { Abi } from '../src/x86/table.ts';
-import { callAbi, PR, type Outcome, type RegsInput, type Vector } from '../src/x86/types.ts';
+import type { Outcome } from '../src/x86/outcome.ts';
+import { PR } from '../src/x86/prctl.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { holdRuns, params, u64 } from '../properties/support.ts';
 import { exprText, hi, lo, POOL, show, writeWords } from './support/engine-gen.ts';
 
@@ -103,9 +106,9 @@ function argWords(regs: RegsInput, abi: Abi): number[] {
 
 /** Oracle for decide(): S6.3/S6.4 on the model's state, without consuming the pending grant. */
 function modelDecision(st: model.SeccompState, abi: Abi, record: model.CallRecord): number {
-  if (st.mode === 0) return DECISION.ALLOW;
-  if (st.mode === 1) return model.strictAllowed(abi, record.nr) ? DECISION.ALLOW : DECISION.KILL;
-  return model.decide(st, abi, record).allow ? DECISION.ALLOW : DECISION.KILL;
+  if (st.mode === 0) return VERDICT.ALLOW;
+  if (st.mode === 1) return model.strictAllowed(abi, record.nr) ? VERDICT.ALLOW : VERDICT.KILL;
+  return model.decide(st, abi, record).allow ? VERDICT.ALLOW : VERDICT.KILL;
 }
 
 const prctlRegs = (abi: Abi, ptr: bigint): RegsInput =>
@@ -223,7 +226,7 @@ test('S9.1 fast paths: decide(), filterFor(), filterAbi(), installPolicy() and e
       for (const q of queries) {
         const abi = callAbi(taskAbi, q.vector);
         const regs = model.mergeRegs(m.tasks.get(pid)!.regs, fullRegs(q));
-        const record = model.callRecord(regs, abi);
+        const record = model.recordOfRegs(regs, abi);
         const want = modelDecision(st, abi, record);
         const got = a.decide(pid, q.vector, q.nr, argWords(regs, abi));
         // Also with nr given as a wider safe integer (C8: only the low 32 bits count).

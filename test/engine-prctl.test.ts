@@ -4,8 +4,9 @@
  */
 import test from 'ava';
 import { Kernel } from '../src/kernel/index.ts';
-import { ERRNO, MAX_USER_TEXT } from '../src/x86/types.ts';
-import { call, err, oneTask, putText, ret } from './engine-support.ts';
+import { ERRNO } from '../src/x86/errno.ts';
+import { MAX_USER_TEXT } from '../src/x86/prctl.ts';
+import { call, err, oneTask, putText, ret } from './support/engine.ts';
 
 const filters = (k: Kernel, pid: number) => k.view().tasks.find((t) => t.pid === pid)!.seccomp;
 
@@ -141,4 +142,35 @@ test('S5.3 the per-call options take nr up to NR_syscalls - 1 of the calling ABI
     t.deepEqual(call(k, pid, vector, 'prctl', 36n, n - 1n, 0x1000n), ret(0n), `${abi} SET ${n - 1n}`);
     t.deepEqual(call(k, pid, vector, 'prctl', 37n, n - 1n), ret(0n), `${abi} CLEAR ${n - 1n}`);
   }
+});
+
+// S8, C34: /proc/<pid>/seccomp_filter is a header and one `SystemCall:` /
+// `Filter:` line pair per entry; a line break inside a filter (whitespace,
+// C1) is stored as a space, so `fd == 0\n|| fd == 1` stays one Filter line.
+const FILTER_WITH_NEWLINE = 'fd == 0\n|| fd == 1';
+const procShapeOk = (proc: string): boolean =>
+  proc
+    .replace(/\n$/, '')
+    .split('\n')
+    .slice(2)
+    .every((l, i) => (i % 2 === 0 ? l.startsWith('SystemCall: ') : l.startsWith('Filter: ')));
+
+test("S8 the engine's /proc text keeps one Filter line per entry when a filter text has a newline (C34)", (t) => {
+  const [k, pid] = oneTask();
+  putText(k, pid, 0x1000n, FILTER_WITH_NEWLINE);
+  t.deepEqual(call(k, pid, 'syscall', 'prctl', 36n, 0n, 0x1000n), ret(0n));
+  const proc = k.procSeccompFilter(pid) ?? '';
+  t.true(procShapeOk(proc), proc);
+});
+
+// C33: a policy text given as a string may not contain a NUL, since
+// everything after it would silently not be installed.
+test('C33 installPolicy refuses a text with a NUL rather than install the part before it', (t) => {
+  const [k, pid] = oneTask('x86_64', 'app');
+  const o = k.installPolicy(pid, 'getpid: 1\n# \0 a NUL in a comment\nwrite: fd == 1');
+  const installedWrite = k.filterFor(pid, 1) !== undefined;
+  t.false(
+    o.kind === 'return' && o.rax === 0n && !installedWrite,
+    `outcome ${JSON.stringify(o, (_k, x: unknown) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x))}, write installed: ${installedWrite}`,
+  );
 });

@@ -3,9 +3,9 @@
  * and memory, execve, exit and exit_group, pids, and /proc text.
  */
 import test from 'ava';
-import { DECISION } from '../src/kernel/index.ts';
-import { ERRNO } from '../src/x86/types.ts';
-import { call, err, oneTask, putText, ret } from './engine-support.ts';
+import { VERDICT } from '../src/kernel/index.ts';
+import { ERRNO } from '../src/x86/errno.ts';
+import { call, err, oneTask, putText, ret } from './support/engine.ts';
 
 test('S7.1, C18 fork copies registers (rax 0), memory and seccomp state; both evolve independently', (t) => {
   const [k, parent] = oneTask('x86_64', 'daemon');
@@ -21,10 +21,10 @@ test('S7.1, C18 fork copies registers (rax 0), memory and seccomp state; both ev
   // The child narrows read and writes memory; the parent is untouched.
   t.like(k.installPolicy(2, 'read: fd == 0\nwrite: 0'), ret(0n));
   k.writeMemory(2, 0x100n, [9]);
-  t.is(k.decide(1, 'syscall', 0, [5, 0]), DECISION.ALLOW);
-  t.is(k.decide(2, 'syscall', 0, [5, 0]), DECISION.KILL);
-  t.is(k.decide(1, 'syscall', 1, []), DECISION.ALLOW);
-  t.is(k.decide(2, 'syscall', 1, []), DECISION.KILL);
+  t.is(k.decide(1, 'syscall', 0, [5, 0]), VERDICT.ALLOW);
+  t.is(k.decide(2, 'syscall', 0, [5, 0]), VERDICT.KILL);
+  t.is(k.decide(1, 'syscall', 1, []), VERDICT.ALLOW);
+  t.is(k.decide(2, 'syscall', 1, []), VERDICT.KILL);
   t.deepEqual([...k.readMemory(1, 0x100n, 3)!], [1, 2, 3]);
   t.deepEqual([...k.readMemory(2, 0x100n, 3)!], [9, 2, 3]);
   t.notDeepEqual(k.procSeccompFilter(1), k.procSeccompFilter(2));
@@ -107,4 +107,50 @@ test('S8, C23 /proc/<pid>/seccomp_filter lists entries in ascending nr with thei
       '',
     ].join('\n'),
   );
+});
+
+test("S9.4 the engine's readMemory answers a negative, fractional or huge length with none", (t) => {
+  const [k, pid] = oneTask();
+  t.true(k.writeMemory(pid, 0x1000n, [1, 2, 3]));
+  for (const len of [-1, 1.5, NaN, Infinity, 1e12, 2 ** 53])
+    t.is(k.readMemory(pid, 0x1000n, len), undefined, `len ${len}`);
+  t.deepEqual([...(k.readMemory(pid, 0x1000n, 3) ?? [])], [1, 2, 3]);
+});
+
+// The observers hand out snapshots: reading the machine cannot change it
+// (S4, S5.5, S6.6, S9.1).
+test('S6.6 the log getter gives a snapshot: a value read before a kill does not grow', (t) => {
+  const [k, pid] = oneTask('x86_64', 'victim');
+  k.installPolicy(pid, 'getpid: 1');
+  const before = k.log;
+  t.deepEqual(before, []);
+  k.syscall(pid, 'syscall', { rax: 1n }); // write: no entry, killed with a log line
+  t.is(before.length, 0, 'a log value read before the kill changed afterwards');
+});
+
+test('S6.6 a caller cannot rewrite the kernel log through the log getter', (t) => {
+  const [k, pid] = oneTask('x86_64', 'victim');
+  k.installPolicy(pid, 'getpid: 1');
+  k.syscall(pid, 'syscall', { rax: 1n });
+  try {
+    (k.log as string[]).push('forged[9]: system call 0 (sys_read) blocked at ip:0');
+  } catch {
+    // a frozen copy is what we want
+  }
+  t.deepEqual(k.view().log, ['victim[1]: system call 1 (sys_write) blocked at ip:0']);
+});
+
+test('S5.5 filterFor hands out a filter a reader cannot change: /proc and later merges keep the installed text', (t) => {
+  const [k, pid] = oneTask('x86_64', 'app');
+  k.installPolicy(pid, 'write: fd == 1\nprctl: 1');
+  const f = k.filterFor(pid, 1) as { text: string };
+  const proc = k.procSeccompFilter(pid);
+  try {
+    f.text = 'fd == 1 || fd == 2';
+  } catch {
+    // a frozen filter is what we want
+  }
+  t.is(k.procSeccompFilter(pid), proc);
+  k.installPolicy(pid, 'write: count > 0');
+  t.is(k.decide(pid, 'syscall', 1, [2, 0, 0, 0, 5, 0]), VERDICT.KILL, 'write(fd 2) allowed after a merge');
 });

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { caret, parseFilter, parsePolicy, type FilterResult, type PolicyResult } from '../src/grammar/index.ts';
 import { syscallTable } from '../src/x86/table.ts';
-import { MAX_USER_TEXT } from '../src/x86/types.ts';
+import { MAX_USER_TEXT } from '../src/x86/prctl.ts';
 
 const READ = syscallTable('x86_64').byNr(0)!.args;
 const MB = 1 << 20;

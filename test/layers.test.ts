@@ -29,25 +29,25 @@ function plant(file: string, ...specs: string[]): ImportMap {
 test('the real tree: every import goes down and no files import each other', (t) => {
   // Not vacuous: the map holds the tree, with the kernel calling into the core.
   t.true(real.size > 60, `${real.size} files`);
-  t.true(real.get('kernel/kernel.ts')?.includes('../impl/index.ts'));
+  t.true(real.get('kernel/kernel.ts')?.includes('../seccomp/index.ts'));
   t.true(real.get('x86/table.ts')?.includes('./tables/x86_64.ts'));
   t.deepEqual(checkLayers(real), []);
 });
 
 test('the seccomp core importing the kernel (the old two-way shape) fails', (t) => {
-  const problems = checkLayers(plant('impl/secure.ts', '../kernel/task.ts'));
+  const problems = checkLayers(plant('seccomp/secure.ts', '../kernel/task.ts'));
   t.deepEqual(problems, [
-    'src/impl/secure.ts: imports ../kernel/task.ts (src/kernel); src/impl may import x86, action, grammar, ruleset',
+    'src/seccomp/secure.ts: imports ../kernel/task.ts (src/kernel); src/seccomp may import x86, action, grammar, ruleset',
     // The kernel's task imports the core, so this also closes a cycle between files.
-    'import cycle: src/impl/index.ts -> src/impl/secure.ts -> src/kernel/task.ts -> src/impl/index.ts',
+    'import cycle: src/kernel/task.ts -> src/seccomp/index.ts -> src/seccomp/secure.ts -> src/kernel/task.ts',
   ]);
 });
 
 test('an upward import from the bottom layer fails, type-only or not', (t) => {
-  t.deepEqual(checkLayers(plant('x86/types.ts', '../grammar/index.ts')), [
-    'src/x86/types.ts: imports ../grammar/index.ts (src/grammar); src/x86 may import no other folder',
+  t.deepEqual(checkLayers(plant('x86/views.ts', '../grammar/index.ts')), [
+    'src/x86/views.ts: imports ../grammar/index.ts (src/grammar); src/x86 may import no other folder',
   ]);
-  t.is(checkLayers(plant('model/state.ts', '../impl/index.ts')).length, 1, 'model and impl sit side by side');
+  t.is(checkLayers(plant('model/state.ts', '../seccomp/index.ts')).length, 1, 'model and seccomp sit side by side');
   t.is(checkLayers(plant('grammar/lint.ts', '../model/rules.ts')).length, 1);
 });
 
@@ -76,7 +76,7 @@ test('an import cycle between files fails, within one folder too', (t) => {
 
 test('the root face, a path leaving src/ and an unplaced folder fail', (t) => {
   t.deepEqual(checkLayers(plant('trace/replay.ts', '../index.ts')), [
-    'src/trace/replay.ts: imports ../index.ts (the root face src/index.ts); src/trace may import x86, action, grammar, ruleset, minijail, oci, model, impl, kernel',
+    'src/trace/replay.ts: imports ../index.ts (the root face src/index.ts); src/trace may import x86, action, grammar, ruleset, minijail, oci, model, seccomp, kernel',
   ]);
   t.deepEqual(checkLayers(plant('x86/table.ts', '../../data/syscalls/syscalls-x86_64.json')), [
     'src/x86/table.ts: imports ../../data/syscalls/syscalls-x86_64.json, outside src/',
@@ -87,7 +87,13 @@ test('the root face, a path leaving src/ and an unplaced folder fail', (t) => {
 });
 
 test('the planned folders: bpf, native and conform pass where the table puts them, and fail above it', (t) => {
-  const ok = plant('bpf/compile.ts', '../impl/index.ts', '../model/index.ts', '../grammar/index.ts', '../x86/index.ts');
+  const ok = plant(
+    'bpf/compile.ts',
+    '../seccomp/index.ts',
+    '../model/index.ts',
+    '../grammar/index.ts',
+    '../x86/index.ts',
+  );
   const ok2 = new Map([
     ...ok,
     ['native/run.ts', ['../bpf/index.ts', '../trace/index.ts', '../kernel/index.ts']],

@@ -3,7 +3,8 @@ import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import * as model from '../src/model/index.ts';
-import type { RegsInput, Vector } from '../src/x86/types.ts';
+import type { RegsInput } from '../src/x86/registers.ts';
+import type { Vector } from '../src/x86/vectors.ts';
 
 const E_ = (errno: number): bigint => (1n << 64n) - BigInt(errno);
 const bytes = (s: string): number[] => [...s].map((c) => c.charCodeAt(0)).concat([0]);
@@ -187,4 +188,39 @@ test('S7.2, C19 on the model alone: execve keeps the filters, the ABI and the mo
     kind: 'killed',
     log: 'next[1]: system call 0 (sys_read) blocked at ip:0',
   });
+});
+
+// S8, C34: /proc/<pid>/seccomp_filter is a header and one `SystemCall:` /
+// `Filter:` line pair per entry; a line break inside a filter (whitespace,
+// C1) is stored as a space, so `fd == 0\n|| fd == 1` stays one Filter line.
+const FILTER_WITH_NEWLINE = 'fd == 0\n|| fd == 1';
+const procShapeOk = (proc: string): boolean =>
+  proc
+    .replace(/\n$/, '')
+    .split('\n')
+    .slice(2)
+    .every((l, i) => (i % 2 === 0 ? l.startsWith('SystemCall: ') : l.startsWith('Filter: ')));
+
+test("S8 the model's /proc text keeps one Filter line per entry when a filter text has a newline (C34)", (t) => {
+  let m = model.initialMachine();
+  let pid: number;
+  [m, pid] = model.spawn(m, 'x86_64', 'p');
+  const w = model.writeMemory(m, pid, 0x1000n, bytes(FILTER_WITH_NEWLINE));
+  if (E.isLeft(w)) return t.fail(w.left);
+  // prctl(PR_SET_SECCOMP_FILTER = 36, nr 0, text)
+  const s = model.syscall(w.right, pid, 'syscall', { rax: 157n, rdi: 36n, rsi: 0n, rdx: 0x1000n });
+  t.deepEqual(s.outcome, { kind: 'return', rax: 0n });
+  const proc = O.getOrElse(() => '')(model.procSeccompFilter(s.machine, pid));
+  t.true(procShapeOk(proc), proc);
+});
+
+test("S9.4 the model's readMemory answers a negative, fractional or huge length with none", (t) => {
+  let m = model.initialMachine();
+  let pid: number;
+  [m, pid] = model.spawn(m, 'x86_64', 'p');
+  const w = model.writeMemory(m, pid, 0x1000n, [1, 2, 3]);
+  if (E.isLeft(w)) return t.fail(w.left);
+  for (const len of [-1, 1.5, NaN, Infinity, 1e12, 2 ** 53])
+    t.true(O.isNone(model.readMemory(w.right, pid, 0x1000n, len)), `len ${len}`);
+  t.deepEqual(model.readMemory(w.right, pid, 0x1000n, 3), O.some([1, 2, 3]));
 });

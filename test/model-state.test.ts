@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { parseFilter, type Filter } from '../src/grammar/index.ts';
 import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
-import { ERRNO } from '../src/x86/types.ts';
+import { ERRNO } from '../src/x86/errno.ts';
 
 const READ = syscallTable('x86_64').byNr(0)!.args;
 const filter = (text: string): Filter => {
@@ -112,7 +112,7 @@ test('S6.3 strict sets, S3.2 compat records, C8 numbers, C22 log names', (t) => 
   const regs = m.tasks.get(pid)!.regs;
   t.is(model.syscallNr(0x1_0000_0027n), 39);
   t.is(model.syscallNr(0xffff_ffffn), -1);
-  const r = model.callRecord({ ...regs, rax: 3n, rbx: 0x1_0000_0001n, rdi: 7n }, 'ia32');
+  const r = model.recordOfRegs({ ...regs, rax: 3n, rbx: 0x1_0000_0001n, rdi: 7n }, 'ia32');
   t.deepEqual(r, { nr: 3, args: [1n, 0n, 0n, 0n, 7n, 0n] });
   t.is(model.killLog('app', 4, 1073741824, 'x86_64', 0xabcn), 'app[4]: system call 1073741824 (?) blocked at ip:abc');
   t.is(model.killLog('app', 4, 3, 'ia32', 0n), 'app[4]: system call 3 (sys_read) blocked at ip:0');

@@ -1,5 +1,5 @@
 /**
- * The launch helper on the real kernel with hand-assembled programs (K2):
+ * The launch helper on Linux with hand-assembled programs (K2):
  * the command runs with its own I/O and status, a denied call is reported
  * with the registers the filter saw and the task is killed (or, audited,
  * let run; or answered with an errno), forks are supervised, the

@@ -1,5 +1,5 @@
 /**
- * The probe helper on the real kernel with hand-assembled programs (K3):
+ * The probe helper on Linux with hand-assembled programs (K3):
  * int $0x80 from 64-bit code reaches the filter as I386 with full 64-bit
  * registers, x32 numbers arrive as X86_64, every call is answered and none
  * runs, and bad programs are refused before or by the kernel.

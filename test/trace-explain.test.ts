@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { parseFilter, type Filter } from '../src/grammar/index.ts';
-import { callRecord, explainDecision, showWhy, why, type DecisionState } from '../src/trace/index.ts';
+import { recordOfCall, explainDecision, showWhy, why, type DecisionState } from '../src/trace/index.ts';
 import { syscallTable } from '../src/x86/table.ts';
 
 const WRITE = syscallTable('x86_64').byNr(1)!.args;
@@ -15,7 +15,7 @@ function expr(text: string): Extract<Filter, { kind: 'expr' }> {
   return r.filter;
 }
 
-const write = (fd: bigint, buf = 0x1000n, count = 12n) => callRecord('x86_64', 1, [fd, buf, count]);
+const write = (fd: bigint, buf = 0x1000n, count = 12n) => recordOfCall('x86_64', 1, [fd, buf, count]);
 const explain = (text: string, fd: bigint, count = 12n): string =>
   showWhy(why(expr(text).expr, write(fd, 0x1000n, count)));
 
@@ -55,8 +55,8 @@ test('C5: nr compares as a signed 32-bit value, the literal cut to 32 bits', (t)
 });
 
 test('S3.2: compat arguments are the low 32 bits', (t) => {
-  t.deepEqual(callRecord('ia32', 4, [0x1_0000_0001n]).args, [1n, 0n, 0n, 0n, 0n, 0n]);
-  t.is(callRecord('x86_64', 0x1_0000_0001, []).nr, 1);
+  t.deepEqual(recordOfCall('ia32', 4, [0x1_0000_0001n]).args, [1n, 0n, 0n, 0n, 0n, 0n]);
+  t.is(recordOfCall('x86_64', 0x1_0000_0001, []).nr, 1);
 });
 
 const MODE2: DecisionState = { mode: 2, abi: 'x86_64', pending: false };
@@ -91,10 +91,13 @@ test('mode 0 allows everything; strict mode allows only its four calls (S6.3)', 
     allowed: true,
     step: 'strict',
   });
-  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'x86_64', callRecord('x86_64', 231, []), undefined), {
-    allowed: false,
-  });
-  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'ia32', callRecord('ia32', 4, []), undefined), {
+  t.like(
+    explainDecision({ mode: 1, abi: null, pending: false }, 'x86_64', recordOfCall('x86_64', 231, []), undefined),
+    {
+      allowed: false,
+    },
+  );
+  t.like(explainDecision({ mode: 1, abi: null, pending: false }, 'ia32', recordOfCall('ia32', 4, []), undefined), {
     allowed: true,
   });
 });

@@ -16,7 +16,7 @@ import {
   type Program,
   type SeccompData,
 } from '../../src/bpf/index.ts';
-import { callRecord } from '../../src/trace/index.ts';
+import { recordOfCall } from '../../src/trace/index.ts';
 import { syscallTable, type Abi } from '../../src/x86/index.ts';
 import { isJump, isRet, pathOf, successors } from './bpf-path.ts';
 import { h } from './dom.ts';
@@ -135,7 +135,7 @@ export function renderBpf(policy: string, abi: Abi, call: BpfCall | null): reado
   ];
   let taken = new Set<number>();
   if (call !== null) {
-    const rec = callRecord(call.abi, call.nr, call.args);
+    const rec = recordOfCall(call.abi, call.nr, call.args);
     const data: SeccompData = { nr: rec.nr, arch: auditArch(call.abi), instructionPointer: 0n, args: rec.args };
     const run = emulate(program, data);
     taken = new Set(pathOf(program, data));

@@ -130,7 +130,7 @@ async function start(): Promise<void> {
     'select',
     { id: 'backend', 'aria-label': 'run the examples on' },
     h('option', { value: 'model' }, 'the model (src/model)'),
-    h('option', { value: 'engine' }, 'the engine (src/impl)'),
+    h('option', { value: 'engine' }, 'the engine (src/seccomp)'),
   );
   select.value = localStorage.getItem(BACKEND_KEY) === 'engine' ? 'engine' : 'model';
   const summary = h('span', { id: 'summary' });

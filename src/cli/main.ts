@@ -1,6 +1,7 @@
 /** The seccomp-spec command line: dispatch to one command per verb. */
 import { bpfCommand } from './commands/bpf.ts';
 import { check } from './commands/check.ts';
+import { convertCommand } from './commands/convert.ts';
 import { evalCommand } from './commands/eval.ts';
 import { generateCommand } from './commands/generate.ts';
 import { procCommand } from './commands/proc.ts';
@@ -21,10 +22,18 @@ const adapterCommand: CommandSpec['run'] = async (argv, io) =>
 const recordCommand: CommandSpec['run'] = async (argv, io) =>
   (await import('./commands/record.ts')).recordCommand(argv, io);
 const runCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/run.ts')).runCommand(argv, io);
+// The proof commands load z3 (WebAssembly), so they too load on first use.
+const verifyCommand: CommandSpec['run'] = async (argv, io) =>
+  (await import('./commands/verify.ts')).verifyCommand(argv, io);
+const diffCommand: CommandSpec['run'] = async (argv, io) => (await import('./commands/diff.ts')).diffCommand(argv, io);
 
 /** Every command, by verb. New commands register here. */
 export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   check: { run: check, summary: 'parse and resolve a policy text' },
+  convert: {
+    run: convertCommand,
+    summary: 'write a policy in another dialect (2011, minijail), or say what cannot be',
+  },
   replay: { run: replayCommand, summary: 'replay an strace or JSON-lines trace under a policy; explain each kill' },
   eval: { run: evalCommand, summary: 'decide one system call under a policy and explain why' },
   generate: { run: generateCommand, summary: 'generate the smallest policy that lets a traced program run' },
@@ -35,7 +44,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
   },
   adapter: {
     run: adapterCommand,
-    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or the real kernel',
+    summary: 'speak the conformance protocol for the model, the engine, the BPF compiler or Linux',
   },
   bpf: {
     run: bpfCommand,
@@ -47,6 +56,11 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI',
   },
   run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
+  verify: {
+    run: verifyCommand,
+    summary: 'prove a raw BPF program decides every call as a policy does, or show a confirmed counterexample',
+  },
+  diff: { run: diffCommand, summary: 'where two policies answer differently, each with a confirmed witness call' },
 };
 
 const usage = (): string =>

@@ -23,13 +23,13 @@ export interface FakeTerminal {
 }
 
 /**
- * Run `seccomp-spec ARGV`. `readFile` answers each path with text, or an
- * Error (ENOENT by default for paths it does not know); `terminal` says
+ * Run `seccomp-spec ARGV`. `readFile` answers each path with text or bytes
+ * (a raw BPF program), or an Error (ENOENT by default for paths it does not know); `terminal` says
  * which streams are terminals (a boolean: stderr alone) and which writes fail.
  */
 export async function runCli(
   argv: readonly string[],
-  readFile: (path: string) => string | undefined,
+  readFile: (path: string) => string | Uint8Array | undefined,
   terminal: boolean | FakeTerminal = false,
 ): Promise<Run> {
   const term: FakeTerminal = typeof terminal === 'boolean' ? { errIsTty: terminal } : terminal;
@@ -43,7 +43,9 @@ export async function runCli(
     err: (s) => void (err += s),
     readFile: (path) => {
       reads.push(path);
-      return readFile(path) ?? new Error(`ENOENT: no such file or directory, open '${path}'`);
+      const got = readFile(path);
+      if (got instanceof Uint8Array) return new TextDecoder('latin1').decode(got);
+      return got ?? new Error(`ENOENT: no such file or directory, open '${path}'`);
     },
     errIsTty: term.errIsTty ?? false,
     outBytes: (b) => void (bytes = new Uint8Array([...bytes, ...b])),
@@ -57,7 +59,7 @@ export async function runCli(
       reads.push(path);
       const text = readFile(path);
       if (text === undefined) return new Error(`ENOENT: no such file or directory, open '${path}'`);
-      const bytes = new TextEncoder().encode(text);
+      const bytes = text instanceof Uint8Array ? text : new TextEncoder().encode(text);
       // Two chunks cut in the middle, so the commands meet a chunk boundary inside a line.
       const cut = bytes.length >> 1;
       return {

@@ -1,7 +1,7 @@
 /** The implementations this project ships as protocol adapters (`seccomp-spec adapter NAME`). */
 import { bpfAnswer, bpfAnswerV2 } from './bpf-adapter.ts';
 import { engineAnswer, engineAnswerV2 } from './engine-adapter.ts';
-import { kernelAnswer, kernelAnswerV2 } from './kernel-adapter.ts';
+import { linuxAnswer, linuxAnswerV2 } from './linux-adapter.ts';
 import { modelAnswer, modelAnswerV2 } from './model-adapter.ts';
 import type { Answerer, AnswererV2 } from './serve.ts';
 
@@ -24,9 +24,9 @@ export const ADAPTERS: Readonly<
     answerV2: bpfAnswerV2,
     summary: 'the installed state compiled to seccomp BPF (src/bpf), each call emulated',
   },
-  kernel: {
-    answer: kernelAnswer,
-    answerV2: kernelAnswerV2,
-    summary: "the compiled state on this machine's kernel, each call made by the native probe (Linux x86_64, cc)",
+  linux: {
+    answer: linuxAnswer,
+    answerV2: linuxAnswerV2,
+    summary: "the compiled state on this machine's Linux, each call made by the native probe (Linux x86_64, cc)",
   },
 };

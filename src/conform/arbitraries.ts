@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { VECTORS, type Vector } from '../x86/types.ts';
+import { VECTORS, type Vector } from '../x86/vectors.ts';
 import {
   ALLOW,
   errno,
@@ -106,21 +106,44 @@ const signedText = (): fc.Arbitrary<string> =>
     fc.constantFrom('0x7fffffff', '-2147483648', '0x100000000', '0x40000000'),
   );
 
-const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
+/** The comparison operators of the filter language (S3.3). */
+export const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
 
-/** A random expression over `fields` (argument names of one call, plus nr and common fields). */
-function exprText(fields: readonly string[]): fc.Arbitrary<string> {
+/** How `exprText` builds its expressions. */
+export interface ExprTextOptions {
+  /** The literal compared with `field` in a predicate; by default boundary-biased, signed for nr and common_pid. */
+  readonly literal?: (field: string) => fc.Arbitrary<string>;
+  /** The deepest nesting of operators; unbounded (fast-check's small depth) by default. */
+  readonly maxDepth?: number;
+}
+
+const defaultLiteral = (f: string): fc.Arbitrary<string> =>
+  f === 'nr' || f === 'common_pid' ? signedText() : valueText();
+
+/**
+ * A random filter expression (S3) over `fields` (argument names of one
+ * call, plus nr and common fields): predicates joined by `&&` and `||`,
+ * parenthesised and negated. The one filter-text generator of the project:
+ * `conform`, the property suites and the engine tests all build on it.
+ */
+export function exprText(fields: readonly string[], opts: ExprTextOptions = {}): fc.Arbitrary<string> {
+  const literal = opts.literal ?? defaultLiteral;
   const pred = fc
     .tuple(fc.constantFrom(...fields), fc.constantFrom(...OPS))
-    .chain(([f, op]) => (f === 'nr' || f === 'common_pid' ? signedText() : valueText()).map((v) => `${f} ${op} ${v}`));
+    .chain(([f, op]) => literal(f).map((v) => `${f} ${op} ${v}`));
+  const shape =
+    opts.maxDepth === undefined
+      ? ({ depthSize: 'small', withCrossShrink: true } as const)
+      : ({ depthSize: 'small', withCrossShrink: true, maxDepth: opts.maxDepth } as const);
   const { e } = fc.letrec<{ e: string }>((tie) => ({
     e: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
+      shape,
       { weight: 4, arbitrary: pred },
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} && ${b}`),
       fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} || ${b}`),
       tie('e').map((a) => `(${a})`),
       tie('e').map((a) => `!(${a})`),
+      tie('e').map((a) => `!${a.startsWith('(') || a.startsWith('!') ? a : `(${a})`}`),
     ),
   }));
   return e;

@@ -9,7 +9,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { KILL_2011, retAction, SECCOMP_RET, type Action } from '../action/index.ts';
 import { auditArch, compileRules, compileState, emulate, retAllows } from '../bpf/index.ts';
-import { callAbi } from '../x86/types.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { modelInstall } from './model-adapter.ts';
 import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
 import { answerV2, type LayerAnswer } from './v2.ts';

@@ -4,9 +4,10 @@
  * code, the installs as prctl calls through the entry path, then the call
  * itself (P2: each call from a fresh copy of the installed state).
  */
-import { DECISION, Kernel } from '../kernel/index.ts';
+import { VERDICT, Kernel } from '../kernel/index.ts';
 import { syscallTable } from '../x86/table.ts';
-import { PR, callAbi } from '../x86/types.ts';
+import { PR } from '../x86/prctl.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
 import { rulesLayer } from './model-adapter.ts';
 import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
@@ -39,7 +40,7 @@ function replay(r: Request): Replay {
       };
     }
     const halves = args.flatMap((a) => [Number(a & 0xffff_ffffn), Number(a >> 32n)]);
-    if (kernel.decide(pid, 'syscall', prctlNr, halves) !== DECISION.ALLOW) {
+    if (kernel.decide(pid, 'syscall', prctlNr, halves) !== VERDICT.ALLOW) {
       return {
         ok: false,
         unsupported: `install ${k}: the installed state kills prctl itself, and the engine checks every prctl at entry`,

@@ -6,7 +6,9 @@
 import * as model from '../model/index.ts';
 import { MSG, parsePolicy } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { ERRNO, MAX_USER_TEXT, callAbi } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import { MAX_USER_TEXT } from '../x86/prctl.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { callRegs, modelInstall } from './model-adapter.ts';
 import type { Request } from './protocol.ts';
 
@@ -85,7 +87,7 @@ export function callRule(r: Request, i: number): RuleNote {
   const name = table.byNr(c.nr)?.sysName ?? `${c.nr}`;
   if (f === undefined) return { rule: 'S3.4', why: `${name} has no entry: killed` };
   if (f.kind === 'allow') return { rule: 'S3.4', why: `${name}: 1 allows every call` };
-  const record = model.callRecord(model.mergeRegs(machine.tasks.get(pid)!.regs, callRegs(abi, c.nr, c.args)), abi);
+  const record = model.recordOfRegs(model.mergeRegs(machine.tasks.get(pid)!.regs, callRegs(abi, c.nr, c.args)), abi);
   const value = model.filterAllows(f, record);
   const cut = abi === 'ia32' && c.args.some((a) => a > 0xffff_ffffn);
   return {

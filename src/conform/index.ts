@@ -33,13 +33,15 @@ export {
 export { modelAnswer, modelAnswerV2 } from './model-adapter.ts';
 export { engineAnswer, engineAnswerV2 } from './engine-adapter.ts';
 export { bpfAnswer, bpfAnswerV2, KILL_2011_RET } from './bpf-adapter.ts';
-export { kernelAnswer, kernelAnswerV2 } from './kernel-adapter.ts';
+export { linuxAnswer, linuxAnswerV2 } from './linux-adapter.ts';
 export { parseRulesJson, printRulesJson } from './rules-json.ts';
 export { answerV2, v1Of, v2Of, type LayerAnswer } from './v2.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
 export { serve, type Answerer, type AnswererV2 } from './serve.ts';
 export {
+  OPS,
   U64_EDGES,
+  exprText,
   filterText,
   nrValue,
   policyLine,
@@ -50,6 +52,7 @@ export {
   requestV2,
   rulesText,
   u64,
+  type ExprTextOptions,
 } from './arbitraries.ts';
 export { ADAPTERS } from './adapters.ts';
 export { checkAnswer, splitCommand, startImplementation, type Implementation } from './child.ts';

@@ -8,7 +8,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as model from '../model/index.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi, type RegsInput } from '../x86/types.ts';
+import type { RegsInput } from '../x86/registers.ts';
+import { callAbi } from '../x86/vectors.ts';
 import { decideRules } from '../ruleset/index.ts';
 import type { Answer, AnswerV2, Call, Request, RequestV2, Verdict } from './protocol.ts';
 import { answerV2, filterView, type LayerAnswer } from './v2.ts';

@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import { formatAction, isActionError, parseAction } from '../action/index.ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { Abi } from '../x86/table.ts';
-import type { Vector } from '../x86/types.ts';
+import type { Vector } from '../x86/vectors.ts';
 
 /** The protocol version this module speaks (P1). */
 export const PROTOCOL_VERSION = 1;

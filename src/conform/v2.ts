@@ -11,7 +11,7 @@
 import { ALLOW, combine, formatAction, KILL_2011, type Action } from '../action/index.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi } from '../x86/types.ts';
+import { callAbi } from '../x86/vectors.ts';
 import type { Answer, AnswerV2, Call, Request, RequestV2 } from './protocol.ts';
 import { parseRulesJson } from './rules-json.ts';
 

@@ -3,11 +3,21 @@
  * than a file read at run time so the grammar loads in Node, in a bundle and
  * in a browser alike.
  */
-export const FILTER_GRAMMAR_SOURCE = String.raw`// The ftrace event-filter language as seccomp filter mode uses it (S2.1).
+export const FILTER_GRAMMAR_SOURCE = String.raw`// What the filter language shares with the dialects that grew from it
+// (minijail policies, spec/17-minijail.md): words and integer literals.
+// An integer is lexed as a word that starts with a digit; parseInteger
+// decides its value (decimal, 0x-hex, 0-octal, 64-bit range).
+SeccompLexical {
+  wordChar = "a".."z" | "A".."Z" | "0".."9" | "_"
+  word = wordChar+
+  integer = "-"? digit wordChar*
+}
+
+// The ftrace event-filter language as seccomp filter mode uses it (S2.1).
 // '!' and '&' are [ext]. Fields are always on the left; values are single
 // words that the resolver checks (S2.2, S2.3). Whitespace is the C isspace()
 // set: NUL and other control characters are not whitespace (S2.4).
-SeccompFilter {
+SeccompFilter <: SeccompLexical {
   Filter = Or end
 
   Or = Or "||" And  -- or
@@ -24,9 +34,7 @@ SeccompFilter {
 
   cmp = "==" | "!=" | "<=" | ">=" | "<" | ">" | ~"&&" "&"
 
-  word = wordChar+
   value = "-"? word
-  wordChar = "a".."z" | "A".."Z" | "0".."9" | "_"
 
   space := " " | "\t" | "\n" | "\r" | "\x0B" | "\x0C"
 }

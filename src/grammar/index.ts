@@ -4,7 +4,15 @@ export { COMMON_FIELDS, atFieldWidth, compareValues, fieldType, termCount } from
 export type { FilterError, PolicyError } from './errors.ts';
 export { MSG, caret } from './errors.ts';
 export type { FilterOptions, FilterResult } from './parse.ts';
-export { MAX_FILTER_LENGTH, MAX_TERMS, isSpace, parseFilter, parseInteger, trimBounds } from './parse.ts';
+export {
+  GRAMMAR_NAMESPACE,
+  MAX_FILTER_LENGTH,
+  MAX_TERMS,
+  isSpace,
+  parseFilter,
+  parseInteger,
+  trimBounds,
+} from './parse.ts';
 export type { ArgShape } from './print.ts';
 export { formatValue, isHexArg, printExpr, printFilter, printValue } from './print.ts';
 export type { Policy, PolicyEntry, PolicyOptions, PolicyResult } from './policy.ts';

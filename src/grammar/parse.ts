@@ -24,6 +24,11 @@ export const MAX_FILTER_LENGTH = 255;
 export const MAX_TERMS = 32;
 
 const grammars = ohm.grammars(FILTER_GRAMMAR_SOURCE);
+/**
+ * The filter language's grammars as an ohm namespace, for dialects whose
+ * grammars extend `SeccompLexical` (words and integer literals).
+ */
+export const GRAMMAR_NAMESPACE: ohm.Namespace = grammars;
 const filterGrammar = grammars['SeccompFilter']!;
 /** The policy-line grammar (S2.5), shared with policy.ts. */
 export const lineGrammar = grammars['SeccompPolicyLine']!;
@@ -269,7 +274,7 @@ export function parseFilter(text: string, args: readonly ArgInfo[], opts: Filter
   if (s === '') return fail({ message: MSG.meaningless, column: 0 });
   const unbalanced = checkParens(s);
   if (unbalanced !== undefined) return fail({ message: MSG.unbalancedParens, column: unbalanced });
-  const m = filterGrammar.match(s);
+  const m = filterGrammar.match(s, 'Filter');
   if (m.failed()) return fail(classifyFailure(s, m.getRightmostFailurePosition()));
   const syn = semantics(m)['syn']() as Syn;
   const rewrites: Rewrite[] = [];

@@ -6,7 +6,7 @@
 import { syscallTable, type Abi } from '../x86/table.ts';
 
 /** Handler codes. */
-export const H = {
+export const HANDLER = {
   NI: 0,
   DEFAULT: 1,
   PRCTL: 2,
@@ -21,21 +21,21 @@ export const H = {
 } as const;
 
 const BY_NAME: Readonly<Record<string, number>> = {
-  prctl: H.PRCTL,
-  fork: H.FORK,
-  vfork: H.VFORK,
-  clone: H.CLONE,
-  execve: H.EXECVE,
-  exit: H.EXIT,
-  exit_group: H.EXIT_GROUP,
-  getpid: H.GETPID,
-  gettid: H.GETTID,
+  prctl: HANDLER.PRCTL,
+  fork: HANDLER.FORK,
+  vfork: HANDLER.VFORK,
+  clone: HANDLER.CLONE,
+  execve: HANDLER.EXECVE,
+  exit: HANDLER.EXIT,
+  exit_group: HANDLER.EXIT_GROUP,
+  getpid: HANDLER.GETPID,
+  gettid: HANDLER.GETTID,
 };
 
 function build(abi: Abi): Uint8Array {
   const t = syscallTable(abi);
   const out = new Uint8Array(t.nrSyscalls);
-  for (const c of t.calls) out[c.nr] = BY_NAME[c.name] ?? H.DEFAULT;
+  for (const c of t.calls) out[c.nr] = BY_NAME[c.name] ?? HANDLER.DEFAULT;
   return out;
 }
 

@@ -8,8 +8,10 @@
  */
 import { parsePolicy, type PolicyError } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { ERRNO, MAX_USER_TEXT, errnoOf, type ErrnoInfo, type Outcome } from '../x86/types.ts';
-import { ABI_CODE, type Draft } from '../impl/index.ts';
+import { ERRNO, errnoOf, type ErrnoInfo } from '../x86/errno.ts';
+import type { Outcome } from '../x86/outcome.ts';
+import { MAX_USER_TEXT } from '../x86/prctl.ts';
+import { ABI_CODE, type Draft } from '../seccomp/index.ts';
 
 /** Why a text was refused: one sentence, and the errors that have a place in the text (possibly none). */
 interface Refusal {

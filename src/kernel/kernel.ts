@@ -1,237 +1,212 @@
 /**
- * The simulated x86_64 kernel (S6, S7): tasks, the entry vectors, the
- * slow path that runs secure_computing first, dispatch through the ABI's
- * table, and the handlers the simulation implements. The hot path
- * (`enter`) works on uint32 register words: no BigInt, no allocation.
+ * `Kernel`, the fast engine's public class: a mutable simulated x86_64
+ * kernel (the entry path, tasks, prctl, /proc) on top of the seccomp core
+ * of src/seccomp. Its machinery (tasks, registers, the entry path) is
+ * `KernelCore` in core.ts; this class adds the public API, whose
+ * arguments it checks.
  */
-import * as impl from '../impl/index.ts';
-import { abiMatchTable, CORRECT_RULES, INITIAL_STATE, type EngineRules } from '../impl/index.ts';
-import * as regs from '../x86/regs.ts';
-import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../x86/regs.ts';
-import { CLONE_THREAD, COMM_MAX, ERRNO, type Vector } from '../x86/types.ts';
-import { HANDLERS, H } from './handlers.ts';
+import type { Filter } from '../grammar/index.ts';
+import { ABI_CODE, ABI_OF, CORRECT_RULES, Draft, NO_ABI, type EngineRules } from '../seccomp/index.ts';
+// decide()'s two calls straight from their module, not through the index:
+// measured (side by side, one engine per process) a quarter faster so.
+import { filterAllowsArgs, strictAllows } from '../seccomp/secure.ts';
+import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../api/index.ts';
+import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
+import type { Abi } from '../x86/table.ts';
+import type { KernelConfig } from '../x86/config.ts';
+import { ERRNO } from '../x86/errno.ts';
+import type { Outcome } from '../x86/outcome.ts';
+import { PR } from '../x86/prctl.ts';
+import type { RegsInput } from '../x86/registers.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
+import type { MachineView } from '../x86/views.ts';
+import { KernelCore, STATUS, type Status } from './core.ts';
 import { UserMemory } from './memory.ts';
-import { prctl, type PrctlEnv } from './prctl.ts';
-import { KernelLog } from './log.ts';
-import * as task from './task.ts';
-import { Task } from './task.ts';
+import { procText, taskView } from './observe.ts';
+import { installResult, noTask, type InstallResult } from './install.ts';
 
-/** What `enter` did; details are in the register row, the log (`lastKillLogged`) or `lastExit`. */
-export const STATUS = { RETURNED: 0, KILLED: 1, EXITED: 2, NO_TASK: 3 } as const;
-/** A STATUS value. */
-export type Status = (typeof STATUS)[keyof typeof STATUS];
+/** Where `installPolicy` writes its text: below 4 GiB, so compat pointers reach it. */
+export const SCRATCH_ADDR = 0x7ff0_0000n;
 
-/** Engine construction options. */
-export interface CoreOptions {
-  /** S6.5, C11 rax of calls the simulation does not implement. */
-  readonly defaultResult: bigint;
-  /** S10 the pluggable rules (tests plant bugs here). */
+/** What `decide` says of a call without making it: allowed, killed, or no such task. */
+export const VERDICT = { ALLOW: 0, KILL: 1, NO_TASK: 2 } as const;
+/** A VERDICT value. */
+export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];
+
+/** Engine options beyond KernelConfig; `rules` exists for S10 mutation tests only. */
+export interface EngineOptions extends KernelConfig {
+  /** S10 the merge and ABI rules; defaults to CORRECT_RULES. */
   readonly rules: EngineRules;
 }
 
-const COMPAT = 1;
-// The hot path reads plain module constants (checked against the tables
-// below at load time): V8 folds them, while a property of a shared object
-// is a load on every call, and so is an imported binding (a live module
-// cell, loaded and checked for TDZ each time).
-const RETURNED = 0;
-const NO_TASK = 3;
-const H_NI = 0;
-const H_DEFAULT = 1;
-const RAX = 0;
-const ORIG_RAX = 2;
-const CHUNK_MASK = 1023;
-const ROW_WORDS = 40;
-const CODE_BIT = 1;
-// The same for a function: a local const is a known target that V8 inlines unchecked.
-const secureComputing = impl.secureComputing;
-if (
-  RETURNED !== STATUS.RETURNED ||
-  NO_TASK !== STATUS.NO_TASK ||
-  H_NI !== H.NI ||
-  H_DEFAULT !== H.DEFAULT ||
-  RAX !== R.rax ||
-  ORIG_RAX !== R.orig_rax ||
-  CHUNK_MASK !== regs.CHUNK_MASK ||
-  ROW_WORDS !== regs.ROW_WORDS ||
-  CODE_BIT !== task.CODE_BIT ||
-  task.PENDING_BIT !== impl.PENDING_BIT ||
-  (task.CODE_BIT & task.PENDING_BIT) !== 0
-) {
-  throw new Error('kernel.ts constants disagree with their tables');
-}
-const CLONE_THREAD_BIT = Number(CLONE_THREAD);
-const HANDLERS_NATIVE = HANDLERS[0]!;
-const HANDLERS_COMPAT = HANDLERS[1]!;
-
-/** Store a small signed result (|v| < 2^31) as an unsigned 64-bit rax (C11). */
-function setResult(w: Uint32Array, b: number, v: number): void {
-  w[b + R.rax] = v >>> 0;
-  w[b + R.rax + 1] = v < 0 ? 0xffff_ffff : 0;
-}
-
-/**
- * The kernel state and its entry path. The public Kernel (index.ts)
- * extends this class, so `enter` is called without a forwarding layer.
- */
-export class KernelCore {
-  protected readonly regs = new RegisterFile();
-  /** Tasks by pid; dead or unused pids are undefined (C21: never reused). */
-  protected readonly tasks: (Task | undefined)[] = [undefined];
-  protected readonly kernelLog = new KernelLog();
-  // `declare`d fields are set in the constructor only (see Task for why).
-  /** S10 the rules in force, for prctl. */
-  declare protected readonly env: PrctlEnv;
-  /** Whether the last kill wrote a log line (mode 2) or not (strict mode). */
-  protected lastKillLogged = false;
-  /** Status of the last exit or exit_group. */
-  protected lastExit = 0;
-  /** The default result's halves as int32 (the same bits): always small integers, so V8 stores them untagged in the row. */
-  declare private readonly defaultLo: number;
-  declare private readonly defaultHi: number;
-
-  constructor(options: Partial<CoreOptions> = {}) {
-    const rules = options.rules ?? CORRECT_RULES;
-    this.env = { rules, matches: abiMatchTable(rules) };
-    const [lo, hi] = halves(options.defaultResult ?? 0n);
-    this.defaultLo = lo | 0;
-    this.defaultHi = hi | 0;
+/** The simulated kernel with the fast seccomp engine. */
+export class Kernel extends KernelCore {
+  /** A kernel with no tasks. `config.defaultResult` is rax of unimplemented calls (S6.5). */
+  constructor(config: Partial<EngineOptions> = {}) {
+    super({ defaultResult: config.defaultResult ?? 0n, rules: config.rules ?? CORRECT_RULES });
   }
 
-  /** Create a task in mode 0 with registers 0 but cs, and no memory; returns its pid (C21). */
-  protected spawnTask(code: number, comm: string): number {
-    const pid = this.tasks.length;
-    const slot = this.regs.alloc();
-    this.regs.clear(slot);
-    const words = this.regs.words(slot);
-    // The code segment of the task's bitness: 0x33 for 64-bit code, 0x23 for 32-bit.
-    words[RegisterFile.base(slot) + R.cs] = code === 0 ? 0x33 : 0x23;
-    this.tasks.push(new Task(pid, comm.slice(0, COMM_MAX), code, INITIAL_STATE, false, new UserMemory(), slot, words));
-    return pid;
+  /** A new task of code bitness `abi` (C9) in mode 0; returns its pid (C21). */
+  spawn(abi: Abi, comm: string): number {
+    checkAbi('Kernel.spawn', abi);
+    checkString('Kernel.spawn', 'comm', comm);
+    return this.spawnTask(ABI_CODE[abi], comm);
   }
 
-  /**
-   * The fast full entry path (S6.1, S6.2): a system call through `vector`
-   * on `pid`'s current registers (write them as words through
-   * `registers(pid)`): orig_rax = rax, nr = eax as a signed int (C8); with
-   * TIF_SECCOMP (mode 1 or 2) secure_computing runs before anything else;
-   * then dispatch (S6.5). The result is in the row's rax; returns a STATUS.
-   * No allocation and no BigInt unless a handler other than the default runs.
-   */
-  enter(pid: number, vector: Vector): Status {
+  /** Host write of `bytes` into `pid`'s memory (S7.3); false if no task, a bad byte or a range beyond 2^64. */
+  writeMemory(pid: number, addr: bigint, bytes: Uint8Array | readonly number[]): boolean {
+    checkPid('Kernel.writeMemory', pid);
+    checkBigint('Kernel.writeMemory', 'addr', addr);
     const t = this.tasks[pid];
-    if (t === undefined) return NO_TASK;
-    // Inline arithmetic, not helper calls: this keeps the path within V8's inlining budget.
-    const w = t.words;
-    const b = (t.slot & CHUNK_MASK) * ROW_WORDS;
-    const callAbi = vector === 'syscall' ? t.flags & CODE_BIT : COMPAT;
-    const lo = w[b + RAX]!;
-    // S6.2 orig_rax = rax (C8: the full register).
-    w[b + ORIG_RAX] = lo;
-    w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
-    const nr = lo | 0;
-    const st = t.state;
-    if (st.mode !== 0 && !secureComputing(t, st, callAbi, nr, w, b)) return this.kill(pid, t, callAbi, nr, w, b);
-    const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
-    // S6.5 out of range or a not-implemented slot: -ENOSYS.
-    const h = nr >= 0 && nr < table.length ? table[nr]! : H_NI;
-    if (h !== H_DEFAULT) return this.handle(pid, t, h, callAbi, w, b);
-    w[b + RAX] = this.defaultLo;
-    w[b + RAX + 1] = this.defaultHi;
-    return RETURNED;
+    if (t === undefined || !UserMemory.inRange(addr, bytes.length)) return false;
+    for (let i = 0; i < bytes.length; i++) {
+      const v = bytes[i]!;
+      if (!Number.isInteger(v) || v < 0 || v > 255) return false;
+    }
+    t.mem = t.mem.writable();
+    t.mem.write(addr, bytes);
+    return true;
   }
 
-  /** S6.6 the task ends as if by SIGKILL; mode 2 logs a line (C22). */
-  private kill(pid: number, t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
-    if (t.state.mode === 2) {
-      this.kernelLog.kill(t.comm, pid, nr, callAbi, w[b + R.rip]!, w[b + R.rip + 1]!);
-      this.lastKillLogged = true;
-    } else this.lastKillLogged = false;
-    this.remove(pid, t);
-    return STATUS.KILLED;
+  /** The `len` mapped bytes at `addr`, or undefined if any is unmapped or there is no task (C16). */
+  readMemory(pid: number, addr: bigint, len: number): Uint8Array | undefined {
+    checkPid('Kernel.readMemory', pid);
+    checkBigint('Kernel.readMemory', 'addr', addr);
+    return this.tasks[pid]?.mem.read(addr, len);
   }
 
-  /** Task `pid` (that is `t`) ends. */
-  protected remove(pid: number, t: Task): void {
-    this.tasks[pid] = undefined;
-    this.regs.release(t.slot);
-    t.mem.release();
+  /** A system call through `vector` after setting `regs` (others keep their values): S6. */
+  syscall(pid: number, vector: Vector, regs: RegsInput): Outcome {
+    checkPid('Kernel.syscall', pid);
+    checkVector('Kernel.syscall', vector);
+    checkRegs('Kernel.syscall', regs);
+    const t = this.tasks[pid];
+    if (t === undefined) return { kind: 'no_task' };
+    this.regs.apply(t.slot, regs);
+    return this.outcome(t.slot, this.enter(pid, vector));
   }
 
-  /** Argument `i` of the call as the handler sees it: full width natively, zero-extended in compat (S3.2). */
-  private arg(callAbi: number, w: Uint32Array, b: number, i: number): bigint {
-    const r = (callAbi === COMPAT ? COMPAT_ARG_REGS : NATIVE_ARG_REGS)[i]!;
-    return callAbi === COMPAT ? BigInt(w[b + r]!) : join(w[b + r]!, w[b + r + 1]!);
-  }
-
-  /** S6.5 the handlers the simulation implements. */
-  private handle(pid: number, t: Task, h: number, callAbi: number, w: Uint32Array, b: number): Status {
-    switch (h) {
-      case H.NI:
-        setResult(w, b, -ERRNO.ENOSYS);
-        return STATUS.RETURNED;
-      case H.PRCTL: {
-        const args = [0, 1, 2, 3].map((i) => this.arg(callAbi, w, b, i));
-        setResult(w, b, prctl(t, callAbi, args, this.env));
-        return STATUS.RETURNED;
+  private outcome(slot: number, s: Status): Outcome {
+    switch (s) {
+      case STATUS.RETURNED: {
+        const w = this.regs.words(slot);
+        const b = RegisterFile.base(slot);
+        return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
       }
-      case H.FORK:
-      case H.VFORK:
-        setResult(w, b, this.fork(t, false));
-        return STATUS.RETURNED;
-      case H.CLONE: {
-        const r = callAbi === COMPAT ? R.rbx : R.rdi;
-        setResult(w, b, this.fork(t, (w[b + r]! & CLONE_THREAD_BIT) !== 0));
-        return STATUS.RETURNED;
-      }
-      case H.EXECVE:
-        setResult(w, b, this.execve(t, this.arg(callAbi, w, b, 0)));
-        return STATUS.RETURNED;
-      case H.EXIT:
-      case H.EXIT_GROUP: {
-        // C20 the status is the low 8 bits of the first argument.
-        this.lastExit = w[b + (callAbi === COMPAT ? R.rbx : R.rdi)]! & 0xff;
-        if (h === H.EXIT) this.remove(pid, t);
-        else {
-          this.tasks.forEach((o, p) => {
-            if (o !== undefined && o.tgid === t.tgid) this.remove(p, o);
-          });
-        }
-        return STATUS.EXITED;
-      }
-      case H.GETPID:
-        setResult(w, b, t.tgid);
-        return STATUS.RETURNED;
+      case STATUS.KILLED:
+        return { kind: 'killed', log: this.lastKillLogged ? this.kernelLog.last() : null };
+      case STATUS.EXITED:
+        return { kind: 'exited', code: this.lastExit };
       default:
-        setResult(w, b, pid);
-        return STATUS.RETURNED;
+        return { kind: 'no_task' };
     }
   }
 
   /**
-   * S7.1, C18 fork/vfork/clone: the child gets the caller's registers with
-   * rax = 0, shared memory (copy on write), the same seccomp state
-   * (immutable, so shared), comm and bitness. Returns the child's pid.
+   * `pid`'s pt_regs row for `enter`: uint32 words, register `r` at
+   * `base + R[r]` (low half) and `+1` (high half); undefined without a
+   * task. A row is valid while its task lives.
    */
-  private fork(t: Task, thread: boolean): number {
-    const pid = this.tasks.length;
-    const slot = this.regs.alloc();
-    this.regs.copy(t.slot, slot);
-    const cw = this.regs.words(slot);
-    const cb = RegisterFile.base(slot);
-    cw[cb + R.rax] = 0;
-    cw[cb + R.rax + 1] = 0;
-    this.tasks.push(new Task(thread ? t.tgid : pid, t.comm, t.code, t.state, t.pending, t.mem.share(), slot, cw));
-    return pid;
+  registers(pid: number): RegRow | undefined {
+    const t = this.tasks[pid];
+    return t === undefined ? undefined : this.regs.row(t.slot);
   }
 
-  /** S7.2, C19 execve(path): comm becomes the path's base name, memory is emptied. */
-  private execve(t: Task, path: bigint): number {
-    const s = t.mem.readCString(path);
-    if (typeof s === 'number') return s;
-    t.comm = s.slice(s.lastIndexOf('/') + 1).slice(0, COMM_MAX);
-    t.mem.release();
-    t.mem = new UserMemory();
-    return 0;
+  /**
+   * Decision only (S6.3, S6.4): would `pid` be allowed to make call `nr`
+   * (eax: taken as a signed 32-bit int, C8) through `vector` with
+   * arguments `args` = `[lo0, hi0, ..., lo5, hi5]` (uint32 halves in
+   * argument order; missing words are 0; compat calls ignore the high
+   * halves, S3.2)? Does not consume `on_next_syscall` (a pending task is
+   * reported as allowed) and changes nothing. No allocation, no BigInt.
+   */
+  decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Verdict {
+    checkVector('Kernel.decide', vector);
+    const t = this.tasks[pid];
+    if (t === undefined) return VERDICT.NO_TASK;
+    const st = t.state;
+    const abi = vector === 'syscall' ? t.code : 1;
+    const n = nr | 0;
+    if (st.mode === 0) return VERDICT.ALLOW;
+    if (st.mode === 1) return strictAllows(abi, n) ? VERDICT.ALLOW : VERDICT.KILL;
+    if (t.pending) return VERDICT.ALLOW;
+    return filterAllowsArgs(st, abi, n, args) ? VERDICT.ALLOW : VERDICT.KILL;
+  }
+
+  /** The filter of `pid`'s current state for `nr` (S4.1), for explainers; undefined if none. */
+  filterFor(pid: number, nr: number): Filter | undefined {
+    return this.tasks[pid]?.state.filters.get(nr);
+  }
+
+  /** The ABI `pid`'s filters are bound to (C12), null without one, undefined without a task. */
+  filterAbi(pid: number): Abi | null | undefined {
+    const st = this.tasks[pid]?.state;
+    return st === undefined ? undefined : st.abi === NO_ABI ? null : ABI_OF[st.abi]!;
+  }
+
+  /**
+   * Write `text` (UTF-8) and a NUL at SCRATCH_ADDR of `pid`'s memory and
+   * call prctl(PR_SET_SECCOMP, 2, SCRATCH_ADDR) through `vector` (S5.2),
+   * as a task would: the write stays in its memory, the call goes through
+   * the entry path (and its filters, in mode 2). A text containing a NUL is
+   * refused with -EINVAL before anything happens (C33): the kernel would
+   * read only the part before it, and the rest would silently be lost.
+   * The result is `ok: true`, or the errno by name and number with why and
+   * where (InstallResult); `kind` and `rax` are the prctl call's outcome.
+   */
+  installPolicy(pid: number, text: string, vector: Vector = 'syscall'): InstallResult {
+    checkPid('Kernel.installPolicy', pid);
+    checkString('Kernel.installPolicy', 'text', text);
+    checkVector('Kernel.installPolicy', vector);
+    const t = this.tasks[pid];
+    if (t === undefined) return noTask(pid);
+    const abi = callAbi(ABI_OF[t.code]!, vector);
+    const { state, pending } = t;
+    const ctx = { pid, text, abi, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
+    if (text.includes('\0'))
+      return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
+    const bytes = new TextEncoder().encode(`${text}\0`);
+    this.writeMemory(pid, SCRATCH_ADDR, bytes);
+    // S6.1 prctl's number and argument registers in the ABI of this vector.
+    const regs: RegsInput =
+      abi === 'x86_64'
+        ? { rax: 157n, rdi: BigInt(PR.SET_SECCOMP), rsi: 2n, rdx: SCRATCH_ADDR }
+        : { rax: 172n, rbx: BigInt(PR.SET_SECCOMP), rcx: 2n, rdx: SCRATCH_ADDR };
+    return installResult(this.syscall(pid, vector, regs), ctx);
+  }
+
+  /** S8 the text of /proc/<pid>/seccomp_filter, or undefined without a task. */
+  procSeccompFilter(pid: number): string | undefined {
+    const t = this.tasks[pid];
+    return t === undefined ? undefined : procText(t);
+  }
+
+  /** The kernel log (S6.6), oldest first. */
+  get log(): readonly string[] {
+    // A frozen copy: a caller holding it sees a snapshot and cannot rewrite the kernel's log.
+    return Object.freeze([...this.kernelLog.read()]);
+  }
+
+  /** Number of kernel log lines so far: `log.length` without copying the log. */
+  get logLength(): number {
+    return this.kernelLog.size;
+  }
+
+  /** The newest kernel log line, or undefined while the log is empty. */
+  lastLogLine(): string | undefined {
+    return this.kernelLog.size === 0 ? undefined : this.kernelLog.last();
+  }
+
+  /** Live pids in ascending order. */
+  pids(): readonly number[] {
+    const out: number[] = [];
+    this.tasks.forEach((t, pid) => t !== undefined && out.push(pid));
+    return out;
+  }
+
+  /** The whole observable machine (S9.1). */
+  view(): MachineView {
+    const tasks = this.pids().map((pid) => taskView(pid, this.tasks[pid]!, this.regs.read(this.tasks[pid]!.slot)));
+    return { tasks, log: [...this.kernelLog.read()] };
   }
 }

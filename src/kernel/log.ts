@@ -6,7 +6,7 @@
  * them all), and copying it costs more than the kill itself. Reading gives
  * the same lines, in order.
  */
-import { ABI_OF } from '../impl/index.ts';
+import { ABI_OF } from '../seccomp/index.ts';
 import { syscallTable } from '../x86/table.ts';
 
 /** Words per unformatted kill: pid, nr (as uint32), callAbi, rip low half, rip high half. */

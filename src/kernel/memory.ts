@@ -3,7 +3,7 @@
  * unmapped byte, shared between forked tasks until one of them writes
  * (copy on write, counted by `owners`).
  */
-import { MAX_USER_TEXT } from '../x86/types.ts';
+import { MAX_USER_TEXT } from '../x86/prctl.ts';
 
 const PAGE_SHIFT = 12;
 const PAGE = 1 << PAGE_SHIFT;

@@ -2,9 +2,10 @@
  * Observables of the simulated kernel: /proc/<pid>/seccomp_filter (S8,
  * C23) and the task view (S9.1).
  */
-import { ABI_OF, NO_ABI, filterText, type SeccompState } from '../impl/index.ts';
+import { ABI_OF, NO_ABI, filterText, type SeccompState } from '../seccomp/index.ts';
 import { syscallTable } from '../x86/table.ts';
-import type { Regs, SeccompView, TaskView } from '../x86/types.ts';
+import type { Regs } from '../x86/registers.ts';
+import type { SeccompView, TaskView } from '../x86/views.ts';
 import type { Task } from './task.ts';
 
 /** S8, C23 the text of /proc/<pid>/seccomp_filter for `t`. */

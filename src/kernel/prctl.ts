@@ -5,9 +5,10 @@
  * the handler's return value: non-negative, or -errno (S5.7).
  */
 import { parseFilter } from '../grammar/index.ts';
-import { ABI_OF, Draft, SeccompState, filterText, type EngineRules } from '../impl/index.ts';
+import { ABI_OF, Draft, SeccompState, filterText, type EngineRules } from '../seccomp/index.ts';
 import { syscallTable } from '../x86/table.ts';
-import { ERRNO, PR } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import { PR } from '../x86/prctl.ts';
 import type { Task } from './task.ts';
 
 /** What prctl needs from its kernel: the S10-pluggable rules. */

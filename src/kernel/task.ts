@@ -1,21 +1,21 @@
 /**
  * A simulated task (S7): identity, code bitness, seccomp state, user
  * memory and its register row. It is the seccomp core's SeccompTask
- * (src/impl/task.ts): `state` and the pending bit of `flags`. Forks share
+ * (src/seccomp/task.ts): `state` and the pending bit of `flags`. Forks share
  * `state` (immutable) and `mem` (copy on write), so a forked task costs
  * this object and one register row (S7.1). To keep the object at seven
  * fields, bitness and the pending flag share one small integer, and the
  * pid is not stored: it is the task's index in the kernel's task table.
  */
-import type { SeccompState, SeccompTask } from '../impl/index.ts';
+import type { SeccompState, SeccompTask } from '../seccomp/index.ts';
 import type { UserMemory } from './memory.ts';
 
 /** Bit of `flags`: the task's code is 32-bit (ABI code 1, C9). */
 export const CODE_BIT = 1;
 /**
  * Bit of `flags` that the seccomp core owns: S5.2 on_next_syscall is
- * pending. The core's PENDING_BIT (src/impl/task.ts), copied here so this
- * file imports types only; kernel.ts checks the two agree at load time.
+ * pending. The core's PENDING_BIT (src/seccomp/task.ts), copied here so this
+ * file imports types only; core.ts checks the two agree at load time.
  */
 export const PENDING_BIT = 2;
 

@@ -2,7 +2,7 @@
  * The executable model: a pure, total specification of seccomp filter mode
  * on a simulated x86_64 kernel, one small function per rule of spec/
  * and choice of spec/choices.md. Nothing here mutates or caches; every
- * operation returns a new value. The engine (src/kernel on src/impl) must
+ * operation returns a new value. The engine (src/kernel on src/seccomp) must
  * agree with it on every observable (S9.1).
  */
 
@@ -24,7 +24,7 @@ export {
 /** S5 the prctl options on one caller's state and memory. */
 export { clearFilter, getFilter, prctl, setFilter, setSeccomp, type PrctlCaller, type PrctlEffect } from './prctl.ts';
 /** S6.2 to S6.4, S6.6 the seccomp check of the entry path. */
-export { callRecord, decide, killLog, strictAllowed, syscallNr, type Decision } from './secure.ts';
+export { decide, killLog, recordOfRegs, strictAllowed, syscallNr, type FilterDecision } from './secure.ts';
 /** S7.3, C16 user memory. */
 export { readCString, type Memory } from './memory.ts';
 /** S7 the machine and its host operations. */

@@ -5,9 +5,11 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
-import { checkAbi, checkString } from '../x86/guard.ts';
+import { checkAbi, checkString } from '../api/index.ts';
 import type { Abi } from '../x86/table.ts';
-import { COMM_MAX, REG_NAMES, type KernelConfig, type Regs, type RegsInput } from '../x86/types.ts';
+import type { KernelConfig } from '../x86/config.ts';
+import { REG_NAMES, type Regs, type RegsInput } from '../x86/registers.ts';
+import { COMM_MAX } from '../x86/task.ts';
 import { readBytes, writeBytes, EMPTY_MEMORY, type Memory } from './memory.ts';
 import { INITIAL_STATE, type SeccompState } from './state.ts';
 

@@ -4,7 +4,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
-import { ERRNO, MAX_USER_TEXT } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import { MAX_USER_TEXT } from '../x86/prctl.ts';
 import type { Errno } from './state.ts';
 
 /** A task's user memory: address to byte, only mapped bytes present. */

@@ -1,7 +1,7 @@
 /** Observation (S8, S9.1): the /proc text and the whole-machine view the engine must agree with. */
 import * as O from 'fp-ts/lib/Option.js';
 import { syscallTable } from '../x86/table.ts';
-import type { MachineView, SeccompView, TaskView } from '../x86/types.ts';
+import type { MachineView, SeccompView, TaskView } from '../x86/views.ts';
 import type { Machine, Task } from './machine.ts';
 import { filterText, type SeccompState } from './state.ts';
 

@@ -4,7 +4,7 @@
  * the kill log line.
  */
 import { syscallTable, type Abi } from '../x86/table.ts';
-import type { Regs } from '../x86/types.ts';
+import type { Regs } from '../x86/registers.ts';
 import { filterAllows, type CallRecord } from './evaluate.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
 import type { SeccompState } from './state.ts';
@@ -19,7 +19,7 @@ export const syscallNr = (rax: bigint): number => Number(BigInt.asIntN(32, rax))
  * S3.1/S3.2 the record of a call through `abi`: native arguments are full
  * registers, compat ones (ebx, ecx, edx, esi, edi, ebp) their low 32 bits.
  */
-export const callRecord = (regs: Regs, abi: Abi): CallRecord => ({
+export const recordOfRegs = (regs: Regs, abi: Abi): CallRecord => ({
   nr: syscallNr(regs.rax),
   args: abi === 'x86_64' ? NATIVE_ARGS.map((r) => regs[r]) : COMPAT_ARGS.map((r) => BigInt.asUintN(32, regs[r])),
 });
@@ -33,7 +33,7 @@ const STRICT: Readonly<Record<Abi, readonly number[]>> = {
 export const strictAllowed = (abi: Abi, nr: number): boolean => STRICT[abi].includes(nr);
 
 /** The result of the filter-mode check: allow or kill, and the state after it (S6.4). */
-export interface Decision {
+export interface FilterDecision {
   readonly allow: boolean;
   readonly state: SeccompState;
 }
@@ -50,7 +50,12 @@ function filterDecides(state: SeccompState, abi: Abi, record: CallRecord): boole
  * a call through another ABI is killed; an out-of-range number is killed;
  * otherwise the entry of nr decides, and no entry kills.
  */
-export function decide(state: SeccompState, abi: Abi, record: CallRecord, rules: Rules = CORRECT_RULES): Decision {
+export function decide(
+  state: SeccompState,
+  abi: Abi,
+  record: CallRecord,
+  rules: Rules = CORRECT_RULES,
+): FilterDecision {
   if (state.pending) return { allow: true, state: { ...state, pending: false } };
   if (state.abi === null || !rules.abiMatches(state.abi, abi)) return { allow: false, state };
   return { allow: filterDecides(state, state.abi, record), state };

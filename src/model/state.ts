@@ -7,7 +7,8 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { MSG, parseFilter, parsePolicy, type Filter, type PolicyEntry } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { ERRNO, type SeccompMode } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import type { SeccompMode } from '../x86/views.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
 
 /** A filter that can sit in the map: `1` or an expression (S4.1; `0` only drops). */

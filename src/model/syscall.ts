@@ -4,15 +4,19 @@
  * machine and outcome.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { checkPid, checkRegs, checkVector } from '../x86/guard.ts';
+import { checkPid, checkRegs, checkVector } from '../api/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import { callAbi, CLONE_THREAD, COMM_MAX, ERRNO, type Outcome, type RegsInput, type Vector } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import type { Outcome } from '../x86/outcome.ts';
+import type { RegsInput } from '../x86/registers.ts';
+import { CLONE_THREAD, COMM_MAX } from '../x86/task.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
 import type { CallRecord } from './evaluate.ts';
 import { dropTasks, mergeRegs, putTask, type Machine, type Task } from './machine.ts';
 import { EMPTY_MEMORY, readCString } from './memory.ts';
 import { prctl } from './prctl.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
-import { callRecord, decide, killLog, strictAllowed } from './secure.ts';
+import { recordOfRegs, decide, killLog, strictAllowed } from './secure.ts';
 
 /** A machine after a call, and what the caller saw. */
 export interface Step {
@@ -105,7 +109,7 @@ export function syscall(m: Machine, pid: number, vector: Vector, regs: RegsInput
   const entered = mergeRegs(found.regs, regs);
   const task: Task = { ...found, regs: { ...entered, orig_rax: entered.rax } };
   const abi = callAbi(task.abi, vector);
-  const record = callRecord(task.regs, abi);
+  const record = recordOfRegs(task.regs, abi);
   if (task.seccomp.mode === 1) {
     return strictAllowed(abi, record.nr) ? dispatch(m, task, abi, record, rules) : killed(m, task, null);
   }

@@ -37,13 +37,13 @@ export const CFLAGS: readonly string[] = ['-std=c11', '-Wall', '-Wextra', '-Werr
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Null on Linux x86_64, else why the real-kernel commands cannot run here. */
+/** Null on Linux x86_64, else why the Linux commands cannot run here. */
 export function platformProblem(platform: string = process.platform, arch: string = process.arch): NativeError | null {
   return platform === 'linux' && arch === 'x64'
     ? null
     : {
         kind: 'platform',
-        message: `running on the real kernel needs Linux on x86_64 (this is ${platform} on ${arch})`,
+        message: `this command needs Linux on x86_64 (this is ${platform} on ${arch})`,
       };
 }
 

@@ -1,5 +1,5 @@
 /**
- * Run a command under a raw program on the real kernel (the helper's launch
+ * Run a command under a raw program on Linux (the helper's launch
  * mode): the helper is the command's ptrace supervisor, the program answers
  * denied calls with SECCOMP_RET_TRACE, and each one is reported (K2).
  */

@@ -1,5 +1,5 @@
 /**
- * Ask the real kernel how a program answers raw system calls (the helper's
+ * Ask Linux how a program answers raw system calls (the helper's
  * probe mode). The program must answer every call with SECCOMP_RET_ERRNO
  * (the helper refuses any other), so no call is ever executed: the errno
  * each call returns says which way the program went.
@@ -43,7 +43,7 @@ export function encodeProbe(program: Uint8Array, calls: readonly ProbeCall[]): B
 }
 
 /**
- * Make `calls` under `program` on the real kernel; the value each call left
+ * Make `calls` under `program` on Linux; the value each call left
  * in rax (signed). A kernel that refuses the program is `refused`.
  */
 export function probe(

@@ -22,7 +22,8 @@
  * `killed silently` (no log line), `killed "LOG"`, `exited N`, `no_task`.
  */
 import type { Abi } from '../x86/table.ts';
-import { ERRNO, VECTORS, type Vector } from '../x86/types.ts';
+import { ERRNO } from '../x86/errno.ts';
+import { VECTORS, type Vector } from '../x86/vectors.ts';
 
 /** What a call or policy must do. */
 export type Expect =

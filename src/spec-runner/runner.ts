@@ -6,17 +6,11 @@
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import {
-  callAbi,
-  REG_NAMES,
-  type KernelConfig,
-  type MachineView,
-  type Outcome,
-  type RegName,
-  type RegsInput,
-  type TaskView,
-  type Vector,
-} from '../x86/types.ts';
+import type { KernelConfig } from '../x86/config.ts';
+import type { Outcome } from '../x86/outcome.ts';
+import { REG_NAMES, type RegName, type RegsInput } from '../x86/registers.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
+import type { MachineView, TaskView } from '../x86/views.ts';
 import type { CallArg, Command, Example, Expect } from './examples.ts';
 
 /** The host API an implementation offers (the names of src/model/index.ts). */

@@ -22,8 +22,8 @@ export class RawCall {
   name = '';
   /** Number of arguments printed (0 to 6). */
   nargs = 0;
-  /** Argument k is `h[2k] + h[2k+1] * 2^32`. */
-  readonly h = new Uint32Array(12);
+  /** Argument k is `halves[2k] + halves[2k+1] * 2^32`. */
+  readonly halves = new Uint32Array(12);
   retKnown = false;
   /** The result when retKnown and retBig is null (exact: |ret| < 2^53). */
   ret = 0;
@@ -39,19 +39,19 @@ export class RawCall {
 
   /** Argument k as an unsigned 64-bit value. */
   arg(k: number): bigint {
-    const lo = this.h[2 * k]!;
-    const hi = this.h[2 * k + 1]!;
+    const lo = this.halves[2 * k]!;
+    const hi = this.halves[2 * k + 1]!;
     return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
 
   /** Set argument k from a number below 2^53 or a bigint below 2^64. */
   setArg(k: number, v: number | bigint): void {
     if (typeof v === 'number') {
-      this.h[2 * k] = v % TWO32;
-      this.h[2 * k + 1] = Math.floor(v / TWO32);
+      this.halves[2 * k] = v % TWO32;
+      this.halves[2 * k + 1] = Math.floor(v / TWO32);
     } else {
-      this.h[2 * k] = Number(v & 0xffff_ffffn);
-      this.h[2 * k + 1] = Number((v >> 32n) & 0xffff_ffffn);
+      this.halves[2 * k] = Number(v & 0xffff_ffffn);
+      this.halves[2 * k + 1] = Number((v >> 32n) & 0xffff_ffffn);
     }
   }
 
@@ -76,7 +76,7 @@ export class RawCall {
     c.nr = this.nr;
     c.name = this.name;
     c.nargs = this.nargs;
-    c.h.set(this.h);
+    c.halves.set(this.halves);
     c.retKnown = this.retKnown;
     c.ret = this.ret;
     c.retBig = this.retBig;

@@ -14,17 +14,12 @@ import {
   type Filter,
 } from '../grammar/index.ts';
 import { decodeArg } from '../x86/constants.ts';
+import type { CallRecord } from '../model/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
-import type { SeccompMode } from '../x86/types.ts';
-
-/** The record a filter sees (S3.1): nr and the six arguments, already at the call ABI's width (S3.2). */
-export interface CallRecord {
-  readonly nr: number;
-  readonly args: readonly bigint[];
-}
+import type { SeccompMode } from '../x86/views.ts';
 
 /** The record of a call of `abi`: nr as a signed 32-bit value (C8); compat arguments cut to 32 bits (S3.2). */
-export function callRecord(abi: Abi, nr: number, args: readonly bigint[]): CallRecord {
+export function recordOfCall(abi: Abi, nr: number, args: readonly bigint[]): CallRecord {
   const width = abi === 'ia32' ? 32 : 64;
   const full = [0, 1, 2, 3, 4, 5].map((k) => BigInt.asUintN(width, args[k] ?? 0n));
   return { nr: Number(BigInt.asIntN(32, BigInt(nr))), args: full };
@@ -110,8 +105,8 @@ export interface DecisionState {
   readonly pending: boolean;
 }
 
-/** The S6.3/S6.4 decision for one call, and why. */
-export interface Decision {
+/** The S6.3/S6.4 decision for one call, explained: the step that decided and why. */
+export interface CallExplanation {
   readonly allowed: boolean;
   /** The S6.4 step that decided (`engine`: the engine's outcome, with no explanation). */
   readonly step: 'engine' | 'disabled' | 'strict' | 'pending' | 'abi' | 'range' | 'no_entry' | 'allow' | 'expr';
@@ -133,14 +128,14 @@ export function explainDecision(
   callAbi: Abi,
   rec: CallRecord,
   filter: Filter | undefined,
-): Decision {
+): CallExplanation {
   const d = (
     allowed: boolean,
-    step: Decision['step'],
+    step: CallExplanation['step'],
     reason: string,
     entry: string | null = null,
     w: Why | null = null,
-  ): Decision => ({
+  ): CallExplanation => ({
     allowed,
     step,
     reason,

@@ -8,7 +8,7 @@
  */
 import type { Abi } from '../x86/table.ts';
 import { isFork, RawCall } from './call.ts';
-import { ITEM, UNPREFIXED as NO_PID, type Scanned } from './scanned.ts';
+import { LINE_KIND, UNPREFIXED as NO_PID, type Scanned } from './scanned.ts';
 import type { TraceEnd, TraceSignal } from './types.ts';
 
 /** An error of a later stage: about the policy (printed with the policy's name) or the trace (with the line). */
@@ -33,7 +33,7 @@ export interface CallSink {
 type Held = RawCall | TraceEnd | TraceSignal;
 
 // Imported values read per line, as module constants: under tsx every read of an imported binding is a getter call.
-const [SKIP, ABI, RESUMED, CALL] = [ITEM.SKIP, ITEM.ABI, ITEM.RESUMED, ITEM.CALL];
+const [SKIP, ABI, RESUMED, CALL] = [LINE_KIND.SKIP, LINE_KIND.ABI, LINE_KIND.RESUMED, LINE_KIND.CALL];
 const Call = RawCall;
 const UNPREFIXED = NO_PID;
 const forks = isFork;
@@ -248,7 +248,7 @@ export class Linker {
     if (c.name !== r.name) return `'<... ${r.name} resumed>' but pid ${pid} is in ${c.name} (line ${c.line})`;
     if (c.nargs + r.nargs > 6) return 'more than 6 arguments';
     this.open.delete(key);
-    c.h.set(r.h.subarray(0, 2 * r.nargs), 2 * c.nargs);
+    c.halves.set(r.halves.subarray(0, 2 * r.nargs), 2 * c.nargs);
     c.nargs += r.nargs;
     c.retKnown = r.retKnown;
     c.ret = r.ret;

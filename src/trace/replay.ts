@@ -7,12 +7,13 @@
  * inherit seccomp state (S7.1). Per task and per system call it keeps
  * counts, not lists.
  */
-import { DECISION, Kernel, R, STATUS } from '../kernel/index.ts';
+import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { callAbi, resultText, type Vector } from '../x86/types.ts';
+import { resultText } from '../x86/errno.ts';
+import { callAbi, type Vector } from '../x86/vectors.ts';
 import { RawCall } from './call.ts';
-import { callRecord, explainDecision, type Decision } from './explain.ts';
+import { recordOfCall, explainDecision, type CallExplanation } from './explain.ts';
 import { Launcher, PHASE, WINDOW, type Launch, type LaunchSink } from './launch.ts';
 import type { SinkError } from './link.ts';
 import type { Trace, TraceEnd, TraceSignal } from './types.ts';
@@ -25,7 +26,7 @@ export interface Kill {
   readonly nr: number;
   readonly name: string;
   readonly args: readonly NamedArg[];
-  readonly decision: Decision;
+  readonly decision: CallExplanation;
   /** The kernel log line (S6.6); null for a denial an audit let through. */
   readonly log: string | null;
 }
@@ -85,7 +86,7 @@ export type ReplayResult =
   { readonly ok: true; readonly report: ReplayReport } | { readonly ok: false; readonly message: string };
 
 /** A kill that decide() did not predict: the engine's word stands, without an explanation. */
-const ENGINE_ONLY: Decision = {
+const ENGINE_ONLY: CallExplanation = {
   allowed: false,
   step: 'engine',
   reason: 'the engine killed the call',
@@ -115,8 +116,8 @@ const encoder = new TextEncoder();
 const [RAX, RIP, ALLOW, KILL, KILLED, RETURNED, EXITED, INSTALL] = [
   R.rax,
   R.rip,
-  DECISION.ALLOW,
-  DECISION.KILL,
+  VERDICT.ALLOW,
+  VERDICT.KILL,
   STATUS.KILLED,
   STATUS.RETURNED,
   STATUS.EXITED,
@@ -199,10 +200,10 @@ export class Replayer implements LaunchSink {
       };
     }
     if (c.name === 'execve') this.kernel.writeMemory(pid, c.arg(0), encoder.encode(`${c.path ?? this.opts.comm}\0`));
-    c.h.fill(0, 2 * c.nargs);
+    c.halves.fill(0, 2 * c.nargs);
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
-    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.h) : ALLOW;
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.halves) : ALLOW;
     if (predicted === KILL && task.denials !== null) return this.deny(task, c, vector);
     const decision = predicted === KILL ? this.explain(pid, c, vector) : null;
     return this.enter(task, c, vector, decision);
@@ -255,11 +256,11 @@ export class Replayer implements LaunchSink {
   }
 
   /** S6.1 nr in rax, the arguments in the ABI's registers, then the engine's entry path. */
-  private enter(task: TaskState, c: RawCall, vector: Vector, decision: Decision | null): SinkError | null {
+  private enter(task: TaskState, c: RawCall, vector: Vector, decision: CallExplanation | null): SinkError | null {
     const row = this.kernel.registers(task.pid);
     if (row === undefined) return this.skip(c);
     const { words: w, base: b } = row;
-    const h = c.h;
+    const h = c.halves;
     w[b + RAX] = c.nr >>> 0;
     w[b + RAX + 1] = 0;
     // S6.6 the kill log shows rip: strace -i's address, else 0.
@@ -307,15 +308,20 @@ export class Replayer implements LaunchSink {
     return null;
   }
 
-  private kill(c: RawCall, decision: Decision, log: string | null): Kill {
+  private kill(c: RawCall, decision: CallExplanation, log: string | null): Kill {
     const call = c.toCall();
     return { line: c.line, abi: c.abi, nr: c.nr, name: c.name, args: namedArgs(c.abi, c.nr, call.args), decision, log };
   }
 
-  private explain(pid: number, c: RawCall, vector: Vector): Decision {
+  private explain(pid: number, c: RawCall, vector: Vector): CallExplanation {
     const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
     const abi = callAbi(view.abi, vector);
-    return explainDecision(view.seccomp, abi, callRecord(abi, c.nr, c.toCall().args), this.kernel.filterFor(pid, c.nr));
+    return explainDecision(
+      view.seccomp,
+      abi,
+      recordOfCall(abi, c.nr, c.toCall().args),
+      this.kernel.filterFor(pid, c.nr),
+    );
   }
 
   /** S7.1 map the traced child to the engine's; clone3 is not simulated (S6.5), so its child is rebuilt. */

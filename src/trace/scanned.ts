@@ -3,8 +3,8 @@ import { RawCall } from './call.ts';
 import type { Abi } from '../x86/table.ts';
 import type { TraceEnd, TraceSignal } from './types.ts';
 
-/** What a scanned line says. */
-export const ITEM = { SKIP: 0, EVENT: 1, ABI: 2, CALL: 3, RESUMED: 4 } as const;
+/** What a scanned line holds: nothing to keep, an event (exit, signal), an ABI notice, a call, or the rest of an unfinished call. */
+export const LINE_KIND = { SKIP: 0, EVENT: 1, ABI: 2, CALL: 3, RESUMED: 4 } as const;
 
 /** Pid of lines without a pid column (a single traced process). */
 export const UNPREFIXED = 0;
@@ -20,7 +20,7 @@ export class LineError {
 
 /** The scanner's output for one line, overwritten by the next (copy what you keep). */
 export class Scanned {
-  kind: number = ITEM.SKIP;
+  kind: number = LINE_KIND.SKIP;
   pid = 0;
   /** CALL: the call; RESUMED: the name, the arguments printed after `resumed>` and the result. */
   readonly call = new RawCall();

@@ -9,9 +9,52 @@ import type { Abi } from '../x86/table.ts';
 import type { RawCall } from './call.ts';
 import { readCString, skipDecoded } from './decoded.ts';
 import { resolveTraceName, type ResolvedName } from './names.ts';
-import { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
+import { DECODED, EXEC_PATH_ADDR, LINE_KIND, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
-export { DECODED, EXEC_PATH_ADDR, ITEM, LineError, Scanned, UNPREFIXED } from './scanned.ts';
+// The bytes the scanner looks for, by name. Local consts, not imports: V8
+// folds a module's own const, while an imported binding is a load on every use.
+const CHAR_LOWER_F = 102;
+const CHAR_CLOSE_BRACKET = 93;
+const CHAR_CLOSE_PAREN = 41;
+const CHAR_COLON = 58;
+const CHAR_COMMA = 44;
+const CHAR_DIGIT_0 = 48;
+const CHAR_DIGIT_9 = 57;
+const CHAR_DOT = 46;
+const CHAR_DOUBLE_QUOTE = 34;
+const CHAR_EQUALS = 61;
+const CHAR_GREATER_THAN = 62;
+const CHAR_LESS_THAN = 60;
+const CHAR_LOWER_A = 97;
+const CHAR_LOWER_S = 115;
+const CHAR_LOWER_X = 120;
+const CHAR_LOWER_Z = 122;
+const CHAR_MINUS = 45;
+const CHAR_OPEN_BRACE = 123;
+const CHAR_OPEN_BRACKET = 91;
+const CHAR_OPEN_PAREN = 40;
+const CHAR_PIPE = 124;
+const CHAR_PLUS = 43;
+const CHAR_QUESTION_MARK = 63;
+const CHAR_SPACE = 32;
+const CHAR_UNDERSCORE = 95;
+const CHAR_UPPER_A = 65;
+const CHAR_UPPER_F = 70;
+const CHAR_UPPER_Z = 90;
+
+/** The value of a hex digit byte, -1 for any other byte (or none). */
+const hexDigit = (c: number | undefined): number =>
+  c === undefined
+    ? -1
+    : c >= CHAR_DIGIT_0 && c <= CHAR_DIGIT_9
+      ? c - CHAR_DIGIT_0
+      : c >= CHAR_LOWER_A && c <= CHAR_LOWER_F
+        ? c - CHAR_LOWER_A + 10
+        : c >= CHAR_UPPER_A && c <= CHAR_UPPER_F
+          ? c - CHAR_UPPER_A + 10
+          : -1;
+
+export { DECODED, EXEC_PATH_ADDR, LINE_KIND, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
 const U64_MAX = (1n << 64n) - 1n;
 const TWO32 = 0x1_0000_0000;
@@ -29,14 +72,11 @@ const KILLED = enc('killed by ');
 const SUPERSEDED = enc('superseded by execve in pid ');
 const latin1 = new TextDecoder('latin1');
 
-const isDigit = (c: number): boolean => c >= 48 && c <= 57;
-const isNameChar = (c: number): boolean => (c >= 97 && c <= 122) || isDigit(c) || c === 95;
+const isDigit = (c: number): boolean => c >= CHAR_DIGIT_0 && c <= CHAR_DIGIT_9;
+const isNameChar = (c: number): boolean =>
+  (c >= CHAR_LOWER_A && c <= CHAR_LOWER_Z) || isDigit(c) || c === CHAR_UNDERSCORE;
 /** Value of each byte as a hex digit, -1 for the others. */
-const HEX = Int8Array.from({ length: 256 }, (_, c) =>
-  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1,
-);
-const hexDigit = (c: number): number =>
-  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+const HEX = Int8Array.from({ length: 256 }, (_, c) => hexDigit(c));
 
 interface CacheEntry {
   readonly bytes: Uint8Array;
@@ -46,10 +86,14 @@ interface CacheEntry {
 /** Scans lines; keeps a cache of the names it met, per ABI. */
 export class StraceScanner {
   readonly out = new Scanned();
-  private b: Uint8Array = new Uint8Array(0);
-  private i = 0;
-  private e = 0;
-  private s = 0;
+  /** The buffer being scanned. */
+  private buf: Uint8Array = new Uint8Array(0);
+  /** The scan position in `buf`. */
+  private pos = 0;
+  /** Where the line ends in `buf` (exclusive). */
+  private lineEnd = 0;
+  /** Where the line starts in `buf`: error columns count from here. */
+  private lineStart = 0;
   private readonly names: Record<Abi, Map<number, CacheEntry>> = { x86_64: new Map(), ia32: new Map() };
 
   /**
@@ -57,43 +101,43 @@ export class StraceScanner {
    * ABI (strace's mode notices). Fills `out`, or throws a LineError.
    */
   scan(buf: Uint8Array, start: number, end: number, line: number, abiOf: (pid: number) => Abi): Scanned {
-    this.b = buf;
-    this.i = start;
-    this.e = end;
-    this.s = start;
+    this.buf = buf;
+    this.pos = start;
+    this.lineEnd = end;
+    this.lineStart = start;
     const o = this.out;
-    o.kind = ITEM.SKIP;
+    o.kind = LINE_KIND.SKIP;
     if (this.at(ATTACHED)) return o;
     this.spaces();
     let pid = UNPREFIXED;
     if (this.at(PID_PREFIX)) {
-      this.i += 5;
+      this.pos += 5;
       this.spaces();
       pid = this.digits();
-      this.expect(93, "']'");
+      this.expect(CHAR_CLOSE_BRACKET, "']'");
       this.spaces();
     } else if (isDigit(this.peek())) {
-      const a = this.i;
+      const a = this.pos;
       const n = this.digits();
-      if (this.peek() === 32) {
+      if (this.peek() === CHAR_SPACE) {
         pid = n;
         this.spaces();
-      } else this.i = a;
+      } else this.pos = a;
     }
     if (isDigit(this.peek())) {
       // -t, -tt, -ttt or -r timestamp.
-      for (let c = this.peek(); isDigit(c) || c === 58 || c === 46; c = this.peek()) this.i++;
-      this.expect(32, "' ' after the timestamp");
+      for (let c = this.peek(); isDigit(c) || c === CHAR_COLON || c === CHAR_DOT; c = this.peek()) this.pos++;
+      this.expect(CHAR_SPACE, "' ' after the timestamp");
       this.spaces();
     }
     o.pid = pid;
     if (this.at(MODE)) {
-      this.i += MODE.length;
+      this.pos += MODE.length;
       const target = this.digits();
       this.expectBytes(RUNS_IN, "' runs in '");
       const bits = this.digits();
       if (bits !== 32 && bits !== 64) this.fail('expected 32 or 64 bit mode');
-      o.kind = ITEM.ABI;
+      o.kind = LINE_KIND.ABI;
       o.pid = target;
       o.abi = bits === 32 ? 'ia32' : 'x86_64';
       return o;
@@ -101,30 +145,30 @@ export class StraceScanner {
     const c = o.call;
     c.ipKnown = false;
     let nrHint = -1;
-    for (let k = 0; k < 2 && this.peek() === 91; k++) {
+    for (let k = 0; k < 2 && this.peek() === CHAR_OPEN_BRACKET; k++) {
       if (!this.ip(c)) {
         // strace -n: `[ 257] openat(...)`.
-        this.i++;
+        this.pos++;
         this.spaces();
         nrHint = this.digits();
-        this.expect(93, "']'");
+        this.expect(CHAR_CLOSE_BRACKET, "']'");
       }
       this.spaces();
     }
-    if (this.i >= this.e || this.atGlue()) this.fail('truncated line: expected a system call, signal or exit');
+    if (this.pos >= this.lineEnd || this.atGlue()) this.fail('truncated line: expected a system call, signal or exit');
     return this.body(pid, nrHint, abiOf(pid), line);
   }
 
   private body(pid: number, nrHint: number, abi: Abi, line: number): Scanned {
     const o = this.out;
     const ch = this.peek();
-    if (ch === 43) return this.end(pid, line);
-    if (ch === 45 && this.at(SIGNAL)) {
-      this.i += 4;
-      const a = this.i;
-      while (this.i < this.e && this.peek() !== 32) this.i++;
-      o.kind = ITEM.EVENT;
-      o.event = { kind: 'signal', line, pid, signal: latin1.decode(this.b.subarray(a, this.i)) };
+    if (ch === CHAR_PLUS) return this.endEvent(pid, line);
+    if (ch === CHAR_MINUS && this.at(SIGNAL)) {
+      this.pos += 4;
+      const a = this.pos;
+      while (this.pos < this.lineEnd && this.peek() !== CHAR_SPACE) this.pos++;
+      o.kind = LINE_KIND.EVENT;
+      o.event = { kind: 'signal', line, pid, signal: latin1.decode(this.buf.subarray(a, this.pos)) };
       return o;
     }
     const c = o.call;
@@ -135,49 +179,49 @@ export class StraceScanner {
     c.retKnown = false;
     c.retBig = null;
     c.path = null;
-    if (ch === 60) {
-      o.column = this.i - this.s;
+    if (ch === CHAR_LESS_THAN) {
+      o.column = this.pos - this.lineStart;
       this.expectBytes(OPEN_RESUME, "'<... NAME resumed>'");
       c.name = this.nameText();
       this.expectBytes(RESUMED, "' resumed>'");
-      if (this.at(UNFINISHED)) this.i += UNFINISHED.length;
+      if (this.at(UNFINISHED)) this.pos += UNFINISHED.length;
       this.args(c);
       this.result(c);
-      o.kind = ITEM.RESUMED;
+      o.kind = LINE_KIND.RESUMED;
       return o;
     }
-    const at = this.i;
+    const at = this.pos;
     const r = this.resolve(abi, nrHint);
     if (typeof r === 'string') this.fail(r, at);
     c.nr = r.nr;
     c.name = r.name;
-    this.expect(40, "'('");
-    c.open = c.name === 'execve' && this.peek() === 34 ? this.decodedExecve(c) : this.args(c);
+    this.expect(CHAR_OPEN_PAREN, "'('");
+    c.open = c.name === 'execve' && this.peek() === CHAR_DOUBLE_QUOTE ? this.decodedExecve(c) : this.args(c);
     if (!c.open) this.result(c);
-    o.kind = ITEM.CALL;
+    o.kind = LINE_KIND.CALL;
     return o;
   }
 
-  private end(pid: number, line: number): Scanned {
+  private endEvent(pid: number, line: number): Scanned {
     this.expectBytes(enc('+++ '), "'+++ '");
     const o = this.out;
     const ev = (how: 'exited' | 'killed' | 'superseded', detail: string): Scanned => {
-      o.kind = ITEM.EVENT;
+      o.kind = LINE_KIND.EVENT;
       o.event = { kind: 'end', line, pid, how, detail };
       return o;
     };
     if (this.at(EXITED)) {
-      this.i += EXITED.length;
+      this.pos += EXITED.length;
       return ev('exited', String(this.digits()));
     }
     if (this.at(KILLED)) {
-      this.i += KILLED.length;
-      const a = this.i;
-      while (this.i < this.e && this.peek() !== 32) this.i++;
-      return ev('killed', latin1.decode(this.b.subarray(a, this.i)));
+      this.pos += KILLED.length;
+      const a = this.pos;
+      while (this.pos < this.lineEnd && this.peek() !== CHAR_SPACE) this.pos++;
+      return ev('killed', latin1.decode(this.buf.subarray(a, this.pos)));
     }
     if (this.at(SUPERSEDED)) {
-      this.i += SUPERSEDED.length;
+      this.pos += SUPERSEDED.length;
       return ev('superseded', String(this.digits()));
     }
     return this.fail("expected 'exited with N', 'killed by SIG' or 'superseded by execve'");
@@ -185,27 +229,27 @@ export class StraceScanner {
 
   /** Arguments up to `)` or ` <unfinished ...>` (or strace's own notice glued in); returns whether the call is unfinished. */
   private args(c: RawCall): boolean {
-    if (this.peek() === 60 && this.at(RESUMING)) {
+    if (this.peek() === CHAR_LESS_THAN && this.at(RESUMING)) {
       // restart_syscall(<... resuming interrupted NAME ...>) takes no arguments.
-      while (this.i < this.e && this.peek() !== 62) this.i++;
-      this.expect(62, "'>'");
+      while (this.pos < this.lineEnd && this.peek() !== CHAR_GREATER_THAN) this.pos++;
+      this.expect(CHAR_GREATER_THAN, "'>'");
     }
     for (;;) {
       const ch = this.peek();
-      if (ch === 41) {
-        this.i++;
+      if (ch === CHAR_CLOSE_PAREN) {
+        this.pos++;
         return false;
       }
-      if (ch === 32 && this.at(UNFINISHED)) return true;
-      if (this.i >= this.e) this.fail("truncated line: expected ')' or ' <unfinished ...>'");
-      if (ch === 115 && this.atGlue()) return true;
-      if (ch === 44) {
-        this.i++;
+      if (ch === CHAR_SPACE && this.at(UNFINISHED)) return true;
+      if (this.pos >= this.lineEnd) this.fail("truncated line: expected ')' or ' <unfinished ...>'");
+      if (ch === CHAR_LOWER_S && this.atGlue()) return true;
+      if (ch === CHAR_COMMA) {
+        this.pos++;
         this.spaces();
         continue;
       }
       if (c.nargs === 6) this.fail('more than 6 arguments');
-      this.value(c.nargs + 1, c.h, 2 * c.nargs);
+      this.value(c.nargs + 1, c.halves, 2 * c.nargs);
       c.nargs++;
     }
   }
@@ -213,13 +257,13 @@ export class StraceScanner {
   /** ` = RESULT` after the closing parenthesis; the errno name, flags and -T time after it are ignored. */
   private result(c: RawCall): void {
     this.spaces();
-    this.expect(61, "' = RESULT'");
-    this.expect(32, "' = RESULT'");
-    if (this.peek() === 63) return;
-    const neg = this.peek() === 45;
-    if (neg) this.i++;
+    this.expect(CHAR_EQUALS, "' = RESULT'");
+    this.expect(CHAR_SPACE, "' = RESULT'");
+    if (this.peek() === CHAR_QUESTION_MARK) return;
+    const neg = this.peek() === CHAR_MINUS;
+    if (neg) this.pos++;
     const scratch = RESULT;
-    const a = this.i;
+    const a = this.pos;
     const big = this.value(0, scratch, 0);
     c.retKnown = true;
     if (big === null && scratch[1]! < 0x200000) {
@@ -227,7 +271,7 @@ export class StraceScanner {
       c.ret = neg ? -v : v;
       c.retBig = null;
     } else {
-      const v = big ?? BigInt(latin1.decode(this.b.subarray(a, this.i)));
+      const v = big ?? BigInt(latin1.decode(this.buf.subarray(a, this.pos)));
       c.retBig = neg ? -v : v;
     }
   }
@@ -239,28 +283,28 @@ export class StraceScanner {
    * the argument's number, 0 for the result.
    */
   private value(which: number, out: Uint32Array, at: number): bigint | null {
-    const b = this.b;
-    const e = this.e;
-    const a = this.i;
-    const hex = a + 1 < e && b[a] === 48 && b[a + 1] === 120;
+    const buf = this.buf;
+    const end = this.lineEnd;
+    const a = this.pos;
+    const hex = a + 1 < end && buf[a] === CHAR_DIGIT_0 && buf[a + 1] === CHAR_LOWER_X;
     const from = hex ? a + 2 : a;
     let n = 0;
     let j = from;
     if (hex) {
-      for (; j < e; j++) {
-        const d = HEX[b[j]!]!;
+      for (; j < end; j++) {
+        const d = HEX[buf[j]!]!;
         if (d < 0) break;
         n = n * 16 + d;
       }
     } else {
-      for (; j < e; j++) {
-        const d = b[j]! - 48;
+      for (; j < end; j++) {
+        const d = buf[j]! - CHAR_DIGIT_0;
         if (d < 0 || d > 9) break;
         n = n * 10 + d;
       }
     }
     if (j === from) this.failValue(hex, which, j);
-    this.i = j;
+    this.pos = j;
     if (n < TWO32) {
       out[at] = n;
       out[at + 1] = 0;
@@ -275,13 +319,13 @@ export class StraceScanner {
     }
     if (hex) {
       let k = from;
-      while (k < j - 16 && b[k] === 48) k++;
+      while (k < j - 16 && buf[k] === CHAR_DIGIT_0) k++;
       if (j - k > 16) this.fail(`${what} does not fit in 64 bits`, a);
       out[at] = this.hexWord(Math.max(k, j - 8), j);
       out[at + 1] = this.hexWord(k, Math.max(k, j - 8));
       return null;
     }
-    const v = BigInt(latin1.decode(b.subarray(from, j)));
+    const v = BigInt(latin1.decode(buf.subarray(from, j)));
     if (v > U64_MAX) this.fail(`${what} does not fit in 64 bits`, a);
     out[at] = Number(v & 0xffff_ffffn);
     out[at + 1] = Number(v >> 32n);
@@ -290,7 +334,7 @@ export class StraceScanner {
 
   private hexWord(from: number, to: number): number {
     let w = 0;
-    for (let k = from; k < to; k++) w = w * 16 + hexDigit(this.b[k]!);
+    for (let k = from; k < to; k++) w = w * 16 + hexDigit(this.buf[k]!);
     return w;
   }
 
@@ -298,18 +342,34 @@ export class StraceScanner {
   private failValue(hex: boolean, which: number, at: number): never {
     const what = which === 0 ? 'result' : `argument ${which}`;
     if (hex) this.fail(`expected hex digits in ${what}`, at);
-    const ch = this.b[at]!;
-    if (ch === 34 || ch === 91 || ch === 123 || (ch >= 65 && ch <= 90 && this.upperWord(at)))
-      throw new LineError(at - this.s, DECODED, true);
+    const ch = this.buf[at]!;
+    if (
+      ch === CHAR_DOUBLE_QUOTE ||
+      ch === CHAR_OPEN_BRACKET ||
+      ch === CHAR_OPEN_BRACE ||
+      (ch >= CHAR_UPPER_A && ch <= CHAR_UPPER_Z && this.upperWord(at))
+    )
+      throw new LineError(at - this.lineStart, DECODED, true);
     this.fail(`expected a raw number as ${what} (record with strace -e raw=all)`, at);
   }
 
   /** `AT_FDCWD`, `O_RDONLY|O_CLOEXEC`, `NULL`: a constant's name as strace decodes it. */
   private upperWord(at: number): boolean {
     let k = at;
-    while (k < this.e && ((this.b[k]! >= 65 && this.b[k]! <= 90) || isDigit(this.b[k]!) || this.b[k] === 95)) k++;
+    while (
+      k < this.lineEnd &&
+      ((this.buf[k]! >= CHAR_UPPER_A && this.buf[k]! <= CHAR_UPPER_Z) ||
+        isDigit(this.buf[k]!) ||
+        this.buf[k] === CHAR_UNDERSCORE)
+    )
+      k++;
     return (
-      k - at >= 2 && (k === this.e || this.b[k] === 44 || this.b[k] === 41 || this.b[k] === 124 || this.b[k] === 32)
+      k - at >= 2 &&
+      (k === this.lineEnd ||
+        this.buf[k] === CHAR_COMMA ||
+        this.buf[k] === CHAR_CLOSE_PAREN ||
+        this.buf[k] === CHAR_PIPE ||
+        this.buf[k] === CHAR_SPACE)
     );
   }
 
@@ -319,100 +379,104 @@ export class StraceScanner {
    * names the task, C19); the other arguments are not numbers and read as 0.
    */
   private decodedExecve(c: RawCall): boolean {
-    const path = readCString(this.b, this.i, this.e);
+    const path = readCString(this.buf, this.pos, this.lineEnd);
     if (typeof path === 'number') this.fail("truncated line: expected '\"'", path);
     c.path = path.text;
     c.nargs = 3;
-    c.h.fill(0, 0, 6);
-    c.h[0] = EXEC_PATH_ADDR;
-    const rest = skipDecoded(this.b, path.end, this.e);
+    c.halves.fill(0, 0, 6);
+    c.halves[0] = EXEC_PATH_ADDR;
+    const rest = skipDecoded(this.buf, path.end, this.lineEnd);
     if (typeof rest === 'number') this.fail("truncated line: expected ')' or ' <unfinished ...>'", rest);
-    this.i = rest.end;
+    this.pos = rest.end;
     return rest.open;
   }
 
   /** strace -i: `[00007f032ae45ad7] `, `[????????????????]` when unknown; false (nothing read) if this is not one. */
   private ip(c: RawCall): boolean {
-    const from = this.i + 1;
+    const from = this.pos + 1;
     let j = from;
     let unknown = false;
     for (
-      let ch = this.b[j]!;
-      j < this.e && (hexDigit(ch) >= 0 || ch === 63) && !(ch >= 65 && ch <= 70);
-      ch = this.b[++j]!
+      let ch = this.buf[j]!;
+      j < this.lineEnd &&
+      (hexDigit(ch) >= 0 || ch === CHAR_QUESTION_MARK) &&
+      !(ch >= CHAR_UPPER_A && ch <= CHAR_UPPER_F);
+      ch = this.buf[++j]!
     )
-      unknown ||= ch === 63;
+      unknown ||= ch === CHAR_QUESTION_MARK;
     const n = j - from;
-    if (n < 8 || n > 16 || j >= this.e || this.b[j] !== 93) return false;
+    if (n < 8 || n > 16 || j >= this.lineEnd || this.buf[j] !== CHAR_CLOSE_BRACKET) return false;
     if (!unknown) {
       c.ipKnown = true;
       c.ipLo = this.hexWord(Math.max(from, j - 8), j);
       c.ipHi = this.hexWord(from, Math.max(from, j - 8));
     }
-    this.i = j + 1;
+    this.pos = j + 1;
     return true;
   }
 
   /** The call's name resolved for `abi` (memoised by its bytes; not with a -n number). */
   private resolve(abi: Abi, nrHint: number): ResolvedName | string {
-    const a = this.i;
-    let h = 0x811c9dc5;
-    while (this.i < this.e && isNameChar(this.b[this.i]!)) h = Math.imul(h ^ this.b[this.i++]!, 16777619);
-    if (a === this.i) this.fail('expected a system call name');
-    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(this.b.subarray(a, this.i)), nrHint);
+    const a = this.pos;
+    let hash = 0x811c9dc5; // FNV-1a of the name's bytes
+    while (this.pos < this.lineEnd && isNameChar(this.buf[this.pos]!))
+      hash = Math.imul(hash ^ this.buf[this.pos++]!, 16777619);
+    if (a === this.pos) this.fail('expected a system call name');
+    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(this.buf.subarray(a, this.pos)), nrHint);
     const cache = this.names[abi];
-    const hit = cache.get(h);
-    if (hit !== undefined && hit.bytes.length === this.i - a) {
+    const hit = cache.get(hash);
+    if (hit !== undefined && hit.bytes.length === this.pos - a) {
       let k = 0;
-      while (k < hit.bytes.length && hit.bytes[k] === this.b[a + k]) k++;
+      while (k < hit.bytes.length && hit.bytes[k] === this.buf[a + k]) k++;
       if (k === hit.bytes.length) return hit.r;
     }
-    const bytes = this.b.slice(a, this.i);
+    const bytes = this.buf.slice(a, this.pos);
     const r = resolveTraceName(abi, latin1.decode(bytes), null);
-    if (hit === undefined && cache.size < 4096) cache.set(h, { bytes, r });
+    if (hit === undefined && cache.size < 4096) cache.set(hash, { bytes, r });
     return r;
   }
 
   private nameText(): string {
-    const a = this.i;
-    while (this.i < this.e && isNameChar(this.b[this.i]!)) this.i++;
-    if (a === this.i) this.fail('expected a system call name');
-    return latin1.decode(this.b.subarray(a, this.i));
+    const a = this.pos;
+    while (this.pos < this.lineEnd && isNameChar(this.buf[this.pos]!)) this.pos++;
+    if (a === this.pos) this.fail('expected a system call name');
+    return latin1.decode(this.buf.subarray(a, this.pos));
   }
 
   private peek(): number {
-    return this.i < this.e ? this.b[this.i]! : -1;
+    return this.pos < this.lineEnd ? this.buf[this.pos]! : -1;
   }
   private at(text: Uint8Array): boolean {
-    if (this.i + text.length > this.e) return false;
-    for (let k = 0; k < text.length; k++) if (this.b[this.i + k] !== text[k]) return false;
+    if (this.pos + text.length > this.lineEnd) return false;
+    for (let k = 0; k < text.length; k++) if (this.buf[this.pos + k] !== text[k]) return false;
     return true;
   }
   /** stderr output: strace's own "Process N attached" notice can land inside a line. */
   private atGlue(): boolean {
-    return this.peek() === 115 && this.at(ATTACHED);
+    return this.peek() === CHAR_LOWER_S && this.at(ATTACHED);
   }
   private spaces(): void {
-    while (this.i < this.e && this.b[this.i] === 32) this.i++;
+    while (this.pos < this.lineEnd && this.buf[this.pos] === CHAR_SPACE) this.pos++;
   }
   private digits(): number {
-    const a = this.i;
+    const a = this.pos;
     let n = 0;
-    while (this.i < this.e && isDigit(this.b[this.i]!)) n = n * 10 + this.b[this.i++]! - 48;
-    if (a === this.i) this.fail('expected a decimal number');
+    while (this.pos < this.lineEnd && isDigit(this.buf[this.pos]!)) n = n * 10 + this.buf[this.pos++]! - CHAR_DIGIT_0;
+    if (a === this.pos) this.fail('expected a decimal number');
     return n;
   }
   private expect(ch: number, what: string): void {
-    if (this.peek() !== ch) this.fail(this.i >= this.e ? `truncated line: expected ${what}` : `expected ${what}`);
-    this.i++;
+    if (this.peek() !== ch)
+      this.fail(this.pos >= this.lineEnd ? `truncated line: expected ${what}` : `expected ${what}`);
+    this.pos++;
   }
   private expectBytes(text: Uint8Array, what: string): void {
     if (!this.at(text))
-      this.fail(this.i >= this.e || this.atGlue() ? `truncated line: expected ${what}` : `expected ${what}`);
-    this.i += text.length;
+      this.fail(this.pos >= this.lineEnd || this.atGlue() ? `truncated line: expected ${what}` : `expected ${what}`);
+    this.pos += text.length;
   }
-  private fail(message: string, at = this.i): never {
-    throw new LineError(at - this.s, message);
+  private fail(message: string, at = this.pos): never {
+    throw new LineError(at - this.lineStart, message);
   }
 }
 

@@ -5,7 +5,7 @@
  * reused. No BigInt on the hot path: bigints appear only at the API edge
  * (RegsInput in, Regs out).
  */
-import { REG_NAMES, type RegName, type Regs, type RegsInput } from './types.ts';
+import { REG_NAMES, type RegName, type Regs, type RegsInput } from './registers.ts';
 
 /** Word offsets of each register's low half within a row (high half is +1). */
 export const R = {

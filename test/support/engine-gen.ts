@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import type { Kernel } from '../../src/kernel/index.ts';
 import { R } from '../../src/kernel/index.ts';
 import { syscallTable, type Abi } from '../../src/x86/table.ts';
-import { REG_NAMES, type RegsInput } from '../../src/x86/types.ts';
+import { REG_NAMES, type RegsInput } from '../../src/x86/registers.ts';
+import { exprText as anyExprText } from '../../src/conform/index.ts';
 import { u64 } from '../../properties/support.ts';
 
 export const show = (v: unknown): string =>
@@ -58,9 +59,7 @@ export const signedText = (nr: number): fc.Arbitrary<string> =>
     fc.integer({ min: -3, max: 500 }).map(String),
   );
 
-export const OPS = ['==', '!=', '<', '<=', '>', '>=', '&'] as const;
-
-/** A random expression text for call `nr` of `abi`. */
+/** A random expression text for call `nr` of `abi`: the shared generator (src/conform) with literals around `nr`, and chains that reach the 32-term limit. */
 export function exprText(abi: Abi, nr: number): fc.Arbitrary<string> {
   const args =
     syscallTable(abi)
@@ -77,22 +76,9 @@ export function exprText(abi: Abi, nr: number): fc.Arbitrary<string> {
     'common_type',
     'common_preempt_count',
   ];
-  const pred = fc.tuple(fc.constantFrom(...fields), fc.constantFrom(...OPS)).chain(([f, op]) => {
-    const isArg = args.includes(f);
-    const signed = !isArg && (f === 'nr' || f === 'common_pid');
-    return (signed ? signedText(nr) : unsignedText()).map((v) => `${f} ${op} ${v}`);
+  const e = anyExprText(fields, {
+    literal: (f) => (!args.includes(f) && (f === 'nr' || f === 'common_pid') ? signedText(nr) : unsignedText()),
   });
-  const { e } = fc.letrec<{ e: string }>((tie) => ({
-    e: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      { weight: 5, arbitrary: pred },
-      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} && ${b}`),
-      fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} || ${b}`),
-      tie('e').map((a) => `(${a})`),
-      tie('e').map((a) => `!(${a})`),
-      tie('e').map((a) => `!${a.startsWith('(') || a.startsWith('!') ? a : `(${a})`}`),
-    ),
-  }));
   // Long chains of `&` masks to reach the 32-term limit (16 preds + 15 ors = 31; 17 = 33).
   const chain = fc
     .tuple(fc.integer({ min: 14, max: 17 }), fc.constantFrom(...(args.length > 0 ? args : ['nr'])))

@@ -23,7 +23,7 @@ import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts
 
 /** Help text of `bpf`. */
 export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--format raw|c|json|disasm]
-                        [--kill ACTION] [--allow ACTION] [--plain] [-o FILE]
+                        [--kill ACTION] [--allow ACTION] [--plain] [--verify] [-o FILE]
 
 Compile POLICY, as PR_SET_SECCOMP 2 through --abi (default x86_64) would
 install it, to a seccomp BPF program for today's Linux: check the arch, kill
@@ -37,10 +37,13 @@ numbers, each entry's filter as jumps over 32-bit words.
   --kill ACTION    what S6.4 kills gets (default kill-process)
   --allow ACTION   what an allowed call gets (default allow)
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
+  --verify         prove with z3 that the program decides every call as the policy
+                   does before writing it (as the verify command; the verdict on stderr)
 ACTION is one of ${ACTION_SPELLINGS.replace(', kill', '')}, or errno:NAME (errno:EPERM).
 A pending 'on_next_syscall: 1' is not in the program: a launcher installs it
 just before execve, the call the grant is for.
-Exit: 0 compiled, 1 the policy is bad or too long for BPF, 2 usage.
+Exit: 0 compiled, 1 the policy is bad or too long for BPF (or --verify found a
+counterexample), 2 usage, 3 the proof itself failed.
 `;
 
 const FormatCodec = t.keyof({ raw: null, c: null, json: null, disasm: null }, 'raw | c | json | disasm');
@@ -119,13 +122,13 @@ function emit(data: string | Uint8Array, output: string | undefined, io: Io): nu
 }
 
 /** Run `bpf`. */
-export function bpfCommand(argv: readonly string[], io: Io): number {
+export function bpfCommand(argv: readonly string[], io: Io): number | Promise<number> {
   const args = parseCommand(
     argv.map((a) => (a === '-o' ? '--output' : a)),
     {
       name: 'bpf',
       valued: ['abi', 'format', 'kill', 'allow', 'output'],
-      booleans: ['plain'],
+      booleans: ['plain', 'verify'],
       positionals: [1, 1],
       help: BPF_HELP,
     },
@@ -168,5 +171,11 @@ export function bpfCommand(argv: readonly string[], io: Io): number {
         : f === 'json'
           ? jsonText(text, c, kill, allow)
           : disassemble(c.program, abi);
-  return emit(data, typeof out === 'string' ? out : undefined, io);
+  const write = (): number => emit(data, typeof out === 'string' ? out : undefined, io);
+  if (args.flags['verify'] !== true) return write();
+  // The proof loads z3: only when asked.
+  return import('./verify.ts').then(async ({ verifyCompiled }) => {
+    const code = await verifyCompiled(file, abi, c.program, { kill: actionRet(kill), allow: actionRet(allow) }, io);
+    return code === EXIT.OK ? write() : code;
+  });
 }

@@ -5,19 +5,30 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { ALLOW, formatAction, KILL_2011, retAction, type Action } from '../../action/index.ts';
 import { auditArch, compilePolicy, describeAction, emulate, retAllows } from '../../bpf/index.ts';
 import { parsePolicy, printValue } from '../../grammar/index.ts';
-import { callRecord, explainDecision, namedArgs, traceName, type Decision, type NamedArg } from '../../trace/index.ts';
+import {
+  recordOfCall,
+  explainDecision,
+  namedArgs,
+  traceName,
+  type CallExplanation,
+  type NamedArg,
+} from '../../trace/index.ts';
 import { suggestNames, syscallTable, type Abi } from '../../x86/table.ts';
-import { callAbi, type Outcome, type RegsInput, type Vector } from '../../x86/types.ts';
+import type { Outcome } from '../../x86/outcome.ts';
+import type { RegsInput } from '../../x86/registers.ts';
+import { callAbi, type Vector } from '../../x86/vectors.ts';
+import { actionRuns, ALLOW, formatAction, KILL_2011, retAction, type Action } from '../../action/index.ts';
+import { archOfCall, decideRules } from '../../ruleset/index.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
+import { dialectFlag, readPolicy, type Dialect } from '../dialect.ts';
 import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, parseCommand, policyOk, readInput, strictFlag, toJson } from '../inputs.ts';
 
 /** Help text of `eval`. */
-export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--bpf] [--json] [--strict-2011]
+export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--dialect 2011|minijail] [--bpf] [--json] [--strict-2011]
 
 Install POLICY in a fresh engine task whose code is --abi (default x86_64),
 then make one system call through --vector (default syscall) and print the
@@ -35,6 +46,10 @@ program in the emulator on the call as the kernel would fill seccomp_data
 (full 64-bit registers), reporting its return, action and instructions executed.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
 argN for the N-th argument [ext]; --strict-2011 rejects both.
+--dialect minijail reads a minijail policy (spec/17-minijail.md) and
+decides the call by its rules, first match: the action and the rule (file
+and line) or the default that gave it; exit 0 when the action lets the
+call run (allow, log).
 Exit: 0 allowed, 1 killed (or a bad policy), 2 usage.
 `;
 
@@ -104,7 +119,7 @@ interface ChosenBy {
 }
 
 // The lines of `text` whose entries make up the entry of `nr` that decided, when one did.
-function chosenBy(file: string, text: string, taskAbi: Abi, abi: Abi, nr: number, d: Decision): ChosenBy | null {
+function chosenBy(file: string, text: string, taskAbi: Abi, abi: Abi, nr: number, d: CallExplanation): ChosenBy | null {
   if (d.entry === null || abi !== taskAbi) return null;
   const p = parsePolicy(text, taskAbi);
   const lines = p.ok ? p.policy.entries.filter((e) => e.nr === nr).map((e) => e.line) : [];
@@ -149,7 +164,7 @@ function render(
   shown: readonly NamedArg[],
   abi: Abi,
   vector: Vector,
-  d: Decision,
+  d: CallExplanation,
   o: Outcome,
   action: Action,
   chosen: ChosenBy | null,
@@ -171,13 +186,51 @@ function render(
   );
 }
 
+/**
+ * M11 one call decided by a policy of another dialect, read into the
+ * decision form: the first rule that holds, or the default (R4).
+ */
+async function evalRules(
+  file: string,
+  text: string,
+  dialect: Dialect,
+  taskAbi: Abi,
+  abi: Abi,
+  c: { readonly nr: number; readonly args: readonly bigint[] },
+  json: boolean,
+  io: Io,
+): Promise<number> {
+  const read = await readPolicy(file, text, { dialect, abi: taskAbi }, io);
+  if (typeof read === 'number') return read;
+  // The filter sees the low 32 bits of each register of an ia32 call.
+  const args = abi === 'ia32' ? c.args.map((a) => BigInt.asUintN(32, a)) : c.args;
+  const d = decideRules(read.ruleSet, abi, c.nr, args);
+  const name = traceName(abi, c.nr);
+  const where =
+    d.rule !== undefined
+      ? `${d.rule.origin.file ?? file}${d.rule.origin.line !== undefined ? `:${d.rule.origin.line}` : ''}: ${d.rule.origin.text}`
+      : d.by === 'other-arch'
+        ? `no rules for this architecture (${abi} call ${c.nr})`
+        : `no rule holds: the default (${read.ruleSet.arches[archOfCall(abi, c.nr)]?.otherwiseOrigin?.text ?? 'default'})`;
+  const runs = actionRuns(d.action);
+  if (json)
+    io.out(
+      `${toJson({ allowed: runs, action: formatAction(d.action), abi, nr: c.nr, name, by: d.by, rule: where })}\n`,
+    );
+  else
+    io.out(
+      `${callText(name, namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, 1)))} (${abi}): ${formatAction(d.action)}\n  ${d.by === 'rule' ? 'rule' : 'by'}: ${where}\n`,
+    );
+  return runs ? EXIT.OK : EXIT.FAIL;
+}
+
 /** Run `eval`. */
-export function evalCommand(argv: readonly string[], io: Io): number {
+export async function evalCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommand(
     argv,
     {
       name: 'eval',
-      valued: ['abi', 'vector'],
+      valued: ['abi', 'vector', 'dialect'],
       booleans: ['json', 'bpf', 'strict-2011'],
       positionals: [2, Infinity],
       help: EVAL_HELP,
@@ -203,6 +256,10 @@ export function evalCommand(argv: readonly string[], io: Io): number {
   }
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
+  const dialect = dialectFlag(args, io);
+  if (typeof dialect === 'number') return dialect;
+  if (dialect !== undefined && dialect !== '2011')
+    return evalRules(file, text, dialect, taskAbi, abi, c, args.flags['json'] === true, io);
   if (!policyOk(file, text, taskAbi, io, strictFlag(args))) return EXIT.FAIL;
   const task = installedTask(file, text, taskAbi, 'eval', io);
   if (task === null) return EXIT.FAIL;
@@ -213,7 +270,7 @@ export function evalCommand(argv: readonly string[], io: Io): number {
     notes.push('on_next_syscall: 1 was used up by a getpid first (S6.4)');
   }
   const state = kernel.view().tasks[0]!.seccomp;
-  const d = explainDecision(state, abi, callRecord(abi, c.nr, c.args), kernel.filterFor(pid, c.nr));
+  const d = explainDecision(state, abi, recordOfCall(abi, c.nr, c.args), kernel.filterFor(pid, c.nr));
   const o = kernel.syscall(pid, vector, regsOf(abi, c.nr, c.args));
   let bpf: BpfRun | undefined;
   if (args.flags['bpf'] === true) {

@@ -6,11 +6,11 @@
 import { printValue, type Filter } from '../../grammar/index.ts';
 import type { Denial } from '../../native/index.ts';
 import {
-  callRecord,
+  recordOfCall,
   explainDecision,
   namedArgs,
   traceName,
-  type Decision,
+  type CallExplanation,
   type DecisionState,
 } from '../../trace/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
@@ -18,7 +18,7 @@ import { syscallTable, type Abi } from '../../x86/table.ts';
 /** A denial and its explanation against the policy (null: an arch neither ABI has). */
 export interface Explained {
   readonly denial: Denial;
-  readonly decision: Decision | null;
+  readonly decision: CallExplanation | null;
   readonly text: string;
 }
 
@@ -40,7 +40,7 @@ export function explainDenial(d: Denial, installed: Installed, verb: string): Ex
     const text = `${verb}: system call ${d.nr} with arch 0x${d.arch.toString(16)} [pid ${d.pid}, ${d.comm}]\n  reason: the arch is neither x86_64 nor ia32 (S6.4)\n`;
     return { denial: d, decision: null, text };
   }
-  const rec = callRecord(d.abi, d.nr, d.args);
+  const rec = recordOfCall(d.abi, d.nr, d.args);
   const decision = explainDecision(installed.state, d.abi, rec, installed.filterFor(d.nr));
   const name = traceName(d.abi, d.nr);
   const known = syscallTable(d.abi).byNr(d.nr)?.args.length ?? 6;

@@ -19,7 +19,7 @@ import { explainDenial } from './run-report.ts';
 /** Help text of `run`. */
 export const RUN_HELP = `usage: seccomp-spec run POLICY [--abi x86_64|ia32] [--kill ACTION] [--audit] -- CMD [ARG...]
 
-Run CMD on the real kernel under POLICY, as a 2011 launcher would: the
+Run CMD on Linux under POLICY, as a 2011 launcher would: the
 policy is compiled to a seccomp BPF program and installed just before
 CMD's execve; CMD's stdin, stdout and stderr are its own. A denied call
 kills the task that made it (SIGKILL, as S6.6), and run prints the call

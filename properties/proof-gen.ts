@@ -1,0 +1,119 @@
+/**
+ * Generators for the proof suites: random classic BPF programs that pass
+ * the kernel's checks (every opcode seccomp accepts, forward jumps, scratch
+ * words stored before loaded), and seccomp_data biased to the values such
+ * programs compare against.
+ */
+import * as E from 'fp-ts/lib/Either.js';
+import fc from 'fast-check';
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  BPF,
+  validate,
+  type Program,
+  type SeccompData,
+  type SockFilter,
+} from '../src/bpf/index.ts';
+import { SECCOMP_RET } from '../src/action/index.ts';
+import { u64 } from './support.ts';
+
+const { LD, LDX, ST, STX, ALU, JMP, RET, MISC, W, IMM, ABS, MEM, LEN, K, X, A } = BPF;
+
+/** 32-bit constants biased to what filters compare against. */
+export const k32 = (): fc.Arbitrary<number> =>
+  fc.oneof(
+    fc.constantFrom(0, 1, 2, 31, 32, 0x40000000, 0x80000000, 0xffffffff, AUDIT_ARCH_X86_64, AUDIT_ARCH_I386),
+    fc.integer({ min: 0, max: 16 }),
+    fc.integer({ min: 0, max: 0xffffffff }),
+  );
+
+const RETS = Object.values(SECCOMP_RET);
+
+// One instruction at position i of a program of n; `room` = the largest jump offset that stays inside.
+const insn = (room: number): fc.Arbitrary<SockFilter> => {
+  const off = fc.integer({ min: 0, max: Math.min(room, 255) });
+  const s = (code: number, k: fc.Arbitrary<number>) => k.map((kk): SockFilter => ({ code, jt: 0, jf: 0, k: kk >>> 0 }));
+  const alu = fc.constantFrom(BPF.ADD, BPF.SUB, BPF.MUL, BPF.DIV, BPF.AND, BPF.OR, BPF.XOR, BPF.LSH, BPF.RSH);
+  const jop = fc.constantFrom(BPF.JEQ, BPF.JGT, BPF.JGE, BPF.JSET);
+  return fc.oneof(
+    {
+      weight: 6,
+      arbitrary: s(
+        LD | W | ABS,
+        fc.integer({ min: 0, max: 15 }).map((i) => i * 4),
+      ),
+    },
+    { weight: 1, arbitrary: s(LD | IMM, k32()) },
+    { weight: 1, arbitrary: s(LDX | IMM, k32()) },
+    { weight: 1, arbitrary: s(LD | W | LEN, fc.constant(0)) },
+    { weight: 1, arbitrary: s(LDX | W | LEN, fc.constant(0)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(LD | MEM, LDX | MEM, ST, STX).chain((c) => s(c, fc.integer({ min: 0, max: 3 }))),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.tuple(alu, fc.boolean(), k32()).map(([op, x, k]): SockFilter => ({
+        code: ALU | op | (x ? X : K),
+        jt: 0,
+        jf: 0,
+        k: op === BPF.DIV && !x && k === 0 ? 1 : k >>> 0,
+      })),
+    },
+    { weight: 1, arbitrary: s(ALU | BPF.NEG, fc.constant(0)) },
+    { weight: 1, arbitrary: fc.constantFrom(MISC | BPF.TAX, MISC | BPF.TXA).chain((c) => s(c, fc.constant(0))) },
+    ...(room > 0
+      ? [
+          { weight: 1, arbitrary: s(JMP | BPF.JA, off) },
+          {
+            weight: 6,
+            arbitrary: fc
+              .tuple(jop, fc.boolean(), k32(), off, off)
+              .map(([op, x, k, jt, jf]): SockFilter => ({ code: JMP | op | (x ? X : K), jt, jf, k: k >>> 0 })),
+          },
+        ]
+      : []),
+    { weight: 1, arbitrary: s(RET | K, fc.constantFrom(...RETS)) },
+    { weight: 1, arbitrary: s(RET | A, fc.constant(0)) },
+  );
+};
+
+/** A program of up to `max` instructions that `validate` accepts. */
+export const program = (max = 24): fc.Arbitrary<Program> =>
+  fc
+    .integer({ min: 1, max })
+    .chain((n) =>
+      fc.tuple(
+        ...Array.from({ length: n - 1 }, (_, i) => insn(n - i - 2)),
+        fc.oneof(
+          fc.constantFrom(...RETS).map((k): SockFilter => ({ code: RET | K, jt: 0, jf: 0, k })),
+          fc.constant<SockFilter>({ code: RET | A, jt: 0, jf: 0, k: 0 }),
+        ),
+      ),
+    )
+    .filter((p) => E.isRight(validate(p)));
+
+/** seccomp_data biased to the arches, small numbers and boundary values. */
+export const seccompData = (): fc.Arbitrary<SeccompData> =>
+  fc.record({
+    nr: fc.oneof(
+      fc.integer({ min: 0, max: 20 }),
+      k32().map((k) => k | 0),
+    ),
+    arch: fc.oneof(fc.constantFrom(AUDIT_ARCH_X86_64, AUDIT_ARCH_I386), k32()),
+    instructionPointer: u64(),
+    args: fc.array(fc.oneof(fc.bigInt({ min: 0n, max: 20n }), u64()), { minLength: 6, maxLength: 6 }),
+  });
+
+/** The value of each seccomp_data word by name, as the proof's variables are named. */
+export function wordValues(d: SeccompData): (name: string) => bigint {
+  const u = (n: number): bigint => BigInt(n >>> 0);
+  return (name) => {
+    if (name === 'nr') return u(d.nr);
+    if (name === 'arch') return u(d.arch);
+    const [field, half] = name.split('.');
+    const v = field === 'ip' ? d.instructionPointer : (d.args[Number(field!.slice(1))] ?? 0n);
+    return BigInt.asUintN(32, half === 'hi' ? v >> 32n : v);
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * minijail policies (spec/17-minijail.md): the grammar, the reader into
+ * the decision form, and the printer back to minijail text.
+ */
+export { MINIJAIL_GRAMMAR_SOURCE } from './grammar.ts';
+export type {
+  IncludeStep,
+  MinijailError,
+  MinijailOptions,
+  MinijailPolicy,
+  MinijailResult,
+  MinijailWarning,
+  ReadFile,
+} from './parse.ts';
+export { INCLUDE_DEPTH_LIMIT, logicalLines, parseMinijail } from './parse.ts';
+export { dirname, joinPath } from './path.ts';
+export type { ConvertProblem, ConvertResult, Dnf, MjAtom } from './convert.ts';
+export { MAX_CLAUSES, mjAction, printDnf, simplify, to2011, toDnf, toMinijail } from './convert.ts';
