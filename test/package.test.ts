@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it (issue 12 item 2): `npm pack`, installed
+ * The package as a user gets it: `npm pack`, installed
  * into a consumer project outside the repository, used from a plain Node
  * ESM script, from TypeScript with `moduleResolution: nodenext`, and
  * through its `seccomp-spec` binary. Runs on the dist/ that `npm test`
