@@ -2,8 +2,11 @@
  * `npm run bench`: the engine against the model and a hand-written
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
- * line count of the same file (bench/trace.ts), and the BPF programs of the
- * bundled policies (bench/bpf.ts), and the proofs of bench/proof.ts. Prints tables, then one JSON line. Re-executes itself with
+ * line count of the same file (bench/trace.ts), the BPF programs of the
+ * bundled policies (bench/bpf.ts), the proofs of bench/proof.ts, a
+ * today-style rule set of about 300 entries with errno as its default
+ * (bench/actions.ts), the CLI's start beside `node -e 0` (bench/startup.ts),
+ * and real workloads under `run` and bubblewrap (bench/run.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -208,8 +211,28 @@ type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
 const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
+// Processes of their own, timed side by side with `node -e 0` (bench/startup.ts).
+const { measureStartup } = await import('./startup.ts');
+const startup = (() => {
+  try {
+    return measureStartup();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
+// Real workloads plain, under run's supervisor, under run end to end and under bubblewrap (bench/run.ts).
+const { measureRun } = await import('./run.ts');
+const runFigures = (() => {
+  try {
+    return measureRun();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
 const { measureProofs } = await import('./proof.ts');
 const proofFigures = await measureProofs();
+const { measureActions } = await import('./actions.ts');
+const actionFigures = measureActions();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -235,6 +258,21 @@ const rows: readonly (readonly [string, string, string])[] = [
   ['model (src/model)', both(model), `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],
   ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks, heap + array buffers; target <= 256 bytes'],
+  [
+    `actions: engine decide, ${actionFigures.entries}-entry rule set`,
+    `${fmt(actionFigures.engine)}/cpu-s`,
+    'default errno:1 (EPERM), 1 in 16 calls unlisted; decisions per CPU second',
+  ],
+  [
+    'actions: model decide',
+    `${fmt(actionFigures.model)}/cpu-s`,
+    `engine is ${(actionFigures.engine / actionFigures.model).toFixed(0)}x the model`,
+  ],
+  [
+    'actions: hand-written function',
+    `${fmt(actionFigures.handWritten)}/cpu-s`,
+    `engine takes ${(actionFigures.handWritten / actionFigures.engine).toFixed(2)}x its time`,
+  ],
   ...traceRows(traceFigures),
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
@@ -254,6 +292,25 @@ for (const f of bpfFigures) {
   );
 }
 console.log("uncached: calls the kernel's constant-action cache allows count 0 (they do not run the program)");
+console.log(
+  '\nstart of the CLI, median wall time of alternating runs beside `node -e 0` (target: built --version and check within 2x)',
+);
+if (typeof startup === 'string') console.log(`n/a: ${startup}`);
+else
+  for (const [name, ms] of Object.entries(startup.medianMs))
+    console.log(
+      `${name.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}${startup.vsNode[name] === undefined ? '' : `  ${startup.vsNode[name]!.toFixed(2)}x node -e 0`}`,
+    );
+console.log(
+  '\nrun on real workloads, median wall time of alternating runs (cpu: user + system of the processes, mean); x: against plain',
+);
+if (typeof runFigures === 'string') console.log(`n/a: ${runFigures}`);
+else
+  for (const f of runFigures)
+    for (const [name, ms] of Object.entries(f.medianMs))
+      console.log(
+        `${`${f.name}: ${name}`.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}  cpu ${`${f.cpuMs[name]!.toFixed(0)} ms`.padStart(7)}${f.vsPlain[name] === undefined ? '' : `  ${f.vsPlain[name]!.toFixed(2)}x`}`,
+      );
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
 console.log('\nproofs with z3 (src/proof): wall time, term building and solver apart (target under 10 s each)');
@@ -268,6 +325,9 @@ console.log(
     model_calls_per_s: Math.round(model.cpu),
     baseline_calls_per_s: Math.round(base.cpu),
     bytes_per_forked_task: Math.round(perFork * 10) / 10,
+    actions_engine_decisions_per_s: Math.round(actionFigures.engine),
+    actions_model_decisions_per_s: Math.round(actionFigures.model),
+    actions_hand_written_decisions_per_s: Math.round(actionFigures.handWritten),
     trace_linecount_lines_per_s: Math.round(traceFigures.count.linesPerS),
     trace_parse_lines_per_s: Math.round(traceFigures.parse.linesPerS),
     trace_replay_lines_per_s: Math.round(traceFigures.replay.linesPerS),
@@ -281,6 +341,10 @@ console.log(
     bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
     bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
     bpf_compile_ms: byTrace((f) => f.compileMs),
+    startup_ms: typeof startup === 'string' ? null : startup.medianMs,
+    startup_vs_node: typeof startup === 'string' ? null : startup.vsNode,
+    run_vs_plain:
+      typeof runFigures === 'string' ? null : Object.fromEntries(runFigures.map((f) => [f.name, f.vsPlain])),
     proof_ms: Object.fromEntries(
       proofFigures.map((f) => [
         f.name,

@@ -22,13 +22,13 @@ import { callAbi, type Vector } from '../../x86/vectors.ts';
 import { actionRuns, ALLOW, formatAction, KILL_2011, retAction, type Action } from '../../action/index.ts';
 import { archOfCall, decideRules } from '../../ruleset/index.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
-import { dialectFlag, readPolicy, type Dialect } from '../dialect.ts';
+import { detectDialect, dialectFlag, ociFlags, readPolicy, type Dialect, type OciReadOptions } from '../dialect.ts';
 import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, parseCommand, policyOk, readInput, strictFlag, toJson } from '../inputs.ts';
 
 /** Help text of `eval`. */
-export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--dialect 2011|minijail] [--bpf] [--json] [--strict-2011]
+export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--dialect 2011|minijail|oci] [--caps LIST] [--kernel X.Y] [--bpf] [--json] [--strict-2011]
 
 Install POLICY in a fresh engine task whose code is --abi (default x86_64),
 then make one system call through --vector (default syscall) and print the
@@ -199,8 +199,9 @@ async function evalRules(
   c: { readonly nr: number; readonly args: readonly bigint[] },
   json: boolean,
   io: Io,
+  oci: OciReadOptions = {},
 ): Promise<number> {
-  const read = await readPolicy(file, text, { dialect, abi: taskAbi }, io);
+  const read = await readPolicy(file, text, { dialect, abi: taskAbi, oci }, io);
   if (typeof read === 'number') return read;
   // The filter sees the low 32 bits of each register of an ia32 call.
   const args = abi === 'ia32' ? c.args.map((a) => BigInt.asUintN(32, a)) : c.args;
@@ -213,13 +214,20 @@ async function evalRules(
         ? `no rules for this architecture (${abi} call ${c.nr})`
         : `no rule holds: the default (${read.ruleSet.arches[archOfCall(abi, c.nr)]?.otherwiseOrigin?.text ?? 'default'})`;
   const runs = actionRuns(d.action);
+  // O7 the profile rules for this call that Docker's conditions removed, and why.
+  const removed = (read.oci?.removed ?? [])
+    .filter((r) => r.names.includes(name))
+    .map(
+      (r) =>
+        `syscalls[${r.index}] (${r.names.length > 3 ? `${r.names.slice(0, 3).join(', ')}...` : r.names.join(', ')}) removed by Docker: ${r.reason}`,
+    );
   if (json)
     io.out(
-      `${toJson({ allowed: runs, action: formatAction(d.action), abi, nr: c.nr, name, by: d.by, rule: where })}\n`,
+      `${toJson({ allowed: runs, action: formatAction(d.action), abi, nr: c.nr, name, by: d.by, rule: where, ...(removed.length > 0 ? { removed } : {}) })}\n`,
     );
   else
     io.out(
-      `${callText(name, namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, 1)))} (${abi}): ${formatAction(d.action)}\n  ${d.by === 'rule' ? 'rule' : 'by'}: ${where}\n`,
+      `${callText(name, namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, 1)))} (${abi}): ${formatAction(d.action)}\n  ${d.by === 'rule' ? 'rule' : 'by'}: ${where}\n${removed.map((r) => `  note: ${r}\n`).join('')}`,
     );
   return runs ? EXIT.OK : EXIT.FAIL;
 }
@@ -230,7 +238,7 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
     argv,
     {
       name: 'eval',
-      valued: ['abi', 'vector', 'dialect'],
+      valued: ['abi', 'vector', 'dialect', 'caps', 'kernel'],
       booleans: ['json', 'bpf', 'strict-2011'],
       positionals: [2, Infinity],
       help: EVAL_HELP,
@@ -256,10 +264,12 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
   }
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
-  const dialect = dialectFlag(args, io);
-  if (typeof dialect === 'number') return dialect;
-  if (dialect !== undefined && dialect !== '2011')
-    return evalRules(file, text, dialect, taskAbi, abi, c, args.flags['json'] === true, io);
+  const flag = dialectFlag(args, io);
+  if (typeof flag === 'number') return flag;
+  const dialect = flag ?? detectDialect(text);
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
+  if (dialect !== '2011') return evalRules(file, text, dialect, taskAbi, abi, c, args.flags['json'] === true, io, oci);
   if (!policyOk(file, text, taskAbi, io, strictFlag(args))) return EXIT.FAIL;
   const task = installedTask(file, text, taskAbi, 'eval', io);
   if (task === null) return EXIT.FAIL;
