@@ -1,13 +1,13 @@
 /**
  * `seccomp-spec bpf POLICY [--abi] [--format raw|c|json|disasm] [--kill
  * ACTION] [--allow ACTION] [-o FILE]`: compile a policy to a seccomp BPF
- * program for today's kernels (src/bpf) and print or write it.
+ * program for today's Linux (src/bpf) and print or write it.
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { ACTION_SPELLINGS, actionRet, isActionError, type Action } from '../../action/index.ts';
+import { parseActionFlag } from '../action-flag.ts';
 import {
-  ACTION_SPELLINGS,
-  actionValue,
   AUDIT_ARCH_X86_64,
   compilePolicy,
   describeAction,
@@ -15,9 +15,7 @@ import {
   disassemble,
   emulate,
   encodeRaw,
-  parseAction,
   retAllows,
-  type Action,
   type Compiled,
   type Program,
 } from '../../bpf/index.ts';
@@ -48,7 +46,7 @@ numbers, each entry's filter as jumps over 32-bit words.
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
   --verify         prove with z3 that the program decides every call as the policy
                    does before writing it (as the verify command; the verdict on stderr)
-ACTION is one of ${ACTION_SPELLINGS}.
+ACTION is one of ${ACTION_SPELLINGS.replace(', kill', '')}, or errno:NAME (errno:EPERM).
 A pending 'on_next_syscall: 1' is not in the program: the 2011 launcher
 installs the policy just before execve, the call the grant is for, and
 'seccomp-spec run' does so. A loader that installs the program before its
@@ -89,22 +87,30 @@ function jsonText(text: string, c: Compiled, kill: Action, allow: Action): strin
   return `${toJson({
     abi: c.abi,
     length: c.program.length,
-    kill: describeAction(actionValue(kill)),
-    allow: describeAction(actionValue(allow)),
+    kill: describeAction(actionRet(kill)),
+    allow: describeAction(actionRet(allow)),
     entries: entries.map((nr) => ({ nr, name: table.byNr(nr)?.name ?? null })),
     cacheable: c.cacheable,
     program: c.program.map((i) => ({ code: i.code, jt: i.jt, jf: i.jf, k: i.k })),
   })}\n`;
 }
 
-function actionFlag(name: string, raw: string | true | undefined, fallback: Action, io: Io): Action | null {
+/**
+ * An action flag's value: one of ACTION_SPELLINGS but `kill`, the 2011
+ * kill, which has no BPF value of its own (--kill is what gives it one).
+ */
+export function actionFlag(name: string, raw: string | true | undefined, fallback: Action, io: Io): Action | null {
   if (raw === undefined) return fallback;
-  const a = parseAction(String(raw));
-  if (isLeft(a)) {
-    io.err(`invalid --${name}: ${a.left}\n`);
+  const a = parseActionFlag(String(raw));
+  if (isActionError(a)) {
+    io.err(`invalid --${name}: ${a.message}\n`);
     return null;
   }
-  return a.right;
+  if (a.kind === 'kill') {
+    io.err(`invalid --${name}: 'kill' (the 2011 kill) has no BPF value of its own: give kill-process or kill-thread\n`);
+    return null;
+  }
+  return a;
 }
 
 /** Argument values an execve's registers may hold: null, all ones, a user-space pointer. */
@@ -206,7 +212,7 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
   if (args.flags['verify'] !== true) return write();
   // The proof loads z3: only when asked.
   return import('./verify.ts').then(async ({ verifyCompiled }) => {
-    const code = await verifyCompiled(file, abi, c.program, { kill: actionValue(kill), allow: actionValue(allow) }, io);
+    const code = await verifyCompiled(file, abi, c.program, { kill: actionRet(kill), allow: actionRet(allow) }, io);
     return code === EXIT.OK ? write() : code;
   });
 }

@@ -1,12 +1,14 @@
 /**
  * `seccomp-spec run POLICY [--abi] [--kill ACTION] [--audit] -- CMD [ARG...]`:
- * run a real command under a 2011 policy on today's kernel (issue 10). The
+ * run a real command under a 2011 policy on today's Linux (spec/13-linux.md). The
  * policy is compiled to BPF (src/bpf) with `trace` as its kill action; the
  * C helper (src/native) is the command's ptrace supervisor and reports each
  * denied call, which is explained here as replay explains a kill.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { compilePolicy, encodeRaw, parseAction } from '../../bpf/index.ts';
+import { isActionError, parseAction } from '../../action/index.ts';
+import { compilePolicy, encodeRaw } from '../../bpf/index.ts';
+import { parsePolicy } from '../../grammar/index.ts';
 import { launch, platformProblem, resolveCommand, type DenyAction, type Launched } from '../../native/index.ts';
 import { parseArgs } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -64,9 +66,9 @@ function splitCommand(argv: readonly string[]): {
 function denyAction(raw: string | undefined): DenyAction | string {
   if (raw === undefined) return { kind: 'kill' };
   const a = parseAction(raw);
-  if (isLeft(a)) return `invalid --kill: ${a.left}`;
-  if (a.right.kind === 'kill-process' || a.right.kind === 'kill-thread') return { kind: 'kill' };
-  if (a.right.kind === 'errno') return { kind: 'errno', errno: a.right.errno };
+  if (isActionError(a)) return `invalid --kill: ${a.message}`;
+  if (a.kind === 'kill-process' || a.kind === 'kill-thread') return { kind: 'kill' };
+  if (a.kind === 'errno') return { kind: 'errno', errno: a.errno };
   return `invalid --kill: run supports kill-process, kill-thread and errno:N (to deny nothing, use --audit), not '${raw}'`;
 }
 
