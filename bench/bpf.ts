@@ -1,5 +1,5 @@
 /**
- * BPF figures for `npm run bench` (issue 9): for each bundled policy and
+ * BPF figures for `npm run bench`: for each bundled policy and
  * its trace (examples/policies/NAME-allows.txt, examples/traces/NAME.strace),
  * the compiled program's length, the mean instructions the emulator
  * executes over the trace's own checked calls, and the compile time; the

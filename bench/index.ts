@@ -2,8 +2,10 @@
  * `npm run bench`: the engine against the model and a hand-written
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
- * line count of the same file (bench/trace.ts), and the BPF programs of the
- * bundled policies (bench/bpf.ts), and the proofs of bench/proof.ts. Prints tables, then one JSON line. Re-executes itself with
+ * line count of the same file (bench/trace.ts), the BPF programs of the
+ * bundled policies (bench/bpf.ts), the proofs of bench/proof.ts, and a
+ * today-style rule set of about 300 entries with errno as its default
+ * (bench/actions.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -196,7 +198,7 @@ const mix = makeMix();
 const full = rate(engineFullPath(mix));
 const decisions = rate(engineDecisions(mix));
 const base = rate(baseline(mix));
-const model = await measureModel(mix);
+const model = measureModel(mix);
 const perFork = bytesPerFork(100_000);
 // Loaded and run last: with a static import of ./trace.ts and this call in
 // place, the engine and baseline loops above once measured a third slower in
@@ -210,6 +212,8 @@ const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
 const { measureProofs } = await import('./proof.ts');
 const proofFigures = await measureProofs();
+const { measureActions } = await import('./actions.ts');
+const actionFigures = measureActions();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -232,13 +236,24 @@ const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cp
 const rows: readonly (readonly [string, string, string])[] = [
   ['engine, full entry path', both(full), 'target >= 30 M/s, >= 100x model, within 2x baseline'],
   ['engine, decision only', both(decisions), ''],
-  [
-    'model (src/model)',
-    both(model),
-    model === null ? 'src/model not available' : `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`,
-  ],
+  ['model (src/model)', both(model), `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],
   ['heap per forked task', `${perFork.toFixed(1)} bytes`, '100,000 forks, heap + array buffers; target <= 256 bytes'],
+  [
+    `actions: engine decide, ${actionFigures.entries}-entry rule set`,
+    `${fmt(actionFigures.engine)}/cpu-s`,
+    'default errno:1 (EPERM), 1 in 16 calls unlisted; decisions per CPU second',
+  ],
+  [
+    'actions: model decide',
+    `${fmt(actionFigures.model)}/cpu-s`,
+    `engine is ${(actionFigures.engine / actionFigures.model).toFixed(0)}x the model`,
+  ],
+  [
+    'actions: hand-written function',
+    `${fmt(actionFigures.handWritten)}/cpu-s`,
+    `engine takes ${(actionFigures.handWritten / actionFigures.engine).toFixed(2)}x its time`,
+  ],
   ...traceRows(traceFigures),
 ];
 const width = Math.max(...rows.map((r) => r[0].length));
@@ -258,9 +273,6 @@ for (const f of bpfFigures) {
   );
 }
 console.log("uncached: calls the kernel's constant-action cache allows count 0 (they do not run the program)");
-console.log(
-  'for scale (BPF-NOTES, a 32-entry policy): libseccomp 2.5.4 6-42 per call (default), 10-17 (binary tree); Kafel 9-13',
-);
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
 console.log('\nproofs with z3 (src/proof): wall time, term building and solver apart (target under 10 s each)');
@@ -272,9 +284,12 @@ console.log(
   JSON.stringify({
     engine_calls_per_s: Math.round(full.cpu),
     engine_decisions_per_s: Math.round(decisions.cpu),
-    model_calls_per_s: model === null ? null : Math.round(model.cpu),
+    model_calls_per_s: Math.round(model.cpu),
     baseline_calls_per_s: Math.round(base.cpu),
     bytes_per_forked_task: Math.round(perFork * 10) / 10,
+    actions_engine_decisions_per_s: Math.round(actionFigures.engine),
+    actions_model_decisions_per_s: Math.round(actionFigures.model),
+    actions_hand_written_decisions_per_s: Math.round(actionFigures.handWritten),
     trace_linecount_lines_per_s: Math.round(traceFigures.count.linesPerS),
     trace_parse_lines_per_s: Math.round(traceFigures.parse.linesPerS),
     trace_replay_lines_per_s: Math.round(traceFigures.replay.linesPerS),

@@ -1,20 +1,15 @@
 /**
  * The model's calls per second on the benchmark mix, through its own
- * syscall function; null when src/model is not available.
+ * syscall function.
  */
+import * as model from '../src/model/index.ts';
 import type { Mix } from './workload.ts';
 import { MIX_SIZE, POLICY } from './workload.ts';
 
 const REGS = ['rdi', 'rsi', 'rdx', 'r10', 'r8', 'r9'] as const;
 
-/** Calls per CPU second and per wall-clock second of src/model on `mix` (about one second of calls), or null. */
-export async function measureModel(mix: Mix): Promise<{ readonly cpu: number; readonly wall: number } | null> {
-  let model: typeof import('../src/model/index.ts');
-  try {
-    model = await import('../src/model/index.ts');
-  } catch {
-    return null;
-  }
+/** Calls per CPU second and per wall-clock second of src/model on `mix` (about one second of calls). */
+export function measureModel(mix: Mix): { readonly cpu: number; readonly wall: number } {
   const [m0, pid] = model.spawn(model.initialMachine(), 'x86_64', 'daemon');
   const text = [...`${POLICY}\0`].map((c) => c.charCodeAt(0));
   const written = model.writeMemory(m0, pid, 0x7ff0_0000n, text);

@@ -1,5 +1,5 @@
 /**
- * Trace figures for `npm run bench` (issue 13): on a trace of at least 4 M
+ * Trace figures for `npm run bench`: on a trace of at least 4 M
  * lines written to a temporary file (the recorded `ls -l /` trace's calls
  * repeated after its execve), side by side in one run: a plain streaming
  * line count of the same file (the practical limit), the pipeline's parse

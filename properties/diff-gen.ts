@@ -4,6 +4,7 @@
  * boundary-biased registers, and command sequences over several tasks.
  */
 import fc from 'fast-check';
+import type { RuleSet } from '../src/ruleset/index.ts';
 import type { Abi } from '../src/x86/table.ts';
 import { PR } from '../src/x86/prctl.ts';
 import type { RegsInput } from '../src/x86/registers.ts';
@@ -23,7 +24,7 @@ export const singleFilter = (): fc.Arbitrary<string> =>
     .chain((abi) => fc.constantFrom(...poolCalls(abi)).chain((c) => filterText(abi, c.nr)));
 
 /** Every argument register of both ABIs, boundary-biased (S3.2). */
-const argRegs = (): fc.Arbitrary<RegsInput> =>
+export const argRegs = (): fc.Arbitrary<RegsInput> =>
   fc.record({
     rdi: u64(),
     rsi: u64(),
@@ -43,10 +44,12 @@ export const VECTOR = (): fc.Arbitrary<Vector> => fc.constantFrom<Vector>('sysca
 export type Cmd =
   | { readonly c: 'spawn'; readonly abi: Abi; readonly comm: string }
   | { readonly c: 'write'; readonly pid: number; readonly addr: bigint; readonly bytes: readonly number[] }
-  | { readonly c: 'call'; readonly pid: number; readonly vector: Vector; readonly regs: RegsInput };
+  | { readonly c: 'call'; readonly pid: number; readonly vector: Vector; readonly regs: RegsInput }
+  /** A5 a filter in the decision form installed by the host (seccomp(SECCOMP_SET_MODE_FILTER)). */
+  | { readonly c: 'rules'; readonly pid: number; readonly rs: RuleSet };
 
 // Mostly the first tasks and their children; sometimes a dead or unborn pid.
-const pid = (): fc.Arbitrary<number> =>
+export const pid = (): fc.Arbitrary<number> =>
   fc.oneof(
     { weight: 6, arbitrary: fc.integer({ min: 1, max: 4 }) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 9 }) },
@@ -73,7 +76,7 @@ const prctlArgs = (): fc.Arbitrary<readonly bigint[]> =>
   );
 
 /** A call: through a vector, with every register set so either ABI reads what it needs. */
-function callCmd(): fc.Arbitrary<Cmd> {
+export function callCmd(): fc.Arbitrary<Cmd> {
   const generic = fc
     .tuple(pid(), VECTOR(), nrValue(), argRegs())
     .map(([p, vector, rax, regs]): Cmd => ({ c: 'call', pid: p, vector, regs: { ...regs, rax } }));
@@ -118,7 +121,7 @@ export function prctlRegs(vector: Vector, native64: boolean, a: readonly bigint[
 }
 
 /** Write a text (with its NUL) and hand it to PR_SET_SECCOMP 2 or PR_SET_SECCOMP_FILTER, as two commands. */
-function install(): fc.Arbitrary<readonly Cmd[]> {
+export function install(): fc.Arbitrary<readonly Cmd[]> {
   const policy = fc.tuple(policyText(), fc.constant<bigint | undefined>(undefined));
   const single = fc.tuple(singleFilter(), nrValue());
   return fc

@@ -12,12 +12,12 @@ import { params } from './support.ts';
 
 const engine = (): Kernel => new Kernel();
 
-test('S9.2 reduce-only: a filtering task never widens its own access (400 runs in CI, more under npm run props)', (t) => {
+test('S9.2 reduce-only: a filtering task never widens its own access (cut for CI time; more under npm run props)', (t) => {
   fc.assert(reduceOnly(engine), params(400));
   t.pass();
 });
 
-test('S9.5 ABI binding: calls through the other ABI are never allowed; vacuous in at most 2% of runs (300 runs in CI, more under npm run props)', (t) => {
+test('S9.5 ABI binding: calls through the other ABI are never allowed; vacuous in at most 2% of runs (cut for CI time; more under npm run props)', (t) => {
   const count = tally();
   fc.assert(abiBinding(engine, count), params(300));
   t.log(`decided ${count.decided}, vacuous ${count.vacuous}`);
@@ -27,7 +27,7 @@ test('S9.5 ABI binding: calls through the other ABI are never allowed; vacuous i
   );
 });
 
-test('S9.6 fork: parent and child decide alike at the fork and independently after; vacuous in at most 2% of runs (200 runs in CI, more under npm run props)', (t) => {
+test('S9.6 fork: parent and child decide alike at the fork and independently after; vacuous in at most 2% of runs (cut for CI time; more under npm run props)', (t) => {
   const count = tally();
   fc.assert(forkIndependence(engine, count), params(200));
   t.log(`decided ${count.decided}, vacuous ${count.vacuous}`);

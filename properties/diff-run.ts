@@ -21,7 +21,8 @@ export const show = (v: unknown): string =>
  * engine's host API. Any object with these methods (a wrapper around
  * another seccomp implementation, say) can be checked against the model.
  */
-export type EngineUnderTest = Pick<Kernel, 'spawn' | 'writeMemory' | 'syscall' | 'procSeccompFilter' | 'view'>;
+export type EngineUnderTest = Pick<Kernel, 'spawn' | 'writeMemory' | 'syscall' | 'procSeccompFilter' | 'view'> &
+  Partial<Pick<Kernel, 'installRules'>>;
 
 /** Both machines after one command, and what each reported. */
 interface Pair {
@@ -40,6 +41,16 @@ function step(p: Pair, cmd: Cmd): readonly [unknown, unknown] {
       const r = model.writeMemory(p.m, cmd.pid, cmd.addr, cmd.bytes);
       if (E.isRight(r)) p.m = r.right;
       return [E.isRight(r), p.k.writeMemory(cmd.pid, cmd.addr, cmd.bytes)];
+    }
+    case 'rules': {
+      // A5 a rule set installed on both: the errno of a refusal, or 0.
+      const r = model.installRules(p.m, cmd.pid, cmd.rs);
+      if (E.isRight(r)) p.m = r.right;
+      const got = p.k.installRules === undefined ? 'no installRules' : p.k.installRules(cmd.pid, cmd.rs);
+      return [
+        E.isRight(r) ? 0 : r.left,
+        typeof got === 'string' || got.ok ? (got === 'no installRules' ? got : 0) : got.errno.number,
+      ];
     }
     case 'call': {
       const r = model.syscall(p.m, cmd.pid, cmd.vector, cmd.regs);

@@ -110,7 +110,7 @@ const callAndExpr: fc.Arbitrary<{ call: SyscallInfo; expr: Expr }> = fc
 
 const show = (x: unknown): string => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
 
-test('S9.8 round trip: parse(print(e)) gives back e (1500 runs in CI, more under npm run props)', (t) => {
+test('S9.8 round trip: parse(print(e)) gives back e (cut for CI time; more under npm run props)', (t) => {
   t.notThrows(() =>
     fc.assert(
       fc.property(callAndExpr, ({ call, expr }) => {
@@ -190,7 +190,7 @@ function decorate(g: Gen, e: Expr, atLeast: number): string {
   return needed || g(fc.integer, { min: 0, max: 5 }) === 0 ? `(${ws()}${s}${ws()})` : s;
 }
 
-test('S2.1 valid texts with random whitespace, redundant parens and value spellings parse to their tree (1000/1500 runs in CI, more under npm run props)', (t) => {
+test('S2.1 valid texts with random whitespace, redundant parens and value spellings parse to their tree (cut for CI time; more under npm run props)', (t) => {
   let parsed = 0;
   t.notThrows(() =>
     fc.assert(
@@ -281,7 +281,7 @@ function mutate(s: string, ms: readonly Mutation[]): string {
   return out;
 }
 
-test('S2.4 mutated valid filters never throw; errors are in range; survivors still round-trip (2000 runs in CI, more under npm run props)', (t) => {
+test('S2.4 mutated valid filters never throw; errors are in range; survivors still round-trip (cut for CI time; more under npm run props)', (t) => {
   let survivors = 0;
   t.notThrows(() =>
     fc.assert(
@@ -305,7 +305,7 @@ test('S2.4 mutated valid filters never throw; errors are in range; survivors sti
   t.log(`${survivors} mutants still parsed`);
 });
 
-test('S2.4 long or deep inputs built from valid pieces never throw (300 runs in CI, more under npm run props)', (t) => {
+test('S2.4 long or deep inputs built from valid pieces never throw (cut for CI time; more under npm run props)', (t) => {
   const piece = fc.constantFrom('(', ')', '!', 'fd == 1', ' && ', ' || ', ' ', 'nr < -1', 'x', '\0');
   t.notThrows(() =>
     fc.assert(

@@ -4,6 +4,6 @@ import fc from 'fast-check';
 import { params } from './support.ts';
 import { abiBinding } from './model-laws.ts';
 
-test('S9.5 ABI binding: a call through the other ABI is always killed (1500 runs in CI)', (t) => {
+test('S9.5 ABI binding: a call through the other ABI is always killed', (t) => {
   t.notThrows(() => fc.assert(abiBinding(), params(1500)));
 });

@@ -4,6 +4,6 @@ import fc from 'fast-check';
 import { params } from './support.ts';
 import { forkIndependence } from './model-laws.ts';
 
-test('S9.6 fork: parent and child decide as at the fork, whatever the other does (1000 runs in CI)', (t) => {
+test('S9.6 fork: parent and child decide as at the fork, whatever the other does', (t) => {
   t.notThrows(() => fc.assert(forkIndependence(), params(1000)));
 });

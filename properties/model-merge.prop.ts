@@ -4,6 +4,6 @@ import fc from 'fast-check';
 import { params } from './support.ts';
 import { mergeLaw } from './model-laws.ts';
 
-test('S9.7 merge: the merged filter allows exactly when both filters do (3000 runs in CI)', (t) => {
+test('S9.7 merge: the merged filter allows exactly when both filters do', (t) => {
   t.notThrows(() => fc.assert(mergeLaw(), params(3000)));
 });

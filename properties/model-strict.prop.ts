@@ -4,6 +4,6 @@ import fc from 'fast-check';
 import { params } from './support.ts';
 import { strictSets } from './model-laws.ts';
 
-test('S9.3 strict mode allows exactly read, write, exit, (rt_)sigreturn of the calling ABI (5000 runs in CI)', (t) => {
+test('S9.3 strict mode allows exactly read, write, exit, (rt_)sigreturn of the calling ABI', (t) => {
   t.notThrows(() => fc.assert(strictSets(), params(5000)));
 });

@@ -16,9 +16,11 @@ const envCap = Number(process.env['PROPS_CAP'] ?? '');
 
 /**
  * Runs of a property that must hold: `runs(ciDefault)`, cut to PROPS_CAP
- * when that is set (at least 10). Only `npm run mutants` sets it, to run
- * the suite once per mutant in minutes; searches that must find a planted
- * bug (S10) use `runs` and are never cut.
+ * when that is set (at least 10). `npm run test:quick` and `npm run
+ * mutants` set it, to run the suite in about a minute (once per mutant for
+ * the latter); searches that must find a planted bug (S10) use `runs` and
+ * are never cut. Tests with floors on what the runs covered scale them by
+ * `holdRuns` too.
  */
 export const holdRuns = (ciDefault: number): number =>
   Number.isFinite(envCap) && envCap >= 10 ? Math.min(envCap, runs(ciDefault)) : runs(ciDefault);

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { parseTrace, replay } from '../src/trace/index.ts';
-import { params } from './support.ts';
+import { holdRuns, params } from './support.ts';
 
 const recorded = readFileSync(new URL('../examples/traces/ls.strace', import.meta.url), 'latin1')
   .split('\n')
@@ -55,7 +55,7 @@ const traceText = fc.oneof(
 
 const lineCount = (text: string): number => text.split('\n').length;
 
-test('S9.4 trace parsing never throws; an error names a line and a column inside the input (1500 runs in CI, more under npm run props)', (t) => {
+test('S9.4 trace parsing never throws; an error names a line and a column inside the input (cut for CI time; more under npm run props)', (t) => {
   t.notThrows(() =>
     fc.assert(
       fc.property(traceText, fc.constantFrom('x86_64' as const, 'ia32' as const), (text, abi) => {
@@ -81,7 +81,7 @@ const blanked = (text: string, lines: ReadonlySet<number>): string =>
     .map((l, k) => (lines.has(k + 1) ? '' : l))
     .join('\n');
 
-test('S9.4 lenient parsing never throws and never drops a line silently: every line is parsed or listed (1000 runs in CI, more under npm run props)', (t) => {
+test('S9.4 lenient parsing never throws and never drops a line silently: every line is parsed or listed (cut for CI time; more under npm run props)', (t) => {
   let listed = 0;
   t.notThrows(() =>
     fc.assert(
@@ -102,10 +102,11 @@ test('S9.4 lenient parsing never throws and never drops a line silently: every l
       params(1000),
     ),
   );
-  t.true(listed > 100, `only ${listed} lines were listed as skipped: the inputs test little`);
+  // A floor in proportion to the runs (PROPS_CAP cuts them under test:quick and npm run mutants).
+  t.true(listed > holdRuns(1000) / 10, `only ${listed} lines were listed as skipped: the inputs test little`);
 });
 
-test('S9.4 replaying any parsed trace under a recorded policy never throws (300 runs in CI, more under npm run props)', (t) => {
+test('S9.4 replaying any parsed trace under a recorded policy never throws (cut for CI time; more under npm run props)', (t) => {
   const policy = readFileSync(new URL('../examples/policies/ls-allows.txt', import.meta.url), 'latin1');
   t.notThrows(() =>
     fc.assert(

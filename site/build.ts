@@ -47,6 +47,23 @@ const samples: Plugin = {
   },
 };
 
+/**
+ * The CLI's process-starting commands (conform, adapter, record, run), which
+ * src/cli/main.ts imports on first use, stay out of the page bundles: a page
+ * never runs them, and they read files beside themselves through
+ * `import.meta.url`, which a classic script does not have. Their dynamic
+ * imports are left as they are written, never reached.
+ */
+const nodeOnlyCommands: Plugin = {
+  name: 'node-only-commands',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/(conform|adapter|record|run)\.ts$/ }, (a) => ({
+      path: a.path,
+      external: true,
+    }));
+  },
+};
+
 async function bundle(entry: string, extra: Partial<Parameters<typeof build>[0]> = {}): Promise<string> {
   const r = await build({
     entryPoints: [new URL(`site/src/${entry}`, root).pathname],
@@ -57,10 +74,9 @@ async function bundle(entry: string, extra: Partial<Parameters<typeof build>[0]>
     minify: true,
     write: false,
     legalComments: 'none',
-    plugins: [samples],
-    // Node's modules appear only in the CLI's process-starting commands, which
-    // src/cli/main.ts loads on first use; a page never runs them. Nor does it
-    // run the proof commands, which load z3-solver (WebAssembly) on first use.
+    plugins: [samples, nodeOnlyCommands],
+    // Node's modules and z3 are named only by code a page never runs (the CLI's
+    // process I/O, the proof commands, which load on first use).
     external: ['node:*', 'z3-solver'],
     ...extra,
   });

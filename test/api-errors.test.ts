@@ -1,5 +1,5 @@
 /**
- * Errors a program can use (issue 12 item 3): installPolicy's refusals as
+ * Errors a program can use (U2): installPolicy's refusals as
  * errno name and number with located errors, and the runtime checks of the
  * public API for callers TypeScript does not stop (U1).
  */

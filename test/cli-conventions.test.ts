@@ -1,5 +1,5 @@
 /**
- * What a new user types first (issue 12 items 6 and 8): `resolve`, name
+ * What a new user types first: `resolve`, name
  * suggestions in `eval`, -h/--help/help CMD on every command, --version,
  * singular and plural counts, `replay - -`, and one style for numbers (U3).
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 12 item 4: `seccomp-spec record` runs strace with the options replay
+ * `seccomp-spec record` runs strace with the options replay
  * needs; the task's name in kill logs is the program the trace executed,
  * not the trace file's; without strace, record says how to install it.
  */

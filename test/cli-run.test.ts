@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec run` on Linux (issue 10, K2-K5), end to end
+ * `seccomp-spec run` on Linux (K2-K5), end to end
  * through bin/seccomp-spec: traces of real programs recorded here with
  * strace, policies made by `generate`, and the programs run under them to
  * the same output and status; one needed entry removed kills the program

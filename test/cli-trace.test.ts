@@ -1,5 +1,5 @@
 /**
- * The trace commands (issue 5) through main() with a fake Io: replay, eval,
+ * The trace commands through main() with a fake Io: replay, eval,
  * generate and proc on the recorded traces and example policies; output,
  * --json, --help and exit codes 0/1/2.
  */

@@ -11,7 +11,7 @@ import * as model from '../src/model/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import type { RegsInput } from '../src/x86/registers.ts';
 import { callAbi, type Vector } from '../src/x86/vectors.ts';
-import { params, U64_EDGES as EDGE } from '../properties/support.ts';
+import { holdRuns, params, U64_EDGES as EDGE } from '../properties/support.ts';
 import { exprText, hi, lo, POOL, show, writeWords } from './support/engine-gen.ts';
 
 // ---------------------------------------------------------------- compiler, dense
@@ -141,7 +141,9 @@ test('S9.1 fast paths: compiled expressions (decide and enter) equal model evalu
   );
   if (result.failed) t.fail(`${String(result.errorInstance)}\ncounterexample ${show(result.counterexample)}`);
   t.log(`installed ${installs}, records ${checked} (allowed ${allowed}, denied ${denied})`);
-  t.true(allowed > 500 && denied > 500);
+  // Floors in proportion to the runs (PROPS_CAP cuts them under test:quick and npm run mutants).
+  const floor = holdRuns(1500) / 3;
+  t.true(allowed > floor && denied > floor, `floor ${floor}`);
 });
 
 // ---------------------------------------------------------------- directed checks

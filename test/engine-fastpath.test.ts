@@ -7,7 +7,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { isDeepStrictEqual } from 'node:util';
-import { VERDICT, Kernel, R, SCRATCH_ADDR, STATUS, type InstallResult } from '../src/kernel/index.ts';
+import { VERDICT, Kernel, R, SCRATCH_ADDR, STATUS, type Verdict, type InstallResult } from '../src/kernel/index.ts';
 import * as model from '../src/model/index.ts';
 import type { Abi } from '../src/x86/table.ts';
 import type { Outcome } from '../src/x86/outcome.ts';
@@ -105,7 +105,7 @@ function argWords(regs: RegsInput, abi: Abi): number[] {
 }
 
 /** Oracle for decide(): S6.3/S6.4 on the model's state, without consuming the pending grant. */
-function modelDecision(st: model.SeccompState, abi: Abi, record: model.CallRecord): number {
+function modelDecision(st: model.SeccompState, abi: Abi, record: model.CallRecord): Verdict {
   if (st.mode === 0) return VERDICT.ALLOW;
   if (st.mode === 1) return model.strictAllowed(abi, record.nr) ? VERDICT.ALLOW : VERDICT.KILL;
   return model.decide(st, abi, record).allow ? VERDICT.ALLOW : VERDICT.KILL;

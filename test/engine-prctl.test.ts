@@ -3,7 +3,7 @@
  * binding, error paths and atomicity.
  */
 import test from 'ava';
-import { Kernel } from '../src/kernel/index.ts';
+import { VERDICT, Kernel } from '../src/kernel/index.ts';
 import { ERRNO } from '../src/x86/errno.ts';
 import { MAX_USER_TEXT } from '../src/x86/prctl.ts';
 import { call, err, oneTask, putText, ret } from './support/engine.ts';
@@ -52,7 +52,7 @@ test('S5.4, S10.1 reduce-only merge parenthesises both sides; 1 keeps, 0 drops, 
     { nr: 1, text: 'fd == 2' },
     { nr: 157, text: '1' },
   ]);
-  t.is(k.decide(pid, 'syscall', 0, [3, 0, 0, 0, 5, 0]), 1, 'count == 5 alone does not escape the &&');
+  t.is(k.decide(pid, 'syscall', 0, [3, 0, 0, 0, 5, 0]), VERDICT.KILL, 'count == 5 alone does not escape the &&');
   t.like(k.installPolicy(pid, 'open: 1'), ret(err(ERRNO.EACCES)));
   t.like(k.installPolicy(pid, 'on_next_syscall: 1'), ret(err(ERRNO.EACCES)), 'C14');
 });

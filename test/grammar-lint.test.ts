@@ -55,7 +55,7 @@ test('S10a: a negative value compared with nr is reported (pins the rule: nr is 
   t.deepEqual(lint('sys_read: nr != -1'), ["1: 'nr != -1': negative value for nr", "1: 'nr != -1' is always true"]);
 });
 
-// Item 7 of issue 12: each rule pinned by an exact list (removing the rule fails its test).
+// Each rule pinned by an exact list (removing the rule fails its test).
 
 test('S10a, S5.4: a repeated name is said to merge with &&, and a merge that can never be true is said so', (t) => {
   t.deepEqual(lint('read: fd == 0\nwrite: 1\nread: count < 10'), [

@@ -6,16 +6,20 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { renderUapiModule, type UapiData } from '../scripts/constants-render.ts';
-import { ALLOW, KILL_PROCESS, KILL_THREAD, LOG, USER_NOTIF, formatAction } from '../src/action/index.ts';
+import { ALLOW, KILL_PROCESS, KILL_THREAD, LOG, USER_NOTIF, formatAction, type Action } from '../src/action/index.ts';
 import {
   logicalLines,
+  mjAction,
   parseMinijail,
+  to2011,
+  toDnf,
+  toMinijail,
   type MinijailOptions,
   type MinijailPolicy,
   type MinijailResult,
 } from '../src/minijail/index.ts';
 import { dirname, joinPath } from '../src/minijail/path.ts';
-import { decideRules, type RuleSet } from '../src/ruleset/index.ts';
+import { decideRules, holds, type Cond, type Rule, type RuleSet } from '../src/ruleset/index.ts';
 import { loadUapi } from '../src/x86/uapi.ts';
 import type { Abi } from '../src/x86/table.ts';
 
@@ -327,8 +331,6 @@ test('paths: dirname and joinPath fold . and .., keep absolute paths', (t) => {
   t.is(joinPath('.', '../x'), '../x');
 });
 
-void [ALLOW, KILL_PROCESS, KILL_THREAD, LOG, USER_NOTIF];
-
 test('M-K1 src/x86/tables/uapi.ts is what data/constants/uapi-*.json makes (npm run gen:constants -- --data if not)', (t) => {
   const file = (p: string): string => readFileSync(new URL(`../${p}`, import.meta.url), 'utf8');
   const data = (abi: string): UapiData => JSON.parse(file(`data/constants/uapi-${abi}.json`)) as UapiData;
@@ -337,4 +339,131 @@ test('M-K1 src/x86/tables/uapi.ts is what data/constants/uapi-*.json makes (npm 
     t.regex(data(abi).provenance.package, /^linux-libc-dev \d/);
     t.regex(data(abi).provenance.method, abi === 'x86_64' ? /-m64/ : /-m32/);
   }
+});
+
+test('M10 toDnf pushes negations to atoms exactly: masked tests with any value, De Morgan, constants', (t) => {
+  const W = (1n << 64n) - 1n;
+  const conds: Cond[] = [
+    { kind: 'masked', arg: 0, mask: 0xf0n, value: 0x30n },
+    { kind: 'not', of: { kind: 'masked', arg: 1, mask: 0xf0n, value: 0x30n } },
+    { kind: 'masked', arg: 0, mask: 0x0fn, value: 0x10n },
+    { kind: 'not', of: { kind: 'and', of: [{ kind: 'cmp', arg: 0, op: '<', value: 5n }, { kind: 'true' }] } },
+    {
+      kind: 'or',
+      of: [{ kind: 'false' }, { kind: 'not', of: { kind: 'or', of: [{ kind: 'cmp', arg: 2, op: '>=', value: 9n }] } }],
+    },
+  ];
+  const samples = [0n, 1n, 4n, 5n, 9n, 0x30n, 0x31n, 0x70n, 0xf0n, 0x10n, W];
+  for (const c of conds) {
+    const dnf = toDnf(c, W)!;
+    for (const a of samples)
+      for (const b of samples) {
+        const args = [a, b, a, 0n, 0n, 0n];
+        const viaDnf = dnf.some((clause) =>
+          clause.every((x) => {
+            const v = args[x.arg]!;
+            if (x.op === '&') return (v & x.value) !== 0n;
+            if (x.op === 'in') return (v & ~x.value & W) === 0n;
+            return holds({ kind: 'cmp', arg: 0, op: x.op, value: x.value }, [v]);
+          }),
+        );
+        t.is(
+          viaDnf,
+          holds(c, args),
+          `${JSON.stringify(c, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))} on ${a}, ${b}`,
+        );
+      }
+  }
+  const wide: Cond = {
+    kind: 'and',
+    of: Array.from({ length: 9 }, (_, k) => ({
+      kind: 'or' as const,
+      of: [
+        { kind: 'cmp' as const, arg: 0, op: '==' as const, value: BigInt(k) },
+        { kind: 'cmp' as const, arg: 1, op: '==' as const, value: BigInt(k) },
+      ],
+    })),
+  };
+  t.is(toDnf(wide, W), undefined);
+});
+
+test('M10 what minijail cannot write is named: permissive default, other architectures, x32 rules, trap data, two ABIs', (t) => {
+  const calls = new Map<number, readonly Rule[]>([
+    [0, [{ when: { kind: 'true' }, action: { kind: 'trap', data: 7 }, origin: { text: 'x', file: 'f', line: 3 } }]],
+  ]);
+  const r = toMinijail({
+    arches: { x86_64: { calls, otherwise: ALLOW }, x32: { calls: new Map(), otherwise: LOG } },
+    otherArch: ALLOW,
+  });
+  t.false(r.ok);
+  if (!r.ok)
+    t.deepEqual(
+      r.problems.map((p) => p.message.split(' ').slice(0, 3).join(' ')),
+      ['the default action', 'calls of other', 'x32 calls have', 'read: trap data'],
+    );
+  t.false(toMinijail({ arches: {}, otherArch: ALLOW }).ok);
+  t.false(to2011({ arches: {}, otherArch: ALLOW }).ok);
+  t.deepEqual(
+    ['allow', 'errno', 'kill', 'kill-process', 'kill-thread', 'log', 'user-notif'].map((k) =>
+      mjAction({ kind: k, errno: 5 } as Action),
+    ),
+    ['allow', 'return 5', 'kill-process', 'kill-process', 'kill-thread', 'log', 'user-notify'],
+  );
+  const ia32 = toMinijail({
+    arches: {
+      ia32: {
+        calls: new Map([
+          [
+            3,
+            [{ when: { kind: 'masked', arg: 0, mask: 0xffffff00n, value: 0n }, action: ALLOW, origin: { text: '' } }],
+          ],
+        ]),
+        otherwise: USER_NOTIF,
+      },
+    },
+    otherArch: KILL_THREAD,
+  });
+  t.true(ia32.ok);
+  if (ia32.ok) t.is(ia32.text, '@default user-notify\nread: arg0 in 255\n');
+  const tt = to2011({
+    arches: {
+      x86_64: {
+        calls: new Map([
+          [999, [{ when: { kind: 'true' }, action: ALLOW, origin: { text: '' } }]],
+          [0, [{ when: { kind: 'cmp', arg: 5, op: '==', value: 1n }, action: ALLOW, origin: { text: '' } }]],
+        ]),
+        otherwise: KILL_PROCESS,
+      },
+    },
+    otherArch: KILL_PROCESS,
+  });
+  t.false(tt.ok);
+  if (!tt.ok)
+    t.deepEqual(
+      tt.problems.map((p) => p.message.slice(0, 12)),
+      ['call 999 has', 'read: arg5 i'],
+    );
+});
+
+test('M1 minijail reader odds and ends: @denylist option, include with no folder, CRLF, deep nesting message', async (t) => {
+  const p = await ok('ptrace: return EPERM\r\n', { denylist: true });
+  t.true(p.denylist);
+  t.is(decide(p.ruleSet, 0), 'allow');
+  const files: Record<string, string> = { 'a.policy': 'read: 1\n' };
+  const q = await ok('@include ./a.policy\n', { file: 'main', readFile: (x) => files[x] });
+  t.deepEqual(q.files, ['main', 'a.policy']);
+  t.regex(
+    (await errors('@include ./a.policy\n', { file: 'main', readFile: () => new Error('EACCES') }))[0]!,
+    /cannot read a.policy: EACCES/,
+  );
+  t.regex(
+    (await errors('@include ./a.policy\n', { file: 'main', readFile: (x) => files[x], includeDepthLimit: 2 }))[0]!,
+    /nested too deep/,
+  );
+  t.regex((await errors('read: arg0 == 1 extra'))[0]!, /unexpected 'extra'/);
+  t.regex((await errors('@frequency ./f\n', { readFile: () => 'read 5\n' }))[0]!, /^f:1:6: unexpected '5'/);
+  t.regex((await errors('@frequency ./f\n', { readFile: () => 'nosuch: 5\n' }))[0]!, /unknown system call 'nosuch'/);
+  t.regex((await errors('read: arg0 == 99999999999999999999999'))[0]!, /invalid number/);
+  const warn = await ok('read: arg0 == 1; return EPERM\nread: 1');
+  t.true(warn.warnings.some((w) => /plain allow/.test(w.message)));
 });

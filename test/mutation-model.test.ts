@@ -33,7 +33,7 @@ test('S10.2 an inverted ABI check breaks S9.5 ABI binding', (t) => {
   t.log(`found after ${r.numRuns} runs: ${fc.stringify(r.counterexample)}`);
 });
 
-test('the same properties hold for the real model (300 runs each)', (t) => {
+test('the same properties hold for the real model', (t) => {
   t.false(fc.check(reduceOnly(CORRECT_RULES), { numRuns: 300 }).failed);
   t.false(fc.check(mergeLaw(CORRECT_RULES), { numRuns: 300 }).failed);
   t.false(fc.check(abiBinding(CORRECT_RULES), { numRuns: 300 }).failed);

@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it (issue 12 item 2): `npm pack`, installed
+ * The package as a user gets it: `npm pack`, installed
  * into a consumer project outside the repository, used from a plain Node
  * ESM script, from TypeScript with `moduleResolution: nodenext`, and
  * through its `seccomp-spec` binary. Runs on the dist/ that `npm test`
@@ -35,7 +35,7 @@ function newest(dir: string): number {
 }
 
 const APP_MJS = `import { readFileSync } from 'node:fs';
-import { Kernel, model } from 'seccomp-spec';
+import { ALLOW, Kernel, errno, formatAction, model } from 'seccomp-spec';
 
 const { exports } = JSON.parse(readFileSync(new URL('./node_modules/seccomp-spec/package.json', import.meta.url), 'utf8'));
 const subpaths = {};
@@ -53,10 +53,14 @@ let typeError = null;
 try { new Kernel().syscall(1, 'syscall', { rax: 1 }); } catch (e) { typeError = e.message; }
 const [m, p] = model.spawn(model.initialMachine(), 'x86_64', 'm');
 const step = model.syscall(m, p, 'syscall', { rax: 39n });
-console.log(JSON.stringify({ subpaths, bad: { errno: bad.errno, errors: bad.errors.map((e) => [e.line, e.column, e.message]) }, good: good.ok, read: read.kind, write: write.kind, typeError, model: String(step.outcome.rax) }));
+const k2 = new Kernel();
+const p2 = k2.spawn('x86_64', 'acts');
+const rs = { arches: { x86_64: { calls: new Map([[1, [{ when: { kind: 'true' }, action: errno(13), origin: { text: 'write -> errno:13' } }]]]), otherwise: ALLOW } }, otherArch: ALLOW };
+const actions = { installed: k2.installRules(p2, rs).ok, decided: formatAction(k2.decide(p2, 'syscall', 1, [])), wrote: String(k2.syscall(p2, 'syscall', { rax: 1n }).rax), good: formatAction(good.action) };
+console.log(JSON.stringify({ subpaths, bad: { errno: bad.errno, errors: bad.errors.map((e) => [e.line, e.column, e.message]) }, good: good.ok, read: read.kind, write: write.kind, typeError, model: String(step.outcome.rax), actions }));
 `;
 
-const APP_TS = `import { Kernel, type InstallResult } from 'seccomp-spec';
+const APP_TS = `import { Kernel, errno as errnoAction, formatAction, type Action, type InstallResult, type RuleSet } from 'seccomp-spec';
 import { parsePolicy, type PolicyError } from 'seccomp-spec/grammar';
 import * as model from 'seccomp-spec/model';
 import { Kernel as Engine } from 'seccomp-spec/kernel';
@@ -77,7 +81,16 @@ const wrong = () => k.syscall(pid, 'syscall', { rax: 1 });
 let message = '';
 try { wrong(); } catch (e) { message = (e as Error).message; }
 const [m] = model.spawn(model.initialMachine(), abi, 'm');
-console.log(JSON.stringify({ errno, lines: errors.map((e) => e.line), nr, name: syscallTable(abi).byNr(nr)?.sysName, message, tasks: m.tasks.size }));
+const rs: RuleSet = {
+  arches: { ia32: { calls: new Map([[4, [{ when: { kind: 'cmp', arg: 0, op: '==', value: 2n }, action: errnoAction(1), origin: { text: 'write: fd == 2' } }]]]), otherwise: { kind: 'allow' } } },
+  otherArch: { kind: 'kill-process' },
+};
+const k3 = new Engine();
+const p3 = k3.spawn(abi, 'ts3');
+const installed: boolean = k3.installRules(p3, rs).ok;
+const act: Action | undefined = k3.decide(p3, 'syscall', 4, [2, 0]);
+const first: string = r.action === undefined ? 'none' : formatAction(r.action);
+console.log(JSON.stringify({ errno, lines: errors.map((e) => e.line), nr, name: syscallTable(abi).byNr(nr)?.sysName, message, tasks: m.tasks.size, installed, action: act === undefined ? 'none' : formatAction(act), first }));
 `;
 
 const TSCONFIG = {
@@ -157,6 +170,7 @@ test('npm pack: the package installs into a project of its own and works from No
       write: 'killed',
       model: '1',
       typeError: 'Kernel.syscall: regs.rax must be a bigint, got the number 1 (write 1n)',
+      actions: { installed: true, decided: 'errno:13', wrote: String(2n ** 64n - 13n), good: 'allow' },
     });
 
     // A TypeScript consumer, type-checked against the shipped .d.ts files (no skipLibCheck), then run.
@@ -171,6 +185,9 @@ test('npm pack: the package installs into a project of its own and works from No
       name: 'sys_newstat',
       message: 'Kernel.syscall: regs.rax must be a bigint, got the number 1 (write 1n)',
       tasks: 1,
+      installed: true,
+      action: 'errno:1',
+      first: 'allow',
     });
 
     // The installed binary runs the built JavaScript.

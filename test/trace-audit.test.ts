@@ -1,5 +1,5 @@
 /**
- * Issue 12 item 4: `replay --all` goes on past a denied call as an audit
+ * `replay --all` goes on past a denied call as an audit
  * would and lists every denied system call per task, with explanations;
  * tasks are named after the program their execve ran.
  */

@@ -1,5 +1,5 @@
 /**
- * Explanations (issue 5): the deciding subexpression and the field values
+ * Explanations: the deciding subexpression and the field values
  * it read, evaluated exactly as S3.3 and C4/C5 say; the S6.3/S6.4 steps.
  */
 import test from 'ava';

@@ -1,5 +1,5 @@
 /**
- * The strace parser (issue 5): every line form of `strace -f -e raw=all`
+ * The strace parser: every line form of `strace -f -e raw=all`
  * with -o, stderr prefixes, -t/-tt/-ttt/-r, -n, -T; unfinished/resumed
  * pairs, exits, signals, ABI switches; errors with line and column.
  */
@@ -47,6 +47,14 @@ test('full 64-bit arguments survive exactly', (t) => {
     (1n << 64n) - 1n,
     1n << 63n,
     0n,
+  ]);
+});
+
+test('full 64-bit decimal arguments survive exactly, past 2^53 too', (t) => {
+  t.deepEqual(only('1  lseek(18446744073709551615, 9007199254740993, 4294967296) = 0\n').args, [
+    (1n << 64n) - 1n,
+    (1n << 53n) + 1n,
+    1n << 32n,
   ]);
 });
 

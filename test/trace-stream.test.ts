@@ -1,5 +1,5 @@
 /**
- * Issue 13: replay and generate stream a trace of several hundred
+ * Replay and generate stream a trace of several hundred
  * megabytes through a pipe, made on the fly (never written to disk), in a
  * child process whose peak memory stays bounded. Not timed: the figures of
  * speed are in `npm run bench`.
@@ -20,7 +20,7 @@ const tail = `${recorded.slice(recorded.findIndex((l) => l.includes('exit_group(
 /** The ls trace's calls after its execve, 64 times over: one write to the pipe. */
 const block = Buffer.from(`${body.join('\n')}\n`.repeat(64), 'latin1');
 const BLOCK_LINES = body.length * 64;
-/** Bounded memory: the target of issue 13. */
+/** Bounded memory: the point of streaming. */
 const MAX_RSS_MB = 200;
 
 interface Measured {

@@ -55,7 +55,7 @@ export const COMMANDS: Readonly<Record<string, CommandSpec>> = {
     run: resolveCommand,
     summary: 'look up a system call: number, sys_ entry name, arguments and C types, per ABI',
   },
-  run: { run: runCommand, summary: 'run a real command under a policy on this kernel; name each denied call and why' },
+  run: { run: runCommand, summary: 'run a real command under a policy on Linux; name each denied call and why' },
   verify: {
     run: verifyCommand,
     summary: 'prove a raw BPF program decides every call as a policy does, or show a confirmed counterexample',

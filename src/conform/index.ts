@@ -1,5 +1,5 @@
 /**
- * Conformance (issue 11, spec/14-conformance.md): the protocol other
+ * Conformance (spec/14-conformance.md): the protocol other
  * implementations speak, this project's adapters, the runner that drives
  * an implementation as a child process, the corpus, and the search with
  * the model as the oracle. This file is the whole public face of src/conform.

@@ -4,11 +4,24 @@
  * table, and the handlers the simulation implements. The hot path
  * (`enter`) works on uint32 register words: no BigInt, no allocation.
  */
+import {
+  ALLOW,
+  actionRank,
+  actionRet,
+  errno,
+  KILL_PROCESS,
+  KILL_THREAD,
+  LOG,
+  trace,
+  trap,
+  USER_NOTIF,
+} from '../action/index.ts';
 import * as core from '../seccomp/index.ts';
-import { abiMatchTable, CORRECT_RULES, INITIAL_STATE, type EngineRules } from '../seccomp/index.ts';
+import { abiMatchTable, codeAction, CORRECT_RULES, INITIAL_STATE, type EngineRules } from '../seccomp/index.ts';
 import * as regs from '../x86/regs.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS, R, RegisterFile, halves, join } from '../x86/regs.ts';
 import { ERRNO } from '../x86/errno.ts';
+import { AUDIT_ARCH, SIGSYS, type SigsysDeath } from '../x86/outcome.ts';
 import { CLONE_THREAD, COMM_MAX } from '../x86/task.ts';
 import type { Vector } from '../x86/vectors.ts';
 import { HANDLERS, HANDLER } from './handlers.ts';
@@ -63,6 +76,32 @@ if (
   throw new Error('core.ts constants disagree with their tables');
 }
 const CLONE_THREAD_BIT = Number(CLONE_THREAD);
+const ALLOW_CODE = 8 << 16;
+// A3 ranks (src/action) of the actions act handles.
+const RANK_KILL_PROCESS = 1;
+const RANK_KILL_THREAD = 2;
+const RANK_TRAP = 3;
+const RANK_ERRNO = 4;
+const RANK_USER_NOTIF = 5;
+const RANK_TRACE = 6;
+const RANK_LOG = 7;
+const RANK_ALLOW = 8;
+const KILL_CODE = 0;
+const decideStack = core.decideStack;
+if (
+  KILL_CODE !== core.KILL_CODE ||
+  RANK_ALLOW !== actionRank(ALLOW) ||
+  ALLOW_CODE !== core.ALLOW_CODE ||
+  RANK_KILL_PROCESS !== actionRank(KILL_PROCESS) ||
+  RANK_KILL_THREAD !== actionRank(KILL_THREAD) ||
+  RANK_TRAP !== actionRank(trap()) ||
+  RANK_ERRNO !== actionRank(errno(0)) ||
+  RANK_USER_NOTIF !== actionRank(USER_NOTIF) ||
+  RANK_TRACE !== actionRank(trace()) ||
+  RANK_LOG !== actionRank(LOG)
+) {
+  throw new Error('kernel.ts action ranks disagree with src/action');
+}
 const HANDLERS_NATIVE = HANDLERS[0]!;
 const HANDLERS_COMPAT = HANDLERS[1]!;
 
@@ -88,6 +127,8 @@ export class KernelCore {
   protected lastKillLogged = false;
   /** Status of the last exit or exit_group. */
   protected lastExit = 0;
+  /** A10, A11 how the last kill by SIGSYS went; undefined after a 2011 or strict-mode kill. */
+  protected lastSigsys: SigsysDeath | undefined = undefined;
   /** The default result's halves as int32 (the same bits): always small integers, so V8 stores them untagged in the row. */
   declare private readonly defaultLo: number;
   declare private readonly defaultHi: number;
@@ -133,7 +174,10 @@ export class KernelCore {
     w[b + ORIG_RAX + 1] = w[b + RAX + 1]!;
     const nr = lo | 0;
     const st = t.state;
-    if (st.mode !== 0 && !secureComputing(t, st, callAbi, nr, w, b)) return this.kill(pid, t, callAbi, nr, w, b);
+    // A7 to A12 anything but allow leaves the fast path (log runs the call from there).
+    let code: number;
+    if (st.tif !== 0 && (code = secureComputing(t, st, callAbi, nr, w, b)) !== ALLOW_CODE)
+      return this.act(pid, t, code, callAbi, nr, w, b);
     const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
     // S6.5 out of range or a not-implemented slot: -ENOSYS.
     const h = nr >= 0 && nr < table.length ? table[nr]! : HANDLER_NI;
@@ -143,9 +187,90 @@ export class KernelCore {
     return RETURNED;
   }
 
-  /** S6.6 the task ends as if by SIGKILL; mode 2 logs a line (C22). */
+  /**
+   * A7 to A12 what the entry path does with a filter's answer other than
+   * allow (an action code, src/seccomp/layer.ts): log writes an audit line and
+   * returns GO_ON (the call runs); errno, trace and user-notif skip the call
+   * with a result (no tracer and no listener exist here); kill-thread
+   * ends the thread by SIGSYS, trap (no handler) and kill-process its group;
+   * the 2011 kill (and strict mode's) is S6.6.
+   */
+  private act(pid: number, t: Task, code: number, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
+    // A6 a stacked state's calls reach here from the 2011 path at once (src/seccomp/secure.ts): decide over the stack.
+    if (code === KILL_CODE && t.state.stacked) code = decideStack(t.state, callAbi, nr, w, b, true);
+    const rank = code >>> 16;
+    switch (rank) {
+      case RANK_KILL_PROCESS:
+      case RANK_KILL_THREAD: {
+        this.audit(t, pid, code, SIGSYS, callAbi, nr, w, b);
+        const action = rank === RANK_KILL_PROCESS ? 'kill-process' : 'kill-thread';
+        this.lastSigsys = { action, status: 128 + SIGSYS, siginfo: null };
+        this.lastKillLogged = true;
+        if (rank === RANK_KILL_THREAD) this.remove(pid, t);
+        else this.removeGroup(t.tgid);
+        return STATUS.KILLED;
+      }
+      case RANK_TRAP: {
+        const siginfo = { nr, arch: callAbi === COMPAT ? AUDIT_ARCH.ia32 : AUDIT_ARCH.x86_64, data: code & 0xffff };
+        this.lastSigsys = { action: 'trap', status: 128 + SIGSYS, siginfo };
+        this.lastKillLogged = false;
+        // SIGSYS with no handler is fatal: its default action ends the whole thread group.
+        this.removeGroup(t.tgid);
+        return STATUS.KILLED;
+      }
+      case RANK_ERRNO:
+        setResult(w, b, -(code & 0xffff));
+        return STATUS.RETURNED;
+      case RANK_USER_NOTIF:
+      case RANK_TRACE:
+        setResult(w, b, -ERRNO.ENOSYS);
+        return STATUS.RETURNED;
+      case RANK_ALLOW:
+        return this.run(pid, t, callAbi, nr, w, b);
+      case RANK_LOG:
+        this.audit(t, pid, code, 0, callAbi, nr, w, b);
+        return this.run(pid, t, callAbi, nr, w, b);
+      default:
+        return this.kill(pid, t, callAbi, nr, w, b);
+    }
+  }
+
+  /** S6.5 dispatch of a call that runs after the slow path, as on the fast path. */
+  private run(pid: number, t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
+    const table = callAbi === 0 ? HANDLERS_NATIVE : HANDLERS_COMPAT;
+    const h = nr >= 0 && nr < table.length ? table[nr]! : HANDLER_NI;
+    if (h !== HANDLER_DEFAULT) return this.handle(pid, t, h, callAbi, w, b);
+    w[b + RAX] = this.defaultLo;
+    w[b + RAX + 1] = this.defaultHi;
+    return RETURNED;
+  }
+
+  /** A7, A11 the audit line of a logged call: signal `sig`, the action's 32-bit value. */
+  private audit(
+    t: Task,
+    pid: number,
+    code: number,
+    sig: number,
+    callAbi: number,
+    nr: number,
+    w: Uint32Array,
+    b: number,
+  ): void {
+    const ret = actionRet(codeAction(code));
+    this.kernelLog.audit(t.comm, pid, sig, callAbi, nr, join(w[b + R.rip]!, w[b + R.rip + 1]!), ret);
+  }
+
+  /** Every task of thread group `tgid` ends. */
+  protected removeGroup(tgid: number): void {
+    this.tasks.forEach((o, p) => {
+      if (o !== undefined && o.tgid === tgid) this.remove(p, o);
+    });
+  }
+
+  /** S6.6 the task ends as if by SIGKILL; mode 2 (or a stack) logs a line (C22). */
   private kill(pid: number, t: Task, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
-    if (t.state.mode === 2) {
+    this.lastSigsys = undefined;
+    if (t.state.mode !== 1) {
       this.kernelLog.kill(t.comm, pid, nr, callAbi, w[b + R.rip]!, w[b + R.rip + 1]!);
       this.lastKillLogged = true;
     } else this.lastKillLogged = false;
@@ -194,11 +319,7 @@ export class KernelCore {
         // C20 the status is the low 8 bits of the first argument.
         this.lastExit = w[b + (callAbi === COMPAT ? R.rbx : R.rdi)]! & 0xff;
         if (h === HANDLER.EXIT) this.remove(pid, t);
-        else {
-          this.tasks.forEach((o, p) => {
-            if (o !== undefined && o.tgid === t.tgid) this.remove(p, o);
-          });
-        }
+        else this.removeGroup(t.tgid);
         return STATUS.EXITED;
       }
       case HANDLER.GETPID:

@@ -9,8 +9,9 @@
 import { parsePolicy, type PolicyError } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { ERRNO, errnoOf, type ErrnoInfo } from '../x86/errno.ts';
-import type { Outcome } from '../x86/outcome.ts';
+import type { Outcome, SigsysDeath } from '../x86/outcome.ts';
 import { MAX_USER_TEXT } from '../x86/prctl.ts';
+import { formatAction, type Action } from '../action/index.ts';
 import { ABI_CODE, type Draft } from '../seccomp/index.ts';
 
 /** Why a text was refused: one sentence, and the errors that have a place in the text (possibly none). */
@@ -27,13 +28,22 @@ interface Refusal {
  * Otherwise `kind` and its fields are the raw outcome of the prctl call
  * (`rax` the unsigned 64-bit register, as `syscall` gives it), with
  * `message` and `errors` saying why, and `errno` when prctl returned one.
+ * `action` is what the task's filters answered the prctl call itself (A6):
+ * `allow` when it ran (always, for a task not yet filtering); an errno,
+ * trap or kill when a filter stopped it. Absent only without a task.
  */
-export type InstallResult =
-  | { readonly ok: true; readonly kind: 'return'; readonly rax: bigint }
-  | (Refusal & { readonly kind: 'return'; readonly rax: bigint; readonly errno: ErrnoInfo })
-  | (Refusal & { readonly kind: 'killed'; readonly log: string | null })
-  | (Refusal & { readonly kind: 'exited'; readonly code: number })
-  | (Refusal & { readonly kind: 'no_task' });
+export type InstallResult = { readonly action?: Action } & (
+  | { readonly ok: true; readonly kind: 'return'; readonly rax: bigint; readonly action: Action }
+  | (Refusal & { readonly kind: 'return'; readonly rax: bigint; readonly errno: ErrnoInfo; readonly action: Action })
+  | (Refusal & {
+      readonly kind: 'killed';
+      readonly log: string | null;
+      readonly sigsys?: SigsysDeath;
+      readonly action: Action;
+    })
+  | (Refusal & { readonly kind: 'exited'; readonly code: number; readonly action: Action })
+  | (Refusal & { readonly kind: 'no_task' })
+);
 
 /** What installPolicy knows of the call it made. */
 export interface InstallContext {
@@ -44,6 +54,8 @@ export interface InstallContext {
   readonly abi: Abi;
   /** A draft of the task's state before the call, with the kernel's rules. */
   readonly draft: () => Draft;
+  /** What the task's filters answered the prctl call (A6). */
+  readonly action: Action;
 }
 
 /** The bytes prctl reads, one character per byte (C16): the UTF-8 of `text`. */
@@ -145,32 +157,40 @@ function refusalOf(
 
 /** The InstallResult of installPolicy's prctl outcome `o`. */
 export function installResult(o: Outcome, ctx: InstallContext): InstallResult {
+  const { action } = ctx;
+  const stopped = action.kind !== 'allow' && action.kind !== 'log';
   switch (o.kind) {
     case 'return': {
       const errno = errnoOf(o.rax);
-      if (o.rax === 0n) return { ok: true, kind: 'return', rax: o.rax };
+      if (o.rax === 0n && !stopped) return { ok: true, kind: 'return', rax: o.rax, action };
+      if (stopped) {
+        const message = `the task's filters answered prctl with ${formatAction(action)}, so it did not run (A8, A9)`;
+        return { ok: false, ...o, errno: errno ?? { name: 'none', number: 0 }, action, message, errors: [] };
+      }
       if (errno === null)
         return {
           ok: false,
           ...o,
           errno: { name: 'none', number: 0 },
+          action,
           message: `prctl(PR_SET_SECCOMP, 2) returned ${BigInt.asIntN(64, o.rax)}`,
           errors: [],
         };
-      return { ok: false, ...o, errno, ...refusalOf(ctx, errno.number) };
+      return { ok: false, ...o, errno, action, ...refusalOf(ctx, errno.number) };
     }
     case 'killed': {
       const mode = ctx.draft().mode;
       const why =
         mode === 1
           ? 'strict mode (mode 1) allows only read, write, exit and sigreturn (S6.3)'
-          : 'its filters do not allow this prctl call (S6.4)';
-      return { ok: false, ...o, message: `the task was killed when it called prctl: ${why}`, errors: [] };
+          : `its filters answered this prctl call with ${formatAction(action)} (S6.4, A6)`;
+      return { ok: false, ...o, action, message: `the task was killed when it called prctl: ${why}`, errors: [] };
     }
     case 'exited':
       return {
         ok: false,
         ...o,
+        action,
         message: `the task exited with status ${o.code} instead of installing the policy`,
         errors: [],
       };

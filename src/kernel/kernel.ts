@@ -5,16 +5,28 @@
  * `KernelCore` in core.ts; this class adds the public API, whose
  * arguments it checks.
  */
+import { ALLOW, KILL_2011, actionRank, type Action } from '../action/index.ts';
 import type { Filter } from '../grammar/index.ts';
-import { ABI_CODE, ABI_OF, CORRECT_RULES, Draft, NO_ABI, type EngineRules } from '../seccomp/index.ts';
-// decide()'s two calls straight from their module, not through the index:
+import {
+  ABI_CODE,
+  ABI_OF,
+  CORRECT_RULES,
+  Draft,
+  NO_ABI,
+  SeccompState,
+  codeAction,
+  compileRules,
+  type EngineRules,
+} from '../seccomp/index.ts';
+// decide()'s calls straight from their module, not through the index:
 // measured (side by side, one engine per process) a quarter faster so.
-import { filterAllowsArgs, strictAllows } from '../seccomp/secure.ts';
+import { decideArgs, filterAllowsArgs, strictAllows } from '../seccomp/secure.ts';
+import { decideRules, ruleSetOf2011, ruleSetProblem, type Rule, type RuleSet } from '../ruleset/index.ts';
 import { checkAbi, checkBigint, checkPid, checkRegs, checkString, checkVector } from '../api/index.ts';
 import { R, RegisterFile, join, type RegRow } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
 import type { KernelConfig } from '../x86/config.ts';
-import { ERRNO } from '../x86/errno.ts';
+import { ERRNO, errnoOf, type ErrnoInfo } from '../x86/errno.ts';
 import type { Outcome } from '../x86/outcome.ts';
 import { PR } from '../x86/prctl.ts';
 import type { RegsInput } from '../x86/registers.ts';
@@ -25,13 +37,33 @@ import { UserMemory } from './memory.ts';
 import { procText, taskView } from './observe.ts';
 import { installResult, noTask, type InstallResult } from './install.ts';
 
+/** ESRCH: installRules' errno for a pid without a task. */
+const ESRCH = 3;
+
 /** Where `installPolicy` writes its text: below 4 GiB, so compat pointers reach it. */
 export const SCRATCH_ADDR = 0x7ff0_0000n;
 
-/** What `decide` says of a call without making it: allowed, killed, or no such task. */
-export const VERDICT = { ALLOW: 0, KILL: 1, NO_TASK: 2 } as const;
-/** A VERDICT value. */
-export type Verdict = (typeof VERDICT)[keyof typeof VERDICT];
+/**
+ * The answers of `decide` a 2011 policy gives, as the shared Action objects
+ * `decide` returns for them (compare with `===`): allow, the 2011 kill
+ * (also strict mode's kill), and undefined for a pid without a task.
+ */
+export const VERDICT = { ALLOW: ALLOW as Action, KILL: KILL_2011 as Action, NO_TASK: undefined } as const;
+/** What `decide` returns: the action (A1), or undefined without a task. */
+export type Verdict = Action | undefined;
+
+/** What `decideRule` returns: the action, the rule that chose it, and the stacked filter it came from. */
+export interface RuleDecision {
+  readonly action: Action;
+  /** The rule that answered; absent when a default, strict mode or the pending grant did. */
+  readonly rule?: Rule;
+  /** The index of the stacked rule set (0 the newest) that answered; absent for the 2011 map. */
+  readonly layer?: number;
+}
+
+/** The result of `installRules` (A5): success, or the errno with why. */
+export type InstallRulesResult =
+  { readonly ok: true } | { readonly ok: false; readonly errno: ErrnoInfo; readonly message: string };
 
 /** Engine options beyond KernelConfig; `rules` exists for S10 mutation tests only. */
 export interface EngineOptions extends KernelConfig {
@@ -93,8 +125,12 @@ export class Kernel extends KernelCore {
         const b = RegisterFile.base(slot);
         return { kind: 'return', rax: join(w[b + R.rax]!, w[b + R.rax + 1]!) };
       }
-      case STATUS.KILLED:
-        return { kind: 'killed', log: this.lastKillLogged ? this.kernelLog.last() : null };
+      case STATUS.KILLED: {
+        const log = this.lastKillLogged ? this.kernelLog.last() : null;
+        return this.lastSigsys === undefined
+          ? { kind: 'killed', log }
+          : { kind: 'killed', log, sigsys: this.lastSigsys };
+      }
       case STATUS.EXITED:
         return { kind: 'exited', code: this.lastExit };
       default:
@@ -113,24 +149,88 @@ export class Kernel extends KernelCore {
   }
 
   /**
-   * Decision only (S6.3, S6.4): would `pid` be allowed to make call `nr`
-   * (eax: taken as a signed 32-bit int, C8) through `vector` with
+   * Decision only (S6.3, S6.4, A6): the action `pid`'s filters give call
+   * `nr` (eax: taken as a signed 32-bit int, C8) through `vector` with
    * arguments `args` = `[lo0, hi0, ..., lo5, hi5]` (uint32 halves in
    * argument order; missing words are 0; compat calls ignore the high
-   * halves, S3.2)? Does not consume `on_next_syscall` (a pending task is
-   * reported as allowed) and changes nothing. No allocation, no BigInt.
+   * halves, S3.2); undefined without a task. Allow and the 2011 kill
+   * (strict mode's too) are the shared VERDICT.ALLOW and VERDICT.KILL;
+   * every action is one shared object per value. Does not consume
+   * `on_next_syscall` (a pending task is reported as allowed) and changes
+   * nothing. No allocation, no BigInt.
    */
   decide(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): Verdict {
     checkVector('Kernel.decide', vector);
     const t = this.tasks[pid];
-    if (t === undefined) return VERDICT.NO_TASK;
+    if (t === undefined) return undefined;
     const st = t.state;
     const abi = vector === 'syscall' ? t.code : 1;
     const n = nr | 0;
-    if (st.mode === 0) return VERDICT.ALLOW;
-    if (st.mode === 1) return strictAllows(abi, n) ? VERDICT.ALLOW : VERDICT.KILL;
-    if (t.pending) return VERDICT.ALLOW;
-    return filterAllowsArgs(st, abi, n, args) ? VERDICT.ALLOW : VERDICT.KILL;
+    if (st.tif === 0) return ALLOW;
+    if (st.mode === 1) return strictAllows(abi, n) ? ALLOW : KILL_2011;
+    if (t.pending) return ALLOW;
+    if (st.stacked) return codeAction(decideArgs(st, abi, n, args));
+    return filterAllowsArgs(st, abi, n, args) ? ALLOW : KILL_2011;
+  }
+
+  /**
+   * `decide` with the rule that answered, for explanations (A6): the
+   * action, the rule (a stacked rule set's, or the 2011 map's entry read as
+   * a rule, R5) and which stacked filter it came from. Slower than decide.
+   */
+  decideRule(pid: number, vector: Vector, nr: number, args: ArrayLike<number>): RuleDecision | undefined {
+    const action = this.decide(pid, vector, nr, args);
+    const t = this.tasks[pid];
+    if (action === undefined || t === undefined) return undefined;
+    const st = t.state;
+    if (st.mode === 1 || t.pending || st.tif === 0) return { action };
+    const abi = vector === 'syscall' ? t.code : 1;
+    const n = nr | 0;
+    const rank = actionRank(action);
+    for (const [layer, c] of st.layers.entries()) {
+      if (actionRank(codeAction(c.code(abi, n, args, 0, false))) !== rank) continue;
+      const a = c.archOf(abi, n);
+      const i = a === null ? -1 : a.ruleIndex(n, args, 0, false);
+      return i < 0 ? { action, layer } : { action, rule: a!.rules[i]!, layer };
+    }
+    // The 2011 map answered: its entry, read as a rule (R5), when the call is of its ABI.
+    if (st.abi !== abi || !this.env.rules.abiMatches(ABI_OF[st.abi]!, ABI_OF[abi]!)) return { action };
+    const filter = st.filters.get(n);
+    if (filter === undefined || n < 0) return { action };
+    const words = Array.from({ length: 6 }, (_, i) => join(args[2 * i] ?? 0, abi === 1 ? 0 : (args[2 * i + 1] ?? 0)));
+    const rs = ruleSetOf2011(
+      ABI_OF[st.abi]!,
+      new Map([[n, filter]]),
+      (x, f) => `${x}: ${f.kind === 'expr' ? f.text : '1'}`,
+    );
+    const answer = decideRules(rs, ABI_OF[abi]!, n, words);
+    return answer.rule === undefined ? { action } : { action, rule: answer.rule };
+  }
+
+  /**
+   * A5 install a filter in the decision form on `pid`, as
+   * seccomp(SECCOMP_SET_MODE_FILTER) does once the call runs: compiled
+   * once (shared by every task that installs the same object), it goes on
+   * top of the task's stack, and forks inherit it. A host operation: the
+   * call itself passes no filter. Refused with EINVAL in strict mode and
+   * for a rule set outside the decision form's bounds, ESRCH without a task.
+   */
+  installRules(pid: number, rs: RuleSet): InstallRulesResult {
+    checkPid('Kernel.installRules', pid);
+    const t = this.tasks[pid];
+    const refuse = (number: number, message: string): InstallRulesResult => ({
+      ok: false,
+      errno: errnoOf(BigInt(-number)) ?? { name: `E${number}`, number },
+      message,
+    });
+    if (t === undefined) return refuse(ESRCH, `no live task has pid ${pid}`);
+    const st = t.state;
+    if (st.mode === 1)
+      return refuse(ERRNO.EINVAL, 'the task is in strict mode (mode 1), which never becomes filter mode (A5)');
+    const problem = ruleSetProblem(rs);
+    if (problem !== undefined) return refuse(ERRNO.EINVAL, `the rule set cannot be installed: ${problem} (A5)`);
+    t.state = new SeccompState(st.mode, st.abi, st.filters, this.env.matches, [compileRules(rs), ...st.layers]);
+    return { ok: true };
   }
 
   /** The filter of `pid`'s current state for `nr` (S4.1), for explainers; undefined if none. */
@@ -162,7 +262,10 @@ export class Kernel extends KernelCore {
     if (t === undefined) return noTask(pid);
     const abi = callAbi(ABI_OF[t.code]!, vector);
     const { state, pending } = t;
-    const ctx = { pid, text, abi, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
+    const prctlNr = abi === 'x86_64' ? 157 : 172;
+    const words = [PR.SET_SECCOMP, 0, 2, 0, Number(SCRATCH_ADDR), 0];
+    const action = this.decide(pid, vector, prctlNr, words) ?? ALLOW;
+    const ctx = { pid, text, abi, action, draft: () => new Draft(state, pending, this.env.rules, this.env.matches) };
     if (text.includes('\0'))
       return installResult({ kind: 'return', rax: BigInt.asUintN(64, BigInt(-ERRNO.EINVAL)) }, ctx);
     const bytes = new TextEncoder().encode(`${text}\0`);

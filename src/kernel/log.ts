@@ -8,6 +8,7 @@
  */
 import { ABI_OF } from '../seccomp/index.ts';
 import { syscallTable } from '../x86/table.ts';
+import { AUDIT_ARCH } from '../x86/outcome.ts';
 
 /** Words per unformatted kill: pid, nr (as uint32), callAbi, rip low half, rip high half. */
 const FACTS = 5;
@@ -45,6 +46,19 @@ export class KernelLog {
     f[i + 3] = ripLo;
     f[i + 4] = ripHi;
     this.comms.push(comm);
+  }
+
+  /**
+   * A7, A11 an audit line (log, kill-thread, kill-process), in the format
+   * of the model's auditLog; formatted at once, after the kills before it.
+   */
+  audit(comm: string, pid: number, sig: number, callAbi: number, nr: number, rip: bigint, ret: number): void {
+    this.read();
+    const arch = (callAbi === 1 ? AUDIT_ARCH.ia32 : AUDIT_ARCH.x86_64).toString(16);
+    this.lines.push(
+      `audit: type=1326 pid=${pid} comm="${comm}" sig=${sig} arch=${arch} syscall=${nr} compat=${callAbi} ` +
+        `ip=0x${rip.toString(16)} code=0x${(ret >>> 0).toString(16)}`,
+    );
   }
 
   /** Every line, oldest first. */

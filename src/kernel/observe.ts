@@ -28,6 +28,7 @@ export function seccompView(st: SeccompState, pending: boolean): SeccompView {
     abi: st.abi === NO_ABI ? null : ABI_OF[st.abi]!,
     filters: [...st.filters].map(([nr, f]) => ({ nr, text: filterText(f) })),
     pending,
+    ...(st.layers.length > 0 ? { stack: st.layers.length } : {}),
   };
 }
 

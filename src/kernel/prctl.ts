@@ -31,7 +31,8 @@ function commit(t: Task, d: Draft): number {
 function setSeccomp(t: Task, callAbi: number, mode: bigint, ptr: bigint, env: PrctlEnv): number {
   const st = t.state;
   if (mode === 1n) {
-    if (st.mode !== 0) return -ERRNO.EPERM;
+    // A5 a task with stacked rule sets is filtering: strict mode is refused as from mode 2.
+    if (st.mode !== 0 || st.stacked) return -ERRNO.EPERM;
     t.state = new SeccompState(1, st.abi, st.filters, env.matches);
     return 0;
   }
@@ -83,7 +84,8 @@ export function prctl(t: Task, callAbi: number, a: readonly bigint[], env: Prctl
   const [, a1 = 0n, a2 = 0n, a3 = 0n] = a;
   switch (option) {
     case PR.GET_SECCOMP:
-      return t.state.mode;
+      // S5.7, A5 a task filtering by stacked rule sets alone reads SECCOMP_MODE_FILTER.
+      return t.state.mode === 0 && t.state.stacked ? 2 : t.state.mode;
     case PR.SET_SECCOMP:
       return setSeccomp(t, callAbi, a1, a2, env);
     case PR.GET_SECCOMP_FILTER:

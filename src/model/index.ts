@@ -15,6 +15,7 @@ export {
   clearEntry,
   filterText,
   INITIAL_STATE,
+  installRules as installRulesState,
   reduceOnlyMerge,
   setEntry,
   type ActiveFilter,
@@ -22,15 +23,35 @@ export {
   type SeccompState,
 } from './state.ts';
 /** S5 the prctl options on one caller's state and memory. */
-export { clearFilter, getFilter, prctl, setFilter, setSeccomp, type PrctlCaller, type PrctlEffect } from './prctl.ts';
-/** S6.2 to S6.4, S6.6 the seccomp check of the entry path. */
-export { decide, killLog, recordOfRegs, strictAllowed, syscallNr, type FilterDecision } from './secure.ts';
+export {
+  clearFilter,
+  effectiveMode,
+  getFilter,
+  prctl,
+  setFilter,
+  setSeccomp,
+  type PrctlCaller,
+  type PrctlEffect,
+} from './prctl.ts';
+/** S6.2 to S6.4, S6.6, A6 the seccomp check of the entry path; A7, A11 the audit line. */
+export {
+  auditLog,
+  decide,
+  killLog,
+  recordOfRegs,
+  ruleSetOfState,
+  strictAllowed,
+  syscallNr,
+  type FilterDecision,
+} from './secure.ts';
 /** S7.3, C16 user memory. */
 export { readCString, type Memory } from './memory.ts';
 /** S7 the machine and its host operations. */
 export {
   DEFAULT_CONFIG,
+  ESRCH,
   initialMachine,
+  installRules,
   mergeRegs,
   readMemory,
   spawn,
@@ -44,3 +65,6 @@ export { syscall, type Step } from './syscall.ts';
 export { procSeccompFilter, seccompView, view } from './proc.ts';
 /** S10 the pluggable rules. */
 export { CORRECT_RULES, type Rules } from './rules.ts';
+/** A1 what `decide` returns, R1 what `installRules` takes. */
+export type { Action } from '../action/index.ts';
+export type { RuleSet, Rule } from '../ruleset/index.ts';

@@ -11,7 +11,8 @@ import type { KernelConfig } from '../x86/config.ts';
 import { REG_NAMES, type Regs, type RegsInput } from '../x86/registers.ts';
 import { COMM_MAX } from '../x86/task.ts';
 import { readBytes, writeBytes, EMPTY_MEMORY, type Memory } from './memory.ts';
-import { INITIAL_STATE, type SeccompState } from './state.ts';
+import type { RuleSet } from '../ruleset/index.ts';
+import { INITIAL_STATE, installRules as pushRules, type Errno, type SeccompState } from './state.ts';
 
 /** One task (S7). */
 export interface Task {
@@ -100,3 +101,20 @@ export const readMemory = (m: Machine, pid: number, addr: bigint, len: number): 
   const task = m.tasks.get(pid);
   return task === undefined ? O.none : readBytes(task.memory, addr, len);
 };
+
+/** ESRCH: what installRules returns for a pid without a live task. */
+export const ESRCH = 3;
+
+/**
+ * A5 host install of a filter in the decision form on task `pid`, as
+ * seccomp(SECCOMP_SET_MODE_FILTER) does once the call runs: the rule set
+ * goes on top of the task's stack. The call itself is not filtered: the
+ * simulation has no BPF loader, so the install is a host operation.
+ * Left: the positive errno (EINVAL in strict mode or for a bad rule set,
+ * ESRCH without a task).
+ */
+export function installRules(m: Machine, pid: number, rs: RuleSet): E.Either<Errno, Machine> {
+  const task = m.tasks.get(pid);
+  if (task === undefined) return E.left(ESRCH);
+  return E.map((seccomp: SeccompState) => putTask(m, { ...task, seccomp }))(pushRules(task.seccomp, rs));
+}

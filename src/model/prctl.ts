@@ -30,6 +30,9 @@ export interface PrctlCaller {
 
 type Result = E.Either<Errno, PrctlEffect>;
 
+/** S5.7, A5 the mode PR_GET_SECCOMP reads: 2 (SECCOMP_MODE_FILTER) for a task filtering by stacked rule sets alone. */
+export const effectiveMode = (s: SeccompState): number => (s.mode === 0 && s.stack.length > 0 ? 2 : s.mode);
+
 const done = (c: PrctlCaller, state: SeccompState, result = 0n): Result => E.right({ state, memory: c.memory, result });
 
 // S5.3 per-call options name a number of the call's ABI; others are -EINVAL.
@@ -38,7 +41,9 @@ const inRange = (nr: bigint, abi: Abi): boolean => nr >= 0n && nr < BigInt(sysca
 /** S5.1/S5.2 PR_SET_SECCOMP: mode 1 from mode 0 only; mode 2 with a policy text from mode 0 or 2. */
 export function setSeccomp(c: PrctlCaller, mode: bigint, textPtr: bigint, rules: Rules = CORRECT_RULES): Result {
   if (mode !== 1n && mode !== 2n) return E.left(ERRNO.EINVAL); // C10
-  if (mode === 1n) return c.state.mode === 0 ? done(c, { ...c.state, mode: 1 }) : E.left(ERRNO.EPERM);
+  // A5 a task with stacked rule sets is filtering: strict mode is refused as from mode 2.
+  if (mode === 1n)
+    return c.state.mode === 0 && c.state.stack.length === 0 ? done(c, { ...c.state, mode: 1 }) : E.left(ERRNO.EPERM);
   if (c.state.mode === 1) return E.left(ERRNO.EPERM);
   return pipe(
     readCString(c.memory, textPtr),
@@ -98,7 +103,7 @@ export function prctl(c: PrctlCaller, args: readonly bigint[], rules: Rules = CO
   const [a1, a2, a3] = [args[1] ?? 0n, args[2] ?? 0n, args[3] ?? 0n];
   switch (Number(BigInt.asIntN(32, args[0] ?? 0n))) {
     case PR.GET_SECCOMP:
-      return done(c, c.state, BigInt(c.state.mode)); // S5.7
+      return done(c, c.state, BigInt(effectiveMode(c.state))); // S5.7, A5
     case PR.SET_SECCOMP:
       return setSeccomp(c, a1, a2, rules);
     case PR.GET_SECCOMP_FILTER:

@@ -11,6 +11,7 @@ export const seccompView = (s: SeccompState): SeccompView => ({
   abi: s.abi,
   filters: [...s.filters].sort(([a], [b]) => a - b).map(([nr, f]) => ({ nr, text: filterText(f) })),
   pending: s.pending,
+  ...(s.stack.length > 0 ? { stack: s.stack.length } : {}),
 });
 
 // S8/C23 the text of one task: header, then a SystemCall/Filter pair per entry in ascending nr.

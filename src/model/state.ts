@@ -7,6 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { MSG, parseFilter, parsePolicy, type Filter, type PolicyEntry } from '../grammar/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
+import { ruleSetProblem, type RuleSet } from '../ruleset/index.ts';
 import { ERRNO } from '../x86/errno.ts';
 import type { SeccompMode } from '../x86/views.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
@@ -21,13 +22,21 @@ export interface SeccompState {
   readonly abi: Abi | null;
   readonly filters: ReadonlyMap<number, ActiveFilter>;
   readonly pending: boolean;
+  /** A5 the filters installed as rule sets, newest first; the 2011 map is the stack's other layer (A6). */
+  readonly stack: readonly RuleSet[];
 }
 
 /** A failed operation: the positive errno it returns (S5.7). */
 export type Errno = number;
 
 /** S4.2 a new task's state: mode 0, no filters. */
-export const INITIAL_STATE: SeccompState = Object.freeze({ mode: 0, abi: null, filters: new Map(), pending: false });
+export const INITIAL_STATE: SeccompState = Object.freeze({
+  mode: 0,
+  abi: null,
+  filters: new Map(),
+  pending: false,
+  stack: [],
+});
 
 /** S8 the text of a filter as stored and shown. */
 export const filterText = (f: ActiveFilter): string => (f.kind === 'allow' ? '1' : f.text);
@@ -148,4 +157,17 @@ export function applyPolicy(
   return E.map(({ state: s, pending }: Applied): SeccompState =>
     filtering ? s : { ...s, mode: 2, abi: callAbi, pending },
   )(applied);
+}
+
+/**
+ * A5 seccomp(SECCOMP_SET_MODE_FILTER) with a rule set: the filter goes on
+ * top of the task's stack. Refused with -EINVAL in strict mode (the kernel
+ * never moves from strict to filter mode) and for a rule set that breaks
+ * the decision form's bounds (ruleSetProblem). No privilege is checked:
+ * every simulated task counts as having set no_new_privs (choices A-C1).
+ * The 2011 map, its mode and its ABI binding are left as they were.
+ */
+export function installRules(state: SeccompState, rs: RuleSet): E.Either<Errno, SeccompState> {
+  if (state.mode === 1 || ruleSetProblem(rs) !== undefined) return E.left(ERRNO.EINVAL);
+  return E.right({ ...state, stack: [rs, ...state.stack] });
 }

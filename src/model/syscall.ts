@@ -6,8 +6,9 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { checkPid, checkRegs, checkVector } from '../api/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
+import { actionRet, type Action } from '../action/index.ts';
 import { ERRNO } from '../x86/errno.ts';
-import type { Outcome } from '../x86/outcome.ts';
+import { AUDIT_ARCH, SIGSYS, type Outcome, type SigsysDeath } from '../x86/outcome.ts';
 import type { RegsInput } from '../x86/registers.ts';
 import { CLONE_THREAD, COMM_MAX } from '../x86/task.ts';
 import { callAbi, type Vector } from '../x86/vectors.ts';
@@ -16,7 +17,7 @@ import { dropTasks, mergeRegs, putTask, type Machine, type Task } from './machin
 import { EMPTY_MEMORY, readCString } from './memory.ts';
 import { prctl } from './prctl.ts';
 import { CORRECT_RULES, type Rules } from './rules.ts';
-import { recordOfRegs, decide, killLog, strictAllowed } from './secure.ts';
+import { auditLog, recordOfRegs, decide, killLog, strictAllowed } from './secure.ts';
 
 /** A machine after a call, and what the caller saw. */
 export interface Step {
@@ -38,6 +39,49 @@ const killed = (m: Machine, task: Task, log: string | null): Step => ({
   machine: { ...dropTasks(m, (t) => t.pid === task.pid), log: log === null ? m.log : [...m.log, log] },
   outcome: { kind: 'killed', log },
 });
+
+const logged = (m: Machine, line: string): Machine => ({ ...m, log: [...m.log, line] });
+
+// A10, A11 SIGSYS ends the thread (kill-thread) or, fatal with no handler, its whole thread group (trap, kill-process).
+function sigsys(m: Machine, task: Task, death: SigsysDeath, log: string | null): Step {
+  const group = death.action !== 'kill-thread';
+  const left = dropTasks(m, (t) => (group ? t.tgid === task.tgid : t.pid === task.pid));
+  return { machine: log === null ? left : logged(left, log), outcome: { kind: 'killed', log, sigsys: death } };
+}
+
+/**
+ * A7 to A12 what the entry path does with the action the filters gave a
+ * call: allow runs it; log runs it after an audit line; errno skips it and
+ * returns -N; trace and user-notif, with no tracer and no listener in the
+ * simulation, skip it and return -ENOSYS; trap sends SIGSYS (no handler is
+ * modelled, so the signal is fatal and the thread group dies); kill-thread
+ * and kill-process end the thread or its group by SIGSYS with an audit
+ * line; the 2011 kill is S6.6's.
+ */
+function act(m: Machine, task: Task, abi: Abi, record: CallRecord, action: Action, rules: Rules): Step {
+  const audit = (sig: number): string =>
+    auditLog(task.comm, task.pid, record.nr, abi, task.regs.rip, sig, actionRet(action));
+  switch (action.kind) {
+    case 'allow':
+      return dispatch(m, task, abi, record, rules);
+    case 'log':
+      return dispatch(logged(m, audit(0)), task, abi, record, rules);
+    case 'errno':
+      return returns(m, task, -BigInt(action.errno));
+    case 'trace':
+    case 'user-notif':
+      return returns(m, task, errno(ERRNO.ENOSYS));
+    case 'trap': {
+      const siginfo = { nr: record.nr, arch: AUDIT_ARCH[abi], data: action.data };
+      return sigsys(m, task, { action: 'trap', status: 128 + SIGSYS, siginfo }, null);
+    }
+    case 'kill-thread':
+    case 'kill-process':
+      return sigsys(m, task, { action: action.kind, status: 128 + SIGSYS, siginfo: null }, audit(SIGSYS));
+    case 'kill':
+      return killed(m, task, killLog(task.comm, task.pid, record.nr, abi, task.regs.rip));
+  }
+}
 
 // S7.1/C18 fork, vfork and clone: the child copies registers (rax 0), memory, seccomp state, comm, bitness.
 function forkTask(m: Machine, task: Task, thread: boolean): Step {
@@ -98,7 +142,9 @@ function dispatch(m: Machine, task: Task, abi: Abi, record: CallRecord, rules: R
 /**
  * S6 one system call of task `pid` through `vector` with `regs` (fields not
  * given keep the task's values): entry (S6.1), orig_rax (S6.2), the seccomp
- * check of strict (S6.3) or filter mode (S6.4), then dispatch (S6.5) or kill (S6.6).
+ * check of strict (S6.3) or filter mode (S6.4, A6, for a 2011 map or a
+ * stack of rule sets), then what the action says (A7 to A12): dispatch
+ * (S6.5), a result without the call, or the end of the task (S6.6).
  */
 export function syscall(m: Machine, pid: number, vector: Vector, regs: RegsInput, rules: Rules = CORRECT_RULES): Step {
   checkPid('model.syscall', pid);
@@ -113,10 +159,9 @@ export function syscall(m: Machine, pid: number, vector: Vector, regs: RegsInput
   if (task.seccomp.mode === 1) {
     return strictAllowed(abi, record.nr) ? dispatch(m, task, abi, record, rules) : killed(m, task, null);
   }
-  if (task.seccomp.mode === 2) {
+  if (task.seccomp.mode === 2 || task.seccomp.stack.length > 0) {
     const d = decide(task.seccomp, abi, record, rules);
-    if (!d.allow) return killed(m, task, killLog(task.comm, task.pid, record.nr, abi, task.regs.rip));
-    return dispatch(m, { ...task, seccomp: d.state }, abi, record, rules);
+    return act(m, { ...task, seccomp: d.state }, abi, record, d.action, rules);
   }
   return dispatch(m, task, abi, record, rules);
 }

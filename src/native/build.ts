@@ -15,7 +15,7 @@ import { left, right, type Either } from 'fp-ts/lib/Either.js';
 
 /** Why the helper cannot be had or did not answer. */
 export interface NativeError {
-  /** platform: not Linux x86_64; compiler: no C compiler; build: it failed; refused: the kernel refused the program; failed: the helper failed. */
+  /** platform: not Linux x86_64; compiler: no C compiler; build: it failed; refused: Linux refused the program; failed: the helper failed. */
   readonly kind: 'platform' | 'compiler' | 'build' | 'refused' | 'failed';
   readonly message: string;
 }

@@ -1,5 +1,5 @@
 /**
- * Linux (issue 10): the TypeScript side of the C helper in
+ * Linux (spec/13-linux.md): the TypeScript side of the C helper in
  * native/. Build it on first use, probe raw calls under an errno-only
  * program, launch a command under a program as its ptrace supervisor.
  * Linux x86_64 only; everything else is an error value (K1..K4).

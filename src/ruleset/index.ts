@@ -4,3 +4,4 @@
  */
 export * from './ruleset.ts';
 export * from './from2011.ts';
+export * from './check.ts';

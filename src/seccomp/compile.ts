@@ -34,15 +34,15 @@ export interface ExprEntry {
 }
 
 /** Source text of the low or high half of argument i. */
-type Access = (i: number, high: boolean) => string;
+export type Access = (i: number, high: boolean) => string;
 
 /** A uint32 or int32 as source text; only safe integers reach the generated code. */
-function lit(n: number): string {
+export function lit(n: number): string {
   if (!Number.isSafeInteger(n)) throw new RangeError(`not an integer: ${String(n)}`);
   return String(n);
 }
 
-const ACCESS: Readonly<Record<keyof StateTests, Access>> = {
+export const ACCESS: Readonly<Record<keyof StateTests, Access>> = {
   nativeRegs: (i, high) => `w[b + ${lit(NATIVE_ARG_REGS[i]! + (high ? 1 : 0))}]`,
   compatRegs: (i, high) => (high ? '0' : `w[b + ${lit(COMPAT_ARG_REGS[i]!)}]`),
   nativeArgs: (i, high) => `(w[b + ${lit(2 * i + (high ? 1 : 0))}] >>> 0)`,
@@ -50,7 +50,7 @@ const ACCESS: Readonly<Record<keyof StateTests, Access>> = {
 };
 
 /** S3.3 an unsigned 64-bit comparison of argument `i` (as halves) with `v`. */
-function argCompare(op: CmpOp, i: number, v: bigint, at: Access): string {
+export function argCompare(op: CmpOp, i: number, v: bigint, at: Access): string {
   const l = at(i, false);
   const h = at(i, true);
   const vl = lit(Number(v & 0xffff_ffffn));

@@ -10,7 +10,18 @@
  */
 export { compileState, type ExprEntry, type StateTests } from './compile.ts';
 export { ABI_CODE, ABI_OF, CORRECT_RULES, abiMatchTable, type EngineRules } from './rules.ts';
-export { filterAllowsArgs, secureComputing, strictAllows } from './secure.ts';
+export { decideArgs, decideStack, filterAllowsArgs, secureComputing, strictAllows } from './secure.ts';
+export {
+  ALLOW_CODE,
+  KILL_CODE,
+  LOG_CODE,
+  CompiledArch,
+  CompiledRules,
+  actionCode,
+  codeAction,
+  compileRules,
+  type RuleTest,
+} from './layer.ts';
 export {
   Draft,
   INITIAL_STATE,
@@ -24,3 +35,5 @@ export {
   type Errno,
 } from './state.ts';
 export { PENDING_BIT, type SeccompTask } from './task.ts';
+/** A1 the actions that action codes (layer.ts) stand for. */
+export type { Action } from '../action/index.ts';

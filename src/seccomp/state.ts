@@ -11,6 +11,7 @@ import { syscallTable } from '../x86/table.ts';
 import { ERRNO } from '../x86/errno.ts';
 import type { SeccompMode } from '../x86/views.ts';
 import { compileState, type ExprEntry, type StateTests } from './compile.ts';
+import type { CompiledRules } from './layer.ts';
 import { ABI_OF, type EngineRules } from './rules.ts';
 
 /** A filter that can sit in the map: `1` or an expression (S4.1; `0` only drops). */
@@ -25,6 +26,7 @@ export const KIND_EXPR = 2;
 export const NO_ABI = -1;
 
 const EMPTY_KINDS = new Uint8Array(0);
+const NO_LAYERS: readonly CompiledRules[] = Object.freeze([]);
 
 /** S8 the text of a filter as stored and shown. */
 export const filterText = (f: ActiveFilter): string => (f.kind === 'allow' ? '1' : f.text);
@@ -49,17 +51,41 @@ export class SeccompState {
   declare readonly nativeArgs: StateTests['nativeArgs'];
   declare readonly compatArgs: StateTests['compatArgs'];
 
-  /** S6.4 whether a native (compat) call matches `abi` under the kernel's S10-pluggable ABI rule. */
+  /**
+   * S6.4 whether a native (compat) call matches `abi` under the kernel's
+   * S10-pluggable ABI rule, for the hot path: false in a stacked state, so
+   * the 2011 path ends at once and the slow path decides over the stack
+   * (secure.ts). `map2011Native` and `map2011Compat` are the 2011 map's own.
+   */
   declare readonly nativeMatches: boolean;
   declare readonly compatMatches: boolean;
+  declare readonly map2011Native: boolean;
+  declare readonly map2011Compat: boolean;
+  /** A5 the filters installed as rule sets, compiled, newest first. */
+  declare readonly layers: readonly CompiledRules[];
+  /** A6 whether `layers` is not empty: the decision runs over the stack. */
+  declare readonly stacked: boolean;
+  /** S6.2 TIF_SECCOMP: 1 when the entry path must call secure_computing (mode 1 or 2, or a stack). */
+  declare readonly tif: number;
 
   /** `matches` is the kernel's rules.abiMatches table (rules.ts). */
-  constructor(mode: SeccompMode, abi: number, filters: ReadonlyMap<number, ActiveFilter>, matches: Uint8Array) {
+  constructor(
+    mode: SeccompMode,
+    abi: number,
+    filters: ReadonlyMap<number, ActiveFilter>,
+    matches: Uint8Array,
+    layers: readonly CompiledRules[] = NO_LAYERS,
+  ) {
     this.mode = mode;
     this.abi = abi;
     this.filters = filters;
-    this.nativeMatches = abi !== NO_ABI && matches[abi * 2] === 1;
-    this.compatMatches = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
+    this.layers = layers;
+    this.stacked = layers.length > 0;
+    this.tif = mode !== 0 || layers.length > 0 ? 1 : 0;
+    this.map2011Native = abi !== NO_ABI && matches[abi * 2] === 1;
+    this.map2011Compat = abi !== NO_ABI && matches[abi * 2 + 1] === 1;
+    this.nativeMatches = this.map2011Native && layers.length === 0;
+    this.compatMatches = this.map2011Compat && layers.length === 0;
     const n = abi === NO_ABI ? 0 : syscallTable(ABI_OF[abi]!).nrSyscalls;
     const kinds = n === 0 ? EMPTY_KINDS : new Uint8Array(n);
     const exprs: ExprEntry[] = [];
@@ -91,6 +117,8 @@ export class Draft {
   readonly filters: Map<number, ActiveFilter>;
   /** After a failed applyPolicy: the 1-based line that failed, 0 when no line did (the ABI check). */
   failedLine = 0;
+  /** A5 the stacked rule sets, kept as they are. */
+  private readonly layers: readonly CompiledRules[];
 
   constructor(
     from: SeccompState,
@@ -102,6 +130,7 @@ export class Draft {
     this.abi = from.abi;
     this.pending = pending;
     this.filters = new Map(from.filters);
+    this.layers = from.layers;
   }
 
   /** C12 the ABI check of every SET: only a state that has an ABI can refuse. */
@@ -194,6 +223,6 @@ export class Draft {
   /** The new state, entries in ascending nr. */
   freeze(): SeccompState {
     const sorted = new Map([...this.filters].sort((a, b) => a[0] - b[0]));
-    return new SeccompState(this.mode, this.abi, sorted, this.matches);
+    return new SeccompState(this.mode, this.abi, sorted, this.matches, this.layers);
   }
 }

@@ -16,4 +16,8 @@ export const engineBackend: Backend<Kernel> = {
   syscall: (k, pid, vector, regs) => ({ machine: k, outcome: k.syscall(pid, vector, regs) }),
   procSeccompFilter: (k, pid) => O.fromNullable(k.procSeccompFilter(pid)),
   view: (k) => k.view(),
+  installRules: (k, pid, rs) => {
+    const r = k.installRules(pid, rs);
+    return r.ok ? E.right(k) : E.left(r.errno.number);
+  },
 };

@@ -15,13 +15,21 @@
  *   show FIELD -> VALUE         comm, pid, tgid, mode, abi, pending, rax, orig_rax, filters of the current task
  *   proc [PID]                  then indented lines: /proc/PID/seccomp_filter is exactly that text (none: no such file)
  *   log                         then indented lines: the kernel log is exactly those lines
+ *   rules [ARCH] [-> EXPECT]    then indented lines: install a rule set (A5); lines `NAME -> ACTION`,
+ *                               `NAME: FILTER -> ACTION` (a 2011 filter, R5), `default ACTION`,
+ *                               `other-arch ACTION`; ARCH x86_64 (default), ia32 or x32; EXPECT 0 or -EINVAL
  *
  * Values are decimal, 0x-hex or negative (two's complement); "strings" as
  * call arguments are written with a NUL to fresh memory and passed as a
  * pointer. EXPECT is a value or -ENAME (returned rax), `killed` (any log),
- * `killed silently` (no log line), `killed "LOG"`, `exited N`, `no_task`.
+ * `killed silently` (no log line), `killed "LOG"`, `exited N`, `no_task`,
+ * or `sigsys ACTION ["LOG"]`: killed by SIGSYS from trap:N, kill-thread or
+ * kill-process (A10, A11), with that log line (none for a trap).
  */
-import type { Abi } from '../x86/table.ts';
+import { isActionError, parseAction, type Action } from '../action/index.ts';
+import { parseFilter } from '../grammar/index.ts';
+import { condOfFilter, X32_BIT, type Rule, type RuleArch, type RuleSet } from '../ruleset/index.ts';
+import { syscallTable, type Abi } from '../x86/table.ts';
 import { ERRNO } from '../x86/errno.ts';
 import { VECTORS, type Vector } from '../x86/vectors.ts';
 
@@ -29,6 +37,7 @@ import { VECTORS, type Vector } from '../x86/vectors.ts';
 export type Expect =
   | { readonly kind: 'return'; readonly rax: bigint }
   | { readonly kind: 'killed'; readonly log: string | null | 'any' }
+  | { readonly kind: 'sigsys'; readonly action: Action; readonly log: string | null }
   | { readonly kind: 'exited'; readonly code: number }
   | { readonly kind: 'no_task' };
 
@@ -56,6 +65,7 @@ export type Command = { readonly line: number } & (
   | { readonly kind: 'show'; readonly field: string; readonly value: string }
   | { readonly kind: 'proc'; readonly pid: number | null; readonly text: string }
   | { readonly kind: 'log'; readonly lines: readonly string[] }
+  | { readonly kind: 'rules'; readonly rules: RuleSet; readonly errno: number }
 );
 
 /** One fenced example: where it is, and its commands or the reason it does not parse. */
@@ -110,6 +120,12 @@ function parseExpect(toks: readonly string[]): Expect {
     if (arg === undefined) return { kind: 'killed', log: 'any' };
     return { kind: 'killed', log: arg === 'silently' ? null : parseString(arg) };
   }
+  if (head === 'sigsys') {
+    const action = parseAction(arg ?? '');
+    if (isActionError(action) || !['trap', 'kill-thread', 'kill-process'].includes(action.kind))
+      throw new SyntaxError(`sigsys takes trap:N, kill-thread or kill-process, got '${String(arg)}'`);
+    return { kind: 'sigsys', action, log: toks[2] === undefined ? null : parseString(toks[2]) };
+  }
   if (head === 'exited') return { kind: 'exited', code: Number(parseValue(arg ?? '')) };
   if (head === 'no_task') return { kind: 'no_task' };
   if (head === undefined || toks.length > 1) throw new SyntaxError(`bad expectation: ${toks.join(' ')}`);
@@ -144,7 +160,7 @@ function afterArrow(toks: readonly string[]): string {
 /** One command line with its indented block (possibly empty). */
 function parseCommand(words: readonly string[], block: readonly string[], line: number): Command {
   // `policy:`, `policy int80 -> -EACCES:`, `proc:` read well before a block.
-  const blockVerb = ['policy', 'policy:', 'proc', 'proc:', 'log', 'log:'].includes(words[0] ?? '');
+  const blockVerb = ['policy', 'policy:', 'proc', 'proc:', 'log', 'log:', 'rules', 'rules:'].includes(words[0] ?? '');
   const [verb, ...rest] = blockVerb
     ? words.map((w, i) => (i === words.length - 1 ? w.replace(/:$/, '') : w)).filter((w) => w !== '')
     : words;
@@ -194,9 +210,66 @@ function parseCommand(words: readonly string[], block: readonly string[], line: 
       };
     case 'log':
       return { line, kind: 'log', lines: block };
+    case 'rules': {
+      const [words, expect] = splitExpect(rest, { kind: 'return', rax: 0n });
+      const arch = words[0] ?? 'x86_64';
+      if (arch !== 'x86_64' && arch !== 'ia32' && arch !== 'x32')
+        throw new SyntaxError(`rules takes x86_64, ia32 or x32, got '${arch}'`);
+      if (expect.kind !== 'return') throw new SyntaxError('rules expects 0 or -ERRNO');
+      return { line, kind: 'rules', rules: ruleSetOfBlock(block, arch), errno: Number(-BigInt.asIntN(64, expect.rax)) };
+    }
     default:
       throw new SyntaxError(`unknown command '${String(verb)}'`);
   }
+}
+
+function actionOf(text: string): Action {
+  const a = parseAction(text.trim());
+  if (isActionError(a)) throw new SyntaxError(a.message);
+  return a;
+}
+
+/**
+ * The rule set of a `rules` block for `arch`: `NAME -> ACTION` (always),
+ * `NAME: FILTER -> ACTION` (a 2011 filter as the condition, R5), `default
+ * ACTION` (the arch's otherwise; kill-process when absent) and
+ * `other-arch ACTION` (otherArch; the default when absent). Names are
+ * resolved in the arch's table (x32: the x86_64 name with the x32 bit).
+ */
+function ruleSetOfBlock(block: readonly string[], arch: RuleArch): RuleSet {
+  const abi: Abi = arch === 'ia32' ? 'ia32' : 'x86_64';
+  const table = syscallTable(abi);
+  const calls = new Map<number, Rule[]>();
+  let otherwise: Action | undefined;
+  let otherArch: Action | undefined;
+  for (const raw of block) {
+    const text = raw.replace(/#.*$/, '').trim();
+    if (text === '') continue;
+    const dflt = /^(default|other-arch)\s+(\S+)$/.exec(text);
+    if (dflt !== null) {
+      if (dflt[1] === 'default') otherwise = actionOf(dflt[2]!);
+      else otherArch = actionOf(dflt[2]!);
+      continue;
+    }
+    const arrow = text.lastIndexOf('->');
+    if (arrow < 0) throw new SyntaxError(`rule '${text}' needs '-> ACTION'`);
+    const head = text.slice(0, arrow).trim();
+    const colon = head.indexOf(':');
+    const name = (colon < 0 ? head : head.slice(0, colon)).trim();
+    const found = table.resolve(name);
+    if (found === undefined) throw new SyntaxError(`no system call '${name}' in ${abi}`);
+    const nr = arch === 'x32' ? found + X32_BIT : found;
+    let when: Rule['when'] = { kind: 'true' };
+    if (colon >= 0) {
+      const f = parseFilter(head.slice(colon + 1).trim(), table.byNr(found)?.args ?? [], { abi });
+      if (!f.ok) throw new SyntaxError(`rule '${text}': ${f.error.message}`);
+      when = condOfFilter(f.filter, found);
+    }
+    const rule: Rule = { when, action: actionOf(text.slice(arrow + 2)), origin: { text } };
+    calls.set(nr, [...(calls.get(nr) ?? []), rule]);
+  }
+  const dflt = otherwise ?? { kind: 'kill-process' };
+  return { arches: { [arch]: { calls, otherwise: dflt } }, otherArch: otherArch ?? dflt };
 }
 
 const INDENT = /^(\s+)\S/;

@@ -12,4 +12,5 @@ export const modelBackend: Backend<model.Machine> = {
   syscall: (m, pid, vector, regs) => model.syscall(m, pid, vector, regs),
   procSeccompFilter: model.procSeccompFilter,
   view: model.view,
+  installRules: model.installRules,
 };

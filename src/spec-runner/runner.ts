@@ -5,6 +5,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import * as O from 'fp-ts/lib/Option.js';
+import { formatAction } from '../action/index.ts';
+import type { RuleSet } from '../ruleset/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import type { KernelConfig } from '../x86/config.ts';
 import type { Outcome } from '../x86/outcome.ts';
@@ -28,6 +30,8 @@ export interface Backend<M> {
   ) => { readonly machine: M; readonly outcome: Outcome };
   readonly procSeccompFilter: (m: M, pid: number) => O.Option<string>;
   readonly view: (m: M) => MachineView;
+  /** A5 install a rule set on a task: the new machine, or the positive errno. */
+  readonly installRules?: (m: M, pid: number, rs: RuleSet) => E.Either<number, M>;
 }
 
 /** The result of one example: pass, or the first failing line and why. */
@@ -62,9 +66,16 @@ function checkOutcome(got: Outcome, want: Expect): void {
       ? got.kind === 'return' && got.rax === want.rax
       : want.kind === 'killed'
         ? got.kind === 'killed' && (want.log === 'any' || got.log === want.log)
-        : want.kind === 'exited'
-          ? got.kind === 'exited' && got.code === want.code
-          : got.kind === 'no_task';
+        : want.kind === 'sigsys'
+          ? got.kind === 'killed' &&
+            got.sigsys !== undefined &&
+            got.sigsys.action === want.action.kind &&
+            got.sigsys.status === 159 &&
+            (want.action.kind !== 'trap' || `trap:${got.sigsys.siginfo?.data}` === formatAction(want.action)) &&
+            got.log === want.log
+          : want.kind === 'exited'
+            ? got.kind === 'exited' && got.code === want.code
+            : got.kind === 'no_task';
   if (!ok) fail(`expected ${show(want)}, got ${show(got)}`);
 }
 
@@ -116,6 +127,7 @@ const FIELDS: Readonly<Record<string, (t: TaskView) => string>> = {
   rax: (t) => String(t.regs.rax),
   orig_rax: (t) => String(t.regs.orig_rax),
   filters: (t) => String(t.seccomp.filters.length),
+  stack: (t) => String(t.seccomp.stack ?? 0),
 };
 
 function step<M>(b: Backend<M>, run: Run<M>, c: Command): Run<M> {
@@ -166,6 +178,14 @@ function step<M>(b: Backend<M>, run: Run<M>, c: Command): Run<M> {
       const got = O.getOrElse(() => '')(b.procSeccompFilter(run.m, c.pid ?? run.pid));
       if (got !== c.text) fail(`/proc text:\n--- expected\n${c.text}--- got\n${String(got)}`);
       return run;
+    }
+    case 'rules': {
+      if (b.installRules === undefined) return fail(`the ${b.name} backend cannot install rule sets`);
+      const r = b.installRules(run.m, run.pid, c.rules);
+      const errno = E.isLeft(r) ? r.left : 0;
+      if (errno !== c.errno)
+        fail(`rules: expected ${c.errno === 0 ? '0' : `-${c.errno}`}, got ${errno === 0 ? '0' : `-${errno}`}`);
+      return E.isRight(r) ? { ...run, m: r.right } : run;
     }
     case 'log': {
       const got = b.view(run.m).log;

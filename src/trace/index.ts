@@ -1,5 +1,5 @@
 /**
- * Traces (issues 5, 13): parse strace and JSON-lines logs, explain decisions, replay, generate policies.
+ * Traces (spec/11-traces.md): parse strace and JSON-lines logs, explain decisions, replay, generate policies.
  * The streaming pipeline: bytes (LineSplitter) -> lines (StraceScanner or JSON lines) -> linked calls
  * (Linker) -> the launcher's decision (Launcher) -> the engine (Replayer) or the generator (Generator).
  */

@@ -23,6 +23,8 @@ export interface SeccompView {
   /** Entries in ascending nr. */
   readonly filters: readonly FilterView[];
   readonly pending: boolean;
+  /** A5 the number of filters installed as rule sets (seccomp(SECCOMP_SET_MODE_FILTER)); absent when none. */
+  readonly stack?: number;
 }
 
 /** A live task as observed. */

@@ -1,7 +1,7 @@
 /**
  * `seccomp-spec bpf POLICY [--abi] [--format raw|c|json|disasm] [--kill
  * ACTION] [--allow ACTION] [-o FILE]`: compile a policy to a seccomp BPF
- * program for today's kernels (src/bpf) and print or write it.
+ * program for today's Linux (src/bpf) and print or write it.
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';

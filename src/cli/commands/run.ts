@@ -1,6 +1,6 @@
 /**
  * `seccomp-spec run POLICY [--abi] [--kill ACTION] [--audit] -- CMD [ARG...]`:
- * run a real command under a 2011 policy on today's kernel (issue 10). The
+ * run a real command under a 2011 policy on today's Linux (spec/13-linux.md). The
  * policy is compiled to BPF (src/bpf) with `trace` as its kill action; the
  * C helper (src/native) is the command's ptrace supervisor and reports each
  * denied call, which is explained here as replay explains a kill.

@@ -1,7 +1,7 @@
 /**
- * `npm run mutants`: plant each mutant of mutants/list.ts, one at a time,
- * in a scratch copy of the repository, run the suite on it and say which
- * tests killed it (issue 14). Each mutant first meets the test files it
+ * `npm run mutants`: plant each mutant of ./list.ts, one at a time, in a
+ * scratch copy of the repository, run the suite on it and say which tests
+ * killed it. Each mutant first meets the test files it
  * names; when they all pass, the whole suite runs, so "survived" always
  * means every test passed. The suite is ava without c8 and tsc, with
  * every property that must hold cut to PROPS_CAP runs (100 by default:
@@ -11,26 +11,18 @@
  *
  *   npm run mutants [-- --only ID,ID] [--cap N] [--timeout SECONDS] [--list]
  *
- * `--list` shows each mutant and the file it would be planted in, and fails
- * when one cannot be planted.
+ * `--list` shows each mutant and the file it is planted in. Any mutant
+ * that cannot be planted (its text not exactly once in its file) fails the
+ * run before anything else runs.
  */
 import { spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MUTANTS, type Mutant } from '../mutants/list.ts';
+import { MUTANTS, type Mutant } from './list.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SKIP = new Set(['node_modules', '.git', 'coverage', 'dist', '.nyc_output']);
 
 interface Options {
@@ -64,28 +56,15 @@ function options(argv: readonly string[]): Options | string {
 
 const occurrences = (text: string, s: string): number => text.split(s).length - 1;
 
-function* sourceFiles(dir: string): Generator<string> {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) yield* sourceFiles(p);
-    else if (e.name.endsWith('.ts')) yield p;
-  }
-}
-
-/** The file of `copy` that holds the mutant's text exactly once: a listed path, else the one file of src/ that does. */
-function locate(copy: string, m: Mutant): string | { readonly error: string } {
-  for (const f of m.files) {
-    const p = join(copy, f);
-    if (existsSync(p) && occurrences(readFileSync(p, 'utf8'), m.search) === 1) return p;
-  }
-  const found = [...sourceFiles(join(copy, 'src'))].filter((p) => occurrences(readFileSync(p, 'utf8'), m.search) === 1);
-  if (found.length === 1) return found[0]!;
-  return {
-    error:
-      found.length === 0
-        ? 'its text is in no file of src/ (exactly once)'
-        : `its text is in ${found.length} files: ${found.map((p) => relative(copy, p)).join(', ')}`,
-  };
+/**
+ * Why `m` cannot be planted in the tree at `root`, or null when it can:
+ * its file exists and holds its search text exactly once.
+ */
+export function plantProblem(root: string, m: Mutant): string | null {
+  const p = join(root, m.file);
+  if (!existsSync(p)) return `${m.file} does not exist`;
+  const n = occurrences(readFileSync(p, 'utf8'), m.search);
+  return n === 1 ? null : `its search text is ${n === 0 ? 'not' : `${n} times`} in ${m.file} (it must be there once)`;
 }
 
 interface Run {
@@ -141,18 +120,20 @@ async function main(): Promise<number> {
     return 2;
   }
   const chosen = opts.only === null ? MUTANTS : MUTANTS.filter((m) => opts.only!.includes(m.id));
-  if (opts.list) {
-    let bad = 0;
-    for (const m of chosen) {
-      const at = locate(ROOT, m);
-      if (typeof at !== 'string') bad++;
-      const where = typeof at === 'string' ? relative(ROOT, at) : `CANNOT PLANT: ${at.error}`;
+  const problems = chosen.flatMap((m) => {
+    const p = plantProblem(ROOT, m);
+    return p === null ? [] : [`${m.id}: cannot be planted: ${p}`];
+  });
+  if (opts.list)
+    for (const m of chosen)
       process.stdout.write(
-        `${m.id} (${where}): ${m.breaks}${m.equivalent === undefined ? '' : ` (equivalent: ${m.equivalent})`}\n`,
+        `${m.id} (${m.file}): ${m.breaks}${m.equivalent === undefined ? '' : ` (equivalent: ${m.equivalent})`}\n`,
       );
-    }
-    return bad === 0 ? 0 : 1;
+  if (problems.length > 0) {
+    process.stderr.write(`mutants: ${problems.join('\n')}\n`);
+    return 1;
   }
+  if (opts.list) return 0;
   const copy = scratchCopy();
   try {
     process.stdout.write(`scratch copy ${copy}; PROPS_CAP=${opts.cap}; ${chosen.length} mutants, one at a time\n`);
@@ -166,12 +147,13 @@ async function main(): Promise<number> {
     process.stdout.write(`baseline passes in ${base.seconds.toFixed(0)} s\n`);
     const tally = new Map<Verdict, number>();
     for (const m of chosen) {
-      const at = locate(copy, m);
+      const at = join(copy, m.file);
       let verdict: Verdict;
       let detail: string;
-      if (typeof at !== 'string') {
+      const problem = plantProblem(copy, m);
+      if (problem !== null) {
         verdict = 'error';
-        detail = `cannot plant: ${at.error}`;
+        detail = `cannot plant: ${problem}`;
       } else {
         const original = readFileSync(at, 'utf8');
         writeFileSync(
@@ -209,4 +191,6 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+// Run only as the script itself, so the test of the list can import plantProblem.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1])
+  process.exitCode = await main();
