@@ -7,7 +7,8 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
-import { auditArch, emulate, SECCOMP_RET, type Program, type SeccompData } from '../src/bpf/index.ts';
+import { auditArch, emulate, type Program, type SeccompData } from '../src/bpf/index.ts';
+import { SECCOMP_RET } from '../src/action/index.ts';
 import { parseFilter } from '../src/grammar/index.ts';
 import * as model from '../src/model/index.ts';
 import { callAbi, REG_NAMES, syscallTable, type Abi, type Regs, type Vector } from '../src/x86/index.ts';

@@ -10,12 +10,12 @@ import {
   AUDIT_ARCH_I386,
   AUDIT_ARCH_X86_64,
   BPF,
-  SECCOMP_RET,
   validate,
   type Program,
   type SeccompData,
   type SockFilter,
 } from '../src/bpf/index.ts';
+import { SECCOMP_RET } from '../src/action/index.ts';
 import { u64 } from './support.ts';
 
 const { LD, LDX, ST, STX, ALU, JMP, RET, MISC, W, IMM, ABS, MEM, LEN, K, X, A } = BPF;

@@ -8,7 +8,8 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import fc from 'fast-check';
-import { actionValue, compileState, type CompileOptions, type Faults } from '../src/bpf/index.ts';
+import { actionRet as actionValue } from '../src/action/index.ts';
+import { compileState, type CompileOptions, type Faults } from '../src/bpf/index.ts';
 import { modelOracle, openSession, ruleSetOfState, verify, type Session } from '../src/proof/index.ts';
 import type * as model from '../src/model/index.ts';
 import { reachedState } from './bpf-gen.ts';

@@ -4,7 +4,7 @@
  * public API for callers TypeScript does not stop (U1).
  */
 import test, { type ExecutionContext } from 'ava';
-import { Kernel, model, type InstallResult } from '../src/index.ts';
+import { ALLOW, Kernel, model, type InstallResult } from '../src/index.ts';
 import { MAX_USER_TEXT } from '../src/x86/prctl.ts';
 
 const fresh = (abi: 'x86_64' | 'ia32' = 'x86_64'): readonly [Kernel, number] => {
@@ -23,7 +23,7 @@ function refused(r: InstallResult): Extract<InstallResult, { kind: 'return'; ok:
 
 test('installPolicy accepts a valid text: ok, and kind and rax are the prctl outcome', (t) => {
   const [k, pid] = fresh();
-  t.deepEqual(k.installPolicy(pid, 'read: fd == 0\nprctl: 1'), { ok: true, kind: 'return', rax: 0n });
+  t.deepEqual(k.installPolicy(pid, 'read: fd == 0\nprctl: 1'), { ok: true, kind: 'return', rax: 0n, action: ALLOW });
 });
 
 test('installPolicy on a bad text: EINVAL by name and number, every parse error with line and column, raw rax kept', (t) => {

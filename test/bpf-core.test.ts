@@ -6,11 +6,26 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import {
-  actionValue,
+  actionRet,
+  ALLOW as ALLOW_A,
+  errno,
+  KILL_2011,
+  KILL_PROCESS as KILL_PROCESS_A,
+  KILL_THREAD,
+  LOG,
+  retAction,
+  SECCOMP_RET,
+  trace,
+  trap,
+  type Action,
+} from '../src/action/index.ts';
+import type { Cond, Rule, RuleSet } from '../src/ruleset/index.ts';
+import {
   AUDIT_ARCH_I386,
   AUDIT_ARCH_X86_64,
   BPF,
   compilePolicy,
+  compileRules,
   compileState,
   constAllowed,
   decodeRaw,
@@ -18,8 +33,6 @@ import {
   disassemble,
   emulate,
   encodeRaw,
-  parseAction,
-  SECCOMP_RET,
   validate,
   type CompileOptions,
   type Compiled,
@@ -44,24 +57,11 @@ const call = (nr: number, args: readonly bigint[] = [], arch = AUDIT_ARCH_X86_64
 const ret = (p: Program, d: SeccompData): number => emulate(p, d).ret;
 const { ALLOW, KILL_PROCESS } = SECCOMP_RET;
 
-test('parseAction reads every spelling and refuses others with the list', (t) => {
-  t.deepEqual(ok(parseAction('kill-process')), { kind: 'kill-process' });
-  t.deepEqual(ok(parseAction('errno:13')), { kind: 'errno', errno: 13 });
-  t.deepEqual(ok(parseAction('trace:7')), { kind: 'trace', data: 7 });
-  for (const a of ['kill-thread', 'trap', 'log', 'allow'] as const) t.is(ok(parseAction(a)).kind, a);
-  for (const bad of ['kill', 'errno:', 'errno:4096', 'trace:65536', 'errno:-1', 'toString', '']) {
-    const r = parseAction(bad);
-    t.true(E.isLeft(r), bad);
-  }
-  const kill = parseAction('kill');
-  t.true(E.isLeft(kill) && /expected one of kill-process/.test(kill.left));
-});
-
-test('actionValue and describeAction agree on every action', (t) => {
-  t.is(actionValue({ kind: 'kill-process' }), 0x80000000);
-  t.is(actionValue({ kind: 'kill-thread' }), 0);
-  t.is(actionValue({ kind: 'errno', errno: 13 }), 0x0005000d);
-  t.is(actionValue({ kind: 'trace', data: 0xffff }), 0x7ff0ffff);
+test('actionRet and describeAction agree on every action', (t) => {
+  t.is(actionRet({ kind: 'kill-process' }), 0x80000000);
+  t.is(actionRet({ kind: 'kill-thread' }), 0);
+  t.is(actionRet({ kind: 'errno', errno: 13 }), 0x0005000d);
+  t.is(actionRet({ kind: 'trace', data: 0xffff }), 0x7ff0ffff);
   t.is(describeAction(0x80000000), 'KILL_PROCESS');
   t.is(describeAction(0), 'KILL_THREAD');
   t.is(describeAction(0x0005000d), 'ERRNO(13)');
@@ -353,4 +353,76 @@ test('disassemble names the call and its arguments where the number is known, an
   const ia32 = disassemble(compile('read: fd == 0\n', { abi: 'ia32' }).program, 'ia32');
   t.regex(ia32, /A = fd # read\(fd, buf, count\)\n/);
   t.regex(ia32, /if \(A != ARCH_I386\) goto/);
+});
+
+const rule = (when: Cond, action: Action): Rule => ({ when, action, origin: { text: 'test' } });
+const eq = (arg: number, value: bigint): Cond => ({ kind: 'cmp', arg, op: '==', value });
+
+test('compileRules: one program for x86_64, x32 and ia32, each rule its own action, otherArch for the rest', (t) => {
+  const rs: RuleSet = {
+    arches: {
+      x86_64: {
+        calls: new Map([
+          [39, [rule({ kind: 'true' }, ALLOW_A)]],
+          [1, [rule(eq(0, 1n), ALLOW_A), rule({ kind: 'masked', arg: 0, mask: 0xffn, value: 2n }, errno(13))]],
+          [2, [rule({ kind: 'true' }, trap(7))]],
+        ]),
+        otherwise: errno(1),
+      },
+      x32: { calls: new Map([[0x40000000 + 39, [rule({ kind: 'true' }, ALLOW_A)]]]), otherwise: trace(3) },
+      ia32: { calls: new Map([[20, [rule({ kind: 'true' }, LOG)]]]), otherwise: KILL_2011 },
+    },
+    otherArch: KILL_THREAD,
+  };
+  const c = ok(compileRules(rs, { kill: KILL_THREAD }));
+  t.true(E.isRight(validate(c.program)));
+  const got = (nr: number, args: readonly bigint[] = [], arch = AUDIT_ARCH_X86_64) =>
+    retAction(ret(c.program, call(nr, args, arch)));
+  t.deepEqual(got(39), ALLOW_A);
+  t.deepEqual(got(1, [1n]), ALLOW_A);
+  t.deepEqual(got(1, [0x1_0000_0001n]), errno(1), 'the high word counts on x86_64');
+  t.deepEqual(got(1, [0x1234_0302n]), errno(13));
+  t.deepEqual(got(2), trap(7));
+  t.deepEqual(got(60), errno(1));
+  t.deepEqual(got(0x40000000 + 39), ALLOW_A);
+  t.deepEqual(got(0x40000001), trace(3));
+  t.deepEqual(got(-1), trace(3), 'negative numbers are x32 numbers, read unsigned');
+  t.deepEqual(got(20, [], AUDIT_ARCH_I386), LOG);
+  t.deepEqual(got(21, [], AUDIT_ARCH_I386), KILL_THREAD, 'the 2011 kill as opts.kill says');
+  t.deepEqual(got(20, [], 0xdeadbeef), KILL_THREAD, 'another arch');
+  t.deepEqual(c.cacheable.x86_64, [39]);
+  t.deepEqual(c.cacheable.ia32, []);
+  // Without x32 rules its numbers take otherArch; with an allowing otherwise every other number is cached.
+  const open = ok(compileRules({ arches: { x86_64: { calls: new Map(), otherwise: ALLOW_A } }, otherArch: errno(9) }));
+  t.deepEqual(retAction(ret(open.program, call(0x40000000))), errno(9));
+  t.is(open.cacheable.x86_64.length, syscallTable('x86_64').nrSyscalls);
+  t.is(open.program.length, 6, 'arch, nr, one test of bit 30, two returns');
+});
+
+test('compileRules: an ia32 rule compares only the low word of what the filter sees', (t) => {
+  const rs: RuleSet = {
+    arches: { ia32: { calls: new Map([[4, [rule(eq(0, 1n), ALLOW_A)]]]), otherwise: errno(1) } },
+    otherArch: KILL_PROCESS_A,
+  };
+  const p = ok(compileRules(rs)).program;
+  t.deepEqual(retAction(ret(p, call(4, [0xffff_ffff_0000_0001n], AUDIT_ARCH_I386))), ALLOW_A);
+  t.false(
+    p.some((i) => i.code === (BPF.LD | BPF.W | BPF.ABS) && i.k === 20),
+    'no high word is loaded',
+  );
+});
+
+test('compileRules: a rule set too long for BPF names the arch and number', (t) => {
+  const many = new Map(
+    Array.from({ length: 300 }, (_, nr) => [
+      nr,
+      Array.from({ length: 8 }, (_, i) => rule(eq(0, BigInt(nr * 100 + i) << 32n), errno(i))),
+    ]),
+  );
+  const r = compileRules({ arches: { x86_64: { calls: many, otherwise: ALLOW_A } }, otherArch: KILL_PROCESS_A });
+  t.true(E.isLeft(r));
+  if (E.isLeft(r)) {
+    t.regex(r.left.message, /more than BPF_MAXINSNS \(4096\); the rules of \w+ \(\d+, x86_64\) make it too long/);
+    t.is(r.left.arch, 'x86_64');
+  }
 });

@@ -5,7 +5,8 @@
 import test from 'ava';
 import * as E from 'fp-ts/lib/Either.js';
 import { readFileSync } from 'node:fs';
-import { AUDIT_ARCH_X86_64, decodeRaw, emulate, SECCOMP_RET, validate } from '../src/bpf/index.ts';
+import { AUDIT_ARCH_X86_64, decodeRaw, emulate, validate } from '../src/bpf/index.ts';
+import { SECCOMP_RET } from '../src/action/index.ts';
 import { runCli, type FakeTerminal, type Run } from '../src/cli/memory.ts';
 
 const example = (path: string): string | undefined =>
@@ -110,8 +111,11 @@ test('bpf --kill and --allow choose the actions; errno on both sides executes no
   t.is(bad.code, 2);
   t.regex(
     bad.err,
-    /invalid --kill: unknown action 'die': expected one of kill-process, kill-thread, trap, errno:N, trace:N, log, allow/,
+    /invalid --kill: unknown action 'die': expected one of allow, log, errno:N, trap\[:N\], trace\[:N\], user-notif, kill-thread, kill-process/,
   );
+  const kill2011 = await run(['bpf', 'p.txt', '--kill', 'kill'], { 'p.txt': 'getpid: 1\n' });
+  t.is(kill2011.code, 2);
+  t.regex(kill2011.err, /invalid --kill: 'kill' \(the 2011 kill\) has no BPF value of its own/);
   const badAllow = await run(['bpf', 'p.txt', '--allow', 'errno:5000'], { 'p.txt': 'getpid: 1\n' });
   t.is(badAllow.code, 2);
   t.regex(badAllow.err, /invalid --allow: errno:5000: an errno is at most 4095/);
@@ -169,25 +173,33 @@ test('bpf reports bad policies, bad flags and programs too long for BPF', async 
 test("eval --bpf reports the emulator's action and instruction count beside the engine", async (t) => {
   const ok = await run(['eval', 'p.txt', 'write', 'fd=1', '--bpf'], { 'p.txt': 'write: fd == 1\n' });
   t.is(ok.code, 0);
-  t.regex(ok.out, /\n {2}bpf: {5}ALLOW after \d+ of \d+ instructions\n/);
+  t.regex(ok.out, /\n {2}bpf: {5}ALLOW \(allow\) after \d+ of \d+ instructions\n/);
   const high = await run(['eval', 'p.txt', 'write', 'fd=0x100000001', '--bpf', '--json'], {
     'p.txt': 'write: fd == 1\n',
   });
   t.is(high.code, 1);
   const j = JSON.parse(high.out) as {
     allowed: boolean;
-    bpf: { action: string; executed: number; length: number };
+    bpf: { action: string; ret: string; executed: number; length: number };
+    action: string;
+    rule: unknown;
     notes: string[];
   };
   t.false(j.allowed);
-  t.is(j.bpf.action, 'KILL_PROCESS');
+  t.is(j.bpf.ret, 'KILL_PROCESS');
+  t.is(j.bpf.action, 'kill-process');
+  t.is(j.action, 'kill');
+  t.deepEqual(j.rule, { file: 'p.txt', lines: [1], text: 'fd == 1' });
   t.true(j.bpf.executed > 0 && j.bpf.executed <= j.bpf.length);
   t.deepEqual(j.notes, []);
   const compat = await run(['eval', 'p.txt', '--vector', 'int80', 'read', '0', '--bpf'], {
     'p.txt': 'read: fd == 0\n',
   });
   t.is(compat.code, 1);
-  t.regex(compat.out, /bpf: {5}KILL_PROCESS after 3 of/);
+  t.regex(
+    compat.out,
+    /  rule:    none: no entry answered, the default did \(S6.4\)\n  bpf: {5}KILL_PROCESS \(kill-process\) after 3 of/,
+  );
   const pending = await run(['eval', 'p.txt', 'read', '0', '--bpf'], {
     'p.txt': 'on_next_syscall: 1\nread: fd == 0\ngetpid: 1\n',
   });

@@ -32,7 +32,10 @@ test('M11 check --dialect minijail prints the rules in order and the default; --
     "p.policy:1:15: unknown constant 'O_RDONY' for x86_64; did you mean 'O_RDONLY', 'MS_RDONLY'?\nread: arg0 == O_RDONY\n              ^\n",
   );
   t.is((await run(['check', '--dialect', 'pascal', 'p.policy'], files)).code, 2);
-  t.is((await run(['check', '--dialect', 'oci', 'p.policy'], files)).code, 2);
+  // A minijail text read as an OCI profile is not JSON: an error in the text (exit 1).
+  const oci = await run(['check', '--dialect', 'oci', 'p.policy'], files);
+  t.is(oci.code, 1);
+  t.regex(oci.err, /^p\.policy:1:1: \$: invalid JSON/);
 });
 
 test('M11 a 2011 error on a text that looks like minijail names --dialect minijail; a 2011 text gets no hint', async (t) => {

@@ -157,7 +157,8 @@ test('eval: named and positional arguments, allowed and killed', async (t) => {
   t.is(
     a.out,
     'write(fd=1, buf=0x1000, count=12) via syscall (x86_64): ALLOWED\n' +
-      '  entry:   write: fd == 1 || fd == 2\n  reason:  `fd == 1` is true because fd = 1\n  engine:  returned 0\n',
+      '  entry:   write: fd == 1 || fd == 2\n  reason:  `fd == 1` is true because fd = 1\n  engine:  returned 0\n' +
+      '  action:  allow\n  rule:    p.txt:1: write: fd == 1 || fd == 2\n',
   );
   const k = await run(['eval', 'p.txt', 'write', '3', '0x1000', '12'], files);
   t.is(k.code, 1);

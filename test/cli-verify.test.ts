@@ -5,7 +5,8 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { AUDIT_ARCH_X86_64, decodeRaw, emulate, encodeRaw, SECCOMP_RET, type Program } from '../src/bpf/index.ts';
+import { SECCOMP_RET } from '../src/action/index.ts';
+import { AUDIT_ARCH_X86_64, decodeRaw, emulate, encodeRaw, type Program } from '../src/bpf/index.ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { ALLOW } from '../src/action/index.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';

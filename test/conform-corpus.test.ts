@@ -7,7 +7,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { corpusText } from '../conformance/cases.ts';
-import { modelAnswer, parseCorpus, type CorpusCase } from '../src/conform/index.ts';
+import { corpusV2Text } from '../conformance/cases-v2.ts';
+import { isV2, oracle, parseCorpus, type CorpusCase } from '../src/conform/index.ts';
 
 const FILE = 'conformance/corpus.jsonl';
 const text = readFileSync(FILE, 'utf8');
@@ -53,7 +54,7 @@ test('the corpus parses and is exactly what npm run gen:corpus writes', (t) => {
 
 test('the model gives every expected answer of the corpus', (t) => {
   t.true(cases.length >= 60);
-  for (const c of cases) t.deepEqual(modelAnswer(c.request), c.answer, `case ${c.request.id} (${c.rule}: ${c.name})`);
+  for (const c of cases) t.deepEqual(oracle(c.request), c.answer, `case ${c.request.id} (${c.rule}: ${c.name})`);
 });
 
 test('every observable rule has a case, every case names one of them, and S1 to S10 all appear', (t) => {
@@ -104,4 +105,32 @@ test('a corpus with a bad header, a bad line or a repeated id is refused with it
     msg(`${head}\n${one.replace('"answer":{"id":1', '"answer":{"id":2')}\n`),
     /^c:2: the answer's id 2 is not the request's 1/,
   );
+});
+
+const FILE_V2 = 'conformance/corpus-v2.jsonl';
+const parsedV2 = parseCorpus(readFileSync(FILE_V2, 'utf8'), FILE_V2);
+const casesV2: readonly CorpusCase[] = isLeft(parsedV2) ? [] : parsedV2.right;
+
+test('the version-2 corpus parses, is what npm run gen:corpus writes, and the model gives every answer', (t) => {
+  t.false(isLeft(parsedV2), isLeft(parsedV2) ? parsedV2.left : '');
+  t.is(readFileSync(FILE_V2, 'utf8'), corpusV2Text());
+  for (const c of casesV2) {
+    t.true(isV2(c.request), `case ${c.request.id}`);
+    t.deepEqual(oracle(c.request), c.answer, `case ${c.request.id} (${c.rule}: ${c.name})`);
+  }
+  // Every action is some case's answer, and precedence between stacked filters has cases.
+  const answered = new Set(casesV2.flatMap((c) => c.answer.calls.map((a) => String(a).replace(/:.*/, ''))));
+  for (const kind of ['allow', 'log', 'errno', 'trap', 'trace', 'user-notif', 'kill-thread', 'kill-process', 'kill'])
+    t.true(answered.has(kind), `no case answers ${kind}`);
+  t.true(casesV2.filter((c) => c.rule === 'A3').length >= 4);
+});
+
+test('a corpus refuses a version-2 case under a protocol-1 header, and answers of the wrong version', (t) => {
+  const [head, line] = [readFileSync(FILE, 'utf8').split('\n')[0]!, readFileSync(FILE_V2, 'utf8').split('\n')[1]!];
+  const mixed = parseCorpus(`${head}\n${line}\n`, 'x.jsonl');
+  t.true(isLeft(mixed) && /x\.jsonl:2: a version-2 request in a corpus of protocol 1/.test(mixed.left));
+  const v2head = readFileSync(FILE_V2, 'utf8').split('\n')[0]!;
+  const wrong = line.replace('"answer":{"version":2,', '"answer":{');
+  const r = parseCorpus(`${v2head}\n${wrong}\n`, 'y.jsonl');
+  t.true(isLeft(r) && /y\.jsonl:2: /.test(r.left), isLeft(r) ? r.left : 'accepted');
 });

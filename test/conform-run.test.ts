@@ -7,7 +7,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { holdRuns } from '../properties/support.ts';
-import { decodeRequest, type ConformReport } from '../src/conform/index.ts';
+import { decodeRequest, isV2, type ConformReport } from '../src/conform/index.ts';
 import { main } from '../src/cli/main.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';
 
@@ -34,8 +34,9 @@ for (const name of ['model', 'engine', 'bpf', 'linux']) {
       t.log(`seed ${s}`);
       t.is(r.code, 0, r.out);
       const rep = report(r);
-      t.is(rep.corpus.cases, 67);
-      t.is(rep.corpus.agreed + rep.corpus.unsupported, 67);
+      t.is(rep.protocol, 2);
+      t.is(rep.corpus.cases, 80);
+      t.is(rep.corpus.agreed + rep.corpus.unsupported, 80);
       t.is(rep.search.requests, n);
       t.deepEqual(rep.disagreements, []);
       // The model never refuses; the engine and BPF only for the reasons spec/14 gives (P4, P7).
@@ -61,7 +62,7 @@ test.serial(
     const r = await conform(PY, '--runs', String(PY_RUNS), '--seed', s);
     t.log(`seed ${s}`);
     t.is(r.code, 0, r.out);
-    t.regex(r.out, /^corpus .*corpus\.jsonl: 67 cases, 67 agree\n/);
+    t.regex(r.out, /^the implementation speaks protocol version 2\ncorpus .*corpus-v2\.jsonl: (\d+) cases, \1 agree\n/);
     t.regex(r.out, new RegExp(`search: ${PY_RUNS} requests \\(seed ${s}\\), ${PY_RUNS} agree\\n`));
   },
 );
@@ -79,6 +80,8 @@ for (const bug of ['signed-lt', 'arg32']) {
       t.is(d?.source, 'search');
       t.is(d?.rule.rule, 'S3.3');
       const shrunk = d!.request;
+      t.false(isV2(shrunk), 'a 2011 bug is shown as a version-1 request');
+      if (isV2(shrunk)) return;
       t.is(shrunk.installs.length, 1, JSON.stringify(shrunk));
       t.false(shrunk.installs[0]!.includes('\n'), JSON.stringify(shrunk));
       t.true(shrunk.installs[0]!.length <= 80, JSON.stringify(shrunk));
@@ -172,6 +175,34 @@ test.serial('usage errors are exit 2 and name the problem', async (t) => {
   t.is((await runCli(['conform', '--help'], disk)).code, 0);
 });
 
+test.serial(
+  "conform catches the Python adapter's --bug precedence in the version-2 corpus and the search, shrunk to two filters and one call",
+  async (t) => {
+    const s = seed();
+    const r = await conform(`${PY} --bug precedence`, '--runs', '3000', '--seed', s, '--json');
+    t.log(`seed ${s}`);
+    t.is(r.code, 1, r.out);
+    const rep = report(r);
+    t.is(rep.protocol, 2);
+    t.true(
+      rep.disagreements.some((d) => /corpus case 10\d\d \(A3: /.test(d.source)),
+      'a precedence case of the corpus',
+    );
+    const found = rep.disagreements.find((d) => d.source === 'search');
+    t.truthy(found, 'the search finds it too');
+    const shrunk = found!.request;
+    t.true(isV2(shrunk));
+    if (!isV2(shrunk)) return;
+    t.is(found!.rule.rule, 'A3');
+    t.is(shrunk.installs.length, 2, JSON.stringify(shrunk));
+    t.is(shrunk.calls.length, 1, JSON.stringify(shrunk));
+    t.true(
+      shrunk.installs.every((i) => i.dialect === 'rules' && i.text.length < 200),
+      JSON.stringify(shrunk),
+    );
+  },
+);
+
 test.serial('an implementation that answers nothing but unsupported does not pass', async (t) => {
   const r = await conform(
     script(
@@ -183,7 +214,7 @@ test.serial('an implementation that answers nothing but unsupported does not pas
   t.is(r.code, 1);
   t.regex(
     r.out,
-    /67 cases, 0 agree, 67 unsupported \(not agreement\)\nsearch: 20 requests \(seed [0-9]+\), 0 agree, 20 unsupported \(not agreement\)\n {2}unsupported 87x: nothing\n/,
+    /speaks protocol version 1\ncorpus .*: 67 cases, 0 agree, 67 unsupported \(not agreement\), 13 version-2 cases not asked\nsearch: 20 requests \(seed [0-9]+\), 0 agree, 20 unsupported \(not agreement\)\n {2}unsupported 87x: nothing\n/,
   );
 });
 

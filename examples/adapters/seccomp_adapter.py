@@ -6,11 +6,16 @@ show that the protocol and the corpus are all another implementation needs:
 the filter grammar (S2), names from data/syscalls/*.json (S1), the
 reduce-only merge (S5.4), the decision (S6.4) and evaluation (S3).
 
-    python3 examples/adapters/seccomp_adapter.py [--bug signed-lt|arg32]
+    python3 examples/adapters/seccomp_adapter.py [--bug signed-lt|arg32|precedence]
+
+It speaks protocol versions 1 and 2 (P9): a version-2 install may be a
+2011 text or a `rules` filter (the decision form as JSON, R1 to R4), and
+each call gets the action of the task's stack of filters (A3).
 
 --bug plants a deliberate mistake, for showing that `seccomp-spec conform`
 catches it: `signed-lt` compares < <= > >= signed on arguments, `arg32`
-reads only the low 32 bits of native arguments.
+reads only the low 32 bits of native arguments, `precedence` lets the
+oldest filter's data win between two answers of one kind.
 """
 import json
 import os
@@ -314,7 +319,135 @@ def decide(state, abi, nr, args):
     return evaluate(f[0], nr, args)
 
 
+# A3: the kernel's precedence, strongest first; the 2011 kill ranks above every other.
+RANK = {'kill': 0, 'kill-process': 1, 'kill-thread': 2, 'trap': 3, 'errno': 4,
+        'user-notif': 5, 'trace': 6, 'log': 7, 'allow': 8}
+LIMITS = {'errno': 4095, 'trap': 0xffff, 'trace': 0xffff}
+OPS = {'==': lambda a, v: a == v, '!=': lambda a, v: a != v, '<': lambda a, v: a < v,
+       '<=': lambda a, v: a <= v, '>': lambda a, v: a > v, '>=': lambda a, v: a >= v}
+M64 = (1 << 64) - 1
+
+
+def action(text):
+    """A4: an action spelling, checked; Bad for anything else."""
+    if not isinstance(text, str):
+        raise Bad()
+    kind, _, data = text.partition(':')
+    if kind not in RANK or (data and (kind not in LIMITS or not re.fullmatch(r'[0-9]{1,5}', data))):
+        raise Bad()
+    if data and int(data) > LIMITS[kind]:
+        raise Bad()
+    return text if data or kind not in LIMITS else '%s:0' % kind
+
+
+def u64(text):
+    if not isinstance(text, str) or not re.fullmatch(r'0x[0-9a-fA-F]{1,16}', text):
+        raise Bad()
+    return int(text, 16)
+
+
+def cond(c):
+    """R2: a condition as a function of the six arguments."""
+    if c is True or c is False:
+        return lambda a: c
+    if not isinstance(c, dict):
+        raise Bad()
+    if 'and' in c or 'or' in c:
+        parts = [cond(x) for x in c.get('and', c.get('or'))]
+        return (lambda a: all(p(a) for p in parts)) if 'and' in c else (lambda a: any(p(a) for p in parts))
+    if 'not' in c:
+        inner = cond(c['not'])
+        return lambda a: not inner(a)
+    arg, value = c.get('arg'), u64(c.get('value'))
+    if arg not in range(6) or isinstance(arg, bool):
+        raise Bad()
+    if 'mask' in c:
+        mask = u64(c['mask'])
+        return lambda a: a[arg] & mask == value
+    op = OPS.get(c.get('op'))
+    if op is None:
+        raise Bad()
+    return lambda a: op(a[arg], value)
+
+
+def rules(text):
+    """P9: a `rules` text as {arch: (calls {nr: [(cond, action)]}, otherwise)} and otherArch; Bad if it does not parse."""
+    try:
+        j = json.loads(text)
+    except ValueError:
+        raise Bad()
+    if not isinstance(j, dict) or not isinstance(j.get('arches', {}), dict):
+        raise Bad()
+    arches = {}
+    for name, r in j.get('arches', {}).items():
+        if name not in ('x86_64', 'ia32', 'x32') or not isinstance(r, dict) or not isinstance(r.get('calls', {}), dict):
+            raise Bad()
+        calls = {}
+        for key, lst in r.get('calls', {}).items():
+            if not re.fullmatch(r'-?[0-9]{1,10}', key) or not -2**31 <= int(key) < 2**31 or not isinstance(lst, list):
+                raise Bad()
+            calls[int(key)] = [(cond(x.get('when', True)), action(x.get('action'))) for x in lst if isinstance(x, dict)]
+            if len(calls[int(key)]) != len(lst):
+                raise Bad()
+        arches[name] = (calls, action(r.get('otherwise')))
+    return arches, action(j.get('otherArch'))
+
+
+def decide_rules(f, abi, nr, args):
+    """R4: the first rule of the call's arch and number that holds; else otherwise; another arch otherArch."""
+    arches, other_arch = f
+    arch = 'x32' if abi == 'x86_64' and nr & 0xffffffff >= 0x40000000 else abi
+    if arch not in arches:
+        return other_arch
+    calls, otherwise = arches[arch]
+    if abi == 'ia32':
+        args = [a & 0xffffffff for a in args]  # R2: the filter's rules see the low 32 bits on ia32
+    for holds, act in calls.get(nr, []):
+        if holds(args):
+            return act
+    return otherwise
+
+
+def combine(newest_first):
+    """A3: the strongest kind wins; of one kind the newest (with --bug precedence: the oldest)."""
+    best = 'allow'
+    for a in (reversed(newest_first) if BUG == 'precedence' else newest_first):
+        if RANK[a.partition(':')[0]] < RANK[best.partition(':')[0]] or (
+                BUG == 'precedence' and RANK[a.partition(':')[0]] == RANK[best.partition(':')[0]] and best == 'allow'):
+            best = a
+    return best
+
+
+def answer_v2(req):
+    """P9: the 2011 texts are one filter; each rules install one more; a call gets the stack's action."""
+    state, results, layers, has2011 = State(), [], [], False
+    for inst in req['installs']:
+        dialect, text = ('2011', inst) if isinstance(inst, str) else (inst['dialect'], inst['text'])
+        if dialect == '2011':
+            has2011 = True
+            results.append(install(state, text, req['abi']))
+        elif dialect == 'rules':
+            try:
+                layers.append(rules(text))
+                results.append(0)
+            except Bad:
+                results.append(-EINVAL)
+        else:
+            return {'version': 2, 'id': req['id'], 'unsupported': "dialect '%s' is not known" % dialect}
+    calls = []
+    for c in req['calls']:
+        abi = req['abi'] if c['vector'] == 'syscall' else 'ia32'
+        args = [int(a, 16) for a in c['args']]
+        answers = [decide_rules(f, abi, c['nr'], args) for f in reversed(layers)]
+        if has2011:
+            answers.append('allow' if decide(state, abi, c['nr'], args) else 'kill')
+        calls.append(combine(answers))
+    return {'version': 2, 'id': req['id'], 'installs': results, 'calls': calls}
+
+
 def answer(req):
+    if req.get('version') == 2:
+        return answer_v2(req)
     state = State()
     installs = [install(state, text, req['abi']) for text in req['installs']]
     calls = []
@@ -328,10 +461,10 @@ def answer(req):
 def main():
     global BUG
     argv = sys.argv[1:]
-    if argv[:1] == ['--bug'] and len(argv) == 2 and argv[1] in ('signed-lt', 'arg32'):
+    if argv[:1] == ['--bug'] and len(argv) == 2 and argv[1] in ('signed-lt', 'arg32', 'precedence'):
         BUG = argv[1]
     elif argv:
-        sys.stderr.write('usage: seccomp_adapter.py [--bug signed-lt|arg32]\n')
+        sys.stderr.write('usage: seccomp_adapter.py [--bug signed-lt|arg32|precedence]\n')
         return 2
     for line in sys.stdin:
         if not line.strip():

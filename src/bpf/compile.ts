@@ -1,36 +1,48 @@
 /**
- * Policies and seccomp states to seccomp BPF (S6.4 as a program): check
- * `arch` (another ABI is killed), dispatch on `nr` (numbers outside the
- * table, x32 numbers and negative ones included, are killed), then each
- * entry: `1` returns the allow action at once, an expression runs as
- * short-circuit jumps (expr.ts). Two layouts: `tree`, a balanced search
- * over ranges of numbers that share code, with folding and jump threading;
- * and `plain`, a linear chain with nothing folded, the twin the optimised
- * program is checked against.
+ * Rule sets (R1 to R4) to seccomp BPF, and the 2011 policies and seccomp
+ * states through them (R5, S6.4 as a program). One program serves every
+ * architecture the rule set lists: `arch` selects x86_64 (with x32, the
+ * numbers at or above bit 30, read unsigned) or ia32, any other arch gets
+ * `otherArch`; then a search over `nr` reaches each number's rules, tried
+ * in order, each returning its own action, the arch's `otherwise` after
+ * the last. Two layouts: `tree`, a balanced search over ranges of numbers
+ * that share code, with folding and jump threading; and `plain`, a linear
+ * chain with nothing folded, the twin the optimised program is checked
+ * against. A number whose first rule always holds returns its action
+ * straight from the search, so every unconditional allow is decided by the
+ * kernel's constant-action cache.
  */
 import * as E from 'fp-ts/lib/Either.js';
+import { actionRet, ALLOW, KILL_PROCESS, type Action } from '../action/index.ts';
 import { parsePolicy } from '../grammar/index.ts';
-import { applyPolicy, INITIAL_STATE, type ActiveFilter, type SeccompState } from '../model/index.ts';
+import { applyPolicy, filterText, INITIAL_STATE, type ActiveFilter, type SeccompState } from '../model/index.ts';
+import { ruleSetOf2011, X32_BIT, type ArchRules, type Rule, type RuleArch, type RuleSet } from '../ruleset/index.ts';
 import { syscallTable, type Abi } from '../x86/index.ts';
 import { assemble } from './assemble.ts';
 import { constAllowed } from './emulate.ts';
-import { compileExpr, type Faults } from './expr.ts';
-import { actionValue, auditArch, BPF_MAXINSNS, SECCOMP_DATA, type Action, type Program } from './insn.ts';
+import { compileCond, type Faults } from './expr.ts';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, auditArch, BPF_MAXINSNS, SECCOMP_DATA, type Program } from './insn.ts';
 import { Graph, type Ref } from './ir.ts';
 import { threadJumps } from './thread.ts';
 
-/** How to compile. */
-export interface CompileOptions {
-  /** The ABI the policy is for: the ABI of the prctl call that installs it (S1.3, S5.2). */
-  readonly abi: Abi;
-  /** What S6.4 kills gets (another arch, nr out of range, no entry, false expression); default kill-process. */
+/** How to compile a rule set. */
+export interface RuleCompileOptions {
+  /** What the 2011 kill returns (A2: it has no value of its own); default kill-process. */
   readonly kill?: Action;
-  /** What an allowed call gets; default allow. */
-  readonly allow?: Action;
-  /** Constant folding and jump threading; default true. */
+  /** The 2011 kill's 32-bit value itself, over `kill` (e.g. KILL_PROCESS with data, to tell it apart). */
+  readonly killRet?: number;
+  /** Constant folding, mask specialisation and jump threading; default true. */
   readonly fold?: boolean;
   /** `tree` (default): balanced search over ranges; `plain`: a linear chain of numbers. */
   readonly layout?: 'tree' | 'plain';
+}
+
+/** How to compile a 2011 policy or state. */
+export interface CompileOptions extends RuleCompileOptions {
+  /** The ABI the policy is for: the ABI of the prctl call that installs it (S1.3, S5.2). */
+  readonly abi: Abi;
+  /** What an allowed call gets; default allow. */
+  readonly allow?: Action;
 }
 
 /** Why a policy or state does not compile. */
@@ -38,8 +50,17 @@ export interface CompileError {
   readonly message: string;
   /** 1-based line of the policy text, when one line is to blame. */
   readonly line?: number;
-  /** The system call number whose entry is to blame. */
+  /** The system call number whose entry (rules) is to blame. */
   readonly nr?: number;
+  /** The architecture of that number, for a rule set. */
+  readonly arch?: RuleArch;
+}
+
+/** A compiled rule set: the program, and what the kernel's constant-action cache decides of it. */
+export interface CompiledRules {
+  readonly program: Program;
+  /** For each ABI, the numbers the cache allows without running the program (seccomp_is_const_allow). */
+  readonly cacheable: Readonly<Record<Abi, readonly number[]>>;
 }
 
 /** A compiled program and the facts of its layout. */
@@ -59,7 +80,7 @@ interface Segment {
 
 const SPACE = 0x1_0000_0000;
 
-// A balanced search over segments inside [lo, hi); numbers in no segment are killed.
+// A balanced search over segments inside [lo, hi); numbers in no segment go to `kill` (the default).
 function tree(g: Graph, segs: readonly Segment[], lo: number, hi: number, kill: Ref): Ref {
   if (segs.length === 0) return kill;
   if (segs.length === 1) {
@@ -75,7 +96,7 @@ function tree(g: Graph, segs: readonly Segment[], lo: number, hi: number, kill: 
   return g.jmp('jge', at, tree(g, segs.slice(mid), at, hi, kill), tree(g, segs.slice(0, mid), lo, at, kill));
 }
 
-// Adjacent numbers with the same code become one segment.
+// Adjacent numbers with the same code become one segment; `entries` sorted by number.
 function segments(entries: readonly (readonly [number, Ref])[]): readonly Segment[] {
   const out: Segment[] = [];
   for (const [nr, ref] of entries) {
@@ -86,79 +107,209 @@ function segments(entries: readonly (readonly [number, Ref])[]): readonly Segmen
   return out;
 }
 
-/** The DAG of a filter map for `abi`, and its root. */
-function build(
-  filters: ReadonlyMap<number, ActiveFilter>,
-  opts: CompileOptions,
-  faults?: Faults,
-): { readonly g: Graph; readonly root: Ref } {
+/** The numbers of one arch's rules that a call can reach (R4), as the unsigned words the filter loads, ascending. */
+function reachable(arch: RuleArch, rules: ArchRules): readonly (readonly [number, readonly Rule[]])[] {
+  const fits = (nr: number): boolean => {
+    const u = nr >>> 0;
+    return arch === 'x86_64' ? u < X32_BIT : arch === 'x32' ? u >= X32_BIT : true;
+  };
+  return [...rules.calls]
+    .filter(([nr]) => Number.isInteger(nr) && nr === (nr | 0) && fits(nr))
+    .map(([nr, rs]) => [nr >>> 0, rs] as const)
+    .sort(([a], [b]) => a - b);
+}
+
+/** One region of the number space under one arch value: its numbers' code and the default. */
+interface Region {
+  readonly entries: readonly (readonly [number, Ref])[];
+  readonly dflt: Ref;
+  readonly lo: number;
+  readonly hi: number;
+}
+
+interface Ctx {
+  readonly g: Graph;
+  readonly fold: boolean;
+  readonly tree: boolean;
+  readonly ret: (a: Action) => Ref;
+  readonly faults?: Faults;
+}
+
+// R3 a number's rules in order: the first that holds returns its action; after the last, `dflt`.
+function rulesCode(c: Ctx, wide: boolean, rules: readonly Rule[], dflt: Ref): Ref {
+  const ordered = c.faults?.rulesReversed === true ? [...rules].reverse() : rules;
+  const cc = { g: c.g, wide, fold: c.fold, ...(c.faults === undefined ? {} : { faults: c.faults }) };
+  return ordered.reduceRight((rest, r) => compileCond(cc, r.when, c.ret(r.action), rest), dflt);
+}
+
+function region(c: Ctx, arch: RuleArch, rules: ArchRules | undefined, other: Ref, lo: number, hi: number): Region {
+  if (rules === undefined) return { entries: [], dflt: other, lo, hi };
+  const dflt = c.ret(rules.otherwise);
+  const entries = reachable(arch, rules).map(([nr, rs]): readonly [number, Ref] => [
+    nr,
+    rulesCode(c, arch !== 'ia32', rs, dflt),
+  ]);
+  return { entries, dflt, lo, hi };
+}
+
+// The search over `nr` in one or two regions (x86_64 below bit 30, x32 above), `nr` already in A.
+function dispatch(c: Ctx, regions: readonly Region[]): Ref {
+  const g = c.g;
+  const [first, second] = regions as [Region, Region | undefined];
+  // Two regions whose defaults agree are one search over the whole space.
+  const merged =
+    second === undefined || first.dflt === second.dflt
+      ? [{ entries: [...first.entries, ...(second?.entries ?? [])], dflt: first.dflt, lo: 0, hi: SPACE }]
+      : regions;
+  const searchOf = (r: Region): Ref => {
+    if (!c.tree) return r.entries.reduceRight((rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest), r.dflt);
+    const segs = segments(r.entries.filter(([, ref]) => ref !== r.dflt));
+    return tree(g, segs, r.lo, r.hi, r.dflt);
+  };
+  if (merged.length === 1) return searchOf(merged[0]!);
+  if (!c.tree) {
+    // The plain twin: every number's test, then the region's default by bit 30.
+    const all = [...first.entries, ...second!.entries];
+    return all.reduceRight(
+      (rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest),
+      g.jmp('jge', X32_BIT, second!.dflt, first.dflt),
+    );
+  }
+  return g.jmp('jge', X32_BIT, searchOf(second!), searchOf(first));
+}
+
+/** The DAG of a rule set, and its root. */
+function build(rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): { readonly g: Graph; readonly root: Ref } {
   const g = new Graph();
   const fold = opts.fold ?? true;
-  const kill = g.ret(actionValue(opts.kill ?? { kind: 'kill-process' }));
-  const allow = g.ret(actionValue(opts.allow ?? { kind: 'allow' }));
-  const nrSyscalls = syscallTable(opts.abi).nrSyscalls;
-  // S6.4 only in-range numbers can have an entry; anything else is killed by the dispatch.
-  const entries = [...filters]
-    .filter(([nr]) => Number.isInteger(nr) && nr >= 0 && nr < nrSyscalls)
-    .sort(([a], [b]) => a - b)
-    .map(([nr, f]): readonly [number, Ref] => [
-      nr,
-      f.kind === 'allow'
-        ? allow
-        : compileExpr({ g, abi: opts.abi, nr, fold, ...(faults === undefined ? {} : { faults }) }, f.expr, allow, kill),
-    ]);
-  const dispatch =
-    (opts.layout ?? 'tree') === 'tree'
-      ? tree(g, segments(entries), 0, SPACE, kill)
-      : g.jmp(
-          'jge',
-          nrSyscalls,
-          kill,
-          entries.reduceRight((rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest), kill),
-        );
-  const root = g.ld(SECCOMP_DATA.arch, g.jmp('jeq', auditArch(opts.abi), g.ld(SECCOMP_DATA.nr, dispatch), kill));
+  const killRet = opts.killRet ?? actionRet(opts.kill ?? KILL_PROCESS);
+  const c: Ctx = {
+    g,
+    fold,
+    tree: (opts.layout ?? 'tree') === 'tree',
+    ret: (a) => g.ret(actionRet(a, killRet)),
+    ...(faults === undefined ? {} : { faults }),
+  };
+  const other = c.ret(rs.otherArch);
+  let root = other;
+  const { ia32, x86_64, x32 } = rs.arches;
+  if (ia32 !== undefined) {
+    const search = dispatch(c, [region(c, 'ia32', ia32, other, 0, SPACE)]);
+    root = g.jmp('jeq', AUDIT_ARCH_I386, g.ld(SECCOMP_DATA.nr, search), root);
+  }
+  if (x86_64 !== undefined || x32 !== undefined) {
+    const native = region(c, 'x86_64', x86_64, other, 0, X32_BIT);
+    const compat = region(c, 'x32', x32, other, X32_BIT, SPACE);
+    const search =
+      faults?.noX32Split === true
+        ? dispatch(c, [{ ...native, entries: [...native.entries, ...compat.entries], hi: SPACE }])
+        : dispatch(c, [native, compat]);
+    root = g.jmp('jeq', AUDIT_ARCH_X86_64, g.ld(SECCOMP_DATA.nr, search), root);
+  }
+  root = g.ld(SECCOMP_DATA.arch, root);
   return fold ? threadJumps(g, root) : { g, root };
 }
 
-const programOf = (filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions, faults?: Faults): Program => {
-  const { g, root } = build(filters, opts, faults);
+const programOf = (rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): Program => {
+  const { g, root } = build(rs, opts, faults);
   return assemble(g, root, faults?.offByOne === true);
 };
 
-// The first entry, in ascending nr, with which the program grows past BPF_MAXINSNS.
-function culprit(filters: ReadonlyMap<number, ActiveFilter>, opts: CompileOptions): number {
-  const sorted = [...filters].sort(([a], [b]) => a - b);
-  let lo = 1;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (programOf(new Map(sorted.slice(0, mid)), opts).length > BPF_MAXINSNS) hi = mid;
-    else lo = mid + 1;
-  }
-  return sorted[lo - 1]![0];
+// The rule set with only the numbers `keep` says (for finding the one that makes a program too long).
+function only(rs: RuleSet, keep: (arch: RuleArch, nr: number) => boolean): RuleSet {
+  const arches: Partial<Record<RuleArch, ArchRules>> = {};
+  for (const [arch, rules] of Object.entries(rs.arches) as [RuleArch, ArchRules][])
+    arches[arch] = { ...rules, calls: new Map([...rules.calls].filter(([nr]) => keep(arch, nr))) };
+  return { ...rs, arches };
 }
 
-/** Compile a filter map; a program over BPF_MAXINSNS is an error naming the entry that made it too long. */
+// The first (arch, number), in arch then ascending order, with which the program grows past BPF_MAXINSNS.
+function culprit(rs: RuleSet, opts: RuleCompileOptions): readonly [RuleArch, number] {
+  const all = (Object.entries(rs.arches) as [RuleArch, ArchRules][]).flatMap(([arch, rules]) =>
+    [...rules.calls.keys()].sort((a, b) => a - b).map((nr) => [arch, nr] as const),
+  );
+  let lo = 1;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const keep = new Set(all.slice(0, mid).map(([a, n]) => `${a}:${n}`));
+    if (
+      programOf(
+        only(rs, (a, n) => keep.has(`${a}:${n}`)),
+        opts,
+      ).length > BPF_MAXINSNS
+    )
+      hi = mid;
+    else lo = mid + 1;
+  }
+  return all[lo - 1]!;
+}
+
+const cacheableOf = (program: Program, abi: Abi): readonly number[] => {
+  const n = syscallTable(abi).nrSyscalls;
+  const arch = auditArch(abi);
+  return Array.from({ length: n }, (_, i) => i).filter((nr) => constAllowed(program, arch, nr, n));
+};
+
+/**
+ * Compile a rule set to one seccomp BPF program for every arch it lists
+ * (R1 to R4): each rule returns its own action (`actionRet`; the 2011
+ * kill as `opts.kill` says). A program over BPF_MAXINSNS is an error
+ * naming the arch and number whose rules made it too long.
+ */
+export function compileRules(
+  rs: RuleSet,
+  opts: RuleCompileOptions = {},
+  faults?: Faults,
+): E.Either<CompileError, CompiledRules> {
+  const program = programOf(rs, opts, faults);
+  if (program.length > BPF_MAXINSNS) {
+    const [arch, nr] = culprit(rs, opts);
+    const abi: Abi = arch === 'ia32' ? 'ia32' : 'x86_64';
+    const name = syscallTable(abi).byNr(nr)?.name ?? String(nr);
+    return E.left({
+      message: `the program would be ${program.length} instructions, more than BPF_MAXINSNS (${BPF_MAXINSNS}); the rules of ${name} (${nr}, ${arch}) make it too long`,
+      nr,
+      arch,
+    });
+  }
+  return E.right({
+    program,
+    cacheable: { x86_64: cacheableOf(program, 'x86_64'), ia32: cacheableOf(program, 'ia32') },
+  });
+}
+
+/** R5 the decision form of a 2011 filter map, its allow answered as `allow` says. */
+function ruleSetOfFilters(filters: ReadonlyMap<number, ActiveFilter>, abi: Abi, allow: Action): RuleSet {
+  const rs = ruleSetOf2011(abi, filters, (_, f) => filterText(f as ActiveFilter));
+  if (allow.kind === 'allow') return rs;
+  const rules = rs.arches[abi]!;
+  const calls = new Map([...rules.calls].map(([nr, rules]) => [nr, rules.map((r) => ({ ...r, action: allow }))]));
+  return { ...rs, arches: { [abi]: { ...rules, calls } } };
+}
+
+/**
+ * Compile a 2011 filter map installed through `opts.abi` (S6.4): its rule
+ * set (R5) through compileRules, an allowed call answered `opts.allow`,
+ * everything S6.4 kills `opts.kill`. A program over BPF_MAXINSNS is an
+ * error naming the entry that made it too long.
+ */
 export function compileFilters(
   filters: ReadonlyMap<number, ActiveFilter>,
   opts: CompileOptions,
   faults?: Faults,
 ): E.Either<CompileError, Compiled> {
-  const program = programOf(filters, opts, faults);
-  if (program.length > BPF_MAXINSNS) {
-    const nr = culprit(filters, opts);
+  const rs = ruleSetOfFilters(filters, opts.abi, opts.allow ?? ALLOW);
+  const compiled = compileRules(rs, opts, faults);
+  if (E.isLeft(compiled)) {
+    const { nr, message } = compiled.left;
+    if (nr === undefined) return E.left({ message });
     const name = syscallTable(opts.abi).byNr(nr)?.name ?? String(nr);
-    return E.left({
-      message: `the program would be ${program.length} instructions, more than BPF_MAXINSNS (${BPF_MAXINSNS}); the entry for ${name} (${nr}) makes it too long`,
-      nr,
-    });
+    const length = message.slice(0, message.indexOf(';'));
+    return E.left({ message: `${length}; the entry for ${name} (${nr}) makes it too long`, nr });
   }
-  const arch = auditArch(opts.abi);
-  const n = syscallTable(opts.abi).nrSyscalls;
-  const cacheable = Array.from({ length: n }, (_, i) => i).filter((nr) => constAllowed(program, arch, nr, n));
-  return E.right({ program, abi: opts.abi, cacheable });
+  return E.right({ program: compiled.right.program, abi: opts.abi, cacheable: compiled.right.cacheable[opts.abi] });
 }
-
 /**
  * Compile a model seccomp state (mode 2), e.g. after several merges. The
  * program is the filter of every call after a pending `on_next_syscall`

@@ -2,6 +2,7 @@
  * A classic BPF interpreter for seccomp programs, and the kernel's
  * constant-action cache check (`seccomp_is_const_allow`, Linux 5.11).
  */
+import { SECCOMP_RET } from '../action/index.ts';
 import { syscallTable } from '../x86/index.ts';
 import {
   AUDIT_ARCH_I386,
@@ -9,7 +10,6 @@ import {
   BPF,
   BPF_MEMWORDS,
   SECCOMP_DATA,
-  SECCOMP_RET,
   type Program,
   type SeccompData,
 } from './insn.ts';

@@ -1,9 +1,10 @@
 /**
  * The classic BPF vocabulary seccomp uses: `struct sock_filter`, `struct
- * seccomp_data`, the SECCOMP_RET_* actions and the audit architectures of
- * x86 (linux/filter.h, linux/seccomp.h, linux/audit.h).
+ * seccomp_data` and the audit architectures of x86 (linux/filter.h,
+ * linux/seccomp.h, linux/audit.h). The actions and their SECCOMP_RET_*
+ * values are src/action's (`actionRet`, `retAction`).
  */
-import * as E from 'fp-ts/lib/Either.js';
+import { RET_ACTION_FULL, RET_DATA, SECCOMP_RET } from '../action/index.ts';
 import type { Abi } from '../x86/index.ts';
 
 /** One classic BPF instruction, `struct sock_filter`: 16-bit code, 8-bit jt and jf, 32-bit k. */
@@ -79,22 +80,6 @@ export const AUDIT_ARCH_I386 = 0x40000003;
 /** The audit arch a filter sees for calls of `abi`. */
 export const auditArch = (abi: Abi): number => (abi === 'x86_64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386);
 
-/** SECCOMP_RET_* action values (the top 16 bits of a filter's result). */
-export const SECCOMP_RET = {
-  KILL_PROCESS: 0x80000000,
-  KILL_THREAD: 0,
-  TRAP: 0x00030000,
-  ERRNO: 0x00050000,
-  USER_NOTIF: 0x7fc00000,
-  TRACE: 0x7ff00000,
-  LOG: 0x7ffc0000,
-  ALLOW: 0x7fff0000,
-} as const;
-
-/** SECCOMP_RET_ACTION_FULL and SECCOMP_RET_DATA masks. */
-export const RET_ACTION_FULL = 0xffff0000;
-export const RET_DATA = 0x0000ffff;
-
 /** `struct seccomp_data` as the kernel hands it to a filter. */
 export interface SeccompData {
   /** The system call number, a signed 32-bit int. */
@@ -104,65 +89,6 @@ export interface SeccompData {
   readonly instructionPointer: bigint;
   /** Six unsigned 64-bit arguments: the full registers, upper halves included, on every entry path. */
   readonly args: readonly bigint[];
-}
-
-/** A seccomp action as the CLI spells it: kill-process, kill-thread, trap, errno:N, trace:N, log, allow. */
-export type Action =
-  | { readonly kind: 'kill-process' }
-  | { readonly kind: 'kill-thread' }
-  | { readonly kind: 'trap' }
-  | { readonly kind: 'errno'; readonly errno: number }
-  | { readonly kind: 'trace'; readonly data: number }
-  | { readonly kind: 'log' }
-  | { readonly kind: 'allow' };
-
-const SIMPLE: Readonly<Record<string, Action>> = {
-  'kill-process': { kind: 'kill-process' },
-  'kill-thread': { kind: 'kill-thread' },
-  trap: { kind: 'trap' },
-  log: { kind: 'log' },
-  allow: { kind: 'allow' },
-};
-
-/** The action spellings parseAction accepts, for messages. */
-export const ACTION_SPELLINGS = 'kill-process, kill-thread, trap, errno:N, trace:N, log, allow';
-
-/** Parse an action: `kill-process`, `kill-thread`, `trap`, `errno:N` (0..4095), `trace:N` (0..65535), `log`, `allow`. */
-export function parseAction(text: string): E.Either<string, Action> {
-  const simple = Object.hasOwn(SIMPLE, text) ? SIMPLE[text] : undefined;
-  if (simple !== undefined) return E.right(simple);
-  const m = /^(errno|trace):(\d{1,5})$/.exec(text);
-  if (m !== null) {
-    const n = Number(m[2]);
-    if (m[1] === 'errno')
-      return n <= 4095
-        ? E.right({ kind: 'errno', errno: n })
-        : E.left(`errno:${m[2]}: an errno is at most 4095 (MAX_ERRNO)`);
-    return n <= RET_DATA
-      ? E.right({ kind: 'trace', data: n })
-      : E.left(`trace:${m[2]}: trace data is at most 65535 (16 bits)`);
-  }
-  return E.left(`unknown action '${text.slice(0, 40)}': expected one of ${ACTION_SPELLINGS}`);
-}
-
-/** The 32-bit SECCOMP_RET_* value of an action. */
-export function actionValue(a: Action): number {
-  switch (a.kind) {
-    case 'kill-process':
-      return SECCOMP_RET.KILL_PROCESS;
-    case 'kill-thread':
-      return SECCOMP_RET.KILL_THREAD;
-    case 'trap':
-      return SECCOMP_RET.TRAP;
-    case 'errno':
-      return SECCOMP_RET.ERRNO | a.errno;
-    case 'trace':
-      return (SECCOMP_RET.TRACE | a.data) >>> 0;
-    case 'log':
-      return SECCOMP_RET.LOG;
-    case 'allow':
-      return SECCOMP_RET.ALLOW;
-  }
 }
 
 const NAMES: readonly (readonly [number, string])[] = Object.entries(SECCOMP_RET).map(([n, v]) => [v, n] as const);

@@ -14,6 +14,7 @@ import {
   type MinijailPolicy,
   type MinijailWarning,
 } from '../minijail/index.ts';
+import { DOCKER_DEFAULT_CAPS, capName, formatOciError, kernelVersion, readOci, type OciPolicy } from '../oci/index.ts';
 import { condOfFilter, type Cond, type Rule, type RuleSet } from '../ruleset/index.ts';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { loadUapi } from '../x86/uapi.ts';
@@ -85,6 +86,47 @@ export interface ReadPolicy {
   readonly ruleSet: RuleSet;
   /** The minijail policy, for its frequencies and warnings (minijail only). */
   readonly minijail?: MinijailPolicy;
+  /** The OCI profile as read, with the rules Docker removed (oci only). */
+  readonly oci?: OciPolicy;
+}
+
+/** What an OCI profile's Docker conditions are resolved against (spec/18-oci.md, O2). */
+export interface OciReadOptions {
+  /** The container's capabilities; Docker's defaults when absent. */
+  readonly caps?: readonly string[];
+  /** The kernel version; the running kernel's when absent. */
+  readonly kernel?: readonly [number, number];
+}
+
+/** The kernel a profile's minKernel conditions are checked against when --kernel is absent: the running one, else the tables' (6.17). */
+export function runningKernel(io: Io): readonly [number, number] {
+  const release = io.readFile('/proc/sys/kernel/osrelease');
+  return (typeof release === 'string' ? kernelVersion(release) : undefined) ?? [6, 17];
+}
+
+/** O2 the --caps and --kernel flags: options, or the exit code after a usage error. */
+export function ociFlags(args: Parsed, io: Io): OciReadOptions | number {
+  const caps = args.flags['caps'];
+  const kernel = args.flags['kernel'];
+  let k: readonly [number, number] | undefined;
+  if (typeof kernel === 'string') {
+    k = /^\d+\.\d+$/.test(kernel) ? kernelVersion(kernel) : undefined;
+    if (k === undefined) {
+      io.err(`--kernel takes a version X.Y (e.g. 6.1), not '${kernel}'\n`);
+      return EXIT.USAGE;
+    }
+  }
+  return {
+    ...(typeof caps === 'string'
+      ? {
+          caps: caps
+            .split(',')
+            .filter((c) => c.trim() !== '')
+            .map(capName),
+        }
+      : {}),
+    ...(k !== undefined ? { kernel: k } : {}),
+  };
 }
 
 /** How a policy file is read. */
@@ -95,6 +137,8 @@ export interface ReadOptions {
   readonly policy?: PolicyOptions;
   /** minijail options (what `kill` means). */
   readonly minijail?: Pick<MinijailOptions, 'kill' | 'denylist'>;
+  /** OCI options (Docker's conditions). */
+  readonly oci?: OciReadOptions;
 }
 
 /** `file:line:col: message`, the include chain, and a caret, for a minijail error. */
@@ -172,8 +216,20 @@ export async function readPolicy(file: string, text: string, opts: ReadOptions, 
       for (const w of r.policy.warnings) io.err(renderMinijailWarning(w));
       return { dialect: 'minijail', abi: opts.abi, ruleSet: r.policy.ruleSet, minijail: r.policy };
     }
-    case 'oci':
-      io.err(`${file}: OCI profiles are not read by this version yet (--dialect oci)\n`);
-      return EXIT.USAGE;
+    case 'oci': {
+      const docker = {
+        arch: 'amd64',
+        caps: opts.oci?.caps ?? DOCKER_DEFAULT_CAPS,
+        kernel: opts.oci?.kernel ?? runningKernel(io),
+      };
+      const r = readOci(text, { docker });
+      if (r._tag === 'Left') {
+        for (const e of r.left) io.err(`${formatOciError(e, file, text)}\n`);
+        return EXIT.FAIL;
+      }
+      for (const w of r.right.warnings) io.err(`${file}: warning: ${w.path}: ${w.message}\n`);
+      for (const w of r.right.weakened) io.err(`${file}: warning: ${w.rule.text}: ${w.message}\n`);
+      return { dialect: 'oci', abi: opts.abi, ruleSet: r.right.ruleSet, oci: r.right };
+    }
   }
 }

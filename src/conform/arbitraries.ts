@@ -7,7 +7,21 @@
 import fc from 'fast-check';
 import { syscallTable, type Abi } from '../x86/table.ts';
 import { VECTORS, type Vector } from '../x86/vectors.ts';
-import type { Call, Request } from './protocol.ts';
+import {
+  ALLOW,
+  errno,
+  KILL_2011,
+  KILL_PROCESS,
+  KILL_THREAD,
+  LOG,
+  trace,
+  trap,
+  USER_NOTIF,
+  type Action,
+} from '../action/index.ts';
+import type { CmpOp, Cond } from '../ruleset/index.ts';
+import type { Call, Install, Request, RequestV2 } from './protocol.ts';
+import { printRulesJson } from './rules-json.ts';
 
 const M64 = (1n << 64n) - 1n;
 
@@ -254,3 +268,87 @@ export const request = (): fc.Arbitrary<Request> =>
       }),
     ),
   );
+
+/** Every action, data included, weighted toward the common ones (A1). */
+export const action = (): fc.Arbitrary<Action> =>
+  fc.oneof(
+    { weight: 3, arbitrary: fc.constant(ALLOW) },
+    { weight: 1, arbitrary: fc.constantFrom(LOG, KILL_2011, KILL_PROCESS, KILL_THREAD, USER_NOTIF) },
+    { weight: 3, arbitrary: fc.constantFrom(1, 2, 13, 38, 4095).map(errno) },
+    { weight: 2, arbitrary: fc.constantFrom(0, 1, 7, 0xffff).map(trap) },
+    { weight: 1, arbitrary: fc.constantFrom(0, 3).map(trace) },
+  );
+
+/** A condition on the first three arguments: comparisons and masks with edge constants, sometimes combined. */
+const cond = (): fc.Arbitrary<Cond> => {
+  const leaf = fc.oneof(
+    fc
+      .record({
+        arg: fc.integer({ min: 0, max: 2 }),
+        op: fc.constantFrom<CmpOp>('==', '!=', '<', '<=', '>', '>='),
+        value: fc.constantFrom(...U64_EDGES),
+      })
+      .map((c): Cond => ({ kind: 'cmp', ...c })),
+    fc
+      .record({
+        arg: fc.integer({ min: 0, max: 2 }),
+        mask: fc.constantFrom(0xffn, 0xffff_ffffn, 1n << 33n, M64),
+        value: fc.constantFrom(0n, 1n, 2n),
+      })
+      .map((c): Cond => ({ kind: 'masked', ...c })),
+  );
+  return fc.oneof(
+    { weight: 2, arbitrary: fc.constant<Cond>({ kind: 'true' }) },
+    { weight: 4, arbitrary: leaf },
+    { weight: 1, arbitrary: fc.array(leaf, { minLength: 2, maxLength: 2 }).map((of): Cond => ({ kind: 'and', of })) },
+    { weight: 1, arbitrary: leaf.map((of): Cond => ({ kind: 'not', of })) },
+  );
+};
+
+/** A `rules` filter (P9) for a task of `abi` over the numbers `nrs`: one or two rules a number, any actions. */
+export const rulesText = (abi: Abi, nrs: readonly number[]): fc.Arbitrary<string> =>
+  fc
+    .record({
+      chosen: fc.subarray([...new Set(nrs)], { minLength: 1 }),
+      otherwise: action(),
+      otherArch: action(),
+      other: fc.boolean(),
+    })
+    .chain(({ chosen, otherwise, otherArch, other }) =>
+      fc
+        .tuple(
+          ...chosen.map(() =>
+            fc.array(
+              fc.record({ when: cond(), action: action() }).map((r) => ({ ...r, origin: { text: 'generated' } })),
+              { minLength: 1, maxLength: 2 },
+            ),
+          ),
+        )
+        .map((rules) => {
+          const mine = { calls: new Map(chosen.map((nr, i) => [nr, rules[i]!])), otherwise };
+          const arches = other
+            ? { [abi]: mine, [abi === 'x86_64' ? 'ia32' : 'x86_64']: { calls: new Map(), otherwise } }
+            : { [abi]: mine };
+          return printRulesJson({ arches, otherArch });
+        }),
+    );
+
+/**
+ * Version-2 requests (P9): a version-1 request whose 2011 installs are
+ * interleaved with up to three `rules` filters over the same calls, so the
+ * stack's precedence decides between actions of every kind.
+ */
+export const requestV2 = (): fc.Arbitrary<RequestV2> =>
+  request().chain((r) => {
+    const nrs = r.calls.map((c) => c.nr);
+    return fc
+      .tuple(
+        fc.array(fc.tuple(fc.nat(r.installs.length), rulesText(r.abi, nrs)), { maxLength: 3 }),
+        fc.subarray([...r.installs]),
+      )
+      .map(([extra, texts]) => {
+        const installs: Install[] = texts.map((text) => ({ dialect: '2011', text }));
+        for (const [at, text] of extra) installs.splice(Math.min(at, installs.length), 0, { dialect: 'rules', text });
+        return { version: 2 as const, id: 0, abi: r.abi, installs, calls: r.calls };
+      });
+  });

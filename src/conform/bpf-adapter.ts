@@ -7,10 +7,12 @@
  * emulator, on every state the installs can reach.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { auditArch, compileState, emulate, retAllows } from '../bpf/index.ts';
+import { KILL_2011, retAction, SECCOMP_RET, type Action } from '../action/index.ts';
+import { auditArch, compileRules, compileState, emulate, retAllows } from '../bpf/index.ts';
 import { callAbi } from '../x86/vectors.ts';
 import { modelInstall } from './model-adapter.ts';
-import type { Answer, Request, Verdict } from './protocol.ts';
+import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
+import { answerV2, type LayerAnswer } from './v2.ts';
 
 /** The BPF program's answer to a request. */
 export function bpfAnswer(r: Request): Answer {
@@ -39,3 +41,32 @@ export function bpfAnswer(r: Request): Answer {
   });
   return { id: r.id, installs, calls };
 }
+
+/**
+ * The value a `rules` filter's 2011 kill is compiled to: KILL_PROCESS with
+ * data, which the kernel carries out as KILL_PROCESS (it ignores a kill's
+ * data) and an adapter reads back as the 2011 kill.
+ */
+export const KILL_2011_RET = (SECCOMP_RET.KILL_PROCESS | 0x2011) >>> 0;
+
+/** The action of a filter's return, the 2011 kill told apart by KILL_2011_RET. */
+export const retOf = (ret: number): Action => (ret >>> 0 === KILL_2011_RET ? KILL_2011 : retAction(ret));
+
+/** A `rules` filter compiled to BPF, each call emulated on the seccomp_data the kernel fills. */
+const bpfLayer: LayerAnswer = (rs, abi, calls) => {
+  const compiled = compileRules(rs, { killRet: KILL_2011_RET });
+  if (isLeft(compiled)) return { unsupported: `a rules filter does not compile to BPF: ${compiled.left.message}` };
+  return calls.map((c) =>
+    retOf(
+      emulate(compiled.right.program, {
+        nr: c.nr,
+        arch: auditArch(callAbi(abi, c.vector)),
+        instructionPointer: 0n,
+        args: c.args,
+      }).ret,
+    ),
+  );
+};
+
+/** The BPF backend's answer to a version-2 request (P9): every filter of the stack compiled and emulated. */
+export const bpfAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, bpfAnswer, bpfLayer);

@@ -8,7 +8,17 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
-import { decodeAnswer, encodeRequest, type Answer, type Request } from './protocol.ts';
+import {
+  decodeAnswer,
+  decodeAnyAnswer,
+  encodeAnyRequest,
+  type Answer,
+  type AnswerV2,
+  type AnyAnswer,
+  type AnyRequest,
+  type Request,
+  type RequestV2,
+} from './protocol.ts';
 
 /**
  * Split a command line into words as a shell would for plain words and
@@ -42,6 +52,11 @@ export function splitCommand(line: string): Either<string, readonly string[]> {
 export interface Implementation {
   /** Send `r` and wait for its answer, checked against the request; a protocol error otherwise. */
   readonly ask: (r: Request) => Promise<Either<string, Answer>>;
+  /**
+   * Send a version-2 request (P9). An implementation of version 2 answers
+   * with `"version": 2`; one of version 1 only answers as version 1 does.
+   */
+  readonly askV2: (r: RequestV2) => Promise<Either<string, Answer | AnswerV2>>;
   /** Stop the child (end its stdin, then kill it if it lingers). */
   readonly close: () => Promise<void>;
 }
@@ -51,7 +66,7 @@ const STDERR_KEEP = 2000;
 export const STARTUP_MS = 30_000;
 
 /** Check an answer against its request: the id, and one result per install and per call (P1). */
-export function checkAnswer(r: Request, a: Answer): Either<string, Answer> {
+export function checkAnswer<A extends AnyAnswer>(r: AnyRequest, a: A): Either<string, A> {
   if (a.id !== r.id)
     return left(`answer id ${a.id} does not match request id ${r.id} (answers must come in request order)`);
   if ('unsupported' in a) return right(a);
@@ -115,21 +130,26 @@ export function startImplementation(argv: readonly string[], timeoutMs: number):
 
   let broken: string | null = null;
   let asked = 0;
-  const ask = async (r: Request): Promise<Either<string, Answer>> => {
+  const exchange = async <A extends AnyAnswer>(
+    r: AnyRequest,
+    decode: (line: string) => Either<string, A>,
+  ): Promise<Either<string, A>> => {
     if (broken !== null) return left(broken);
-    if (ended === null) child.stdin.write(`${encodeRequest(r)}\n`);
+    if (ended === null) child.stdin.write(`${encodeAnyRequest(r)}\n`);
     const line = await nextLine(asked++ === 0 ? timeoutMs + STARTUP_MS : timeoutMs);
-    const fail = (message: string): Either<string, Answer> => {
+    const fail = (message: string): Either<string, A> => {
       broken = message;
       child.kill('SIGKILL');
       return left(message);
     };
     if (typeof line !== 'string') return fail(`request ${r.id}: ${line.error}`);
-    const a = decodeAnswer(line);
+    const a = decode(line);
     if (isLeft(a)) return fail(`request ${r.id}: bad ${a.left}`);
     const checked = checkAnswer(r, a.right);
     return isLeft(checked) ? fail(checked.left) : checked;
   };
+  const ask = (r: Request): Promise<Either<string, Answer>> => exchange(r, decodeAnswer);
+  const askV2 = (r: RequestV2): Promise<Either<string, Answer | AnswerV2>> => exchange(r, decodeAnyAnswer);
 
   const close = (): Promise<void> =>
     new Promise((resolve) => {
@@ -141,5 +161,5 @@ export function startImplementation(argv: readonly string[], timeoutMs: number):
       });
       child.stdin.end();
     });
-  return { ask, close };
+  return { ask, askV2, close };
 }

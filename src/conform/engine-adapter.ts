@@ -9,7 +9,9 @@ import { syscallTable } from '../x86/table.ts';
 import { PR } from '../x86/prctl.ts';
 import { callAbi } from '../x86/vectors.ts';
 import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
-import type { Answer, Request, Verdict } from './protocol.ts';
+import { rulesLayer } from './model-adapter.ts';
+import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
+import { answerV2 } from './v2.ts';
 
 /** What one replay of the installs gave: the kernel, the task, the results; or why it cannot stand for P2. */
 type Replay =
@@ -63,3 +65,10 @@ export function engineAnswer(r: Request): Answer {
   });
   return { id: r.id, installs: first!.installs, calls };
 }
+
+/**
+ * The engine's answer to a version-2 request (P9): its 2011 filter through
+ * the engine as above; a `rules` filter is answered in the decision form
+ * (decideRules), as the engine decides rule sets.
+ */
+export const engineAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, engineAnswer, rulesLayer);

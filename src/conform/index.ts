@@ -6,24 +6,38 @@
  */
 export {
   AnswerCodec,
+  AnswerV2Codec,
   CallCodec,
   PROTOCOL_VERSION,
+  PROTOCOL_VERSION_2,
   RequestCodec,
+  RequestV2Codec,
   decodeAnswer,
+  decodeAnyAnswer,
+  decodeAnyRequest,
   decodeRequest,
   encodeAnswer,
+  encodeAnyRequest,
   encodeRequest,
+  isV2,
   type Answer,
+  type AnswerV2,
+  type AnyAnswer,
+  type AnyRequest,
   type Call,
+  type Install,
   type Request,
+  type RequestV2,
   type Verdict,
 } from './protocol.ts';
-export { modelAnswer } from './model-adapter.ts';
-export { engineAnswer } from './engine-adapter.ts';
-export { bpfAnswer } from './bpf-adapter.ts';
-export { linuxAnswer } from './linux-adapter.ts';
+export { modelAnswer, modelAnswerV2 } from './model-adapter.ts';
+export { engineAnswer, engineAnswerV2 } from './engine-adapter.ts';
+export { bpfAnswer, bpfAnswerV2, KILL_2011_RET } from './bpf-adapter.ts';
+export { linuxAnswer, linuxAnswerV2 } from './linux-adapter.ts';
+export { parseRulesJson, printRulesJson } from './rules-json.ts';
+export { answerV2, v1Of, v2Of, type LayerAnswer } from './v2.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
-export { serve, type Answerer } from './serve.ts';
+export { serve, type Answerer, type AnswererV2 } from './serve.ts';
 export {
   OPS,
   U64_EDGES,
@@ -35,10 +49,21 @@ export {
   policyTextFor,
   poolCalls,
   request,
+  requestV2,
+  rulesText,
   u64,
   type ExprTextOptions,
 } from './arbitraries.ts';
 export { ADAPTERS } from './adapters.ts';
 export { checkAnswer, splitCommand, startImplementation, type Implementation } from './child.ts';
 export { CORPUS_VERSION, corpusHeader, encodeCase, parseCorpus, type CorpusCase, type CorpusHeader } from './corpus.ts';
-export { compare, conform, type ConformOptions, type ConformReport, type Disagreement } from './run.ts';
+export {
+  compare,
+  compareAny,
+  compareV2,
+  conform,
+  oracle,
+  type ConformOptions,
+  type ConformReport,
+  type Disagreement,
+} from './run.ts';

@@ -8,11 +8,13 @@
  * adapter tests is the compiler against Linux's own BPF and entry path.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { compileState, encodeRaw } from '../bpf/index.ts';
-import { probe, type ProbeCall } from '../native/index.ts';
+import { compileRules, compileState, encodeRaw } from '../bpf/index.ts';
+import { errnoOnly, probe, type ProbeCall } from '../native/index.ts';
 import { callAbi } from '../x86/vectors.ts';
 import { modelInstall } from './model-adapter.ts';
-import type { Answer, Request, Verdict } from './protocol.ts';
+import { KILL_2011_RET, retOf } from './bpf-adapter.ts';
+import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
+import { answerV2, type LayerAnswer } from './v2.ts';
 
 const KILL = 3001;
 const ALLOW = 3002;
@@ -53,3 +55,34 @@ export function linuxAnswer(r: Request): Answer {
     return unsupported(`Linux answered call ${odd} with rax ${answers.right[odd]!}, neither action of the program`);
   return { id: r.id, installs, calls: verdicts as readonly Verdict[] };
 }
+
+/**
+ * A `rules` filter on this machine's Linux: compiled to BPF, each return
+ * rewritten to an errno naming it (errnoOnly) so no call runs, and each
+ * call probed; the errno it comes back with names the return the kernel's
+ * BPF reached. The stack's precedence is then applied as A3 says (the
+ * probe runs one filter at a time).
+ */
+const linuxLayer: LayerAnswer = (rs, abi, calls) => {
+  const probed = calls.map((c): ProbeCall => ({
+    vector: callAbi(abi, c.vector) === 'x86_64' ? 'syscall' : 'int80',
+    nr: c.nr,
+    args: c.args,
+  }));
+  if (probed.some((c) => c.vector === 'syscall' && UNFILTERED.includes(Number(c.nr))))
+    return { unsupported: 'native uretprobe and uprobe (335, 336) never reach a seccomp filter on this Linux (K9)' };
+  const compiled = compileRules(rs, { killRet: KILL_2011_RET });
+  if (isLeft(compiled)) return { unsupported: `a rules filter does not compile to BPF: ${compiled.left.message}` };
+  const { program, rets } = errnoOnly(compiled.right.program);
+  const answers = probe(encodeRaw(program), probed);
+  if (isLeft(answers))
+    return { unsupported: `the Linux probe is not available (${answers.left.kind}): ${answers.left.message}` };
+  const out = answers.right.map((rax) => rets[Number(-rax) - 1]);
+  const odd = out.indexOf(undefined);
+  if (odd >= 0)
+    return { unsupported: `Linux answered call ${odd} with rax ${answers.right[odd]!}, no return of the program` };
+  return out.map((ret) => retOf(ret!));
+};
+
+/** Linux's answer to a version-2 request (P9). */
+export const linuxAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, linuxAnswer, linuxLayer);

@@ -10,7 +10,9 @@ import * as model from '../model/index.ts';
 import type { Abi } from '../x86/table.ts';
 import type { RegsInput } from '../x86/registers.ts';
 import { callAbi } from '../x86/vectors.ts';
-import type { Answer, Call, Request, Verdict } from './protocol.ts';
+import { decideRules } from '../ruleset/index.ts';
+import type { Answer, AnswerV2, Call, Request, RequestV2, Verdict } from './protocol.ts';
+import { answerV2, filterView, type LayerAnswer } from './v2.ts';
 
 /** Where the task's text is written: below 4 GiB, like the engine's scratch address. */
 export const TEXT_ADDR = 0x7ff0_0000n;
@@ -68,3 +70,13 @@ export function modelAnswer(r: Request): Answer {
   const { machine, pid, installs } = modelInstall(r);
   return { id: r.id, installs, calls: r.calls.map((c) => modelVerdict(machine, pid, r.abi, c)) };
 }
+
+/** R4 a filter in the decision form answering each call of a request, as decideRules does. */
+export const rulesLayer: LayerAnswer = (rs, abi, calls) =>
+  calls.map((c) => {
+    const v = filterView(abi, c);
+    return decideRules(rs, v.abi, c.nr, v.args).action;
+  });
+
+/** The model's answer to a version-2 request (P9). */
+export const modelAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, modelAnswer, rulesLayer);

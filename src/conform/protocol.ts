@@ -1,10 +1,11 @@
 /**
- * The conformance protocol, version 1 (spec/14-conformance.md): JSON lines
+ * The conformance protocol, versions 1 and 2 (spec/14-conformance.md): JSON lines
  * over an implementation's stdin and stdout, one request and one answer per
  * line. Every line read is validated with io-ts; a bad one is an error value
  * that says what was wrong and where (`calls[0].args[2]: ...`).
  */
 import * as t from 'io-ts';
+import { formatAction, isActionError, parseAction } from '../action/index.ts';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import type { Abi } from '../x86/table.ts';
 import type { Vector } from '../x86/vectors.ts';
@@ -167,7 +168,7 @@ export const encodeRequest = (r: Request): string =>
   JSON.stringify({ id: r.id, abi: r.abi, installs: r.installs, calls: r.calls.map((c) => CallCodec.encode(c)) });
 
 /** An answer as one protocol line (no newline). */
-export const encodeAnswer = (a: Answer): string => JSON.stringify(a);
+export const encodeAnswer = (a: Answer | AnswerV2): string => JSON.stringify(a);
 
 /** The id of a line that at least parses as an object with a numeric id, for error answers. */
 export function idOf(line: string): number | undefined {
@@ -179,3 +180,132 @@ export function idOf(line: string): number | undefined {
     return undefined;
   }
 }
+
+/** Protocol version 2 (P9): installs with a dialect, verdicts as actions. */
+export const PROTOCOL_VERSION_2 = 2;
+
+/** A version-2 install: a text and the dialect it is written in (`2011`, `rules`, or another adapters may know). */
+export interface Install {
+  readonly dialect: string;
+  readonly text: string;
+}
+
+/** A version-2 request: as version 1, installs with their dialect; each call is answered with an action. */
+export interface RequestV2 {
+  readonly version: 2;
+  readonly id: number;
+  readonly abi: Abi;
+  readonly installs: readonly Install[];
+  readonly calls: readonly Call[];
+}
+
+/** A version-2 answer: install results, and per call the action's spelling (formatAction); or a refusal. */
+export type AnswerV2 =
+  | {
+      readonly version: 2;
+      readonly id: number;
+      readonly installs: readonly number[];
+      readonly calls: readonly string[];
+    }
+  | { readonly version: 2; readonly id: number; readonly unsupported: string };
+
+/** A request of either version. */
+export type AnyRequest = Request | RequestV2;
+/** An answer of either version. */
+export type AnyAnswer = Answer | AnswerV2;
+
+/** Whether a request is of version 2. */
+export const isV2 = (r: AnyRequest): r is RequestV2 => 'version' in r && r.version === 2;
+
+const DialectName = new t.Type<string, string, unknown>(
+  'Dialect',
+  (u): u is string => typeof u === 'string',
+  (u, c) =>
+    typeof u === 'string' && /^[a-z0-9][a-z0-9-]{0,31}$/.test(u)
+      ? t.success(u)
+      : fail(u, c, 'expected a dialect name such as "2011" or "rules" (lower case, digits, -)'),
+  (v) => v,
+);
+
+/** P9 an install: a 2011 text as in version 1, or {dialect, text}. A 2011 text is Latin-1 without NUL. */
+const InstallCodec = new t.Type<Install, string | { dialect: string; text: string }, unknown>(
+  'Install',
+  (u): u is Install => typeof u === 'object' && u !== null && 'dialect' in u,
+  (u, c) => {
+    if (typeof u === 'string') {
+      const text = PolicyText.validate(u, c);
+      return isLeft(text) ? text : t.success({ dialect: '2011', text: text.right });
+    }
+    if (typeof u !== 'object' || u === null || Array.isArray(u))
+      return fail(u, c, 'expected a 2011 policy text or {"dialect": ..., "text": ...}');
+    const o = u as { dialect?: unknown; text?: unknown };
+    const d = DialectName.validate(o.dialect, t.appendContext(c, 'dialect', DialectName, o.dialect));
+    if (isLeft(d)) return d;
+    const text =
+      d.right === '2011'
+        ? PolicyText.validate(o.text, t.appendContext(c, 'text', PolicyText, o.text))
+        : typeof o.text === 'string'
+          ? t.success(o.text)
+          : fail<string>(o.text, t.appendContext(c, 'text', t.string, o.text), 'expected the install text (a string)');
+    return isLeft(text) ? text : t.success({ dialect: d.right, text: text.right });
+  },
+  (i) => (i.dialect === '2011' ? i.text : { dialect: i.dialect, text: i.text }),
+);
+
+/** A version-2 request line (P9). */
+export const RequestV2Codec = t.type(
+  { version: t.literal(2), id: Id, abi: AbiCodec, installs: t.array(InstallCodec), calls: t.array(CallCodec) },
+  'RequestV2',
+);
+
+const ActionText = new t.Type<string, string, unknown>(
+  'Action',
+  (u): u is string => typeof u === 'string',
+  (u, c) => {
+    if (typeof u !== 'string') return fail(u, c, 'expected an action spelling');
+    const a = parseAction(u);
+    return isActionError(a) ? fail(u, c, a.message) : t.success(formatAction(a));
+  },
+  (v) => v,
+);
+
+/** A version-2 answer line (P9). */
+export const AnswerV2Codec = t.union(
+  [
+    t.type(
+      { version: t.literal(2), id: Id, installs: t.array(InstallResult), calls: t.array(ActionText) },
+      'AnsweredV2',
+    ),
+    t.type({ version: t.literal(2), id: Id, unsupported: t.string }, 'UnsupportedV2'),
+  ],
+  'AnswerV2',
+);
+
+const versionOf = (line: string): unknown => {
+  try {
+    const j: unknown = JSON.parse(line);
+    return typeof j === 'object' && j !== null && 'version' in j ? (j as { version: unknown }).version : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Decode a request line of either version: one with `"version": 2` is a version-2 request (P9). */
+export const decodeAnyRequest = (line: string): Either<string, AnyRequest> =>
+  versionOf(line) === undefined ? decodeRequest(line) : decodeLine(RequestV2Codec, line, 'request');
+
+/** Decode an answer line of either version. */
+export const decodeAnyAnswer = (line: string): Either<string, AnyAnswer> =>
+  versionOf(line) === undefined ? decodeAnswer(line) : decodeLine(AnswerV2Codec, line, 'answer');
+
+/** A request of either version as one protocol line. */
+export const encodeAnyRequest = (r: AnyRequest): string =>
+  isV2(r)
+    ? JSON.stringify({
+        version: 2,
+        id: r.id,
+        abi: r.abi,
+        installs: r.installs.map((i) => InstallCodec.encode(i)),
+        calls: r.calls.map((c) => CallCodec.encode(c)),
+      })
+    : encodeRequest(r);

@@ -183,7 +183,9 @@ export function installResult(o: Outcome, ctx: InstallContext): InstallResult {
       const why =
         mode === 1
           ? 'strict mode (mode 1) allows only read, write, exit and sigreturn (S6.3)'
-          : `its filters answered this prctl call with ${formatAction(action)} (S6.4, A6)`;
+          : action.kind === 'kill'
+            ? 'its filters do not allow this prctl call (S6.4)'
+            : `its filters answered this prctl call with ${formatAction(action)} (A6, A10, A11)`;
       return { ok: false, ...o, action, message: `the task was killed when it called prctl: ${why}`, errors: [] };
     }
     case 'exited':

@@ -6,6 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { SECCOMP_RET } from '../action/index.ts';
+import { BPF, type Program } from '../bpf/index.ts';
 import { nativeHelper, type BuildOptions, type NativeError } from './build.ts';
 
 /** How a probed call enters the kernel: `syscall`, or `int $0x80` from 64-bit code. */
@@ -75,4 +77,17 @@ export function probe(
     });
   }
   return right(lines.map((l) => BigInt(l)));
+}
+
+/**
+ * A program the probe takes, made from any program: each distinct return
+ * value rewritten to ERRNO(index + 1), so no call runs and the errno a call
+ * comes back with names the return the kernel's BPF reached: `rets[errno - 1]`.
+ */
+export function errnoOnly(p: Program): { readonly program: Program; readonly rets: readonly number[] } {
+  const rets = [...new Set(p.filter((i) => i.code === (BPF.RET | BPF.K)).map((i) => i.k >>> 0))];
+  const program = p.map((i) =>
+    i.code === (BPF.RET | BPF.K) ? { ...i, k: (SECCOMP_RET.ERRNO | (rets.indexOf(i.k >>> 0) + 1)) >>> 0 } : i,
+  );
+  return { program, rets };
 }

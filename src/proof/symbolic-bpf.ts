@@ -10,7 +10,8 @@
  * are shared, so a program's term grows with its paths' distinct states,
  * not their number.
  */
-import { BPF, SECCOMP_DATA, SECCOMP_RET, type Program } from '../bpf/index.ts';
+import { SECCOMP_RET } from '../action/index.ts';
+import { BPF, SECCOMP_DATA, type Program } from '../bpf/index.ts';
 import { BPF_MEMWORDS } from '../bpf/insn.ts';
 import type { Builder, Term } from './term.ts';
 

@@ -9,3 +9,4 @@ export * from './task.ts';
 export * from './vectors.ts';
 export * from './views.ts';
 export { constantNames, constantValue, decodeArg, isNarrowType } from './constants.ts';
+export { X32_SYSCALL_BIT, x32Table, type X32Table } from './x32.ts';

@@ -38,5 +38,5 @@ export async function adapterCommand(argv: readonly string[], io: Io): Promise<n
     io.err('adapter needs a standard input to read requests from\n');
     return EXIT.USAGE;
   }
-  return serve(adapter.answer, io.stdinLines(), io.out, io.err);
+  return serve(adapter.answer, io.stdinLines(), io.out, io.err, adapter.answerV2);
 }

@@ -5,16 +5,14 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { ACTION_SPELLINGS, actionRet, isActionError, type Action } from '../../action/index.ts';
+import { parseActionFlag } from '../action-flag.ts';
 import {
-  ACTION_SPELLINGS,
-  actionValue,
   compilePolicy,
   describeAction,
   describeInstructions,
   disassemble,
   encodeRaw,
-  parseAction,
-  type Action,
   type Compiled,
 } from '../../bpf/index.ts';
 import { parsePolicy } from '../../grammar/index.ts';
@@ -41,7 +39,7 @@ numbers, each entry's filter as jumps over 32-bit words.
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
   --verify         prove with z3 that the program decides every call as the policy
                    does before writing it (as the verify command; the verdict on stderr)
-ACTION is one of ${ACTION_SPELLINGS}.
+ACTION is one of ${ACTION_SPELLINGS.replace(', kill', '')}, or errno:NAME (errno:EPERM).
 A pending 'on_next_syscall: 1' is not in the program: a launcher installs it
 just before execve, the call the grant is for.
 Exit: 0 compiled, 1 the policy is bad or too long for BPF (or --verify found a
@@ -79,22 +77,30 @@ function jsonText(text: string, c: Compiled, kill: Action, allow: Action): strin
   return `${toJson({
     abi: c.abi,
     length: c.program.length,
-    kill: describeAction(actionValue(kill)),
-    allow: describeAction(actionValue(allow)),
+    kill: describeAction(actionRet(kill)),
+    allow: describeAction(actionRet(allow)),
     entries: entries.map((nr) => ({ nr, name: table.byNr(nr)?.name ?? null })),
     cacheable: c.cacheable,
     program: c.program.map((i) => ({ code: i.code, jt: i.jt, jf: i.jf, k: i.k })),
   })}\n`;
 }
 
-function actionFlag(name: string, raw: string | true | undefined, fallback: Action, io: Io): Action | null {
+/**
+ * An action flag's value: one of ACTION_SPELLINGS but `kill`, the 2011
+ * kill, which has no BPF value of its own (--kill is what gives it one).
+ */
+export function actionFlag(name: string, raw: string | true | undefined, fallback: Action, io: Io): Action | null {
   if (raw === undefined) return fallback;
-  const a = parseAction(String(raw));
-  if (isLeft(a)) {
-    io.err(`invalid --${name}: ${a.left}\n`);
+  const a = parseActionFlag(String(raw));
+  if (isActionError(a)) {
+    io.err(`invalid --${name}: ${a.message}\n`);
     return null;
   }
-  return a.right;
+  if (a.kind === 'kill') {
+    io.err(`invalid --${name}: 'kill' (the 2011 kill) has no BPF value of its own: give kill-process or kill-thread\n`);
+    return null;
+  }
+  return a;
 }
 
 /** Write `data` to -o FILE or stdout; raw bytes never go to a terminal. */
@@ -169,7 +175,7 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
   if (args.flags['verify'] !== true) return write();
   // The proof loads z3: only when asked.
   return import('./verify.ts').then(async ({ verifyCompiled }) => {
-    const code = await verifyCompiled(file, abi, c.program, { kill: actionValue(kill), allow: actionValue(allow) }, io);
+    const code = await verifyCompiled(file, abi, c.program, { kill: actionRet(kill), allow: actionRet(allow) }, io);
     return code === EXIT.OK ? write() : code;
   });
 }

@@ -9,12 +9,12 @@ import type { RuleSet } from '../../ruleset/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 import { uapiIfLoaded } from '../../x86/uapi.ts';
 import { parseArgs } from '../args.ts';
-import { dialectFlag, minijailHint, readPolicy, type ReadPolicy } from '../dialect.ts';
+import { detectDialect, dialectFlag, minijailHint, ociFlags, readPolicy, type ReadPolicy } from '../dialect.ts';
 import { abiFlag, checkPolicy, errorText, strictFlag } from '../inputs.ts';
 import { EXIT, type Io } from '../io.ts';
 
 /** Help text of `check`. */
-export const CHECK_HELP = `usage: seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--dialect 2011|minijail] [--json] [--strict-2011]
+export const CHECK_HELP = `usage: seccomp-spec check POLICY_FILE [--abi x86_64|ia32] [--dialect 2011|minijail|oci] [--caps LIST] [--kernel X.Y] [--json] [--strict-2011]
 
 Parse a policy text (lines 'NAME: FILTER', '#' comments, 'on_next_syscall: 1')
 and resolve its names for the ABI (default x86_64). Prints 'nr name: filter'
@@ -26,6 +26,10 @@ prctl or execve allowed without checks) go to stderr and do not change the
 exit code. POLICY_FILE '-' reads stdin.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
 argN for the N-th argument [ext]; --strict-2011 rejects both.
+--dialect oci (chosen when the file is a JSON object) reads an OCI or Docker
+seccomp profile as runc and libseccomp apply it (spec/18-oci.md); --caps
+(default: docker run's) and --kernel (default: the running kernel) resolve
+Docker's includes/excludes.
 --dialect minijail reads a minijail policy (@include, @frequency, @default,
 return ERRNO, first match for repeated names; spec/17-minijail.md) and
 prints its rules in order, 'nr name: EXPR -> ACTION', then its default.
@@ -37,7 +41,7 @@ const renderError = (file: string, e: PolicyError): string =>
 
 /** Run `check`. */
 export async function check(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, ['abi', 'dialect'], ['json', 'help', 'strict-2011']);
+  const args = parseArgs(argv, ['abi', 'dialect', 'caps', 'kernel'], ['json', 'help', 'strict-2011']);
   if (typeof args === 'string' || args.flags['help'] === true || args.positionals.length !== 1) {
     if (typeof args !== 'string' && args.flags['help'] === true) {
       io.out(CHECK_HELP);
@@ -54,10 +58,13 @@ export async function check(argv: readonly string[], io: Io): Promise<number> {
     io.err(`${file}: cannot read: ${text.message}\n`);
     return EXIT.USAGE;
   }
-  const dialect = dialectFlag(args, io);
-  if (typeof dialect === 'number') return dialect;
-  if (dialect !== undefined && dialect !== '2011') {
-    const r = await readPolicy(file, text, { dialect, abi: abi ?? 'x86_64' }, io);
+  const flag = dialectFlag(args, io);
+  if (typeof flag === 'number') return flag;
+  const dialect = flag ?? detectDialect(text);
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
+  if (dialect !== '2011') {
+    const r = await readPolicy(file, text, { dialect, abi: abi ?? 'x86_64', oci }, io);
     if (typeof r === 'number') return r;
     return reportRules(r, args.flags['json'] === true, io);
   }

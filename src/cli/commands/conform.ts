@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   conform,
   encodeAnswer,
-  encodeRequest,
+  encodeAnyRequest,
   parseCorpus,
   splitCommand,
   startImplementation,
@@ -23,15 +23,19 @@ import { parseCommand, toJson } from '../inputs.ts';
 
 /** The corpus shipped with the package. */
 export const DEFAULT_CORPUS = fileURLToPath(new URL('../../../conformance/corpus.jsonl', import.meta.url));
+/** The version-2 corpus shipped with the package (P9), asked of implementations that speak version 2. */
+export const DEFAULT_CORPUS_V2 = fileURLToPath(new URL('../../../conformance/corpus-v2.jsonl', import.meta.url));
 
 /** Help text of `conform`. */
 export const CONFORM_HELP = `usage: seccomp-spec conform --impl "CMD [ARG...]" [--runs N] [--seed S] [--corpus FILE] [--timeout MS] [--json]
 
 Start the implementation once (CMD with its arguments; quotes group words),
+ask which protocol version it speaks (1, or 2 with actions and dialects),
 send it every case of the corpus (default: the shipped
-conformance/corpus.jsonl; --corpus none skips it), then --runs N (default
-300) requests generated from --seed S (default: random, printed), each
-judged against the model (src/model). The first disagreement is shrunk to
+conformance/corpus.jsonl and, to an implementation of version 2,
+conformance/corpus-v2.jsonl; --corpus none skips them), then --runs N
+(default 300) requests of its version generated from --seed S (default:
+random, printed), each judged against the model (src/model). The first disagreement is shrunk to
 a small request and printed as a line to paste into the implementation,
 with both answers and the rule (S-number) that decides it. An answer
 \`unsupported\` is counted and reported, never as agreement.
@@ -55,7 +59,10 @@ const PositiveInt = (max: number) =>
 export function renderReport(r: ConformReport, implText: string, corpusName: string): string {
   const lines: string[] = [];
   const un = (n: number): string => (n > 0 ? `, ${n} unsupported (not agreement)` : '');
-  lines.push(`corpus ${corpusName}: ${r.corpus.cases} cases, ${r.corpus.agreed} agree${un(r.corpus.unsupported)}`);
+  lines.push(`the implementation speaks protocol version ${r.protocol}`);
+  lines.push(
+    `corpus ${corpusName}: ${r.corpus.cases} cases, ${r.corpus.agreed} agree${un(r.corpus.unsupported)}${r.corpus.skipped > 0 ? `, ${r.corpus.skipped} version-2 cases not asked` : ''}`,
+  );
   lines.push(
     `search: ${r.search.requests} requests (seed ${r.search.seed}), ${r.search.agreed} agree${un(r.search.unsupported)}`,
   );
@@ -65,7 +72,7 @@ export function renderReport(r: ConformReport, implText: string, corpusName: str
       '',
       `DISAGREEMENT (${d.source}${d.source === 'search' ? `, shrunk in ${r.search.shrinks} steps` : ''}): ${d.where}`,
     );
-    lines.push(`request:        ${encodeRequest(d.request)}`);
+    lines.push(`request:        ${encodeAnyRequest(d.request)}`);
     lines.push(`model:          ${encodeAnswer(d.expected)}`);
     lines.push(`implementation: ${encodeAnswer(d.actual)}`);
     lines.push(`rule:           ${d.rule.rule}: ${d.rule.why}`);
@@ -120,13 +127,17 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
   if (isLeft(timeout)) return usage(timeout.left);
   const corpusFlag = args.flags['corpus'];
   const corpusPath = typeof corpusFlag === 'string' ? corpusFlag : DEFAULT_CORPUS;
-  let corpus: readonly CorpusCase[] = [];
-  if (corpusPath !== 'none') {
-    const text = io.readFile(corpusPath);
+  const corpus: CorpusCase[] = [];
+  for (const path of corpusPath === 'none'
+    ? []
+    : corpusPath === DEFAULT_CORPUS
+      ? [DEFAULT_CORPUS, DEFAULT_CORPUS_V2]
+      : [corpusPath]) {
+    const text = io.readFile(path);
     if (text instanceof Error) return usage(`cannot read the corpus: ${text.message}`);
-    const parsed = parseCorpus(text, corpusPath);
+    const parsed = parseCorpus(text, path);
     if (isLeft(parsed)) return usage(parsed.left);
-    corpus = parsed.right;
+    corpus.push(...parsed.right);
   }
   const impl = startImplementation(argvImpl.right, timeout.right);
   const report = await conform(impl, { runs: runs.right, seed: seed.right, corpus });
@@ -140,7 +151,7 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
         corpusPath === 'none'
           ? '(none)'
           : corpusPath === DEFAULT_CORPUS
-            ? relative(process.cwd(), DEFAULT_CORPUS)
+            ? `${relative(process.cwd(), DEFAULT_CORPUS)} and corpus-v2.jsonl`
             : corpusPath,
       ),
     );

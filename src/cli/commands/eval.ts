@@ -6,7 +6,7 @@
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { auditArch, compilePolicy, describeAction, emulate, retAllows } from '../../bpf/index.ts';
-import { printValue } from '../../grammar/index.ts';
+import { parsePolicy, printValue } from '../../grammar/index.ts';
 import {
   recordOfCall,
   explainDecision,
@@ -19,20 +19,21 @@ import { suggestNames, syscallTable, type Abi } from '../../x86/table.ts';
 import type { Outcome } from '../../x86/outcome.ts';
 import type { RegsInput } from '../../x86/registers.ts';
 import { callAbi, type Vector } from '../../x86/vectors.ts';
-import { actionRuns, formatAction } from '../../action/index.ts';
+import { actionRuns, ALLOW, formatAction, KILL_2011, retAction, type Action } from '../../action/index.ts';
 import { archOfCall, decideRules } from '../../ruleset/index.ts';
 import { VectorCodec, decodeFlag } from '../args.ts';
-import { dialectFlag, readPolicy, type Dialect } from '../dialect.ts';
+import { detectDialect, dialectFlag, ociFlags, readPolicy, type Dialect, type OciReadOptions } from '../dialect.ts';
 import { callText } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, parseCommand, policyOk, readInput, strictFlag, toJson } from '../inputs.ts';
 
 /** Help text of `eval`. */
-export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--dialect 2011|minijail] [--bpf] [--json] [--strict-2011]
+export const EVAL_HELP = `usage: seccomp-spec eval POLICY NAME [ARG...] [--abi x86_64|ia32] [--vector syscall|int80|sysenter] [--dialect 2011|minijail|oci] [--caps LIST] [--kernel X.Y] [--bpf] [--json] [--strict-2011]
 
 Install POLICY in a fresh engine task whose code is --abi (default x86_64),
 then make one system call through --vector (default syscall) and print the
-decision (S6.4), the entry it met and why, e.g.
+decision (S6.4), the entry it met and why, the action (allow, or the 2011
+kill: kill) and the rule that chose it (FILE:LINE of the entry), e.g.
   seccomp-spec eval policy.txt write fd=1 buf=0x1000 count=12
   seccomp-spec eval policy.txt write 1 0x1000 12
 NAME is a unistd name, sys_<entry> name or number (any 32-bit number: one
@@ -42,7 +43,7 @@ complement); missing arguments are 0. A pending 'on_next_syscall: 1' is
 first used up by a getpid, so the call is judged as any later one.
 --bpf also compiles POLICY to seccomp BPF (seccomp-spec bpf) and runs the
 program in the emulator on the call as the kernel would fill seccomp_data
-(full 64-bit registers), reporting its action and instructions executed.
+(full 64-bit registers), reporting its return, action and instructions executed.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
 argN for the N-th argument [ext]; --strict-2011 rejects both.
 --dialect minijail reads a minijail policy (spec/17-minijail.md) and
@@ -110,9 +111,29 @@ const outcomeText = (o: Outcome): string =>
       ? `killed${o.log === null ? '' : `: ${o.log}`}`
       : o.kind;
 
+/** The rule that chose a call's action: the policy lines of the call's entry (several when a name repeats, S5.4). */
+interface ChosenBy {
+  readonly file: string;
+  readonly lines: readonly number[];
+  readonly text: string;
+}
+
+// The lines of `text` whose entries make up the entry of `nr` that decided, when one did.
+function chosenBy(file: string, text: string, taskAbi: Abi, abi: Abi, nr: number, d: CallExplanation): ChosenBy | null {
+  if (d.entry === null || abi !== taskAbi) return null;
+  const p = parsePolicy(text, taskAbi);
+  const lines = p.ok ? p.policy.entries.filter((e) => e.nr === nr).map((e) => e.line) : [];
+  return lines.length === 0 ? null : { file, lines, text: d.entry };
+}
+
+const chosenText = (name: string, c: ChosenBy | null): string =>
+  c === null ? 'none: no entry answered, the default did (S6.4)' : `${c.file}:${c.lines.join(',')}: ${name}: ${c.text}`;
+
 /** What the compiled program did with the call. */
 interface BpfRun {
+  /** The action of the program's return (formatAction), and its SECCOMP_RET_* value. */
   readonly action: string;
+  readonly ret: string;
   readonly executed: number;
   readonly length: number;
 }
@@ -130,7 +151,12 @@ function bpfRun(
   if (compiled._tag === 'Left') return compiled.left.message;
   const run = emulate(compiled.right.program, { nr: c.nr, arch: auditArch(abi), instructionPointer: 0n, args: c.args });
   if (retAllows(run.ret) !== allowed) notes.push('the BPF program and the engine disagree: please report this bug');
-  return { action: describeAction(run.ret), executed: run.executed, length: compiled.right.program.length };
+  return {
+    action: formatAction(retAction(run.ret)),
+    ret: describeAction(run.ret),
+    executed: run.executed,
+    length: compiled.right.program.length,
+  };
 }
 
 function render(
@@ -140,6 +166,8 @@ function render(
   vector: Vector,
   d: CallExplanation,
   o: Outcome,
+  action: Action,
+  chosen: ChosenBy | null,
   notes: readonly string[],
   bpf?: BpfRun,
 ): string {
@@ -149,7 +177,11 @@ function render(
     `  entry:   ${d.entry === null ? 'none' : `${name}: ${d.entry}`}\n` +
     `  reason:  ${d.reason}\n` +
     `  engine:  ${outcomeText(o)}\n` +
-    (bpf === undefined ? '' : `  bpf:     ${bpf.action} after ${bpf.executed} of ${bpf.length} instructions\n`) +
+    `  action:  ${formatAction(action)}\n` +
+    `  rule:    ${chosenText(name, chosen)}\n` +
+    (bpf === undefined
+      ? ''
+      : `  bpf:     ${bpf.ret} (${bpf.action}) after ${bpf.executed} of ${bpf.length} instructions\n`) +
     notes.map((n) => `note: ${n}\n`).join('')
   );
 }
@@ -167,8 +199,9 @@ async function evalRules(
   c: { readonly nr: number; readonly args: readonly bigint[] },
   json: boolean,
   io: Io,
+  oci: OciReadOptions = {},
 ): Promise<number> {
-  const read = await readPolicy(file, text, { dialect, abi: taskAbi }, io);
+  const read = await readPolicy(file, text, { dialect, abi: taskAbi, oci }, io);
   if (typeof read === 'number') return read;
   // The filter sees the low 32 bits of each register of an ia32 call.
   const args = abi === 'ia32' ? c.args.map((a) => BigInt.asUintN(32, a)) : c.args;
@@ -181,13 +214,20 @@ async function evalRules(
         ? `no rules for this architecture (${abi} call ${c.nr})`
         : `no rule holds: the default (${read.ruleSet.arches[archOfCall(abi, c.nr)]?.otherwiseOrigin?.text ?? 'default'})`;
   const runs = actionRuns(d.action);
+  // O7 the profile rules for this call that Docker's conditions removed, and why.
+  const removed = (read.oci?.removed ?? [])
+    .filter((r) => r.names.includes(name))
+    .map(
+      (r) =>
+        `syscalls[${r.index}] (${r.names.length > 3 ? `${r.names.slice(0, 3).join(', ')}...` : r.names.join(', ')}) removed by Docker: ${r.reason}`,
+    );
   if (json)
     io.out(
-      `${toJson({ allowed: runs, action: formatAction(d.action), abi, nr: c.nr, name, by: d.by, rule: where })}\n`,
+      `${toJson({ allowed: runs, action: formatAction(d.action), abi, nr: c.nr, name, by: d.by, rule: where, ...(removed.length > 0 ? { removed } : {}) })}\n`,
     );
   else
     io.out(
-      `${callText(name, namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, 1)))} (${abi}): ${formatAction(d.action)}\n  ${d.by === 'rule' ? 'rule' : 'by'}: ${where}\n`,
+      `${callText(name, namedArgs(abi, c.nr, c.args).slice(0, Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, 1)))} (${abi}): ${formatAction(d.action)}\n  ${d.by === 'rule' ? 'rule' : 'by'}: ${where}\n${removed.map((r) => `  note: ${r}\n`).join('')}`,
     );
   return runs ? EXIT.OK : EXIT.FAIL;
 }
@@ -198,7 +238,7 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
     argv,
     {
       name: 'eval',
-      valued: ['abi', 'vector', 'dialect'],
+      valued: ['abi', 'vector', 'dialect', 'caps', 'kernel'],
       booleans: ['json', 'bpf', 'strict-2011'],
       positionals: [2, Infinity],
       help: EVAL_HELP,
@@ -224,10 +264,12 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
   }
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
-  const dialect = dialectFlag(args, io);
-  if (typeof dialect === 'number') return dialect;
-  if (dialect !== undefined && dialect !== '2011')
-    return evalRules(file, text, dialect, taskAbi, abi, c, args.flags['json'] === true, io);
+  const flag = dialectFlag(args, io);
+  if (typeof flag === 'number') return flag;
+  const dialect = flag ?? detectDialect(text);
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
+  if (dialect !== '2011') return evalRules(file, text, dialect, taskAbi, abi, c, args.flags['json'] === true, io, oci);
   if (!policyOk(file, text, taskAbi, io, strictFlag(args))) return EXIT.FAIL;
   const task = installedTask(file, text, taskAbi, 'eval', io);
   if (task === null) return EXIT.FAIL;
@@ -250,6 +292,9 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
     bpf = r;
   }
   const name = traceName(abi, c.nr);
+  // A 2011 policy answers allow, or the 2011 kill (R5).
+  const action = o.kind === 'killed' ? KILL_2011 : ALLOW;
+  const chosen = chosenBy(file, text, taskAbi, abi, c.nr, d);
   const shown = namedArgs(abi, c.nr, c.args).slice(
     0,
     Math.max(syscallTable(abi).byNr(c.nr)?.args.length ?? 0, tokens.length - 1),
@@ -267,10 +312,12 @@ export async function evalCommand(argv: readonly string[], io: Io): Promise<numb
       reason: d.reason,
       fields: d.why?.fields ?? [],
       outcome: o,
+      action: formatAction(action),
+      rule: chosen,
       ...(bpf === undefined ? {} : { bpf }),
       notes,
     };
     io.out(`${toJson(out)}\n`);
-  } else io.out(render(name, shown, abi, vector, d, o, notes, bpf));
+  } else io.out(render(name, shown, abi, vector, d, o, action, chosen, notes, bpf));
   return o.kind === 'killed' ? EXIT.FAIL : EXIT.OK;
 }

@@ -4,7 +4,10 @@
  */
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { formatAction, isActionError, type Action } from '../../action/index.ts';
+import { mjAction } from '../../minijail/index.ts';
 import { Generator, Launcher } from '../../trace/index.ts';
+import { parseActionFlag } from '../action-flag.ts';
 import { decodeFlag } from '../args.ts';
 import { dialectFlag } from '../dialect.ts';
 import { plural } from '../format.ts';
@@ -12,8 +15,34 @@ import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
 
+/**
+ * How a dialect that has a default action writes it into a generated
+ * policy (`--default`): given the policy text, the text with the default;
+ * given null, only whether the dialect can say `dflt` (a string says why
+ * not). The 2011 language has no default (every call without an entry is
+ * killed), so it has no writer; a dialect registers its own by name.
+ */
+export type DefaultWriter = (text: string | null, dflt: Action) => { readonly text: string } | string;
+
+/** Writers of a default action into generated policies, by dialect name (`--dialect`). */
+export const DEFAULT_WRITERS = new Map<string, DefaultWriter>([
+  [
+    'minijail',
+    (text, dflt) => {
+      // M3 minijail's @default takes the kills, trap and user-notify (without data).
+      const spelled = ['kill', 'kill-process', 'kill-thread', 'trap', 'user-notif'].includes(dflt.kind)
+        ? mjAction(dflt)
+        : undefined;
+      if (spelled === undefined)
+        return "minijail's @default takes kill-process, kill-thread, trap or user-notify (errno answers are per call)";
+      return { text: text === null ? '' : `${text.replace(/\n?$/, '\n')}@default ${spelled}\n` };
+    },
+  ],
+]);
+
 /** Help text of `generate`. */
 export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--dialect 2011|minijail] [--frequency FILE] [--lenient] [--quiet]
+                             [--default ACTION]
 
 Print the smallest policy that lets the traced program run: one entry per
 system call the policy would check when replayed (every call after the
@@ -31,6 +60,11 @@ atoms, an '||' of '&&' clauses (at most 32) over the values seen.
 --frequency FILE writes the trace's counts of each call to FILE in
 minijail's frequency format ('name: count'), which a minijail policy names
 with @frequency (the generated one does) and 'bpf --frequency' reads.
+--default ACTION (errno:EPERM, errno:1, trap, kill-process, ...) writes the
+answer for every call the policy does not list, in a dialect that has a
+default: minijail's @default takes kill-process, kill-thread, trap or
+user-notif; the 2011 language has none (it kills every call without an
+entry).
 Exit: 0 policy printed, 1 the trace makes calls no policy of the ABI can
 allow (other ABI, or a number out of range), is malformed or has no system
 call, 2 usage.
@@ -49,7 +83,7 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     argv,
     {
       name: 'generate',
-      valued: ['abi', 'args', 'dialect', 'frequency'],
+      valued: ['abi', 'args', 'dialect', 'frequency', 'default'],
       booleans: ['lenient', 'quiet', 'args-pointers'],
       positionals: [1, 1],
       help: GENERATE_HELP,
@@ -69,6 +103,27 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
   if (dialect === 'oci') {
     io.err('generate writes 2011 or minijail policies (--dialect 2011|minijail)\n');
     return EXIT.USAGE;
+  }
+  const writer = DEFAULT_WRITERS.get(dialect ?? '2011');
+  let dflt: Action | undefined;
+  const rawDefault = args.flags['default'];
+  if (rawDefault !== undefined) {
+    const a = parseActionFlag(String(rawDefault));
+    if (isActionError(a)) {
+      io.err(`invalid --default: ${a.message}\n`);
+      return EXIT.USAGE;
+    }
+    const refused =
+      writer === undefined
+        ? `the ${dialect ?? '2011'} dialect has no default action (every call without an entry is killed)`
+        : writer(null, a);
+    if (typeof refused === 'string') {
+      io.err(
+        `--default ${formatAction(a)}: ${refused}; dialects with a default: ${[...DEFAULT_WRITERS.keys()].join(', ')}\n`,
+      );
+      return EXIT.USAGE;
+    }
+    dflt = a;
   }
   const freqFile = args.flags['frequency'];
   const file = args.positionals[0]!;
@@ -103,7 +158,8 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
       return EXIT.USAGE;
     }
   }
-  io.out(g.text);
+  const withDefault = writer === undefined || dflt === undefined ? g.text : writer(g.text, dflt);
+  io.out(typeof withDefault === 'string' ? withDefault : withDefault.text);
   for (const n of g.notes) io.err(`note: ${n}\n`);
   for (const w of g.warnings) io.err(`warning: ${w}\n`);
   const first = g.unallowable[0];

@@ -6,7 +6,8 @@
  * denied call, which is explained here as replay explains a kill.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { compilePolicy, encodeRaw, parseAction } from '../../bpf/index.ts';
+import { isActionError, parseAction } from '../../action/index.ts';
+import { compilePolicy, encodeRaw } from '../../bpf/index.ts';
 import { parsePolicy } from '../../grammar/index.ts';
 import { launch, platformProblem, resolveCommand, type DenyAction, type Launched } from '../../native/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
@@ -64,9 +65,9 @@ function splitCommand(argv: readonly string[]): {
 function denyAction(raw: string | undefined): DenyAction | string {
   if (raw === undefined) return { kind: 'kill' };
   const a = parseAction(raw);
-  if (isLeft(a)) return `invalid --kill: ${a.left}`;
-  if (a.right.kind === 'kill-process' || a.right.kind === 'kill-thread') return { kind: 'kill' };
-  if (a.right.kind === 'errno') return { kind: 'errno', errno: a.right.errno };
+  if (isActionError(a)) return `invalid --kill: ${a.message}`;
+  if (a.kind === 'kill-process' || a.kind === 'kill-thread') return { kind: 'kill' };
+  if (a.kind === 'errno') return { kind: 'errno', errno: a.errno };
   return `invalid --kill: run supports kill-process, kill-thread and errno:N (to deny nothing, use --audit), not '${raw}'`;
 }
 
