@@ -12,7 +12,7 @@ import { modelOracle, ruleSetOfPolicy } from '../proof/policy2011.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import type { Abi } from '../x86/table.ts';
 import { decodeFlag } from './args.ts';
-import { detectDialect, DialectCodec, readPolicy, type Dialect } from './dialect.ts';
+import { detectDialect, DialectCodec, readPolicy, type Dialect, type OciReadOptions } from './dialect.ts';
 import { readInput } from './inputs.ts';
 import { EXIT, type Io } from './io.ts';
 
@@ -37,6 +37,8 @@ export interface RulesOptions {
    * the 2011 kill stays its own answer, minijail's is kill-thread.
    */
   readonly kill?: 'kill-thread' | 'kill-process';
+  /** An OCI profile's Docker conditions (O2): capabilities and kernel. */
+  readonly oci?: OciReadOptions;
 }
 
 /**
@@ -90,7 +92,12 @@ export async function readRules(file: string, opts: RulesOptions, io: Io): Promi
   const read = await readPolicy(
     file,
     text,
-    { dialect, abi: opts.abi, ...(opts.kill === undefined ? {} : { minijail: { kill: opts.kill } }) },
+    {
+      dialect,
+      abi: opts.abi,
+      ...(opts.kill === undefined ? {} : { minijail: { kill: opts.kill } }),
+      ...(opts.oci === undefined ? {} : { oci: opts.oci }),
+    },
     io,
   );
   if (typeof read === 'number') return read;

@@ -7,13 +7,15 @@
 import { formatAction, sameAction } from '../../action/index.ts';
 import { condSize, condText, diff, openSession, type Difference } from '../../proof/index.ts';
 import { syscallTable } from '../../x86/table.ts';
+import { ociFlags } from '../dialect.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, toJson } from '../inputs.ts';
 import { dialectsFlag, killKindFlag, readRules, PROOF_DIALECTS } from '../rules-input.ts';
 import { EXIT_PROOF_ERROR, statsLine } from './verify.ts';
 
 /** Help text of `diff`. */
-export const DIFF_HELP = `usage: seccomp-spec diff A B [--dialect D|DA,DB] [--abi x86_64|ia32] [--subset] [--json]
+export const DIFF_HELP = `usage: seccomp-spec diff A B [--dialect D|DA,DB] [--abi x86_64|ia32] [--kill K]
+                       [--caps LIST] [--kernel X.Y] [--subset] [--json]
 
 For every possible call (arch, number, arguments), whether policies A and B
 can answer differently, decided with z3. Each difference names the arch and
@@ -27,6 +29,8 @@ listed number, exactly the arguments on which they differ.
                 the 2011 kill is read as K, and minijail's kill, default
                 default and other arches are K (without it the 2011 kill is
                 an answer of its own and minijail's kill is kill-thread)
+  --caps LIST   OCI profiles' capabilities (default: docker run's)
+  --kernel X.Y  the kernel OCI profiles' conditions see (default: this one)
   --subset      only the calls A lets run (allow, log) that B does not;
                 exit 0 exactly when every call A lets run, B lets run too
   --json        every difference as JSON, with the timings
@@ -93,7 +97,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
     argv,
     {
       name: 'diff',
-      valued: ['abi', 'dialect', 'kill'],
+      valued: ['abi', 'dialect', 'kill', 'caps', 'kernel'],
       booleans: ['json', 'subset'],
       positionals: [2, 2],
       help: DIFF_HELP,
@@ -107,11 +111,13 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   if (typeof dialects === 'number') return dialects;
   const k = killKindFlag(args.flags['kill'], io);
   if (typeof k === 'number') return k;
-  const kill = k === undefined ? {} : { kill: k };
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
+  const shared = { oci, ...(k === undefined ? {} : { kill: k }) };
   const [fa, fb] = args.positionals as [string, string];
-  const a = await readRules(fa, { dialect: dialects[0], abi: abi ?? 'x86_64', ...kill }, io);
+  const a = await readRules(fa, { dialect: dialects[0], abi: abi ?? 'x86_64', ...shared }, io);
   if (typeof a === 'number') return a;
-  const b = await readRules(fb, { dialect: dialects[1], abi: abi ?? 'x86_64', ...kill }, io);
+  const b = await readRules(fb, { dialect: dialects[1], abi: abi ?? 'x86_64', ...shared }, io);
   if (typeof b === 'number') return b;
   const session = await openSession();
   /* c8 ignore next 4 */

@@ -10,6 +10,7 @@ import { decodeRaw, describeAction, validate, type Program } from '../../bpf/ind
 import { openSession, verify, type ProofStats, type VerifyResult } from '../../proof/index.ts';
 import { decideRules } from '../../ruleset/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
+import { ociFlags } from '../dialect.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, toJson } from '../inputs.ts';
 import { dialectsFlag, killKindFlag, readRules, PROOF_DIALECTS, type PolicyRules } from '../rules-input.ts';
@@ -19,7 +20,7 @@ export const EXIT_PROOF_ERROR = 3;
 
 /** Help text of `verify`. */
 export const VERIFY_HELP = `usage: seccomp-spec verify POLICY PROGRAM [--dialect ${PROOF_DIALECTS.join('|')}] [--abi x86_64|ia32]
-                           [--kill ACTION] [--json]
+                           [--kill ACTION] [--caps LIST] [--kernel X.Y] [--json]
 
 Prove that PROGRAM, a raw seccomp BPF program (an array of struct
 sock_filter: bpf --format raw, libseccomp's seccomp_export_bpf, minijail's
@@ -33,6 +34,8 @@ the BPF emulator and by the policy's rules (and the model, for 2011).
                    kill-process); minijail: what its kill, its default
                    default and other arches are, kill-thread (the default)
                    or kill-process (minijail's --use-kill-process)
+  --caps LIST      an OCI profile's capabilities (default: docker run's)
+  --kernel X.Y     the kernel an OCI profile's conditions see (default: this one)
   --json           the verdict, the counterexample and the timings as JSON
 Exit: 0 proven, 1 a counterexample (or a bad policy or program), 2 usage,
 3 the proof itself failed (z3 unavailable or undecided, or a counterexample
@@ -153,7 +156,13 @@ export function report(
 export async function verifyCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommand(
     argv,
-    { name: 'verify', valued: ['abi', 'dialect', 'kill'], booleans: ['json'], positionals: [2, 2], help: VERIFY_HELP },
+    {
+      name: 'verify',
+      valued: ['abi', 'dialect', 'kill', 'caps', 'kernel'],
+      booleans: ['json'],
+      positionals: [2, 2],
+      help: VERIFY_HELP,
+    },
     io,
   );
   if (typeof args === 'number') return args;
@@ -166,10 +175,12 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
   if (typeof kill === 'number') return kill;
   const mjKill = dialect === 'minijail' ? killKindFlag(args.flags['kill'], io) : undefined;
   if (typeof mjKill === 'number') return mjKill;
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
   const [policy, program] = args.positionals as [string, string];
   const rules = await readRules(
     policy,
-    { dialect, abi: abi ?? 'x86_64', ...(mjKill === undefined ? {} : { kill: mjKill }) },
+    { dialect, abi: abi ?? 'x86_64', oci, ...(mjKill === undefined ? {} : { kill: mjKill }) },
     io,
   );
   if (typeof rules === 'number') return rules;
