@@ -181,9 +181,9 @@ test('verify refuses what it cannot read, with the exit codes of its help', asyn
     ],
     [
       ['verify', 'p.json', 'p.bpf'],
-      { 'p.json': '{"defaultAction": "SCMP_ACT_ERRNO"}', 'p.bpf': prog },
-      2,
-      /\(--dialect oci\)/,
+      { 'p.json': '{"defaultAction": "SCMP_ACT_NOPE"}', 'p.bpf': prog },
+      1,
+      /^p\.json:1:19: \$\.defaultAction: "SCMP_ACT_NOPE" is not/,
     ],
     [['verify', 'examples/policy.txt', 'p.bpf', '--abi', 'x32'], { 'p.bpf': prog }, 2, /invalid --abi/],
     [['verify', 'missing.txt', 'p.bpf'], { 'p.bpf': prog }, 2, /missing\.txt: cannot read/],
