@@ -20,6 +20,7 @@ import type { Abi } from '../src/x86/table.ts';
 import { loadUapi } from '../src/x86/uapi.ts';
 import { longPolicy } from './bpf-gen.ts';
 import { cleanPolicy } from './diff-gen.ts';
+import { minijailPolicy } from './proof-gen.ts';
 import { params } from './support.ts';
 
 const ABIS: readonly Abi[] = ['x86_64', 'ia32'];
@@ -90,62 +91,6 @@ test('V5 diff finds nothing between a generated 2011 policy, its minijail conver
   }
 });
 
-// Calls with three arguments or more on both ABIs.
-const CALLS = ['read', 'write', 'ioctl', 'fcntl', 'lseek', 'prctl'] as const;
-const NUMS = ['0', '1', '2', '3', '0x10', '0x80000000', '0xffffffff', 'O_RDWR', 'O_CLOEXEC'];
-
-const value = (): fc.Arbitrary<string> =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom(...NUMS) },
-    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...NUMS), fc.constantFrom(...NUMS)).map(([a, b]) => `${a}|${b}`) },
-    { weight: 1, arbitrary: fc.constantFrom(...NUMS).map((v) => `~${v}`) },
-  );
-const atom = (): fc.Arbitrary<string> =>
-  fc
-    .tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom('==', '!=', '<', '<=', '>', '>=', '&', 'in'), value())
-    .map(([i, op, v]) => `arg${i} ${op} ${v}`);
-const expr = (): fc.Arbitrary<string> =>
-  fc
-    .array(
-      fc.array(atom(), { minLength: 1, maxLength: 2 }).map((as) => as.join(' && ')),
-      { minLength: 1, maxLength: 3 },
-    )
-    .map((cs) => cs.join(' || '));
-
-/** A filter: an expression that allows, or with an action; `log` only when `withLog`. */
-const filter = (withLog: boolean): fc.Arbitrary<string> =>
-  fc
-    .tuple(expr(), fc.constantFrom('', '; kill', '; kill-process', '; allow', ...(withLog ? ['; log'] : [])))
-    .map(([e, a]) => `${e}${a}`);
-
-const statement = (withLog: boolean): fc.Arbitrary<string> =>
-  fc
-    .tuple(
-      fc.oneof(
-        fc.constantFrom(...CALLS),
-        fc.uniqueArray(fc.constantFrom(...CALLS), { minLength: 2, maxLength: 3 }).map((cs) => `{${cs.join(', ')}}`),
-      ),
-      fc.oneof(
-        { weight: 4, arbitrary: filter(withLog) },
-        {
-          weight: 1,
-          arbitrary: fc.array(filter(withLog), { minLength: 1, maxLength: 3 }).map((fs) => `{ ${fs.join(', ')} }`),
-        },
-      ),
-    )
-    .map(([calls, f]) => `${calls}: ${f}`);
-
-/** A minijail policy: statements, then perhaps an unconditional last word for some calls, and a default. */
-const minijailPolicy = (withLog: boolean): fc.Arbitrary<string> =>
-  fc
-    .tuple(
-      fc.array(statement(withLog), { minLength: 1, maxLength: 6 }),
-      fc.subarray([...CALLS], { maxLength: 2 }),
-      fc.constantFrom('allow', 'kill', 'kill-process', ...(withLog ? ['log'] : [])),
-      fc.constantFrom('', '@default kill\n', '@default kill-process\n'),
-    )
-    .map(([ss, last, act, dflt]) => `${dflt}${ss.join('\n')}\n${last.map((c) => `${c}: ${act}\n`).join('')}`);
-
 for (const withLog of [false, true]) {
   test(`V5 diff finds ${withLog ? 'only log/allow differences, and no call one side runs alone,' : 'nothing'} between a generated minijail policy${withLog ? ' with log' : ''} and its 2011 conversion (100 runs: z3)`, async (t) => {
     const s = await openSession();
@@ -153,38 +98,42 @@ for (const withLog of [false, true]) {
     const seen = { converted: 0, refused: 0, unread: 0 };
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...ABIS), minijailPolicy(withLog), async (abi, text) => {
-          const rm = await readMinijail(text, abi);
-          if (typeof rm === 'string') {
-            seen.unread++;
-            return;
-          }
-          const back = to2011(rm, []);
-          if (!back.ok) {
-            seen.refused++;
-            return;
-          }
-          const p = read2011(back.text, abi);
-          if (p === undefined) {
-            seen.refused++;
-            return;
-          }
-          seen.converted++;
-          if (!withLog) return same(s, rm, p, 'minijail -> 2011');
-          const r = await diff(s, rm, p);
-          if (r.kind !== 'done') throw new Error(r.message);
-          for (const d of r.differences)
-            if (!(d.a.kind === 'log' && d.b.kind === 'allow'))
-              throw new Error(`a difference other than log/allow at nr ${d.witness.nr}`);
-          for (const [x, y] of [
-            [rm, p],
-            [p, rm],
-          ] as const) {
-            const sub = await diff(s, x, y, { subset: true });
-            if (sub.kind !== 'done' || sub.differences.length > 0) throw new Error('the sides run different calls');
-          }
-          t.true(r.differences.every((d) => actionRuns(d.a) && actionRuns(d.b)));
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...ABIS),
+          minijailPolicy(withLog ? ['allow', 'kill', 'kill-process', 'log'] : ['allow', 'kill', 'kill-process']),
+          async (abi, text) => {
+            const rm = await readMinijail(text, abi);
+            if (typeof rm === 'string') {
+              seen.unread++;
+              return;
+            }
+            const back = to2011(rm, []);
+            if (!back.ok) {
+              seen.refused++;
+              return;
+            }
+            const p = read2011(back.text, abi);
+            if (p === undefined) {
+              seen.refused++;
+              return;
+            }
+            seen.converted++;
+            if (!withLog) return same(s, rm, p, 'minijail -> 2011');
+            const r = await diff(s, rm, p);
+            if (r.kind !== 'done') throw new Error(r.message);
+            for (const d of r.differences)
+              if (!(d.a.kind === 'log' && d.b.kind === 'allow'))
+                throw new Error(`a difference other than log/allow at nr ${d.witness.nr}`);
+            for (const [x, y] of [
+              [rm, p],
+              [p, rm],
+            ] as const) {
+              const sub = await diff(s, x, y, { subset: true });
+              if (sub.kind !== 'done' || sub.differences.length > 0) throw new Error('the sides run different calls');
+            }
+            t.true(r.differences.every((d) => actionRuns(d.a) && actionRuns(d.b)));
+          },
+        ),
         params(100),
       );
       t.log(`converted ${seen.converted}, refused by the converter ${seen.refused}, not minijail ${seen.unread}`);
