@@ -6,10 +6,12 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { SECCOMP_RET } from '../src/action/index.ts';
-import { AUDIT_ARCH_X86_64, decodeRaw, emulate, encodeRaw, type Program } from '../src/bpf/index.ts';
+import { AUDIT_ARCH_X86_64, compileRules, decodeRaw, emulate, encodeRaw, type Program } from '../src/bpf/index.ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { ALLOW } from '../src/action/index.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';
+import { parseMinijail } from '../src/minijail/index.ts';
+import { loadUapi } from '../src/x86/uapi.ts';
 import { report, EXIT_PROOF_ERROR } from '../src/cli/commands/verify.ts';
 
 const example = (path: string): string | undefined =>
@@ -120,6 +122,28 @@ test('verify --dialect minijail proves the program compiled from its 2011 conver
       /program: KILL_PROCESS \(0x80000000\), run by the BPF emulator\n {2}policy: {2}kill-thread \(0x00000000\), by its default\n/,
     );
     t.notRegex(thread.out, /the model agrees/);
+  }
+});
+
+test("verify --dialect minijail proves the rule-set compiler's program for the bundled minijail example, every action", async (t) => {
+  const file = 'examples/minijail/app.policy';
+  for (const [abi, kill] of [
+    ['x86_64', 'kill-thread'],
+    ['x86_64', 'kill-process'],
+  ] as const) {
+    const uapi = await loadUapi(abi);
+    const r = parseMinijail(example(file)!, uapi, { abi, file, kill, readFile: (p) => example(p) });
+    if (!r.ok) return t.fail(r.errors.map((e) => e.message).join('\n'));
+    const c = compileRules(r.policy.ruleSet);
+    if (E.isLeft(c)) return t.fail(c.left.message);
+    const files = { 'p.bpf': encodeRaw(c.right.program) };
+    const v = await run(['verify', file, 'p.bpf', '--dialect', 'minijail', '--abi', abi, '--kill', kill], files);
+    t.is(v.code, 0, `${abi}: ${v.out}${v.err}`);
+    t.regex(v.out, /^proven: p\.bpf decides every seccomp_data as examples\/minijail\/app\.policy does\n/);
+    // Read with the other kill, the same program is no longer the policy's.
+    const other = kill === 'kill-thread' ? 'kill-process' : 'kill-thread';
+    const w = await run(['verify', file, 'p.bpf', '--dialect', 'minijail', '--abi', abi, '--kill', other], files);
+    t.is(w.code, 1, w.err);
   }
 });
 
