@@ -3,9 +3,10 @@
  * baseline on one workload (bench/workload.ts), the heap cost of a
  * forked task, the trace pipeline on a trace of 4 M lines beside a plain
  * line count of the same file (bench/trace.ts), the BPF programs of the
- * bundled policies (bench/bpf.ts), the proofs of bench/proof.ts, and a
+ * bundled policies (bench/bpf.ts), the proofs of bench/proof.ts, a
  * today-style rule set of about 300 entries with errno as its default
- * (bench/actions.ts). Prints tables, then one JSON line. Re-executes itself with
+ * (bench/actions.ts), the CLI's start beside `node -e 0` (bench/startup.ts),
+ * and real workloads under `run` and bubblewrap (bench/run.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
 import { spawnSync } from 'node:child_process';
@@ -210,6 +211,24 @@ type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
 const { measureBpf } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
+// Processes of their own, timed side by side with `node -e 0` (bench/startup.ts).
+const { measureStartup } = await import('./startup.ts');
+const startup = (() => {
+  try {
+    return measureStartup();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
+// Real workloads plain, under run's supervisor, under run end to end and under bubblewrap (bench/run.ts).
+const { measureRun } = await import('./run.ts');
+const runFigures = (() => {
+  try {
+    return measureRun();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
 const { measureProofs } = await import('./proof.ts');
 const proofFigures = await measureProofs();
 const { measureActions } = await import('./actions.ts');
@@ -273,6 +292,25 @@ for (const f of bpfFigures) {
   );
 }
 console.log("uncached: calls the kernel's constant-action cache allows count 0 (they do not run the program)");
+console.log(
+  '\nstart of the CLI, median wall time of alternating runs beside `node -e 0` (target: built --version and check within 2x)',
+);
+if (typeof startup === 'string') console.log(`n/a: ${startup}`);
+else
+  for (const [name, ms] of Object.entries(startup.medianMs))
+    console.log(
+      `${name.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}${startup.vsNode[name] === undefined ? '' : `  ${startup.vsNode[name]!.toFixed(2)}x node -e 0`}`,
+    );
+console.log(
+  '\nrun on real workloads, median wall time of alternating runs (cpu: user + system of the processes, mean); x: against plain',
+);
+if (typeof runFigures === 'string') console.log(`n/a: ${runFigures}`);
+else
+  for (const f of runFigures)
+    for (const [name, ms] of Object.entries(f.medianMs))
+      console.log(
+        `${`${f.name}: ${name}`.padEnd(24)} ${`${ms.toFixed(0)} ms`.padStart(8)}  cpu ${`${f.cpuMs[name]!.toFixed(0)} ms`.padStart(7)}${f.vsPlain[name] === undefined ? '' : `  ${f.vsPlain[name]!.toFixed(2)}x`}`,
+      );
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
 console.log('\nproofs with z3 (src/proof): wall time, term building and solver apart (target under 10 s each)');
@@ -303,6 +341,10 @@ console.log(
     bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
     bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
     bpf_compile_ms: byTrace((f) => f.compileMs),
+    startup_ms: typeof startup === 'string' ? null : startup.medianMs,
+    startup_vs_node: typeof startup === 'string' ? null : startup.vsNode,
+    run_vs_plain:
+      typeof runFigures === 'string' ? null : Object.fromEntries(runFigures.map((f) => [f.name, f.vsPlain])),
     proof_ms: Object.fromEntries(
       proofFigures.map((f) => [
         f.name,

@@ -79,7 +79,7 @@ test('bpf never writes a raw program to a terminal; -o FILE writes it; a failed 
   t.regex(String(text.written.get('out.c')), /#include <linux\/filter.h>/);
   const denied = await run(['bpf', 'examples/policy.txt', '-o', '/ro/x'], {}, { unwritable: ['/ro/x'] });
   t.is(denied.code, 1);
-  t.regex(denied.err, /^\/ro\/x: cannot write: EACCES/);
+  t.regex(denied.err, /^\/ro\/x: cannot write: EACCES/m);
 });
 
 test('bpf --kill and --allow choose the actions; errno on both sides executes nothing', async (t) => {
@@ -205,4 +205,57 @@ test("eval --bpf reports the emulator's action and instruction count beside the 
   });
   t.is(pending.code, 0);
   t.regex(pending.out, /bpf: {5}ALLOW/);
+});
+
+/** What a raw program answers a native x86_64 call with the given registers. */
+const nativeAnswer = (bytes: Uint8Array, nr: number, arg = 0n): number => {
+  const p = decodeRaw(bytes);
+  if (E.isLeft(p)) throw new Error(p.left);
+  return emulate(p.right, { nr, arch: AUDIT_ARCH_X86_64, instructionPointer: 0n, args: [arg, arg, arg, 0n, 0n, 0n] })
+    .ret;
+};
+
+test('bpf warns when a loader that installs before its execve would be denied that execve (B14)', async (t) => {
+  const warning = /^warning: p\.txt: the program denies the native execve a loader makes right after installing it/m;
+  const none = await run(['bpf', 'p.txt', '--format', 'raw'], { 'p.txt': 'read: 1\n' });
+  t.is(none.code, 0);
+  t.regex(none.err, warning);
+  t.regex(none.err, /give --allow-execve/);
+  t.is(nativeAnswer(none.bytes, 59), SECCOMP_RET.KILL_PROCESS, 'the warning is about the program it wrote');
+  const allowed = await run(['bpf', 'p.txt', '--format', 'raw'], { 'p.txt': 'read: 1\nexecve: 1\n' });
+  t.is(allowed.err, '', 'a policy that allows execve itself needs no warning');
+  const some = await run(['bpf', 'p.txt'], { 'p.txt': 'read: 1\nexecve: filename == 0\n' });
+  t.regex(some.err, /^warning: p\.txt: the program may deny, depending on its arguments, the native execve/m);
+  const errno = await run(['bpf', 'p.txt', '--kill', 'errno:1'], { 'p.txt': 'read: 1\n' });
+  t.regex(errno.err, warning, 'a failed execve stops the command as surely as a kill');
+  const ia32 = await run(['bpf', '--abi', 'ia32', 'p.txt'], { 'p.txt': 'execve: 1\n' });
+  t.regex(ia32.err, warning, "an ia32 policy's execve entry is not the loader's native execve");
+});
+
+test('bpf --allow-execve allows every native execve and changes nothing else, on x86_64 and ia32 (B14)', async (t) => {
+  for (const abi of ['x86_64', 'ia32'] as const) {
+    const text = abi === 'x86_64' ? 'read: fd == 0\nexecve: filename == 0\n' : 'read: fd == 0\n';
+    const [plain, loader] = await Promise.all([
+      run(['bpf', 'p.txt', '--abi', abi, '--format', 'raw'], { 'p.txt': text }),
+      run(['bpf', 'p.txt', '--abi', abi, '--format', 'raw', '--allow-execve'], { 'p.txt': text }),
+    ]);
+    t.is(loader.code, 0);
+    t.is(loader.err, '', `${abi}: no warning once execve is allowed`);
+    const p = decodeRaw(plain.bytes);
+    const l = decodeRaw(loader.bytes);
+    if (E.isLeft(p) || E.isLeft(l)) return t.fail('raw output does not decode');
+    t.deepEqual(validate(l.right), E.right(undefined), `${abi}: the kernel's checks pass`);
+    for (const v of [0n, 1n, 0x7ffc_0000_1000n, 0xffff_ffff_ffff_ffffn])
+      t.is(nativeAnswer(loader.bytes, 59, v), SECCOMP_RET.ALLOW, `${abi}: execve(${v})`);
+    // Every other call, native and compat, is answered as without the flag.
+    const differ: string[] = [];
+    for (const arch of [AUDIT_ARCH_X86_64, 0x40000003])
+      for (let nr = 0; nr < 450; nr++)
+        for (const v of [0n, 1n]) {
+          const d = { nr, arch, instructionPointer: 0n, args: [v, v, v, 0n, 0n, 0n] };
+          if (!(arch === AUDIT_ARCH_X86_64 && nr === 59) && emulate(l.right, d).ret !== emulate(p.right, d).ret)
+            differ.push(`arch ${arch.toString(16)} nr ${nr} args ${v}`);
+        }
+    t.deepEqual(differ, [], abi);
+  }
 });

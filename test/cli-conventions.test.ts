@@ -164,3 +164,53 @@ test('U3 one style for numbers: flags and pointers hex, descriptors and counts d
   t.regex(g.out, /\nopenat: flags == 0x80000\n/);
   t.regex(g.out, /\nclose: fd == 3\n/);
 });
+
+// ---------------------------------------------------------------- -q and the next step
+
+/** A trace as `record` writes it: execve with its path and argv decoded, the rest raw. */
+const RECORDED =
+  '100 execve("/usr/bin/sort", ["sort", "-n", "it\'s here.txt"], 0x7ffd0 /* 3 vars */) = 0\n' +
+  '100 brk(0) = 0x55d0c4a0e000\n100 write(1, 0x1000, 3) = 3\n100 exit_group(0) = ?\n';
+
+for (const cmd of Object.keys(COMMANDS)) {
+  test(`${cmd}: where --quiet exists, -q is the same and the usage names both`, async (t) => {
+    const usage = (await run([cmd, '--help'])).out;
+    t.is(usage.includes('--quiet'), usage.includes('-q|--quiet'), usage.split('\n')[0]!);
+  });
+}
+
+test('-q is --quiet for replay and generate: the next-step hint goes, the output stays', async (t) => {
+  const files = { 't.strace': RECORDED, 'p.txt': 'brk: 1\nwrite: 1\nexit_group: 1\n' };
+  const [loud, q, quiet] = await Promise.all([
+    run(['generate', 't.strace'], files),
+    run(['generate', '-q', 't.strace'], files),
+    run(['generate', '--quiet', 't.strace'], files),
+  ]);
+  t.is(loud.code, 0);
+  t.deepEqual([q.out, q.err, q.code], [quiet.out, quiet.err, quiet.code]);
+  t.is(q.out, loud.out);
+  t.notRegex(q.err, /^next:/m);
+  const replay = await run(['replay', '-q', 'p.txt', 't.strace'], files);
+  t.is(replay.code, 0, replay.err);
+  t.is(
+    (await run(['check', '-q', 'p.txt'], files)).code,
+    2,
+    'a command without --quiet refuses -q as any unknown option',
+  );
+});
+
+test("generate ends with the run command of the traced program, its arguments quoted for a shell (T4: run adds the launcher's directive)", async (t) => {
+  const r = await run(['generate', 't.strace'], { 't.strace': RECORDED });
+  t.is(r.code, 0);
+  t.regex(
+    r.err,
+    /^next: seccomp-spec run POLICY -- sort -n 'it'\\''s here\.txt' {3}\(POLICY: the file this output is saved in\)\n$/m,
+  );
+  const cut = RECORDED.replace('"it\'s here.txt"', '"it\'s here"...');
+  t.regex(
+    (await run(['generate', 't.strace'], { 't.strace': cut })).err,
+    /^next: seccomp-spec run POLICY -- CMD \[ARG\.\.\.\] /,
+  );
+  const listCut = RECORDED.replace(', "it\'s here.txt"]', ', ...]');
+  t.regex((await run(['generate', 't.strace'], { 't.strace': listCut })).err, /-- CMD \[ARG\.\.\.\] /m);
+});

@@ -57,7 +57,10 @@ test('record writes a trace that replays and generates; the kill log names the p
     t.regex(killed.out, /\n {2}log: {4}true\[1\]: system call \d+ \(sys_\w+\) blocked at ip:0\n/);
     const failed = await runHere(['record', '-o', join(dir, 'f.strace'), '--', 'false']);
     t.is(failed.code, 0, 'the trace is recorded even when the program fails');
-    t.regex(failed.err, /; false exited with status 1\n$/);
+    t.regex(failed.err, /; false exited with status 1\nnext: seccomp-spec generate \S+f\.strace > \S+f\.policy\n$/);
+    const quiet = await runHere(['record', '-q', '-o', join(dir, 'q.strace'), '--', 'true']);
+    t.is(quiet.code, 0);
+    t.notRegex(quiet.err, /next:/, '-q: no hint');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -61,7 +61,7 @@ const file = (name: string, text: string): string => {
   return path;
 };
 
-/** Record `argv` with strace, then generate its policy (with the launcher's directive, K3). */
+/** Record `argv` with strace, then generate its policy, as it is: run appends the launcher's directive (T4, K3). */
 async function generated(name: string, argv: readonly string[], input = ''): Promise<string> {
   const trace = join(DIR, `${name}.strace`);
   const s = spawnSync('strace', ['-f', '-e', 'raw=all', '-o', trace, ...argv], { input, encoding: 'utf8', cwd: DIR });
@@ -69,7 +69,7 @@ async function generated(name: string, argv: readonly string[], input = ''): Pro
     throw new Error(`strace is needed to record traces here (apt-get install strace): ${s.error.message}`);
   const g = await cli(['generate', trace]);
   if (g.status !== 0) throw new Error(`generate ${name}: ${g.stderr}`);
-  return `${g.stdout}on_next_syscall: 1\n`;
+  return g.stdout;
 }
 
 /** A directory whose `ls -l` never changes. */
@@ -170,18 +170,26 @@ test('a failing predicate is explained with the values; errno:N fails the call i
   t.regex(failed.stderr, /^sh: 1: echo: echo: I\/O error$/m, 'and reported it on fd 2, which the policy allows');
 });
 
-test('a policy without execve and without on_next_syscall is refused before anything runs', async (t) => {
-  const policy = file('noexec.policy', 'write: 1\nexit_group: 1\n');
-  const r = await cli(['run', policy, '--', 'sh', '-c', 'echo ran']);
-  t.is(r.status, 1);
-  t.is(r.stdout, '');
-  t.regex(
-    r.stderr,
-    /the policy has no execve entry, so the command could never start \(S6\.4\); add 'execve: 1' or 'on_next_syscall: 1'/,
-  );
-  const ia32 = await cli(['run', '--abi', 'ia32', file('ia32.policy', 'execve: 1\n'), '--', 'true']);
-  t.is(ia32.status, 1);
-  t.regex(ia32.stderr, /an ia32 policy kills the launcher's own execve/);
+test('the launcher appends on_next_syscall: 1 (T4): a policy without execve starts, one with the directive or execve: 1 too', async (t) => {
+  const cmd = ['sh', '-c', 'echo ran'];
+  const base = await generated('launcher', cmd);
+  t.notRegex(base, /^(?:execve|on_next_syscall):/m, 'generate leaves the launcher execve to the directive');
+  for (const [name, text] of [
+    ['plain', base],
+    ['directive', `on_next_syscall: 1\n${base}`],
+    ['execve', `${base}execve: 1\n`],
+    ['no-newline', base.trimEnd()],
+  ] as const) {
+    const r = await cli(['run', file(`launcher-${name}.policy`, text), '--', ...cmd]);
+    t.deepEqual([r.status, r.stdout, r.stderr], [0, 'ran\n', ''], name);
+  }
+  const again = await cli(['run', file('launcher-again.policy', base), '--', 'sh', '-c', 'exec true']);
+  t.is(again.status, 137, "a later execve meets the policy's execve entry: none, so it is killed");
+  t.regex(again.stderr, /KILLED: execve\(/);
+  const small = await cli(['run', file('launcher-small.policy', 'write: 1\nexit_group: 1\n'), '--', ...cmd]);
+  t.is(small.status, 137, 'the execve passes, the first call after it is checked');
+  t.regex(small.stderr, /KILLED: \w+\(/);
+  t.notRegex(small.stderr, /KILLED: execve/);
 });
 
 test('an ia32 policy kills a 64-bit program at its first native call: the filters are for ia32', async (t) => {

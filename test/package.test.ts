@@ -6,7 +6,7 @@
  * builds first (`npm run build`).
  */
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,8 @@ test('npm pack: the package installs into a project of its own and works from No
       'dist/index.js',
       'dist/index.d.ts',
       'dist/cli/index.js',
+      'dist/cli/bundle/index.js',
+      'native/launch.c',
     ])
       t.true(files.includes(f), `${f} is in the tarball`);
     t.deepEqual(
@@ -199,6 +201,18 @@ test('npm pack: the package installs into a project of its own and works from No
     );
     writeFileSync(join(app, 'policy.txt'), 'read: fd == 0\nwrite: fd == 1 || fd == 2\n');
     t.is(sh(bin, ['check', 'policy.txt'], app), '0 sys_read: fd == 0\n1 sys_write: fd == 1 || fd == 2\n');
+    // run builds its helper from the packed native/ sources, found from the CLI's bundle (K1).
+    writeFileSync(join(app, 'echo.policy'), 'write: fd == 1\nexit_group: 1\nbrk: 1\nmmap: 1\n');
+    const ran = spawnSync(bin, ['run', 'echo.policy', '--', '/usr/bin/sh', '-c', 'exit 3'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    t.is(ran.status, 137, ran.stderr);
+    t.regex(ran.stderr, /^seccomp-spec run: KILLED: \w+\(/m, 'the helper ran the command and reported the denial');
+    t.true(
+      existsSync(join(app, 'node_modules/seccomp-spec/node_modules/.cache/seccomp-spec')),
+      'the helper was built in the cache of the installed package',
+    );
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -35,6 +35,13 @@ export interface RuleCompileOptions {
   readonly fold?: boolean;
   /** `tree` (default): balanced search over ranges; `plain`: a linear chain of numbers. */
   readonly layout?: 'tree' | 'plain';
+  /**
+   * Allow every native x86_64 execve (B14): for loaders that install the
+   * program just before their own execve (bwrap --seccomp, runc, systemd),
+   * the nearest BPF comes to the launcher's `on_next_syscall: 1`, which it
+   * cannot count. Later execve calls are allowed too. Default false.
+   */
+  readonly allowExecve?: boolean;
 }
 
 /** How to compile a 2011 policy or state. */
@@ -44,6 +51,8 @@ export interface CompileOptions extends RuleCompileOptions {
   /** What an allowed call gets; default allow. */
   readonly allow?: Action;
 }
+/** The native execve's number, which `allowExecve` lets through. */
+const NATIVE_EXECVE = 59;
 
 /** Why a policy or state does not compile. */
 export interface CompileError {
@@ -258,10 +267,11 @@ const cacheableOf = (program: Program, abi: Abi): readonly number[] => {
  * naming the arch and number whose rules made it too long.
  */
 export function compileRules(
-  rs: RuleSet,
+  given: RuleSet,
   opts: RuleCompileOptions = {},
   faults?: Faults,
 ): E.Either<CompileError, CompiledRules> {
+  const rs = opts.allowExecve === true ? withExecve(given) : given;
   const program = programOf(rs, opts, faults);
   if (program.length > BPF_MAXINSNS) {
     const [arch, nr] = culprit(rs, opts);
@@ -277,6 +287,24 @@ export function compileRules(
     program,
     cacheable: { x86_64: cacheableOf(program, 'x86_64'), ia32: cacheableOf(program, 'ia32') },
   });
+}
+
+/**
+ * B14 the rule set with every native execve allowed first, for loaders that
+ * install the program just before their own execve: an x86_64 arch gets
+ * the rule ahead of its own; a set without one (an ia32 policy) gets an
+ * x86_64 arch that allows execve and answers everything else `otherArch`.
+ */
+function withExecve(rs: RuleSet): RuleSet {
+  const execve: Rule = {
+    when: { kind: 'true' },
+    action: ALLOW,
+    origin: { text: "execve: the loader's own (--allow-execve)" },
+  };
+  const native = rs.arches.x86_64 ?? { calls: new Map(), otherwise: rs.otherArch };
+  const calls = new Map(native.calls);
+  calls.set(NATIVE_EXECVE, [execve, ...(native.calls.get(NATIVE_EXECVE) ?? [])]);
+  return { ...rs, arches: { ...rs.arches, x86_64: { ...native, calls } } };
 }
 
 /** R5 the decision form of a 2011 filter map, its allow answered as `allow` says. */

@@ -14,7 +14,8 @@ export interface Parsed {
 
 /**
  * Split argv by a declaration of which flags take a value. Unknown flags and
- * missing values are errors (usage, exit 2). `-h` is `--help` where `help` is declared.
+ * missing values are errors (usage, exit 2). `-h` is `--help` where `help` is
+ * declared, and `-q` is `--quiet` where `quiet` is.
  */
 export function parseArgs(
   argv: readonly string[],
@@ -31,6 +32,10 @@ export function parseArgs(
     }
     if (a === '-h' && booleans.includes('help')) {
       flags['help'] = true;
+      continue;
+    }
+    if (a === '-q' && booleans.includes('quiet')) {
+      flags['quiet'] = true;
       continue;
     }
     if (!a.startsWith('--') || a === '-') {

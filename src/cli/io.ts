@@ -16,6 +16,8 @@ export interface Io {
   readonly outIsTty: boolean;
   /** Write a file; a failure is an Error value, never a throw. */
   readonly writeFile: (path: string, data: string | Uint8Array) => Error | null;
+  /** The path of the regular file stdout writes to (`> FILE`), else null; absent where that cannot be known. */
+  readonly outPath?: () => string | null;
   /** Lines of stdin, for commands that serve a protocol (`adapter`); absent where there is no stdin. */
   readonly stdinLines?: () => AsyncIterable<string>;
 }

@@ -1,5 +1,6 @@
 /** The process's real I/O for the CLI (Node only: the rest of src/cli runs in a browser too). */
-import { closeSync, createReadStream, fstatSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Io } from './io.ts';
 
@@ -43,6 +44,17 @@ export const processIo: Io = {
       return null;
     } catch (e) {
       return e instanceof Error ? e : new Error(String(e));
+    }
+  },
+  outPath: () => {
+    try {
+      if (!fstatSync(1).isFile()) return null;
+      // Linux names a descriptor's file in /proc; elsewhere this throws and the path is not known.
+      const path = readlinkSync('/proc/self/fd/1');
+      const rel = relative(process.cwd(), path);
+      return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+    } catch {
+      return null;
     }
   },
   stdinLines: () => createInterface({ input: process.stdin, crlfDelay: Infinity }),

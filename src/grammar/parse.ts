@@ -15,7 +15,7 @@ import {
   type Filter,
 } from './ast.ts';
 import { MSG, type FilterError } from './errors.ts';
-import { FILTER_GRAMMAR_SOURCE } from './grammar.ts';
+import { GRAMMAR_RECIPES } from './recipe.ts';
 import { printValue } from './print.ts';
 
 /** Longest filter string after trimming and merging (S2.3). */
@@ -23,7 +23,11 @@ export const MAX_FILTER_LENGTH = 255;
 /** Most predicate and logical nodes in one filter (S2.3). */
 export const MAX_TERMS = 32;
 
-const grammars = ohm.grammars(FILTER_GRAMMAR_SOURCE);
+// The grammars of grammar.ts, built from their recipes (scripts/gen-grammar.ts): compiling the source costs tens of ms at every start.
+const makeRecipe = (ohm as unknown as { readonly makeRecipe: (recipe: readonly unknown[]) => ohm.Grammar }).makeRecipe;
+const grammars: ohm.Namespace = Object.fromEntries(
+  Object.entries(GRAMMAR_RECIPES).map(([name, recipe]) => [name, makeRecipe(recipe)]),
+);
 /**
  * The filter language's grammars as an ohm namespace, for dialects whose
  * grammars extend `SeccompLexical` (words and integer literals).

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
 
@@ -35,7 +35,14 @@ export interface BuildOptions {
 /** The compiler flags the house style requires (C11, every warning an error). */
 export const CFLAGS: readonly string[] = ['-std=c11', '-Wall', '-Wextra', '-Werror', '-O2'];
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The package's root: the nearest folder above this module with a package.json (src/native, dist/native or the CLI's bundle in dist/cli/bundle). */
+function packageRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** Null on Linux x86_64, else why the Linux commands cannot run here. */
 export function platformProblem(platform: string = process.platform, arch: string = process.arch): NativeError | null {

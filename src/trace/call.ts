@@ -34,6 +34,8 @@ export class RawCall {
   ipHi = 0;
   /** The path an execve printed as a string (strace without raw decoding for execve), else null. */
   path: string | null = null;
+  /** An execve's argv when strace printed it whole (not cut with `...`), else null. */
+  argv: readonly string[] | null = null;
   /** An `<unfinished ...>` call not yet resumed. */
   open = false;
 
@@ -84,6 +86,7 @@ export class RawCall {
     c.ipLo = this.ipLo;
     c.ipHi = this.ipHi;
     c.path = this.path;
+    c.argv = this.argv;
     c.open = this.open;
     return c;
   }

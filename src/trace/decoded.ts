@@ -120,3 +120,24 @@ export function skipDecoded(
   }
   return i;
 }
+
+/**
+ * execve's argv as strace prints it after the path, `, ["ls", "-l"]`: the
+ * strings, or null when strace cut any of them or the list (`...`), or the
+ * text is not that shape (the command a trace ran, for the hint `generate` prints).
+ */
+export function readArgv(b: Uint8Array, from: number, e: number): readonly string[] | null {
+  let i = from;
+  if (b[i] !== 44 || b[i + 1] !== 32 || b[i + 2] !== 91) return null;
+  i += 3;
+  const out: string[] = [];
+  while (i < e && b[i] !== 93) {
+    const s = readCString(b, i, e);
+    if (typeof s === 'number' || b[s.end - 1] === 46) return null;
+    out.push(s.text);
+    i = s.end;
+    if (b[i] === 44 && b[i + 1] === 32) i += 2;
+    else if (b[i] !== 93) return null;
+  }
+  return i < e ? out : null;
+}

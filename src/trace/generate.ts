@@ -46,6 +46,8 @@ export interface Generated {
   readonly warnings: readonly string[];
   /** Even without comments the text is over the 64 KiB prctl reads (S5.2): no launcher could install it. */
   readonly tooBig: boolean;
+  /** The command the root's execve ran (its argv, as strace printed it whole), for running the policy; null when unknown. */
+  readonly command: readonly string[] | null;
   /** M4 the trace's counts as a minijail frequency file: `name: count` lines, most frequent first. */
   readonly frequencies: string;
 }
@@ -89,6 +91,7 @@ export class Generator implements LaunchSink {
   private readonly unallowable: TraceCall[] = [];
   private unallowableCount = 0;
   private checked = 0;
+  private command: readonly string[] | null = null;
 
   constructor(private readonly opts: GenerateOptions) {}
 
@@ -108,6 +111,7 @@ export class Generator implements LaunchSink {
   }
 
   call(c: RawCall, phase: number): null {
+    if (phase === PHASE.INSTALL && this.execs) this.command = c.argv;
     if (phase === PHASE.BEFORE || (phase === PHASE.INSTALL && this.execs)) return null;
     this.checked++;
     const table = syscallTable(this.abi);
@@ -189,6 +193,7 @@ export class Generator implements LaunchSink {
       unallowableCount: this.unallowableCount,
       notes,
       warnings,
+      command: this.command,
       tooBig: !minijail && utf8Length(text) > MAX_USER_TEXT,
       frequencies: [...this.byNr]
         .sort(([a, x], [b, y]) => y.count - x.count || a - b)

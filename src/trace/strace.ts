@@ -7,7 +7,7 @@
  */
 import type { Abi } from '../x86/table.ts';
 import type { RawCall } from './call.ts';
-import { readCString, skipDecoded } from './decoded.ts';
+import { readArgv, readCString, skipDecoded } from './decoded.ts';
 import { resolveTraceName, type ResolvedName } from './names.ts';
 import { DECODED, EXEC_PATH_ADDR, LINE_KIND, LineError, Scanned, UNPREFIXED } from './scanned.ts';
 
@@ -179,6 +179,7 @@ export class StraceScanner {
     c.retKnown = false;
     c.retBig = null;
     c.path = null;
+    c.argv = null;
     if (ch === CHAR_LESS_THAN) {
       o.column = this.pos - this.lineStart;
       this.expectBytes(OPEN_RESUME, "'<... NAME resumed>'");
@@ -382,6 +383,7 @@ export class StraceScanner {
     const path = readCString(this.buf, this.pos, this.lineEnd);
     if (typeof path === 'number') this.fail("truncated line: expected '\"'", path);
     c.path = path.text;
+    c.argv = readArgv(this.buf, path.end, this.lineEnd);
     c.nargs = 3;
     c.halves.fill(0, 0, 6);
     c.halves[0] = EXEC_PATH_ADDR;

@@ -8,22 +8,26 @@
 import type { Abi } from './table.ts';
 import { CONSTANT_ROWS } from './tables/constants.ts';
 
-const TABLES: Readonly<Record<Abi, ReadonlyMap<string, bigint>>> = (() => {
-  const x64 = new Map<string, bigint>();
-  const ia32 = new Map<string, bigint>();
+// Built on first use, per ABI: a command that names no constant does not pay for the table at start.
+const TABLES: Partial<Record<Abi, ReadonlyMap<string, bigint>>> = {};
+
+function table(abi: Abi): ReadonlyMap<string, bigint> {
+  let t = TABLES[abi];
+  if (t !== undefined) return t;
+  const m = new Map<string, bigint>();
   for (const [name, a, b] of CONSTANT_ROWS) {
-    if (a !== null) x64.set(name, BigInt(a));
-    const v = b === undefined ? a : b;
-    if (v !== null) ia32.set(name, BigInt(v));
+    const v = abi === 'ia32' && b !== undefined ? b : a;
+    if (v !== null) m.set(name, BigInt(v));
   }
-  return { x86_64: x64, ia32 };
-})();
+  t = TABLES[abi] = m;
+  return t;
+}
 
 /** The value of constant `name` for `abi` as its header defines it (a C long long), or undefined. */
-export const constantValue = (abi: Abi, name: string): bigint | undefined => TABLES[abi].get(name);
+export const constantValue = (abi: Abi, name: string): bigint | undefined => table(abi).get(name);
 
 /** Every constant name of `abi`, sorted. */
-export const constantNames = (abi: Abi): readonly string[] => [...TABLES[abi].keys()].sort();
+export const constantNames = (abi: Abi): readonly string[] => [...table(abi).keys()].sort();
 
 /** C types whose values the kernel reads as 32 bits or fewer (S10a, and negative constants, C-G3). */
 const NARROW =
@@ -128,7 +132,7 @@ const popcount = (v: bigint): number => v.toString(2).replace(/0/g, '').length;
 /** Candidates `[name, value]` of `re` in `abi`, best name first for each value. */
 function candidates(abi: Abi, re: RegExp): readonly (readonly [string, bigint])[] {
   const rank = (n: string): number => (ALIASES.has(n) ? 1 : 0);
-  return [...TABLES[abi]]
+  return [...table(abi)]
     .filter(([n]) => re.test(n))
     .sort(([a], [b]) => rank(a) - rank(b) || a.length - b.length || (a < b ? -1 : 1));
 }

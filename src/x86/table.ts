@@ -89,13 +89,12 @@ function buildTable(abi: Abi, rows: readonly RawRow[]): SyscallTable {
   return Object.freeze(table);
 }
 
-const TABLES: Readonly<Record<Abi, SyscallTable>> = Object.freeze({
-  x86_64: buildTable('x86_64', X86_64_ROWS),
-  ia32: buildTable('ia32', IA32_ROWS),
-});
+// Each ABI's table is built on its first use: a command that never looks at ia32 does not pay for it at start.
+const TABLES: Partial<Record<Abi, SyscallTable>> = {};
 
 /** The system call table of `abi`. */
-export const syscallTable = (abi: Abi): SyscallTable => TABLES[abi];
+export const syscallTable = (abi: Abi): SyscallTable =>
+  (TABLES[abi] ??= buildTable(abi, abi === 'x86_64' ? X86_64_ROWS : IA32_ROWS));
 
 /** Levenshtein distance, bounded work: both inputs are short names. */
 function distance(a: string, b: string): number {
@@ -127,8 +126,11 @@ export function nearestNames(candidates: readonly string[], name: string, max = 
 export function suggestNames(abi: Abi, name: string, max = 3): readonly string[] {
   const probe = name.slice(0, 64);
   const bare = probe.startsWith('sys_') ? probe.slice(4) : probe;
-  return TABLES[abi].names
-    .map((n) => ({ n, d: Math.min(distance(probe, n), distance(bare, n.startsWith('sys_') ? n.slice(4) : n) + 1) }))
+  return syscallTable(abi)
+    .names.map((n) => ({
+      n,
+      d: Math.min(distance(probe, n), distance(bare, n.startsWith('sys_') ? n.slice(4) : n) + 1),
+    }))
     .filter(({ n, d }) => d <= Math.max(2, Math.floor(n.length / 3)))
     .sort((x, y) => x.d - y.d || x.n.localeCompare(y.n))
     .slice(0, max)

@@ -8,12 +8,16 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import { ACTION_SPELLINGS, actionRet, isActionError, type Action } from '../../action/index.ts';
 import { parseActionFlag } from '../action-flag.ts';
 import {
+  AUDIT_ARCH_X86_64,
   compilePolicy,
   describeAction,
   describeInstructions,
   disassemble,
+  emulate,
   encodeRaw,
+  retAllows,
   type Compiled,
+  type Program,
 } from '../../bpf/index.ts';
 import { parsePolicy } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
@@ -23,7 +27,7 @@ import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts
 
 /** Help text of `bpf`. */
 export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--format raw|c|json|disasm]
-                        [--kill ACTION] [--allow ACTION] [--plain] [--verify] [-o FILE]
+                        [--kill ACTION] [--allow ACTION] [--allow-execve] [--plain] [--verify] [-o FILE]
 
 Compile POLICY, as PR_SET_SECCOMP 2 through --abi (default x86_64) would
 install it, to a seccomp BPF program for today's Linux: check the arch, kill
@@ -36,12 +40,18 @@ numbers, each entry's filter as jumps over 32-bit words.
   --format json    the instructions and the layout's facts
   --kill ACTION    what S6.4 kills gets (default kill-process)
   --allow ACTION   what an allowed call gets (default allow)
+  --allow-execve   allow every native execve, for a loader that installs the
+                   program just before its own execve (bwrap --seccomp, runc,
+                   systemd): BPF cannot count calls, so later execve calls pass too
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
   --verify         prove with z3 that the program decides every call as the policy
                    does before writing it (as the verify command; the verdict on stderr)
 ACTION is one of ${ACTION_SPELLINGS.replace(', kill', '')}, or errno:NAME (errno:EPERM).
-A pending 'on_next_syscall: 1' is not in the program: a launcher installs it
-just before execve, the call the grant is for.
+A pending 'on_next_syscall: 1' is not in the program: the 2011 launcher
+installs the policy just before execve, the call the grant is for, and
+'seccomp-spec run' does so. A loader that installs the program before its
+own execve needs that execve allowed: without --allow-execve, a warning on
+stderr says when the program would deny it.
 Exit: 0 compiled, 1 the policy is bad or too long for BPF (or --verify found a
 counterexample), 2 usage, 3 the proof itself failed.
 `;
@@ -103,6 +113,19 @@ export function actionFlag(name: string, raw: string | true | undefined, fallbac
   return a;
 }
 
+/** Argument values an execve's registers may hold: null, all ones, a user-space pointer. */
+const EXECVE_SAMPLES: readonly bigint[] = [0n, 0xffff_ffff_ffff_ffffn, 0x7ffc_0000_1000n];
+
+/** B14: what the program answers a loader's native execve made right after installing it. */
+function loaderExecve(program: Program): 'allowed' | 'denied' | 'depends' {
+  const answers = EXECVE_SAMPLES.map((v) =>
+    retAllows(
+      emulate(program, { nr: 59, arch: AUDIT_ARCH_X86_64, instructionPointer: 0n, args: [v, v, v, 0n, 0n, 0n] }).ret,
+    ),
+  );
+  return answers.every((a) => a) ? 'allowed' : answers.every((a) => !a) ? 'denied' : 'depends';
+}
+
 /** Write `data` to -o FILE or stdout; raw bytes never go to a terminal. */
 function emit(data: string | Uint8Array, output: string | undefined, io: Io): number {
   if (output !== undefined) {
@@ -128,7 +151,7 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
     {
       name: 'bpf',
       valued: ['abi', 'format', 'kill', 'allow', 'output'],
-      booleans: ['plain', 'verify'],
+      booleans: ['plain', 'allow-execve', 'verify'],
       positionals: [1, 1],
       help: BPF_HELP,
     },
@@ -150,10 +173,16 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
+  const allowExecve = args.flags['allow-execve'] === true;
+  if (allowExecve && args.flags['verify'] === true) {
+    io.err('--verify proves the program decides as the policy does; --allow-execve makes it differ on execve (B14)\n');
+    return EXIT.USAGE;
+  }
   const compiled = compilePolicy(text, {
     abi,
     kill,
     allow,
+    allowExecve,
     ...(args.flags['plain'] === true ? { layout: 'plain', fold: false } : {}),
   });
   if (isLeft(compiled)) {
@@ -161,6 +190,14 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
     return EXIT.FAIL;
   }
   const c = compiled.right;
+  const execve = allowExecve ? 'allowed' : loaderExecve(c.program);
+  if (execve !== 'allowed')
+    io.err(
+      `warning: ${file}: the program ${execve === 'denied' ? 'denies' : 'may deny, depending on its arguments,'} the native execve ` +
+        'a loader makes right after installing it (bwrap --seccomp, runc, systemd), so the command would not start; ' +
+        "the 2011 launcher's on_next_syscall: 1 let it through, which BPF cannot count (B14): give --allow-execve " +
+        'to allow every native execve, or install the program after execve (seccomp-spec run does)\n',
+    );
   const out = args.flags['output'];
   const f: Format = format.right;
   const data =

@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [--quiet]`:
+ * `seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--lenient] [-q|--quiet]`:
  * print the smallest policy under which replaying TRACE kills nothing. The trace streams.
  */
 import * as t from 'io-ts';
@@ -10,7 +10,7 @@ import { Generator, Launcher } from '../../trace/index.ts';
 import { parseActionFlag } from '../action-flag.ts';
 import { decodeFlag } from '../args.ts';
 import { dialectFlag } from '../dialect.ts';
-import { plural } from '../format.ts';
+import { nextStep, plural, shellWord } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
@@ -41,7 +41,7 @@ export const DEFAULT_WRITERS = new Map<string, DefaultWriter>([
 ]);
 
 /** Help text of `generate`. */
-export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--dialect 2011|minijail] [--frequency FILE] [--lenient] [--quiet]
+export const GENERATE_HELP = `usage: seccomp-spec generate TRACE [--args NAME,...] [--args-pointers] [--abi x86_64|ia32] [--dialect 2011|minijail] [--frequency FILE] [--lenient] [-q|--quiet]
                              [--default ACTION]
 
 Print the smallest policy that lets the traced program run: one entry per
@@ -54,7 +54,8 @@ a comment says so. A pointer argument (buf, filename) is left free with a
 warning, since addresses change from run to run; --args-pointers constrains
 it anyway. Notes and warnings go to stderr. The trace is read as a stream (a
 terminal shows progress, not with --quiet); --lenient skips bad lines and
-fails when they are more than 1% of the lines.
+fails when they are more than 1% of the lines. Last, on stderr, the 'run'
+command that runs the traced program under a 2011 policy (not with -q).
 --dialect minijail writes a minijail policy (spec/17-minijail.md): argN
 atoms, an '||' of '&&' clauses (at most 32) over the values seen.
 --frequency FILE writes the trace's counts of each call to FILE in
@@ -170,5 +171,16 @@ export async function generateCommand(argv: readonly string[], io: Io): Promise<
     );
     return EXIT.FAIL;
   }
+  // run takes 2011 policies: a minijail one gets no hint.
+  if (!input.quiet && (dialect ?? '2011') === '2011') io.err(runHint(g.command, io.outPath?.() ?? null));
   return EXIT.OK;
+}
+
+/** The `run` command that uses this policy on the traced command (T4: run appends the launcher's directive, as replay does). */
+function runHint(command: readonly string[] | null, policy: string | null): string {
+  const cmd = command === null || command.length === 0 ? ['CMD', '[ARG...]'] : command.map(shellWord);
+  return nextStep(
+    ['seccomp-spec', 'run', policy === null ? 'POLICY' : shellWord(policy), '--', ...cmd],
+    policy === null ? '   (POLICY: the file this output is saved in)' : '',
+  );
 }

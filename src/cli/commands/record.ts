@@ -5,11 +5,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { Launcher, Generator } from '../../trace/index.ts';
+import { nextStep, shellWord } from '../format.ts';
 import { EXIT, type Io } from '../io.ts';
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `record`. */
-export const RECORD_HELP = `usage: seccomp-spec record [-o FILE] [--quiet] -- CMD [ARG...]
+export const RECORD_HELP = `usage: seccomp-spec record [-o FILE] [-q|--quiet] -- CMD [ARG...]
 
 Run CMD under strace and write its trace to FILE (default: CMD's base name
 with .strace, in the current folder; '-o -' writes it to stdout and sends
@@ -17,7 +18,8 @@ CMD's own stdout to stderr). strace runs with the options replay and
 generate need: -f (follow forks, clones and threads) and -e raw=!execve
 (every argument as the raw number the kernel sees, except execve's, whose
 path names the program in kill logs). strace must be installed
-(apt-get install strace). Then the trace is read back, as a stream.
+(apt-get install strace). Then the trace is read back, as a stream, and
+the 'generate' command to run next is printed on stderr (not with -q).
 Exit: 0 recorded (CMD's own exit status is noted on stderr), 1 strace is
 missing or failed, or the trace does not read back, 2 usage.
 `;
@@ -47,8 +49,8 @@ function parseRecord(argv: readonly string[]): RecordArgs | string {
       if (v === undefined) return `option ${a} needs a value`;
       out = v;
     } else if (a.startsWith('--output=')) out = a.slice(9);
-    else if (a === '--quiet') quiet = true;
-    else if (a.startsWith('-')) return `unknown option ${a} (valid: -o FILE, --output FILE, --quiet, --help)`;
+    else if (a === '--quiet' || a === '-q') quiet = true;
+    else if (a.startsWith('-')) return `unknown option ${a} (valid: -o FILE, --output FILE, -q/--quiet, -h/--help)`;
     else return { out, quiet, cmd: argv.slice(i) };
   }
   return { out, quiet, cmd: [] };
@@ -102,5 +104,8 @@ export async function recordCommand(argv: readonly string[], io: Io): Promise<nu
   io.err(
     `record: ${file}: ${read.lines} lines, ${read.calls} calls${status === 0 ? '' : `; ${cmd} exited with status ${status}`}\n`,
   );
+  // The policy beside the trace, named after it: ls.strace gives ls.policy.
+  const policy = `${file.endsWith('.strace') ? file.slice(0, -'.strace'.length) : file}.policy`;
+  if (!args.quiet) io.err(nextStep(['seccomp-spec', 'generate', shellWord(file), '>', shellWord(policy)]));
   return EXIT.OK;
 }

@@ -1,5 +1,5 @@
 /**
- * `seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [--quiet]`:
+ * `seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [-q|--quiet]`:
  * run a traced process tree through the engine under a policy, as a
  * launcher would, and report the first killed call of each task with why
  * (with --all, every denied call, as an audit would). The trace streams.
@@ -12,7 +12,7 @@ import { abiFlag, parseCommand, policyOk, readInput, strictFlag, toJson, traceCo
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `replay`. */
-export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [--quiet]
+export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [-q|--quiet]
 
 Replay a traced process tree through the engine as a launcher would: spawn a
 task, install POLICY with 'on_next_syscall: 1' just before the root's first

@@ -10,7 +10,6 @@ import { isActionError, parseAction } from '../../action/index.ts';
 import { compilePolicy, encodeRaw } from '../../bpf/index.ts';
 import { parsePolicy } from '../../grammar/index.ts';
 import { launch, platformProblem, resolveCommand, type DenyAction, type Launched } from '../../native/index.ts';
-import { syscallTable, type Abi } from '../../x86/table.ts';
 import { parseArgs } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, policyOk, readInput } from '../inputs.ts';
@@ -19,9 +18,11 @@ import { explainDenial } from './run-report.ts';
 /** Help text of `run`. */
 export const RUN_HELP = `usage: seccomp-spec run POLICY [--abi x86_64|ia32] [--kill ACTION] [--audit] -- CMD [ARG...]
 
-Run CMD on Linux under POLICY, as a 2011 launcher would: the
-policy is compiled to a seccomp BPF program and installed just before
-CMD's execve; CMD's stdin, stdout and stderr are its own. A denied call
+Run CMD on Linux under POLICY, as a 2011 launcher would (and as replay
+does, T4): the policy, with 'on_next_syscall: 1' appended, is compiled to
+a seccomp BPF program and installed just before CMD's execve, so that
+execve passes and every later call is checked: generate's output runs as
+it is. CMD's stdin, stdout and stderr are its own. A denied call
 kills the task that made it (SIGKILL, as S6.6), and run prints the call
 with argument names, the entry it met, the predicate that failed with the
 values, and the 2011 kernel log line, on stderr.
@@ -30,8 +31,8 @@ values, and the 2011 kernel log line, on stderr.
              errno:N: report, and the call fails with -N
   --audit    deny nothing: run CMD to its end and list every call the
              policy would have killed, in order (to grow a policy)
-'on_next_syscall: 1' lets the launcher's own execve through, nothing else;
-without it the policy must have an execve entry, or run refuses to start.
+The appended directive lets the launcher's own execve through, nothing
+else; the policy's execve entry decides every later execve (K3).
 Needs Linux on x86_64 and a C compiler (cc, or $CC): the helper is built
 from native/ on first use.
 Exit: CMD's status (128+N when killed by signal N, so 137 for a kill;
@@ -71,17 +72,9 @@ function denyAction(raw: string | undefined): DenyAction | string {
   return `invalid --kill: run supports kill-process, kill-thread and errno:N (to deny nothing, use --audit), not '${raw}'`;
 }
 
-/** S6.4: why the launcher's own execve could not pass, or null when it can. */
-function execveProblem(text: string, abi: Abi): string | null {
-  const p = parsePolicy(text, abi);
-  if (!p.ok || p.policy.onNextSyscall) return null;
-  if (abi === 'ia32')
-    return "an ia32 policy kills the launcher's own execve, which enters as x86_64 (S6.4); add 'on_next_syscall: 1'";
-  const execve = syscallTable('x86_64').resolve('execve');
-  return p.policy.entries.some((e) => e.nr === execve && e.filter.kind !== 'drop')
-    ? null
-    : "the policy has no execve entry, so the command could never start (S6.4); add 'execve: 1' or 'on_next_syscall: 1'";
-}
+/** T4, K3: the launcher's text, the policy with the directive that lets its own execve through. */
+export const launcherText = (text: string): string =>
+  `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}on_next_syscall: 1\n`;
 
 function summary(r: Launched, audit: boolean): string {
   const n = r.denials.length;
@@ -139,26 +132,19 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
-  const refusal = execveProblem(text, abi);
-  if (refusal !== null) {
-    io.err(`${file}: ${refusal}\n`);
-    return EXIT.FAIL;
-  }
-  const task = installedTask(file, text, abi, 'run', io);
+  const task = installedTask(file, launcherText(text), abi, 'run', io);
   const compiled = compilePolicy(text, { abi, kill: { kind: 'trace', data: 1 } });
   if (task === null || isLeft(compiled)) {
     if (isLeft(compiled)) io.err(`${file}: ${compiled.left.message}\n`);
     return EXIT.FAIL;
   }
-  const parsed = parsePolicy(text, abi);
-  const pending = parsed.ok && parsed.policy.onNextSyscall;
   if (resolveCommand(command[0]!) === null) {
     io.err(`seccomp-spec run: ${command[0]!}: command not found\n`);
     return NOT_FOUND;
   }
   const r = await launch(encodeRaw(compiled.right.program), command, {
     deny,
-    passExec: pending,
+    passExec: true,
     ...(streams.capture === true ? { stdio: 'pipe' as const, input: streams.input ?? '' } : {}),
   });
   if (isLeft(r)) {
