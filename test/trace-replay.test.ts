@@ -5,7 +5,17 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { ALLOW, errno, formatAction, KILL_PROCESS, LOG, trap, type Action } from '../src/action/index.ts';
+import {
+  ALLOW,
+  errno,
+  formatAction,
+  KILL_PROCESS,
+  LOG,
+  trace as traceAction,
+  trap,
+  USER_NOTIF,
+  type Action,
+} from '../src/action/index.ts';
 import type { Rule, RuleSet } from '../src/ruleset/index.ts';
 import {
   answerText,
@@ -358,4 +368,32 @@ test('A2 an unlisted call meets the rule set default, kill-process, and the expl
   t.like(r.report.tasks[0]!.kill, { name: 'getpid', action: { kind: 'kill-process' } });
   t.is(r.report.tasks[0]!.kill!.decision.reason, 'no rule of the policy matches: its default answers kill-process');
   t.is(answerText(r.report.tasks[0]!.kill!.action), '');
+});
+
+test('A2 --all: a fork the rule set answers with an errno still makes its child, which gets a copy of the rule set', (t) => {
+  const r = replay(trace(ACTION_TRACE), actionRules(errno(11)), { abi: 'x86_64', comm: 'prog', all: true });
+  if (!r.ok) return t.fail(r.message);
+  const [root, child] = r.report.tasks;
+  t.deepEqual(
+    root!.denials.map((d) => [d.first.name, formatAction(d.first.action)]),
+    [
+      ['uname', 'errno:1'],
+      ['clone', 'errno:11'],
+      ['kill', 'trap:7'],
+    ],
+  );
+  t.deepEqual(
+    child!.denials.map((d) => [d.first.name, d.first.line]),
+    [['uname', 5]],
+  );
+});
+
+test('A2 what the program would see of each answer', (t) => {
+  const later = "; the program's later calls may differ from the trace";
+  t.is(answerText(errno(13)), `would return EACCES${later}`);
+  t.is(answerText(errno(4000)), `would return E4000${later}`);
+  t.is(answerText(traceAction(3)), `would return ENOSYS (trace:3 with no tracer or listener)${later}`);
+  t.is(answerText(USER_NOTIF), `would return ENOSYS (user-notif with no tracer or listener)${later}`);
+  t.is(answerText(trap(9)), 'would get SIGSYS (trap, data 9)');
+  t.is(answerText(KILL_PROCESS), '');
 });
