@@ -118,3 +118,21 @@ test('replay: a minijail policy with only allowed calls passes, and a bad one is
   t.is(bad.code, 1);
   t.regex(bad.err, /^p\.policy:2:1: /);
 });
+
+test('replay: an OCI profile is detected by its brace; its default errno is reported at each call it answers', async (t) => {
+  const profile = JSON.stringify({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    syscalls: [{ names: ['execve', 'write', 'exit_group'], action: 'SCMP_ACT_ALLOW' }],
+  });
+  const trace = [
+    '{"pid":1,"name":"execve","args":[4096,0,0],"ret":0}',
+    '{"pid":1,"name":"uname","args":[4096],"ret":0}',
+    '{"pid":1,"name":"write","args":[1,4096,3],"ret":3}',
+    '{"pid":1,"name":"exit_group","args":[0],"ret":0}',
+  ].join('\n');
+  const r = await runCli(['replay', 'p.json', 't.jsonl'], (p) => ({ 'p.json': profile, 't.jsonl': trace })[p]);
+  t.is(r.code, 1, r.err);
+  t.regex(r.out, /under p\.json \(oci, x86_64\)\n/);
+  t.true(r.out.includes('task 1 (engine pid 1): 1 system call answered with an errno, 3 calls made\n'), r.out);
+  t.true(r.out.includes('  uname (63) at line 2: errno:1\n'));
+});
