@@ -344,4 +344,10 @@ test('a minijail policy runs with its own actions: the program sees the errno, r
   const usage = await cli(['run', '--dialect', 'minijail', '--kill', 'errno:1', policy, '--', 'true']);
   t.is(usage.status, 2);
   t.is(usage.stderr, '--kill is for 2011 policies: a minijail policy carries its own actions\n');
+  const missing = await cli(['run', '--dialect', 'minijail', policy, '--', 'no-such-command-here']);
+  t.is(missing.status, 127);
+  t.is(missing.stderr, 'seccomp-spec run: no-such-command-here: command not found\n');
+  const bad = await cli(['run', '--dialect', 'minijail', file('py-bad.policy', 'nosuchcall: 1\n'), '--', 'true']);
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /py-bad\.policy:1:1: /);
 });
