@@ -66,17 +66,18 @@ static int parse_fd(const char *s) {
 }
 
 static struct options parse_options(int argc, char **argv) {
-  if (argc < 8) die(EXIT_USAGE, "usage: seccomp-native launch kill|audit|errno:N exec-pass|no-exec-pass PROGFD REPORTFD PATH ARGV0 [ARG...]");
+  if (argc < 8) die(EXIT_USAGE, "usage: seccomp-native launch kill|audit|errno:N|rules exec-pass|no-exec-pass PROGFD REPORTFD PATH ARGV0 [ARG...]");
   struct options o = { .mode = MODE_KILL, .errno_value = 0, .pass_exec = 0, .report = -1 };
   if (strcmp(argv[2], "kill") == 0) o.mode = MODE_KILL;
   else if (strcmp(argv[2], "audit") == 0) o.mode = MODE_AUDIT;
+  else if (strcmp(argv[2], "rules") == 0) o.mode = MODE_RULES;
   else if (strncmp(argv[2], "errno:", 6) == 0) {
     char *end;
     errno = 0;
     long v = strtol(argv[2] + 6, &end, 10);
     if (errno != 0 || *end != '\0' || end == argv[2] + 6 || v < 0 || v > 4095) die(EXIT_USAGE, "launch: errno:N needs N from 0 to 4095");
     o.mode = MODE_ERRNO, o.errno_value = (int)v;
-  } else die(EXIT_USAGE, "launch: ACTION must be kill, audit or errno:N");
+  } else die(EXIT_USAGE, "launch: ACTION must be kill, audit, errno:N or rules");
   if (strcmp(argv[3], "exec-pass") == 0) o.pass_exec = 1;
   else if (strcmp(argv[3], "no-exec-pass") != 0) die(EXIT_USAGE, "launch: PASS must be exec-pass or no-exec-pass");
   o.report = parse_fd(argv[5]);

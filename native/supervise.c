@@ -83,6 +83,23 @@ static void report_deny(int fd, pid_t pid, const struct __ptrace_syscall_info *i
   report(fd, line);
 }
 
+/* A SECCOMP_RET_TRAP's SIGSYS at its signal-delivery-stop: the number and arch from siginfo, the arguments from the registers. */
+static void report_trap(int fd, pid_t pid, const siginfo_t *si) {
+  struct user_regs_struct regs;
+  if (!traced(ptrace(PTRACE_GETREGS, pid, 0, &regs), "ptrace(PTRACE_GETREGS)")) return;
+  struct __ptrace_syscall_info info;
+  memset(&info, 0, sizeof info);
+  info.arch = si->si_arch;
+  info.seccomp.nr = (uint64_t)(uint32_t)si->si_syscall;
+  info.instruction_pointer = regs.rip;
+  uint64_t *a = info.seccomp.args;
+  if (si->si_arch == AUDIT_ARCH_X86_64)
+    a[0] = regs.rdi, a[1] = regs.rsi, a[2] = regs.rdx, a[3] = regs.r10, a[4] = regs.r8, a[5] = regs.r9;
+  else
+    a[0] = regs.rbx, a[1] = regs.rcx, a[2] = regs.rdx, a[3] = regs.rsi, a[4] = regs.rdi, a[5] = regs.rbp;
+  report_deny(fd, pid, &info);
+}
+
 /* Skip the stopped call (nr -1) with RET in rax; 0 when the tracee is gone. */
 static int skip_call(pid_t pid, long ret) {
   struct user_regs_struct regs;
@@ -125,6 +142,18 @@ static void on_seccomp(struct run *r, pid_t pid) {
   case MODE_ERRNO:
     if (skip_call(pid, -(long)r->o->errno_value)) resume(pid, 0);
     break;
+  case MODE_RULES: {
+    /* The program's own answer in the trace data: 0x1000 | N skips the call with -N; anything else kills. */
+    unsigned long data = 0;
+    if (!traced(ptrace(PTRACE_GETEVENTMSG, pid, 0, &data), "ptrace(PTRACE_GETEVENTMSG)")) return;
+    if ((data & 0xf000) == 0x1000) {
+      if (skip_call(pid, -(long)(data & 0xfff))) resume(pid, 0);
+      break;
+    }
+    skip_call(pid, -ENOSYS);
+    if (kill(pid, SIGKILL) != 0 && errno != ESRCH) die_errno("kill");
+    break;
+  }
   case MODE_KILL:
     /* The call never runs: it is skipped, and the fatal signal makes the kernel skip it too. */
     skip_call(pid, -ENOSYS);
@@ -149,6 +178,8 @@ static void on_signal(struct run *r, pid_t pid, int sig, volatile int *failure) 
     if (kill(pid, SIGKILL) != 0 && errno != ESRCH) die_errno("kill");
     return;
   }
+  /* A trap the program returned (SYS_SECCOMP): reported as the filter saw the call, then delivered. */
+  if (sig == SIGSYS && si.si_code == 1) report_trap(r->o->report, pid, &si);
   resume(pid, sig);
 }
 

@@ -4,7 +4,7 @@
 
 #include <sys/types.h>
 
-enum mode { MODE_KILL, MODE_AUDIT, MODE_ERRNO };
+enum mode { MODE_KILL, MODE_AUDIT, MODE_ERRNO, MODE_RULES };
 
 struct options {
   enum mode mode;

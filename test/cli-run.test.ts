@@ -276,3 +276,78 @@ test('a `bpf --format raw` program loads with seccomp(2): the probe answers as t
     JSON.stringify(ran, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
   );
 });
+
+test('a minijail policy runs with its own actions: the program sees the errno, run lists the call once; a trap is SIGSYS; --audit lists every answer', async (t) => {
+  const py = [
+    '/usr/bin/python3',
+    '-S',
+    '-c',
+    'import os\nfor _ in range(2):\n  try:\n    os.uname()\n  except OSError as e: print("uname", e.errno)\nos.getpid()\nprint("after")',
+  ];
+  const head = 'uname: return EPERM\ngetpid: trap\n';
+  const audit = await cli([
+    'run',
+    '--audit',
+    '--dialect',
+    'minijail',
+    file('py-audit.policy', `${head}@default kill-process\n`),
+    '--',
+    ...py,
+  ]);
+  t.is(audit.status, 0, audit.stderr);
+  t.is(audit.stdout, 'after\n', 'under --audit every call ran');
+  t.regex(
+    audit.stderr,
+    /would get errno:1: uname\(name=0x[0-9a-f]+\) \[pid \d+, python3\]\n {2}rule: {3}.*py-audit\.policy:1: uname: return EPERM\n/,
+  );
+  t.regex(audit.stderr, /would get trap:0: getpid\(\) \[pid \d+, python3\]\n/);
+  const needed = [...new Set([...audit.stderr.matchAll(/would get kill-process: (\w+)\(/g)].map((m) => m[1]!))];
+  t.true(
+    needed.includes('write') && !needed.includes('execve'),
+    `the launcher's execve passes (T4): ${needed.join(' ')}`,
+  );
+  const policy = file('py.policy', `${head}${needed.map((n) => `${n}: 1\n`).join('')}`);
+  const ran = await cli(['run', '--dialect', 'minijail', policy, '--', ...py]);
+  t.is(ran.stdout, 'uname 1\nuname 1\n', 'the program saw EPERM twice and went on');
+  t.is(ran.status, 128 + 31, 'the trap raised SIGSYS, which ended it');
+  t.regex(
+    ran.stderr,
+    /TRAPPED \(would get SIGSYS \(trap, data 0\)\): getpid\(\) \[pid \d+, python3\]\n {2}rule: {3}.*py\.policy:2: getpid: trap\n/,
+  );
+  t.is([...ran.stderr.matchAll(/errno:1, /g)].length, 1, 'the errno call is listed once');
+  t.regex(
+    ran.stderr,
+    /errno:1, 2 calls, the first: uname\(name=0x[0-9a-f]+\) \[pid \d+, python3\]\n {2}rule: {3}.*py\.policy:1: uname: return EPERM\n/,
+  );
+  const write = await cli([
+    'run',
+    '--dialect',
+    'minijail',
+    file(
+      'py-nowrite.policy',
+      `${head}${needed
+        .filter((n) => n !== 'write')
+        .map((n) => `${n}: 1\n`)
+        .join('')}`,
+    ),
+    '--',
+    '/usr/bin/python3',
+    '-S',
+    '-c',
+    'print("x")',
+  ]);
+  t.is(write.status, 137);
+  t.regex(
+    write.stderr,
+    /KILLED \(kill-thread\): write\(fd=1, buf=0x[0-9a-f]+, count=\d\) \[pid \d+, python3\]\n {2}rule: {3}.*py-nowrite\.policy: no @default: kill-thread\n/,
+  );
+  const usage = await cli(['run', '--dialect', 'minijail', '--kill', 'errno:1', policy, '--', 'true']);
+  t.is(usage.status, 2);
+  t.is(usage.stderr, '--kill is for 2011 policies: a minijail policy carries its own actions\n');
+  const missing = await cli(['run', '--dialect', 'minijail', policy, '--', 'no-such-command-here']);
+  t.is(missing.status, 127);
+  t.is(missing.stderr, 'seccomp-spec run: no-such-command-here: command not found\n');
+  const bad = await cli(['run', '--dialect', 'minijail', file('py-bad.policy', 'nosuchcall: 1\n'), '--', 'true']);
+  t.is(bad.status, 1);
+  t.regex(bad.stderr, /py-bad\.policy:1:1: /);
+});

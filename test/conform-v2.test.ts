@@ -8,6 +8,7 @@ import {
   decodeAnyAnswer,
   decodeAnyRequest,
   encodeAnyRequest,
+  engineAnswerV2,
   isV2,
   modelAnswerV2,
   parseRulesJson,
@@ -159,4 +160,42 @@ test('serve answers a version-2 request unsupported when the adapter has no vers
     0,
   );
   t.deepEqual(JSON.parse(out), { version: 2, id: 3, unsupported: 'this adapter speaks protocol version 1 only' });
+});
+
+test('the model and the engine answer rules installs with their own stacks (installRules, decide): the same actions', (t) => {
+  const rules = (action: string, calls: Record<string, unknown> = {}): { dialect: string; text: string } => ({
+    dialect: 'rules',
+    text: JSON.stringify({ otherArch: 'allow', arches: { x86_64: { otherwise: action, calls } } }),
+  });
+  const call = (nr: number): RequestV2['calls'][number] => ({ vector: 'syscall', nr, args: [0n, 0n, 0n, 0n, 0n, 0n] });
+  const ask = (installs: RequestV2['installs'], nrs: readonly number[]): RequestV2 => ({
+    version: 2,
+    id: 1,
+    abi: 'x86_64',
+    installs,
+    calls: nrs.map(call),
+  });
+  const cases: [RequestV2, readonly number[], readonly string[]][] = [
+    [ask([rules('errno:1'), rules('trap:2'), rules('errno:3')], [39]), [0, 0, 0], ['trap:2']],
+    [ask([rules('errno:1'), rules('errno:3')], [39]), [0, 0], ['errno:3']],
+    [ask([{ dialect: '2011', text: 'getpid: 1\n' }, rules('errno:5')], [39, 1]), [0, 0], ['errno:5', 'kill']],
+    [
+      ask([rules('allow', { '39': [{ action: 'log' }] }), { dialect: 'rules', text: '{' }], [39, 1]),
+      [0, -22],
+      ['log', 'allow'],
+    ],
+    [ask([rules('kill-thread'), rules('kill-process')], [60]), [0, 0], ['kill-process']],
+  ];
+  for (const [r, installs, calls] of cases) {
+    t.deepEqual(modelAnswerV2(r), { version: 2, id: 1, installs, calls }, JSON.stringify(r.installs));
+    t.deepEqual(engineAnswerV2(r), { version: 2, id: 1, installs, calls }, JSON.stringify(r.installs));
+  }
+  // A pending grant (on_next_syscall) lets the next call through whatever the stack says, in both.
+  const pending = ask([{ dialect: '2011', text: 'getpid: 1\non_next_syscall: 1\n' }, rules('errno:5')], [39, 1]);
+  t.deepEqual(engineAnswerV2(pending), modelAnswerV2(pending));
+  // The engine checks its own prctl at entry: under a stack that kills it, the 2011 install cannot be made (P4).
+  const blocked = ask([rules('kill-process'), { dialect: '2011', text: 'getpid: 1\n' }], [39]);
+  const b = engineAnswerV2(blocked);
+  t.true('unsupported' in b && /prctl itself/.test(b.unsupported), JSON.stringify(b));
+  t.like(modelAnswerV2(blocked), { installs: [0, 0], calls: ['kill-process'] });
 });

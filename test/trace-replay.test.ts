@@ -5,7 +5,27 @@
  */
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { generatePolicy, parseTrace, replay, traceAbi, type ReplayReport, type Trace } from '../src/trace/index.ts';
+import {
+  ALLOW,
+  errno,
+  formatAction,
+  KILL_PROCESS,
+  LOG,
+  trace as traceAction,
+  trap,
+  USER_NOTIF,
+  type Action,
+} from '../src/action/index.ts';
+import type { Rule, RuleSet } from '../src/ruleset/index.ts';
+import {
+  answerText,
+  generatePolicy,
+  parseTrace,
+  replay,
+  traceAbi,
+  type ReplayReport,
+  type Trace,
+} from '../src/trace/index.ts';
 import type { Abi } from '../src/x86/table.ts';
 
 const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'latin1');
@@ -243,4 +263,137 @@ test('S3.2 replay passes both halves of 64-bit arguments to the engine', (t) => 
       addr,
     );
   }
+});
+
+/** A rule set for x86_64: execve, write, exit_group and clone allowed; uname EPERM; kill traps; brk logs; otherwise kill-process. */
+function actionRules(clone: Action = ALLOW): RuleSet {
+  const rule = (nr: number, action: Action, text: string): [number, Rule[]] => [
+    nr,
+    [{ when: { kind: 'true' }, action, origin: { file: 'p.policy', line: nr, text } }],
+  ];
+  return {
+    arches: {
+      x86_64: {
+        calls: new Map([
+          rule(59, ALLOW, 'execve: 1'),
+          rule(1, ALLOW, 'write: 1'),
+          rule(231, ALLOW, 'exit_group: 1'),
+          rule(56, clone, 'clone'),
+          rule(63, errno(1), 'uname: return EPERM'),
+          rule(62, trap(7), 'kill: trap'),
+          rule(12, LOG, 'brk: log'),
+        ]),
+        otherwise: KILL_PROCESS,
+      },
+    },
+    otherArch: KILL_PROCESS,
+  };
+}
+
+const ACTION_TRACE = [
+  '{"pid":1,"name":"execve","args":[4096,0,0],"ret":0}',
+  '{"pid":1,"name":"brk","args":[0],"ret":0}',
+  '{"pid":1,"name":"uname","args":[4096],"ret":0}',
+  '{"pid":1,"name":"clone","args":[17,0,0,0,0],"ret":2}',
+  '{"pid":2,"name":"uname","args":[8192],"ret":0}',
+  '{"pid":2,"name":"exit_group","args":[0],"ret":0}',
+  '{"pid":1,"name":"uname","args":[4096],"ret":0}',
+  '{"pid":1,"name":"write","args":[1,4096,3],"ret":3}',
+  '{"pid":1,"name":"kill","args":[1,9],"ret":0}',
+  '{"pid":1,"name":"exit_group","args":[0],"ret":0}',
+].join('\n');
+
+test('A2 a rule set: an errno answer is listed at its line and the task goes on; a trap ends it with SIGSYS; log is counted', (t) => {
+  const r = replay(trace(ACTION_TRACE), actionRules(), { abi: 'x86_64', comm: 'prog' });
+  if (!r.ok) return t.fail(r.message);
+  const [root, child] = r.report.tasks;
+  // The execve itself passes: the rule set goes in once it has run (A5 has no on_next_syscall).
+  t.is(root!.allowed, 4);
+  t.like(root!.kill, { line: 9, name: 'kill', action: { kind: 'trap', data: 7 } });
+  t.is(root!.kill!.decision.reason, 'p.policy:62: kill: trap answers trap:7');
+  t.is(answerText(root!.kill!.action), 'would get SIGSYS (trap, data 7)');
+  t.deepEqual(
+    root!.answers.map((a) => [a.first.name, a.first.line, a.count, answerText(a.first.action)]),
+    [['uname', 3, 2, "would return EPERM; the program's later calls may differ from the trace"]],
+  );
+  // The child inherited the rule set (S7.1): its uname gets the errno too.
+  t.deepEqual(
+    child!.answers.map((a) => [a.first.line, a.count]),
+    [[5, 1]],
+  );
+  t.is(r.report.unreached, 1);
+  t.is(r.report.logged, 1);
+  t.true(r.report.notes.includes('1 call was answered with log: they ran and wrote a log line'));
+  t.like(
+    r.report.summary.find((s) => s.name === 'uname'),
+    { allowed: 0, killed: 0, answered: 3 },
+  );
+});
+
+test('A2 a fork answered with an errno makes no child: its calls are not reached; --all lists every answer without making it', (t) => {
+  const r = replay(trace(ACTION_TRACE), actionRules(errno(11)), { abi: 'x86_64', comm: 'prog' });
+  if (!r.ok) return t.fail(r.message);
+  t.is(r.report.tasks.length, 1);
+  t.deepEqual(
+    r.report.tasks[0]!.answers.map((a) => [a.first.name, a.count]),
+    [
+      ['uname', 2],
+      ['clone', 1],
+    ],
+  );
+  t.is(r.report.unreached, 3);
+  const all = replay(trace(ACTION_TRACE), actionRules(), { abi: 'x86_64', comm: 'prog', all: true });
+  if (!all.ok) return t.fail(all.message);
+  const [root] = all.report.tasks;
+  t.is(root!.kill, null);
+  t.deepEqual(
+    root!.denials.map((d) => [d.first.name, d.count, formatAction(d.first.action)]),
+    [
+      ['uname', 2, 'errno:1'],
+      ['kill', 1, 'trap:7'],
+    ],
+  );
+});
+
+test('A2 an unlisted call meets the rule set default, kill-process, and the explanation says so', (t) => {
+  const r = replay(
+    trace('{"pid":1,"name":"execve","args":[4096,0,0],"ret":0}\n{"pid":1,"name":"getpid","args":[]}\n'),
+    actionRules(),
+    {
+      abi: 'x86_64',
+      comm: 'prog',
+    },
+  );
+  if (!r.ok) return t.fail(r.message);
+  t.like(r.report.tasks[0]!.kill, { name: 'getpid', action: { kind: 'kill-process' } });
+  t.is(r.report.tasks[0]!.kill!.decision.reason, 'no rule of the policy matches: its default answers kill-process');
+  t.is(answerText(r.report.tasks[0]!.kill!.action), '');
+});
+
+test('A2 --all: a fork the rule set answers with an errno still makes its child, which gets a copy of the rule set', (t) => {
+  const r = replay(trace(ACTION_TRACE), actionRules(errno(11)), { abi: 'x86_64', comm: 'prog', all: true });
+  if (!r.ok) return t.fail(r.message);
+  const [root, child] = r.report.tasks;
+  t.deepEqual(
+    root!.denials.map((d) => [d.first.name, formatAction(d.first.action)]),
+    [
+      ['uname', 'errno:1'],
+      ['clone', 'errno:11'],
+      ['kill', 'trap:7'],
+    ],
+  );
+  t.deepEqual(
+    child!.denials.map((d) => [d.first.name, d.first.line]),
+    [['uname', 5]],
+  );
+});
+
+test('A2 what the program would see of each answer', (t) => {
+  const later = "; the program's later calls may differ from the trace";
+  t.is(answerText(errno(13)), `would return EACCES${later}`);
+  t.is(answerText(errno(4000)), `would return E4000${later}`);
+  t.is(answerText(traceAction(3)), `would return ENOSYS (trace:3 with no tracer or listener)${later}`);
+  t.is(answerText(USER_NOTIF), `would return ENOSYS (user-notif with no tracer or listener)${later}`);
+  t.is(answerText(trap(9)), 'would get SIGSYS (trap, data 9)');
+  t.is(answerText(KILL_PROCESS), '');
 });

@@ -11,7 +11,8 @@ import { callAbi } from '../x86/vectors.ts';
 import { TEXT_ADDR, callRegs, installResult, textBytes } from './model-adapter.ts';
 import { rulesLayer } from './model-adapter.ts';
 import type { Answer, AnswerV2, Request, RequestV2, Verdict } from './protocol.ts';
-import { answerV2 } from './v2.ts';
+import { formatAction } from '../action/index.ts';
+import { answerV2, otherDialect, REFUSED, stackInstalls } from './v2.ts';
 
 /** What one replay of the installs gave: the kernel, the task, the results; or why it cannot stand for P2. */
 type Replay =
@@ -66,9 +67,51 @@ export function engineAnswer(r: Request): Answer {
   return { id: r.id, installs: first!.installs, calls };
 }
 
+const halvesOf = (args: readonly bigint[]): number[] =>
+  args.flatMap((a) => [Number(a & 0xffff_ffffn), Number((a >> 32n) & 0xffff_ffffn)]);
+
 /**
- * The engine's answer to a version-2 request (P9): its 2011 filter through
- * the engine as above; a `rules` filter is answered in the decision form
- * (decideRules), as the engine decides rule sets.
+ * The engine's answer to a version-2 request (P9). With a `rules` install,
+ * the engine's own stack answers: in order on one task, each 2011 text as
+ * the task's prctl through the entry path (unsupported when the installed
+ * stack would not let that prctl through untouched, as above), each rule
+ * set through Kernel.installRules (A5); then each call through
+ * Kernel.decide (A6), which changes nothing, so one task serves every call
+ * (P2). Without one, as version 1.
  */
-export const engineAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, engineAnswer, rulesLayer);
+export function engineAnswerV2(r: RequestV2): AnswerV2 {
+  if (!r.installs.some((i) => i.dialect === 'rules')) return answerV2(r, engineAnswer, rulesLayer);
+  const other = otherDialect(r);
+  if (other !== undefined) return other;
+  const unsupported = (why: string): AnswerV2 => ({ version: 2, id: r.id, unsupported: why });
+  const kernel = new Kernel();
+  const pid = kernel.spawn(r.abi, 'conform');
+  const prctlNr = syscallTable(r.abi).resolve('prctl')!;
+  const args = [BigInt(PR.SET_SECCOMP), 2n, TEXT_ADDR, 0n, 0n, 0n];
+  const installs: number[] = [];
+  for (const [k, i] of stackInstalls(r).entries()) {
+    if (i === null) {
+      installs.push(REFUSED);
+      continue;
+    }
+    if (typeof i !== 'string') {
+      const o = kernel.installRules(pid, i);
+      installs.push(o.ok ? 0 : -o.errno.number);
+      continue;
+    }
+    const seccomp = kernel.view().tasks[0]!.seccomp;
+    if (seccomp.mode === 2 && seccomp.pending)
+      return unsupported(
+        `install ${k}: the engine's prctl would spend the pending grant (on_next_syscall) of the installed state`,
+      );
+    if (kernel.decide(pid, 'syscall', prctlNr, halvesOf(args)) !== VERDICT.ALLOW)
+      return unsupported(
+        `install ${k}: the installed stack does not let prctl itself through, and the engine checks every prctl at entry`,
+      );
+    kernel.writeMemory(pid, TEXT_ADDR, textBytes(i));
+    const o = kernel.syscall(pid, 'syscall', callRegs(r.abi, prctlNr, args));
+    installs.push(o.kind === 'return' ? installResult(o.rax) : -1);
+  }
+  const calls = r.calls.map((c) => formatAction(kernel.decide(pid, c.vector, c.nr, halvesOf(c.args))!));
+  return { version: 2, id: r.id, installs, calls };
+}

@@ -12,7 +12,8 @@ import type { RegsInput } from '../x86/registers.ts';
 import { callAbi } from '../x86/vectors.ts';
 import { decideRules } from '../ruleset/index.ts';
 import type { Answer, AnswerV2, Call, Request, RequestV2, Verdict } from './protocol.ts';
-import { answerV2, filterView, type LayerAnswer } from './v2.ts';
+import { formatAction } from '../action/index.ts';
+import { answerV2, filterView, otherDialect, REFUSED, stackInstalls, type LayerAnswer } from './v2.ts';
 
 /** Where the task's text is written: below 4 GiB, like the engine's scratch address. */
 export const TEXT_ADDR = 0x7ff0_0000n;
@@ -78,5 +79,44 @@ export const rulesLayer: LayerAnswer = (rs, abi, calls) =>
     return decideRules(rs, v.abi, c.nr, v.args).action;
   });
 
-/** The model's answer to a version-2 request (P9). */
-export const modelAnswerV2 = (r: RequestV2): AnswerV2 => answerV2(r, modelAnswer, rulesLayer);
+/**
+ * The model's answer to a version-2 request (P9). With a `rules` install,
+ * the model's own stack answers: each 2011 text through prctl's handler,
+ * each rule set through model.installRules (A5), in order on one task,
+ * then each call through model.decide (A6), so stacked precedence is the
+ * model's (A3). Without one, as version 1.
+ */
+export function modelAnswerV2(r: RequestV2): AnswerV2 {
+  if (!r.installs.some((i) => i.dialect === 'rules')) return answerV2(r, modelAnswer, rulesLayer);
+  const other = otherDialect(r);
+  if (other !== undefined) return other;
+  const [m0, pid] = model.spawn(model.initialMachine(), r.abi, 'conform');
+  let machine = m0;
+  const installs: number[] = [];
+  for (const i of stackInstalls(r)) {
+    if (i === null) {
+      installs.push(REFUSED);
+      continue;
+    }
+    if (typeof i !== 'string') {
+      const done = model.installRules(machine, pid, i);
+      if (E.isRight(done)) machine = done.right;
+      installs.push(E.isRight(done) ? 0 : -done.left);
+      continue;
+    }
+    const task = machine.tasks.get(pid)!;
+    // prctl's handler on the stacked state (S5.2): the 2011 map merges into the task's state, the stack stays.
+    const memory = new Map([[TEXT_ADDR, 0]]);
+    textBytes(i).forEach((b, k) => memory.set(TEXT_ADDR + BigInt(k), b));
+    const done = model.setSeccomp({ state: task.seccomp, memory, abi: r.abi }, 2n, TEXT_ADDR);
+    if (E.isRight(done))
+      machine = { ...machine, tasks: new Map([...machine.tasks, [pid, { ...task, seccomp: done.right.state }]]) };
+    installs.push(E.isRight(done) ? Number(done.right.result) : -done.left);
+  }
+  const state = machine.tasks.get(pid)!.seccomp;
+  const calls = r.calls.map((c) => {
+    const v = filterView(r.abi, c);
+    return formatAction(model.decide(state, v.abi, { nr: c.nr, args: v.args }).action);
+  });
+  return { version: 2, id: r.id, installs, calls };
+}

@@ -48,6 +48,25 @@ export const v2Of = (r: Request): RequestV2 => ({
   calls: r.calls,
 });
 
+/** P9 the first install of a dialect neither `2011` nor `rules`, as an unsupported answer; undefined when there is none. */
+export function otherDialect(r: RequestV2): AnswerV2 | undefined {
+  const other = r.installs.find((i) => i.dialect !== '2011' && i.dialect !== 'rules');
+  return other === undefined
+    ? undefined
+    : { version: 2, id: r.id, unsupported: `dialect '${other.dialect}' is not known to this adapter` };
+}
+
+/** The installs of `r` read for a stack: a 2011 text, a rule set, or null for a `rules` text that does not parse (-EINVAL). */
+export const stackInstalls = (r: RequestV2): readonly (string | RuleSet | null)[] =>
+  r.installs.map((i) => {
+    if (i.dialect === '2011') return i.text;
+    const rs = parseRulesJson(i.text);
+    return 'error' in rs ? null : rs.ok;
+  });
+
+/** EINVAL as an install result: what seccomp(2) returns for a program it refuses. */
+export const REFUSED = -EINVAL;
+
 /** P9 answer `r` with a version-1 answerer for its 2011 installs and `layer` for each `rules` install. */
 export function answerV2(r: RequestV2, v1: (r: Request) => Answer, layer: LayerAnswer): AnswerV2 {
   const unsupported = (why: string): AnswerV2 => ({ version: 2, id: r.id, unsupported: why });

@@ -7,5 +7,12 @@
 export { CFLAGS, nativeHelper, platformProblem, type BuildOptions, type NativeError } from './build.ts';
 export { encodeProbe, errnoOnly, MAX_PROBE_CALLS, probe, type ProbeCall, type ProbeVector } from './probe.ts';
 export { act, actHarmless, HARMLESS, type ActOutcome } from './act.ts';
-export { launch, resolveCommand, type DenyAction, type Launched, type LaunchOptions } from './launch.ts';
+export {
+  launch,
+  resolveCommand,
+  RUN_ERRNO_DATA,
+  type DenyAction,
+  type Launched,
+  type LaunchOptions,
+} from './launch.ts';
 export { parseReport, type Denial, type LaunchEnd, type LaunchReport } from './report.ts';

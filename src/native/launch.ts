@@ -12,7 +12,14 @@ import { parseReport, type LaunchReport } from './report.ts';
 
 /** What the supervisor does with a denied call after reporting it. */
 export type DenyAction =
-  { readonly kind: 'kill' } | { readonly kind: 'audit' } | { readonly kind: 'errno'; readonly errno: number };
+  | { readonly kind: 'kill' }
+  | { readonly kind: 'audit' }
+  | { readonly kind: 'errno'; readonly errno: number }
+  /** The program's own answer: trace data 0x1000 | N skips the call with -N (RUN_ERRNO_DATA), other trace data kills. */
+  | { readonly kind: 'rules' };
+
+/** Trace data that tells the supervisor in `rules` mode to skip the call with -N: RUN_ERRNO_DATA | N. */
+export const RUN_ERRNO_DATA = 0x1000;
 
 /** How to launch. */
 export interface LaunchOptions extends BuildOptions {

@@ -109,7 +109,8 @@ export interface DecisionState {
 export interface CallExplanation {
   readonly allowed: boolean;
   /** The S6.4 step that decided (`engine`: the engine's outcome, with no explanation). */
-  readonly step: 'engine' | 'disabled' | 'strict' | 'pending' | 'abi' | 'range' | 'no_entry' | 'allow' | 'expr';
+  readonly step:
+    'engine' | 'disabled' | 'strict' | 'pending' | 'abi' | 'range' | 'no_entry' | 'allow' | 'expr' | 'rule';
   readonly reason: string;
   /** The entry's filter text, when an entry decided. */
   readonly entry: string | null;

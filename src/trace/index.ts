@@ -23,7 +23,7 @@ export type { CallExplanation, DecisionState, FieldValue, Why } from './explain.
 export type { CallRecord } from '../model/index.ts';
 export { recordOfCall, explainDecision, showFields, showWhy, why } from './explain.ts';
 export type { Denial, Kill, ReplayOptions, ReplayReport, ReplayResult, SyscallRow, TaskReport } from './replay.ts';
-export { Replayer, replay } from './replay.ts';
+export { Replayer, answerText, replay } from './replay.ts';
 export type { InstallPoint, Launch, LaunchSink } from './launch.ts';
 export { checkedCalls, installPoint, Launcher, traceAbi, WINDOW } from './launch.ts';
 export type { GenerateOptions, Generated } from './generate.ts';

@@ -7,10 +7,12 @@
  * inherit seccomp state (S7.1). Per task and per system call it keeps
  * counts, not lists.
  */
+import { formatAction, type Action } from '../action/index.ts';
 import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
+import type { RuleSet } from '../ruleset/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { resultText } from '../x86/errno.ts';
+import { errnoOf, resultText } from '../x86/errno.ts';
 import { callAbi, type Vector } from '../x86/vectors.ts';
 import { RawCall } from './call.ts';
 import { recordOfCall, explainDecision, type CallExplanation } from './explain.ts';
@@ -29,6 +31,28 @@ export interface Kill {
   readonly decision: CallExplanation;
   /** The kernel log line (S6.6); null for a denial an audit let through. */
   readonly log: string | null;
+  /** The policy's answer (A1): the 2011 kill, a kill, a trap, an errno, trace or user-notif. */
+  readonly action: Action;
+}
+
+/**
+ * What the program would see of `a` at that call (A2): an errno return,
+ * a SIGSYS from a trap, -ENOSYS for trace or user-notif with no tracer
+ * or listener; empty for a kill.
+ */
+export function answerText(a: Action): string {
+  const later = "; the program's later calls may differ from the trace";
+  switch (a.kind) {
+    case 'errno':
+      return `would return ${errnoOf(BigInt(-a.errno))?.name ?? `errno ${a.errno}`}${later}`;
+    case 'trap':
+      return `would get SIGSYS (trap, data ${a.data})`;
+    case 'trace':
+    case 'user-notif':
+      return `would return ENOSYS (${formatAction(a)} with no tracer or listener)${later}`;
+    default:
+      return '';
+  }
 }
 
 /** The calls of one system call a task made that the policy denies (`all`): how many, and the first. */
@@ -47,6 +71,8 @@ export interface TaskReport {
   readonly kill: Kill | null;
   /** With `all`: every system call the policy denies this task, in the order first met. */
   readonly denials: readonly Denial[];
+  /** Without `all`: the system calls answered with an errno (or ENOSYS) that the task went on past, in the order first met. */
+  readonly answers: readonly Denial[];
 }
 
 /** Calls per system call: allowed, killed (denied, with `all`). */
@@ -56,6 +82,8 @@ export interface SyscallRow {
   readonly name: string;
   readonly allowed: number;
   readonly killed: number;
+  /** Calls answered with an errno (or ENOSYS) that their task went on past. */
+  readonly answered: number;
 }
 
 /** Everything a replay found. */
@@ -67,6 +95,8 @@ export interface ReplayReport {
   /** Things the reader should know: no execve, clone3 emulation, orphan pids. */
   readonly notes: readonly string[];
   readonly log: readonly string[];
+  /** Calls the policy answered with `log` (they ran, and wrote a log line). */
+  readonly logged: number;
 }
 
 /** Replay settings. */
@@ -100,6 +130,7 @@ interface TaskState {
   allowed: number;
   kill: Kill | null;
   denials: Map<number, { count: number; first: Kill }> | null;
+  answers: Map<number, { count: number; first: Kill }>;
 }
 
 interface Row {
@@ -108,6 +139,7 @@ interface Row {
   readonly name: string;
   allowed: number;
   killed: number;
+  answered: number;
 }
 
 const encoder = new TextEncoder();
@@ -135,6 +167,9 @@ export class Replayer implements LaunchSink {
   private readonly notes: string[] = [];
   private unreached = 0;
   private installed = false;
+  /** A rule set installed once the root's execve has run (A5 has no on_next_syscall). */
+  private pendingRules = false;
+  private logged = 0;
   private launched: Launch | null = null;
   private lastPid = -1;
   private lastTask: TaskState | undefined = undefined;
@@ -142,7 +177,8 @@ export class Replayer implements LaunchSink {
   private readonly rowIndex: (Row | undefined)[][] = [[], []];
 
   constructor(
-    private readonly policy: string,
+    /** A 2011 policy text (installed with prctl), or a rule set of any dialect (installed with installRules, A5). */
+    private readonly policy: string | RuleSet,
     private readonly opts: ReplayOptions,
   ) {}
 
@@ -181,6 +217,7 @@ export class Replayer implements LaunchSink {
           allowed: 0,
           kill: null,
           denials: this.opts.all === true ? new Map() : null,
+          answers: new Map(),
         });
       }
       task = this.tasks.get(pid)!;
@@ -203,10 +240,37 @@ export class Replayer implements LaunchSink {
     c.halves.fill(0, 2 * c.nargs);
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
-    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.halves) : ALLOW;
-    if (predicted === KILL && task.denials !== null) return this.deny(task, c, vector);
-    const decision = predicted === KILL ? this.explain(pid, c, vector) : null;
-    return this.enter(task, c, vector, decision);
+    const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.halves)! : ALLOW;
+    if (predicted === ALLOW) return this.entered(task, c, vector, null);
+    if (predicted.kind === 'log') {
+      this.logged++;
+      return this.entered(task, c, vector, null);
+    }
+    if (task.denials !== null) return this.deny(task, c, vector, predicted);
+    const decision = this.explain(pid, c, vector);
+    if (predicted.kind === 'errno' || predicted.kind === 'trace' || predicted.kind === 'user-notif') {
+      const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
+      const a = task.answers.get(key);
+      if (a === undefined) task.answers.set(key, { count: 1, first: this.kill(c, decision, null, predicted) });
+      else a.count++;
+      return this.enter(task, c, vector, decision, predicted, true);
+    }
+    return this.enter(task, c, vector, decision, predicted);
+  }
+
+  /** enter, then the pending rule set goes in once the root's execve has run. */
+  private entered(task: TaskState, c: RawCall, vector: Vector, decision: CallExplanation | null): SinkError | null {
+    const r = this.enter(task, c, vector, decision, ALLOW);
+    if (this.pendingRules) {
+      this.pendingRules = false;
+      const o = this.kernel.installRules(task.pid, this.policy as RuleSet);
+      if (!o.ok)
+        return {
+          message: `the engine refused the policy: installRules returned -${o.errno.name}: ${o.message}`,
+          about: 'policy',
+        };
+    }
+    return r;
   }
 
   /** The report so far. */
@@ -214,14 +278,22 @@ export class Replayer implements LaunchSink {
     const summary = [...this.rows.values()]
       .sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1))
       .map((r) => ({ ...r }));
-    const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill, denials }) => ({
+    const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill, denials, answers }) => ({
       tracePid,
       pid,
       allowed,
       kill,
       denials: denials === null ? [] : [...denials.values()].map((d) => ({ ...d })),
+      answers: [...answers.values()].map((d) => ({ ...d })),
     }));
-    return { tasks, summary, unreached: this.unreached, notes: this.notes, log: this.kernel.log };
+    const notes =
+      this.logged > 0
+        ? [
+            ...this.notes,
+            `${this.logged === 1 ? '1 call was' : `${this.logged} calls were`} answered with log: they ran and wrote a log line`,
+          ]
+        : this.notes;
+    return { tasks, summary, unreached: this.unreached, notes, log: this.kernel.log, logged: this.logged };
   }
 
   /** The launcher's prctl, with the directive so the execve itself passes (S5.2, S6.4). */
@@ -235,6 +307,15 @@ export class Replayer implements LaunchSink {
       );
     else if (!l.execs)
       this.notes.push('the root task never calls execve: the policy was installed before its first call');
+    if (typeof this.policy !== 'string') {
+      // A5 has no on_next_syscall: the rule set goes in once the execve has run, before the next call.
+      if (l.execs) {
+        this.pendingRules = true;
+        return null;
+      }
+      const o = this.kernel.installRules(pid, this.policy);
+      return o.ok ? null : `the engine refused the policy: installRules returned -${o.errno.name}: ${o.message}`;
+    }
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${l.execs ? 'on_next_syscall: 1\n' : ''}`, vector);
     if (o.ok) return null;
     return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}`;
@@ -248,7 +329,7 @@ export class Replayer implements LaunchSink {
     const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
     r = this.rows.get(key);
     if (r === undefined) {
-      r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0 };
+      r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0, answered: 0 };
       this.rows.set(key, r);
     }
     if (fast) index[c.nr] = r;
@@ -256,7 +337,14 @@ export class Replayer implements LaunchSink {
   }
 
   /** S6.1 nr in rax, the arguments in the ABI's registers, then the engine's entry path. */
-  private enter(task: TaskState, c: RawCall, vector: Vector, decision: CallExplanation | null): SinkError | null {
+  private enter(
+    task: TaskState,
+    c: RawCall,
+    vector: Vector,
+    decision: CallExplanation | null,
+    action: Action,
+    answered = false,
+  ): SinkError | null {
     const row = this.kernel.registers(task.pid);
     if (row === undefined) return this.skip(c);
     const { words: w, base: b } = row;
@@ -277,27 +365,32 @@ export class Replayer implements LaunchSink {
     if (s === KILLED) {
       r.killed++;
       const log = this.kernel.logLength > logged ? (this.kernel.lastLogLine() ?? null) : null;
-      task.kill = this.kill(c, decision ?? ENGINE_ONLY, log);
+      task.kill = this.kill(c, decision ?? ENGINE_ONLY, log, action === ALLOW ? KILL : action);
       const child = c.childPid();
       if (child > 0) this.unreachable.add(child);
       return null;
     }
     if (s !== RETURNED && s !== EXITED) return this.skip(c);
-    r.allowed++;
-    task.allowed++;
+    if (answered) r.answered++;
+    else {
+      r.allowed++;
+      task.allowed++;
+    }
     const child = c.childPid();
-    if (s === RETURNED && child > 0) this.forked(c, child, task.pid, w[b + RAX]!);
+    // A fork the policy answered with an errno made no child: the traced child's calls are not reached.
+    if (child > 0 && answered) this.unreachable.add(child);
+    else if (s === RETURNED && child > 0) this.forked(c, child, task.pid, w[b + RAX]!);
     return null;
   }
 
   /** With `all`: a denied call is listed and not made; a denied fork still makes its child, so the audit goes on there. */
-  private deny(task: TaskState, c: RawCall, vector: Vector): null {
+  private deny(task: TaskState, c: RawCall, vector: Vector, action: Action): null {
     const r = this.row(c);
     r.killed++;
     const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
     const d = task.denials!.get(key);
     if (d === undefined)
-      task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null) });
+      task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null, action) });
     else d.count++;
     const child = c.childPid();
     if (child > 0) {
@@ -308,12 +401,37 @@ export class Replayer implements LaunchSink {
     return null;
   }
 
-  private kill(c: RawCall, decision: CallExplanation, log: string | null): Kill {
+  private kill(c: RawCall, decision: CallExplanation, log: string | null, action: Action): Kill {
     const call = c.toCall();
-    return { line: c.line, abi: c.abi, nr: c.nr, name: c.name, args: namedArgs(c.abi, c.nr, call.args), decision, log };
+    return {
+      line: c.line,
+      abi: c.abi,
+      nr: c.nr,
+      name: c.name,
+      args: namedArgs(c.abi, c.nr, call.args),
+      decision,
+      log,
+      action,
+    };
   }
 
   private explain(pid: number, c: RawCall, vector: Vector): CallExplanation {
+    if (typeof this.policy !== 'string') {
+      // A6 the rule that answered, from the engine's own stack.
+      const d = this.kernel.decideRule(pid, vector, c.nr, c.halves)!;
+      const o = d.rule?.origin;
+      const at = o === undefined ? '' : `${o.file ?? 'policy'}${o.line !== undefined ? `:${o.line}` : ''}: `;
+      return {
+        allowed: false,
+        step: 'rule',
+        reason:
+          o === undefined
+            ? `no rule of the policy matches: its default answers ${formatAction(d.action)}`
+            : `${at}${o.text} answers ${formatAction(d.action)}`,
+        entry: null,
+        why: null,
+      };
+    }
     const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
     const abi = callAbi(view.abi, vector);
     return explainDecision(
@@ -341,6 +459,7 @@ export class Replayer implements LaunchSink {
       allowed: 0,
       kill: null,
       denials: this.opts.all === true ? new Map() : null,
+      answers: new Map(),
     });
   }
 
@@ -351,7 +470,9 @@ export class Replayer implements LaunchSink {
     const st = view.seccomp;
     // The launcher's install precedes every traced fork of the root, and mode 2
     // cannot become mode 1 (S5.1), so a parent is in mode 0 or 2 here.
-    if (st.mode === 2) {
+    if (typeof this.policy !== 'string') {
+      if (this.installed && !this.pendingRules) this.kernel.installRules(child, this.policy);
+    } else if (st.mode === 2) {
       const text = st.filters.map((f) => `${f.nr}: ${f.text}`).join('\n');
       this.kernel.installPolicy(child, text, st.abi === view.abi ? 'syscall' : 'int80');
     }
@@ -378,7 +499,7 @@ export class Replayer implements LaunchSink {
 }
 
 /** Replay a parsed `trace` against `policy` (a policy text, S2.5). */
-export function replay(trace: Trace, policy: string, opts: ReplayOptions): ReplayResult {
+export function replay(trace: Trace, policy: string | RuleSet, opts: ReplayOptions): ReplayResult {
   const r = new Replayer(policy, opts);
   const launcher = new Launcher(r, opts.abi);
   for (const e of trace.events) {

@@ -4,7 +4,17 @@
  * launcher would, and report the first killed call of each task with why
  * (with --all, every denied call, as an audit would). The trace streams.
  */
-import { Launcher, Replayer, type Denial, type Kill, type ReplayReport, type TaskReport } from '../../trace/index.ts';
+import { formatAction } from '../../action/index.ts';
+import {
+  Launcher,
+  Replayer,
+  answerText,
+  type Denial,
+  type Kill,
+  type ReplayReport,
+  type TaskReport,
+} from '../../trace/index.ts';
+import { detectDialect, dialectFlag, ociFlags, readPolicy } from '../dialect.ts';
 import { callText, plural } from '../format.ts';
 import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
@@ -12,7 +22,7 @@ import { abiFlag, parseCommand, policyOk, readInput, strictFlag, toJson, traceCo
 import { readTrace } from '../trace-input.ts';
 
 /** Help text of `replay`. */
-export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [-q|--quiet]
+export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--dialect 2011|minijail|oci] [--caps LIST] [--kernel X.Y] [--json] [--lenient] [--all] [-q|--quiet]
 
 Replay a traced process tree through the engine as a launcher would: spawn a
 task, install POLICY with 'on_next_syscall: 1' just before the root's first
@@ -30,24 +40,40 @@ the root's calls after its execve). --lenient skips bad trace lines and
 counts them, and fails when they are more than 1% of the lines. --all goes
 on past a denied call, as an audit would, and lists every system call the
 policy denies, per task. TRACE or POLICY '-' reads stdin.
+--dialect minijail|oci (an OCI profile is detected by its '{') reads the
+policy into rules and installs them as seccomp(SECCOMP_SET_MODE_FILTER)
+would, once the root's execve has run (the ABI: --abi, default x86_64; the
+OCI flags --caps and --kernel as for eval). A call the policy answers with
+an errno is reported at its line ("would return EPERM; the program's later
+calls may differ from the trace") and the task goes on; a trap kills it
+("would get SIGSYS (trap, data N)"); calls answered with log are counted.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
 argN for the N-th argument [ext]; --strict-2011 rejects both.
-Exit: 0 nothing killed (denied, with --all), 1 a call killed (or a bad
+Exit: 0 nothing killed, denied (--all) or answered with an errno; 1 one was (or a bad
 policy, or a trace that is malformed or has no system call), 2 usage.
 `;
 
 function why(k: Kill, indent: string): string {
   const d = k.decision;
+  const answer = answerText(k.action);
   return (
     `${indent}call:   ${callText(k.name, k.args)}${k.abi === 'ia32' ? ' [ia32]' : ''}\n` +
-    `${indent}entry:  ${d.entry === null ? 'none' : `${k.name}: ${d.entry}`}\n` +
+    (d.step === 'rule' ? '' : `${indent}entry:  ${d.entry === null ? 'none' : `${k.name}: ${d.entry}`}\n`) +
+    (answer === '' ? '' : `${indent}answer: ${answer}\n`) +
     `${indent}reason: ${d.reason}\n` +
     (k.log === null ? '' : `${indent}log:    ${k.log}\n`)
   );
 }
 
 const killText = (t: TaskReport, k: Kill): string =>
-  `task ${t.tracePid} (engine pid ${t.pid}): KILLED at line ${k.line} after ${plural(t.allowed, 'allowed call')}\n${why(k, '  ')}`;
+  `task ${t.tracePid} (engine pid ${t.pid}): ${k.action.kind === 'trap' ? 'SIGSYS (trap)' : 'KILLED'} at line ${k.line} after ${plural(t.allowed, 'allowed call')}\n${why(k, '  ')}`;
+
+/** A1 the errno answers a task went on past. */
+function answersText(t: TaskReport): string {
+  const each = (d: Denial): string =>
+    `  ${d.first.name} (${d.first.abi === 'ia32' ? 'ia32 ' : ''}${d.first.nr}) at line ${d.first.line}${d.count > 1 ? ` and ${plural(d.count - 1, 'later call')}` : ''}: ${formatAction(d.first.action)}\n${why(d.first, '    ')}`;
+  return t.answers.map(each).join('');
+}
 
 function denialsText(t: TaskReport): string {
   const calls = t.denials.reduce((n, d) => n + d.count, 0);
@@ -58,8 +84,11 @@ function denialsText(t: TaskReport): string {
 }
 
 function taskText(t: TaskReport): string {
-  if (t.kill !== null) return killText(t, t.kill);
+  const answers = answersText(t);
+  if (t.kill !== null) return killText(t, t.kill) + answers;
   if (t.denials.length > 0) return denialsText(t);
+  if (t.answers.length > 0)
+    return `task ${t.tracePid} (engine pid ${t.pid}): ${plural(t.answers.length, 'system call')} answered with an errno, ${plural(t.allowed, 'call')} made\n${answers}`;
   return `task ${t.tracePid} (engine pid ${t.pid}): ok, ${plural(t.allowed, 'call')} allowed\n`;
 }
 
@@ -68,11 +97,15 @@ function summaryTable(report: ReplayReport, all: boolean): string {
     `${r.name} (${r.abi === 'ia32' ? 'ia32 ' : ''}${r.nr})`,
     String(r.allowed),
     String(r.killed),
+    String(r.answered),
   ]);
+  const errno = report.summary.some((r) => r.answered > 0);
   const w = Math.max(12, ...rows.map((r) => r[0]!.length));
-  const line = (a: string, b: string, c: string): string => `${a.padEnd(w)}  ${b.padStart(8)}  ${c.padStart(6)}\n`;
+  const line = (a: string, b: string, c: string, d: string): string =>
+    `${a.padEnd(w)}  ${b.padStart(8)}  ${c.padStart(6)}${errno ? `  ${d.padStart(6)}` : ''}\n`;
   return (
-    line('system call', 'allowed', all ? 'denied' : 'killed') + rows.map((r) => line(r[0]!, r[1]!, r[2]!)).join('')
+    line('system call', 'allowed', all ? 'denied' : 'killed', 'errno') +
+    rows.map((r) => line(r[0]!, r[1]!, r[2]!, r[3]!)).join('')
   );
 }
 
@@ -97,6 +130,8 @@ const killJson = (k: Kill): object => ({
   reason: k.decision.reason,
   fields: k.decision.why === null ? [] : k.decision.why.fields,
   log: k.log,
+  action: formatAction(k.action),
+  answer: answerText(k.action),
 });
 
 function renderJson(report: ReplayReport, policy: string, trace: string, abi: Abi, skippedLines: number): string {
@@ -106,10 +141,12 @@ function renderJson(report: ReplayReport, policy: string, trace: string, abi: Ab
     allowed: t.allowed,
     kill: t.kill === null ? null : killJson(t.kill),
     denials: t.denials.map((d) => ({ count: d.count, first: killJson(d.first) })),
+    answers: t.answers.map((d) => ({ count: d.count, first: killJson(d.first) })),
   }));
   const killed = tasks.filter((t) => t.kill !== null).length;
   const denied = tasks.filter((t) => t.denials.length > 0).length;
-  return `${toJson({ ok: killed === 0 && denied === 0, policy, trace, abi, killed, denied, tasks, summary: report.summary, unreached: report.unreached, skippedLines, notes: report.notes, log: report.log })}\n`;
+  const answered = tasks.filter((t) => t.answers.length > 0).length;
+  return `${toJson({ ok: killed === 0 && denied === 0 && answered === 0, policy, trace, abi, killed, denied, answered, tasks, summary: report.summary, unreached: report.unreached, skippedLines, notes: report.notes, log: report.log, logged: report.logged })}\n`;
 }
 
 /** Run `replay`. */
@@ -118,7 +155,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     argv,
     {
       name: 'replay',
-      valued: ['abi'],
+      valued: ['abi', 'dialect', 'caps', 'kernel'],
       booleans: ['json', 'lenient', 'all', 'quiet', 'strict-2011'],
       positionals: [2, 2],
       help: REPLAY_HELP,
@@ -137,13 +174,24 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   }
   const policy = readInput(policyFile, io);
   if (policy === null) return EXIT.USAGE;
-  if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io, strictFlag(args))) return EXIT.FAIL;
+  const flag = dialectFlag(args, io);
+  if (typeof flag === 'number') return flag;
+  const dialect = flag ?? detectDialect(policy);
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
+  let rules = null;
+  if (dialect !== '2011') {
+    const read = await readPolicy(policyFile, policy, { dialect, abi: abiArg ?? 'x86_64', oci }, io);
+    if (typeof read === 'number') return read;
+    rules = read.ruleSet;
+  } else if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io, strictFlag(args))) return EXIT.FAIL;
   const all = args.flags['all'] === true;
   let abi: Abi = abiArg ?? 'x86_64';
-  const replayer = new Replayer(policy, {
+  const replayer = new Replayer(rules ?? policy, {
     comm: traceComm(traceFile),
     all,
     onLaunch: (l) => {
+      if (rules !== null) return true;
       abi = l.abi;
       return abiArg !== undefined || policyOk(policyFile, policy, l.abi, io, strictFlag(args));
     },
@@ -159,11 +207,13 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   if (typeof read === 'number') return read;
   const report = replayer.report();
   const skipped = read.skipped > 0 ? `, ${plural(read.skipped, 'line')} skipped` : '';
-  const head = `replay of ${traceFile} (${plural(read.lines, 'line')}, ${plural(read.calls, 'call')}${skipped}) under ${policyFile} (${abi})${all ? ', auditing every call' : ''}`;
+  const head = `replay of ${traceFile} (${plural(read.lines, 'line')}, ${plural(read.calls, 'call')}${skipped}) under ${policyFile} (${dialect === '2011' ? '' : `${dialect}, `}${abi})${all ? ', auditing every call' : ''}`;
   io.out(
     args.flags['json'] === true
       ? renderJson(report, policyFile, traceFile, abi, read.skipped)
       : renderText(report, head, all),
   );
-  return report.tasks.some((t) => t.kill !== null || t.denials.length > 0) ? EXIT.FAIL : EXIT.OK;
+  return report.tasks.some((t) => t.kill !== null || t.denials.length > 0 || t.answers.length > 0)
+    ? EXIT.FAIL
+    : EXIT.OK;
 }

@@ -3,7 +3,9 @@
  * argument names, the entry it met, why (the same explanation as replay,
  * from src/trace), and the 2011 kernel log line (S6.6).
  */
+import type { Action } from '../../action/index.ts';
 import { printValue, type Filter } from '../../grammar/index.ts';
+import { decideRules, type Origin, type RuleSet } from '../../ruleset/index.ts';
 import type { Denial } from '../../native/index.ts';
 import {
   recordOfCall,
@@ -63,4 +65,30 @@ export function explainDenial(d: Denial, installed: Installed, verb: string): Ex
     upper +
     disagree;
   return { denial: d, decision, text };
+}
+
+/** What a call the kernel stopped got from a rule set (A1), and the rule (or default) that chose it. */
+export interface Answered {
+  readonly denial: Denial;
+  readonly action: Action;
+  /** `FILE:LINE: text` of the rule, or what the default came from. */
+  readonly rule: string;
+  /** The call with argument names, e.g. `uname(name=0x7ffc...)`. */
+  readonly call: string;
+}
+
+/** A6 the action `rs` gives the call `d` the kernel stopped, and the rule that chose it. */
+export function answerOf(d: Denial, rs: RuleSet, file: string): Answered {
+  const abi: Abi = d.abi ?? 'x86_64';
+  const args = d.abi === 'ia32' ? d.args.map((a) => a & 0xffff_ffffn) : d.args;
+  // An arch neither ABI has meets the rule set's otherArch (R2).
+  const r = d.abi === null ? { action: rs.otherArch, by: 'other-arch' as const } : decideRules(rs, abi, d.nr, args);
+  const o = r.rule?.origin ?? (r.by === 'otherwise' ? rs.arches[abi]?.otherwiseOrigin : undefined);
+  const at = (x: Origin): string => `${x.file ?? file}${x.line !== undefined ? `:${x.line}` : ''}: ${x.text}`;
+  const rule = o !== undefined ? at(o) : r.by === 'rule' ? 'a rule' : `the policy's default (${r.by})`;
+  const known = syscallTable(abi).byNr(d.nr)?.args.length ?? 6;
+  const named = namedArgs(abi, d.nr, args)
+    .slice(0, known)
+    .map((a) => `${a.name}=${printValue(a.value)}`);
+  return { denial: d, action: r.action, rule, call: `${traceName(abi, d.nr)}(${named.join(', ')})` };
 }

@@ -6,17 +6,27 @@
  * denied call, which is explained here as replay explains a kill.
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { isActionError, parseAction } from '../../action/index.ts';
-import { compilePolicy, encodeRaw } from '../../bpf/index.ts';
+import { formatAction, isActionError, parseAction, trace, type Action } from '../../action/index.ts';
+import { compilePolicy, compileRules, encodeRaw } from '../../bpf/index.ts';
+import type { RuleSet } from '../../ruleset/index.ts';
+import { answerText } from '../../trace/index.ts';
+import { detectDialect, dialectFlag, ociFlags, readPolicy } from '../dialect.ts';
 import { parsePolicy } from '../../grammar/index.ts';
-import { launch, platformProblem, resolveCommand, type DenyAction, type Launched } from '../../native/index.ts';
+import {
+  launch,
+  platformProblem,
+  resolveCommand,
+  RUN_ERRNO_DATA,
+  type DenyAction,
+  type Launched,
+} from '../../native/index.ts';
 import { parseArgs } from '../args.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, installedTask, policyOk, readInput } from '../inputs.ts';
-import { explainDenial } from './run-report.ts';
+import { answerOf, explainDenial, type Answered } from './run-report.ts';
 
 /** Help text of `run`. */
-export const RUN_HELP = `usage: seccomp-spec run POLICY [--abi x86_64|ia32] [--kill ACTION] [--audit] -- CMD [ARG...]
+export const RUN_HELP = `usage: seccomp-spec run POLICY [--abi x86_64|ia32] [--dialect 2011|minijail|oci] [--caps LIST] [--kernel X.Y] [--kill ACTION] [--audit] -- CMD [ARG...]
 
 Run CMD on Linux under POLICY, as a 2011 launcher would (and as replay
 does, T4): the policy, with 'on_next_syscall: 1' appended, is compiled to
@@ -31,6 +41,16 @@ values, and the 2011 kernel log line, on stderr.
              errno:N: report, and the call fails with -N
   --audit    deny nothing: run CMD to its end and list every call the
              policy would have killed, in order (to grow a policy)
+  --dialect  minijail or oci (an OCI profile is detected by its '{'):
+             the policy's own actions, compiled with its rules: a call
+             answered with an errno fails with it and CMD goes on (run
+             lists each distinct call that got one, with the rule); a
+             trap raises SIGSYS; a kill (kill-process, kill-thread) is
+             carried out by the supervisor with SIGKILL; trace and
+             user-notif return ENOSYS (no tracer, no listener); log runs.
+             Each trap and kill is reported with its call and rule;
+             --audit lets every call run and lists what each would have
+             got. --caps and --kernel as for eval; --kill is 2011's only.
 The appended directive lets the launcher's own execve through, nothing
 else; the policy's execve entry decides every later execve (K3).
 Needs Linux on x86_64 and a C compiler (cc, or $CC): the helper is built
@@ -54,7 +74,7 @@ function splitCommand(argv: readonly string[]): {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a.startsWith('--')) {
-      if ((a === '--abi' || a === '--kill') && !a.includes('=')) i++;
+      if (['--abi', '--kill', '--dialect', '--caps', '--kernel'].includes(a)) i++;
       continue;
     }
     if (++positionals === 2) return { own: argv.slice(0, i), command: argv.slice(i) };
@@ -99,7 +119,7 @@ export const runCommand = (argv: readonly string[], io: Io): Promise<number> => 
 /** Run `run` with the command's streams as `streams` says (tests capture them). */
 export async function runWithStreams(argv: readonly string[], io: Io, streams: RunStreams): Promise<number> {
   const { own, command } = splitCommand(argv);
-  const args = parseArgs(own, ['abi', 'kill'], ['audit', 'help']);
+  const args = parseArgs(own, ['abi', 'kill', 'dialect', 'caps', 'kernel'], ['audit', 'help']);
   if (typeof args !== 'string' && args.flags['help'] === true) {
     io.out(RUN_HELP);
     return EXIT.OK;
@@ -131,6 +151,20 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
   const file = args.positionals[0]!;
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
+  const flag = dialectFlag(args, io);
+  if (typeof flag === 'number') return flag;
+  const dialect = flag ?? detectDialect(text);
+  if (dialect !== '2011') {
+    if (args.flags['kill'] !== undefined) {
+      io.err(`--kill is for 2011 policies: a ${dialect} policy carries its own actions\n`);
+      return EXIT.USAGE;
+    }
+    const oci = ociFlags(args, io);
+    if (typeof oci === 'number') return oci;
+    const read = await readPolicy(file, text, { dialect, abi, oci }, io);
+    if (typeof read === 'number') return read;
+    return runRules(file, read.ruleSet, command, audit, io, streams);
+  }
   if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
   const task = installedTask(file, launcherText(text), abi, 'run', io);
   const compiled = compilePolicy(text, { abi, kill: { kind: 'trace', data: 1 } });
@@ -163,5 +197,111 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
   const installed = { state, filterFor: (nr: number) => kernel.filterFor(pid, nr) };
   for (const d of r.right.denials) io.err(`seccomp-spec run: ${explainDenial(d, installed, verb).text}`);
   io.err(summary(r.right, audit));
+  return r.right.status;
+}
+
+/**
+ * A1 what the supervisor makes of an action in `rules` mode: allow and log
+ * run; an errno (and trace, user-notif: -ENOSYS with no tracer or
+ * listener) is trace data RUN_ERRNO_DATA | N, skipped with -N; a trap
+ * stays a trap (under --audit it is reported and let run); every kill is
+ * trace data 1, a SIGKILL.
+ */
+function runAction(a: Action, audit: boolean): Action {
+  switch (a.kind) {
+    case 'allow':
+    case 'log':
+      return a;
+    case 'errno':
+      return trace(RUN_ERRNO_DATA | a.errno);
+    case 'trace':
+    case 'user-notif':
+      return trace(RUN_ERRNO_DATA | 38);
+    case 'trap':
+      return audit ? trace(1) : a;
+    default:
+      return trace(1);
+  }
+}
+
+/** `rs` with every action as the supervisor carries it out. */
+function forRun(rs: RuleSet, audit: boolean): RuleSet {
+  const arches: RuleSet['arches'] = Object.fromEntries(
+    Object.entries(rs.arches).map(([arch, a]) => [
+      arch,
+      {
+        ...a,
+        calls: new Map(
+          [...a.calls].map(([nr, rules]) => [nr, rules.map((r) => ({ ...r, action: runAction(r.action, audit) }))]),
+        ),
+        otherwise: runAction(a.otherwise, audit),
+      },
+    ]),
+  );
+  return { arches, otherArch: runAction(rs.otherArch, audit) };
+}
+
+const answerLine = (a: Answered): string =>
+  `${a.call}${a.denial.abi === 'ia32' ? ' [ia32]' : ''} [pid ${a.denial.pid}, ${a.denial.comm}]\n  rule:   ${a.rule}\n`;
+
+/** M11 run a command under a rule set of another dialect, with the policy's own actions. */
+async function runRules(
+  file: string,
+  rs: RuleSet,
+  command: readonly string[],
+  audit: boolean,
+  io: Io,
+  streams: RunStreams,
+): Promise<number> {
+  const compiled = compileRules(forRun(rs, audit));
+  if (isLeft(compiled)) {
+    io.err(`${file}: ${compiled.left.message}\n`);
+    return EXIT.FAIL;
+  }
+  if (resolveCommand(command[0]!) === null) {
+    io.err(`seccomp-spec run: ${command[0]!}: command not found\n`);
+    return NOT_FOUND;
+  }
+  const r = await launch(encodeRaw(compiled.right.program), command, {
+    deny: audit ? { kind: 'audit' } : { kind: 'rules' },
+    passExec: true,
+    ...(streams.capture === true ? { stdio: 'pipe' as const, input: streams.input ?? '' } : {}),
+  });
+  if (isLeft(r)) {
+    io.err(`seccomp-spec run: ${r.left.message}\n`);
+    return r.left.kind === 'refused' ? EXIT.FAIL : r.left.kind === 'compiler' ? EXIT.USAGE : FAILED;
+  }
+  io.out(r.right.stdout);
+  io.err(r.right.stderr);
+  const answers = r.right.denials.map((d) => answerOf(d, rs, file));
+  if (audit) {
+    for (const a of answers) io.err(`seccomp-spec run: would get ${formatAction(a.action)}: ${answerLine(a)}`);
+    io.err(
+      `seccomp-spec run: ${answers.length} call${answers.length === 1 ? '' : 's'} the policy would not have let run; the command ended with status ${r.right.status}\n`,
+    );
+    return r.right.status;
+  }
+  // Each distinct call (ABI, number, action) that got an errno, once, with how many times.
+  const errnos = new Map<string, { first: Answered; count: number }>();
+  for (const a of answers) {
+    const runs = runAction(a.action, false);
+    if (runs.kind === 'trace' && (runs.data & 0xf000) === RUN_ERRNO_DATA) {
+      const key = `${a.denial.abi ?? a.denial.arch} ${a.denial.nr} ${formatAction(a.action)}`;
+      const e = errnos.get(key);
+      if (e === undefined) errnos.set(key, { first: a, count: 1 });
+      else e.count++;
+      continue;
+    }
+    const what = a.action.kind === 'trap' ? `TRAPPED (${answerText(a.action)})` : `KILLED (${formatAction(a.action)})`;
+    io.err(`seccomp-spec run: ${what}: ${answerLine(a)}`);
+  }
+  for (const { first, count } of errnos.values())
+    io.err(
+      `seccomp-spec run: ${formatAction(first.action)}, ${count} call${count === 1 ? '' : 's'}, the first: ${answerLine(first)}`,
+    );
+  if (answers.length > 0)
+    io.err(
+      `seccomp-spec run: ${answers.length} call${answers.length === 1 ? '' : 's'} answered by the policy; the command ended with status ${r.right.status}\n`,
+    );
   return r.right.status;
 }
