@@ -130,3 +130,4 @@ export function readOci(text: string, opts: OciOptions): E.Either<readonly OciEr
     shadowed: lib.shadowed,
   });
 }
+export * from './export.ts';

@@ -100,6 +100,15 @@ const NAMES: Readonly<Record<SeccompArch, ReadonlyMap<string, number>>> = {
 /** The number of unistd name `name` on `arch` (x32 numbers with bit 30), if it has one. */
 export const numberOn = (arch: SeccompArch, name: string): number | undefined => NAMES[arch].get(name);
 
+const NUMBERS: Readonly<Record<SeccompArch, ReadonlyMap<number, string>>> = {
+  x86_64: new Map([...NAMES.x86_64].map(([n, nr]) => [nr, n] as const).reverse()),
+  x86: new Map([...NAMES.x86].map(([n, nr]) => [nr, n] as const).reverse()),
+  x32: new Map([...NAMES.x32].map(([n, nr]) => [nr, n] as const).reverse()),
+};
+
+/** A name libseccomp knows for number `nr` on `arch` (x32 numbers with bit 30), if any. */
+export const nameOn = (arch: SeccompArch, nr: number): string | undefined => NUMBERS[arch].get(nr);
+
 /** Whether any x86 architecture knows `name` (directly, or on x86 through socketcall or ipc). */
 export const knownName = (name: string): boolean =>
   numberOn('x86_64', name) !== undefined ||
