@@ -10,9 +10,11 @@ import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, policyOk, readInput, strictFlag, toJson, traceComm } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
+import { detectDialect, dialectFlag, ociFlags, readPolicy } from '../dialect.ts';
+import { replayRules } from './replay-rules.ts';
 
 /** Help text of `replay`. */
-export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [-q|--quiet]
+export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [-q|--quiet] [--dialect 2011|minijail|oci] [--caps LIST] [--kernel X.Y]
 
 Replay a traced process tree through the engine as a launcher would: spawn a
 task, install POLICY with 'on_next_syscall: 1' just before the root's first
@@ -32,6 +34,12 @@ on past a denied call, as an audit would, and lists every system call the
 policy denies, per task. TRACE or POLICY '-' reads stdin.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
 argN for the N-th argument [ext]; --strict-2011 rejects both.
+--dialect minijail|oci (chosen automatically for a JSON profile): each
+call after the root's first execve is decided by the policy's rules, as the
+loader's filter would decide it, and every call that does not run is
+listed once per system call and answer with the rule that answered (index,
+names, comparisons) or the default that applied, and the rules Docker's
+conditions removed for it (--caps, --kernel as for eval).
 Exit: 0 nothing killed (denied, with --all), 1 a call killed (or a bad
 policy, or a trace that is malformed or has no system call), 2 usage.
 `;
@@ -118,7 +126,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     argv,
     {
       name: 'replay',
-      valued: ['abi'],
+      valued: ['abi', 'dialect', 'caps', 'kernel'],
       booleans: ['json', 'lenient', 'all', 'quiet', 'strict-2011'],
       positionals: [2, 2],
       help: REPLAY_HELP,
@@ -137,6 +145,27 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   }
   const policy = readInput(policyFile, io);
   if (policy === null) return EXIT.USAGE;
+  const flag = dialectFlag(args, io);
+  if (typeof flag === 'number') return flag;
+  const dialect = flag ?? detectDialect(policy);
+  if (dialect !== '2011') {
+    const oci = ociFlags(args, io);
+    if (typeof oci === 'number') return oci;
+    const read = await readPolicy(policyFile, policy, { dialect, abi: abiArg ?? 'x86_64', oci }, io);
+    if (typeof read === 'number') return read;
+    const trace = readInput(traceFile, io);
+    if (trace === null) return EXIT.USAGE;
+    const lenient = args.flags['lenient'] === true;
+    return replayRules(
+      policyFile,
+      read,
+      traceFile,
+      trace,
+      abiArg ?? 'x86_64',
+      { json: args.flags['json'] === true, lenient },
+      io,
+    );
+  }
   if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io, strictFlag(args))) return EXIT.FAIL;
   const all = args.flags['all'] === true;
   let abi: Abi = abiArg ?? 'x86_64';
