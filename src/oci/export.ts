@@ -9,7 +9,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { formatAction, type Action } from '../action/index.ts';
 import { decideRules, type CmpOp, type Cond, type Rule, type RuleArch, type RuleSet } from '../ruleset/index.ts';
 import { DOCKER_DEFAULT_CAPS } from './docker.ts';
-import { readOci } from './index.ts';
+import { readOci } from './read.ts';
 import { nameOn, type SeccompArch } from './libseccomp.ts';
 
 /** Something of a RuleSet OCI cannot express, or a note on what the profile changes. */
