@@ -100,7 +100,7 @@ const outcome = (o: ActOutcome): string =>
       ? `trap ${o.nr} ${o.arch} ${o.data}`
       : `killed ${o.signal}`;
 
-test('O10 real actions on the real kernel: a derived profile answers harmless calls the same under both programs (errno, trap, kill-thread, log, allow; both ABIs; upper halves set)', (t) => {
+test('O10 real actions on the real kernel: a derived profile answers harmless calls the same under both programs (errno, trap, kill-process, kill-thread, log, allow; both ABIs; upper halves set)', (t) => {
   const derived = JSON.stringify({
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: 38,
@@ -114,7 +114,11 @@ test('O10 real actions on the real kernel: a derived profile answers harmless ca
         args: [{ index: 1, value: 7, valueTwo: 5, op: 'SCMP_CMP_MASKED_EQ' }],
       },
       { names: ['getppid'], action: 'SCMP_ACT_LOG', args: [{ index: 0, value: 0, op: 'SCMP_CMP_EQ' }] },
-      { names: ['gettid'], action: 'SCMP_ACT_TRAP', args: [{ index: 2, value: 4294967296, op: 'SCMP_CMP_GE' }] },
+      {
+        names: ['gettid'],
+        action: 'SCMP_ACT_KILL_PROCESS',
+        args: [{ index: 2, value: 4294967296, op: 'SCMP_CMP_GE' }],
+      },
       { names: ['gettid'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2, op: 'SCMP_CMP_EQ' }] },
       { names: ['getpgrp'], action: 'SCMP_ACT_KILL' },
     ],

@@ -481,17 +481,18 @@ const SWAPPED: ReadonlySet<ProfileArg['op']> = new Set(['SCMP_CMP_NE', 'SCMP_CMP
 
 /**
  * O8 names with two or more conditional rules, one of them with an NE,
- * LT or LE comparison, in a filter with x86 or x32. libseccomp tests those
- * operators as EQ, GE and GT with the branches swapped; on the 32-bit
- * architectures, where each comparison is one test, 2.5.4's tree then
+ * LT or LE comparison, on any architecture. libseccomp tests those
+ * operators as EQ, GE and GT with the branches swapped; 2.5.4's tree then
  * sends some calls to the default action without trying the other rules,
  * or drops a rule that shares a test. Seen: `a1 != 1` beside
- * `a0 != 0 && a1 == 1` (x32 loses the second rule). The RuleSet keeps the
+ * `a0 != 0 && a1 == 1` (x32 loses the second rule); on x86_64 alone,
+ * `a0 != 0` beside `a0 != 2 && a1 != 0` (personality(1, 0) gets the
+ * default). The RuleSet keeps the
  * rules' first-match meaning in libseccomp's order; this says where
  * libseccomp's program may differ from it.
  */
 export function swappedOverlaps(rules: readonly LibRule[], arches: readonly SeccompArch[]): readonly string[] {
-  if (!arches.some((a) => a !== 'x86_64')) return [];
+  void arches;
   const byName = new Map<string, LibRule[]>();
   for (const r of rules) if (r.args.length > 0) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
   return [...byName]

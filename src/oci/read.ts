@@ -110,7 +110,7 @@ export function readOci(text: string, opts: OciOptions): E.Either<readonly OciEr
   if (swapped.length > 0)
     warnings.push({
       path: `${p.at}.syscalls`,
-      message: `${swapped.join(', ')}: NE, LT or LE beside other conditional rules of the call on x86 or x32, where libseccomp 2.5.4's program may skip or drop rules (O8)`,
+      message: `${swapped.join(', ')}: NE, LT or LE beside other conditional rules of the call, where libseccomp 2.5.4's program may skip or drop rules (O8)`,
     });
   return E.right({
     ruleSet: lib.ruleSet,
