@@ -117,3 +117,63 @@ export function wordValues(d: SeccompData): (name: string) => bigint {
     return BigInt.asUintN(32, half === 'hi' ? v >> 32n : v);
   };
 }
+
+// Calls with three arguments or more on both ABIs.
+const MJ_CALLS = ['read', 'write', 'ioctl', 'fcntl', 'lseek', 'prctl'] as const;
+const MJ_VALUES = ['0', '1', '2', '3', '0x10', '0x80000000', '0xffffffff', 'O_RDWR', 'O_CLOEXEC'];
+
+const mjValue = (): fc.Arbitrary<string> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...MJ_VALUES) },
+    {
+      weight: 1,
+      arbitrary: fc.tuple(fc.constantFrom(...MJ_VALUES), fc.constantFrom(...MJ_VALUES)).map(([a, b]) => `${a}|${b}`),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...MJ_VALUES).map((v) => `~${v}`) },
+  );
+const mjAtom = (): fc.Arbitrary<string> =>
+  fc
+    .tuple(fc.integer({ min: 0, max: 2 }), fc.constantFrom('==', '!=', '<', '<=', '>', '>=', '&', 'in'), mjValue())
+    .map(([i, op, v]) => `arg${i} ${op} ${v}`);
+const mjExpr = (): fc.Arbitrary<string> =>
+  fc
+    .array(
+      fc.array(mjAtom(), { minLength: 1, maxLength: 2 }).map((as) => as.join(' && ')),
+      { minLength: 1, maxLength: 3 },
+    )
+    .map((cs) => cs.join(' || '));
+
+/**
+ * A minijail policy (spec/17-minijail.md) for both ABIs: statements on one
+ * call or a `{a, b}` group, each an expression (`||` of `&&` of atoms with
+ * every operator, `|` and `~` values, constants) that allows or answers one
+ * of `actions` (minijail spellings), or a `{...}` set of such filters; then
+ * perhaps an unconditional last word for some calls, and perhaps an
+ * `@default` among `defaults`.
+ */
+export const minijailPolicy = (
+  actions: readonly string[],
+  defaults: readonly string[] = ['kill', 'kill-process'],
+): fc.Arbitrary<string> => {
+  const filter = fc.tuple(mjExpr(), fc.constantFrom('', ...actions.map((a) => `; ${a}`))).map(([e, a]) => `${e}${a}`);
+  const statement = fc
+    .tuple(
+      fc.oneof(
+        fc.constantFrom(...MJ_CALLS),
+        fc.uniqueArray(fc.constantFrom(...MJ_CALLS), { minLength: 2, maxLength: 3 }).map((cs) => `{${cs.join(', ')}}`),
+      ),
+      fc.oneof(
+        { weight: 4, arbitrary: filter },
+        { weight: 1, arbitrary: fc.array(filter, { minLength: 1, maxLength: 3 }).map((fs) => `{ ${fs.join(', ')} }`) },
+      ),
+    )
+    .map(([calls, f]) => `${calls}: ${f}`);
+  return fc
+    .tuple(
+      fc.array(statement, { minLength: 1, maxLength: 6 }),
+      fc.subarray([...MJ_CALLS], { maxLength: 2 }),
+      fc.constantFrom(...actions),
+      fc.constantFrom('', ...defaults.map((d) => `@default ${d}\n`)),
+    )
+    .map(([ss, last, act, dflt]) => `${dflt}${ss.join('\n')}\n${last.map((c) => `${c}: ${act}\n`).join('')}`);
+};

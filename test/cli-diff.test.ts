@@ -96,6 +96,14 @@ test('diff refuses bad arguments and bad policies', async (t) => {
   const cases: readonly [readonly string[], number, RegExp][] = [
     [['diff', 'a.txt'], 2, /diff takes exactly 2 arguments, got 1/],
     [['diff', 'a.txt', 'a.txt', '--dialect', 'oci2'], 2, /invalid --dialect/],
+    [['diff', 'a.txt', 'a.txt', '--dialect', '2011,2011,2011'], 2, /expected one dialect, or two as A,B/],
+    [['diff', 'a.txt', 'a.txt', '--dialect', '2011,x'], 2, /invalid --dialect: Invalid value "x"/],
+    [
+      ['diff', 'a.txt', 'a.txt', '--kill', 'errno:1'],
+      2,
+      /invalid --kill: errno:1: expected kill-thread or kill-process/,
+    ],
+    [['diff', 'a.txt', 'bad.txt', '--dialect', '2011,minijail'], 1, /bad\.txt:1:1: .*nope/],
     [['diff', 'a.txt', 'a.txt', '--abi', 'arm'], 2, /invalid --abi/],
     [['diff', 'a.txt', 'missing.txt'], 2, /missing\.txt: cannot read/],
     [['diff', 'bad.txt', 'a.txt'], 1, /bad\.txt:1:1: Unknown system call 'nope'/],
@@ -108,4 +116,43 @@ test('diff refuses bad arguments and bad policies', async (t) => {
   }
   const help = await run(['help', 'diff']);
   t.regex(help.out, /^usage: seccomp-spec diff A B/);
+});
+
+const converted = async (from: string, to: string, file: string, files: Readonly<Record<string, string>> = {}) => {
+  const r = await run(['convert', '--from', from, '--to', to, file], files);
+  if (r.code !== 0) throw new Error(r.err);
+  return r.out;
+};
+
+test('diff finds nothing between a 2011 policy and its conversion to minijail, where a kill is kill-process', async (t) => {
+  for (const p of ['examples/policy.txt', 'examples/policies/ls-allows.txt']) {
+    const files = { 'p.mj': await converted('2011', 'minijail', p) };
+    const r = await run(['diff', p, 'p.mj', '--dialect', '2011,minijail', '--kill', 'kill-process'], files);
+    t.is(r.code, 0, `${p}: ${r.out}${r.err}`);
+    t.regex(r.out, /^no difference\n/);
+    // Without --kill the 2011 kill is an answer of its own, and minijail kills a thread on other arches (M7).
+    const apart = await run(['diff', p, 'p.mj', '--dialect', '2011,minijail'], files);
+    t.is(apart.code, 1);
+    t.regex(apart.out, /^ia32: numbers 0-4294967295, which neither lists,: A kill, B kill-thread$/m);
+    t.regex(apart.out, /^another arch: every call: A kill, B kill-thread$/m);
+  }
+});
+
+test('diff finds nothing between a minijail policy and its conversion to 2011, and names what the conversion cannot keep', async (t) => {
+  const mj = '@default kill-process\nread: arg0 == 0 || arg0 in 3\nwrite: arg0 == 1 || arg0 == 2\nexit_group: 1\n';
+  const same = { 'mj.policy': mj, 'p.txt': await converted('minijail', '2011', 'mj.policy', { 'mj.policy': mj }) };
+  const r = await run(['diff', 'mj.policy', 'p.txt', '--dialect', 'minijail,2011', '--kill', 'kill-process'], same);
+  t.is(r.code, 0, r.out + r.err);
+  const lossy = `${mj}reboot: kill-thread\nuname: log\n`;
+  const files = {
+    'mj.policy': lossy,
+    'p.txt': await converted('minijail', '2011', 'mj.policy', { 'mj.policy': lossy }),
+  };
+  const d = await run(['diff', 'mj.policy', 'p.txt', '--dialect', 'minijail,2011', '--kill', 'kill-process'], files);
+  t.is(d.code, 1);
+  t.regex(d.out, /^x86_64 169 \(reboot\): A kill-thread, B kill-process for every argument$/m);
+  t.regex(d.out, /^x86_64 63 \(uname\): A log, B allow for every argument$/m);
+  t.regex(d.out, /^2 regions with a difference\n/m);
+  const runs = await run(['diff', 'mj.policy', 'p.txt', '--dialect', 'minijail,2011', '--subset'], files);
+  t.is(runs.code, 0, runs.out);
 });

@@ -132,6 +132,24 @@ test('M10 convert 2011 -> minijail: negations pushed to the atoms, the 2011 kill
   t.is((await run(['convert', '--from', '2011', '--to', 'minijail', 'nope.txt'], files)).code, 2);
 });
 
+test('M10 convert 2011 -> minijail on ia32: a 64-bit value against a 32-bit argument is decided, not cut to the word', async (t) => {
+  const files = {
+    'p.txt': 'read: fd == 0xffffffffffffffff || fd == 3\nwrite: fd != 0x100000001\n',
+  };
+  const r = await run(['convert', '--from', '2011', '--to', 'minijail', '--abi', 'ia32', 'p.txt'], files);
+  t.is(r.code, 0, r.err);
+  t.is(
+    r.out,
+    [
+      '# minijail policy converted from p.txt (2011, ia32) by seccomp-spec convert',
+      '@default kill-process',
+      'read: arg0 == 3',
+      'write: allow',
+      '',
+    ].join('\n'),
+  );
+});
+
 test('examples/minijail: every policy reads, through its include tree, with its frequencies, using every feature', async (t) => {
   const uapi = await loadUapi('x86_64');
   const read = (p: string): string | undefined => disk(p);

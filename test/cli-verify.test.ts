@@ -6,10 +6,12 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { SECCOMP_RET } from '../src/action/index.ts';
-import { AUDIT_ARCH_X86_64, decodeRaw, emulate, encodeRaw, type Program } from '../src/bpf/index.ts';
+import { AUDIT_ARCH_X86_64, compileRules, decodeRaw, emulate, encodeRaw, type Program } from '../src/bpf/index.ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { ALLOW } from '../src/action/index.ts';
 import { runCli, type Run } from '../src/cli/memory.ts';
+import { parseMinijail } from '../src/minijail/index.ts';
+import { loadUapi } from '../src/x86/uapi.ts';
 import { report, EXIT_PROOF_ERROR } from '../src/cli/commands/verify.ts';
 
 const example = (path: string): string | undefined =>
@@ -90,8 +92,76 @@ test('bpf --verify proves before it writes, with the --allow and --kill values',
     'out.bpf',
   ]);
   t.is(r.code, 0, r.err);
-  t.regex(r.err, /^proven: the program decides every seccomp_data as examples\/policy\.txt does/);
+  t.regex(r.err, /^proven: the program decides every seccomp_data as examples\/policy\.txt does/m);
+  t.regex(r.err, /^warning: .*denies the native execve/, 'the loader warning (B14) comes first');
   t.true(r.written.get('out.bpf') instanceof Uint8Array);
+});
+
+// A minijail policy whose answers 2011 can write when a kill is kill-process: allow and kill only (M7, M10).
+const MJ = '@default kill-process\nread: arg0 == 0 || arg0 in 3\nwrite: arg0 == 1 || arg0 == 2\nexit_group: 1\n';
+
+test('verify --dialect minijail proves the program compiled from its 2011 conversion, where a kill is kill-process', async (t) => {
+  for (const abi of ['x86_64', 'ia32'] as const) {
+    const conv = await run(['convert', '--from', 'minijail', '--to', '2011', 'mj.policy', '--abi', abi], {
+      'mj.policy': MJ,
+    });
+    t.is(conv.code, 0, conv.err);
+    const bpf = await run(['bpf', 'mj.txt', '--format', 'raw', '--abi', abi], { 'mj.txt': conv.out });
+    t.is(bpf.code, 0, bpf.err);
+    const files = { 'mj.policy': MJ, 'p.bpf': bpf.bytes };
+    const r = await run(
+      ['verify', 'mj.policy', 'p.bpf', '--dialect', 'minijail', '--kill', 'kill-process', '--abi', abi],
+      files,
+    );
+    t.is(r.code, 0, `${abi}: ${r.out}${r.err}`);
+    t.regex(r.out, /^proven: p\.bpf decides every seccomp_data as mj\.policy does\n/);
+    // minijail's own kill for other arches is kill-thread (M7): the program kills the process there.
+    const thread = await run(['verify', 'mj.policy', 'p.bpf', '--dialect', 'minijail', '--abi', abi], files);
+    t.is(thread.code, 1, thread.err);
+    t.regex(
+      thread.out,
+      /program: KILL_PROCESS \(0x80000000\), run by the BPF emulator\n {2}policy: {2}kill-thread \(0x00000000\), by its default\n/,
+    );
+    t.notRegex(thread.out, /the model agrees/);
+  }
+});
+
+test("verify --dialect minijail proves the rule-set compiler's program for the bundled minijail example, every action", async (t) => {
+  const file = 'examples/minijail/app.policy';
+  for (const [abi, kill] of [
+    ['x86_64', 'kill-thread'],
+    ['x86_64', 'kill-process'],
+  ] as const) {
+    const uapi = await loadUapi(abi);
+    const r = parseMinijail(example(file)!, uapi, { abi, file, kill, readFile: (p) => example(p) });
+    if (!r.ok) return t.fail(r.errors.map((e) => e.message).join('\n'));
+    const c = compileRules(r.policy.ruleSet);
+    if (E.isLeft(c)) return t.fail(c.left.message);
+    const files = { 'p.bpf': encodeRaw(c.right.program) };
+    const v = await run(['verify', file, 'p.bpf', '--dialect', 'minijail', '--abi', abi, '--kill', kill], files);
+    t.is(v.code, 0, `${abi}: ${v.out}${v.err}`);
+    t.regex(v.out, /^proven: p\.bpf decides every seccomp_data as examples\/minijail\/app\.policy does\n/);
+    // Read with the other kill, the same program is no longer the policy's.
+    const other = kill === 'kill-thread' ? 'kill-process' : 'kill-thread';
+    const w = await run(['verify', file, 'p.bpf', '--dialect', 'minijail', '--abi', abi, '--kill', other], files);
+    t.is(w.code, 1, w.err);
+  }
+});
+
+test('verify --dialect minijail finds the rule a conversion to 2011 cannot keep', async (t) => {
+  const policy = `${MJ}reboot: kill-thread\n`;
+  const conv = await run(['convert', '--from', 'minijail', '--to', '2011', 'mj.policy'], { 'mj.policy': policy });
+  t.is(conv.code, 0, conv.err);
+  const bpf = await run(['bpf', 'mj.txt', '--format', 'raw'], { 'mj.txt': conv.out });
+  const r = await run(['verify', 'mj.policy', 'p.bpf', '--dialect', 'minijail', '--kill', 'kill-process', '--json'], {
+    'mj.policy': policy,
+    'p.bpf': bpf.bytes,
+  });
+  t.is(r.code, 1, r.err);
+  const v = JSON.parse(r.out) as { call: { nr: number; name: string }; policy: { action: string; rule: string } };
+  t.is(v.call.name, 'reboot');
+  t.is(v.policy.action, 'kill-thread');
+  t.is(v.policy.rule, 'reboot: kill-thread');
 });
 
 test('verify refuses what it cannot read, with the exit codes of its help', async (t) => {
@@ -108,7 +178,37 @@ test('verify refuses what it cannot read, with the exit codes of its help', asyn
       ['verify', 'examples/policy.txt', 'p.bpf', '--dialect', 'x'],
       { 'p.bpf': prog },
       2,
-      /invalid --dialect: x: expected one of 2011/,
+      /invalid --dialect: Invalid value "x" supplied to : 2011 \| minijail \| oci/,
+    ],
+    [
+      ['verify', 'examples/policy.txt', 'p.bpf', '--dialect', '2011,minijail'],
+      { 'p.bpf': prog },
+      2,
+      /invalid --dialect: 2011,minijail: expected one dialect of 2011, minijail, oci/,
+    ],
+    [
+      ['verify', 'mj.policy', 'p.bpf', '--dialect', 'minijail', '--kill', 'trap:1'],
+      { 'mj.policy': 'read: 1\n', 'p.bpf': prog },
+      2,
+      /invalid --kill: trap:1: expected kill-thread or kill-process/,
+    ],
+    [
+      ['verify', 'mj.policy', 'p.bpf', '--dialect', 'minijail'],
+      { 'mj.policy': 'read: arg9 == 1\n', 'p.bpf': prog },
+      1,
+      /mj\.policy:1:7: /,
+    ],
+    [
+      ['verify', 'mj.policy', 'p.bpf'],
+      { 'mj.policy': 'read: arg0 in 3\n', 'p.bpf': prog },
+      1,
+      /read it with --dialect minijail/,
+    ],
+    [
+      ['verify', 'p.json', 'p.bpf'],
+      { 'p.json': '{"defaultAction": "SCMP_ACT_NOPE"}', 'p.bpf': prog },
+      1,
+      /^p\.json:1:19: \$\.defaultAction: "SCMP_ACT_NOPE" is not/,
     ],
     [['verify', 'examples/policy.txt', 'p.bpf', '--abi', 'x32'], { 'p.bpf': prog }, 2, /invalid --abi/],
     [['verify', 'missing.txt', 'p.bpf'], { 'p.bpf': prog }, 2, /missing\.txt: cannot read/],
@@ -149,7 +249,7 @@ test('a counterexample that does not reproduce is reported as a bug, with its ow
   const code = report(
     { kind: 'bug', message: "z3's counterexample does not reproduce", stats },
     { policy: 'a', program: 'b' },
-    { ruleSet: { arches: {}, otherArch: ALLOW } },
+    { dialect: '2011', ruleSet: { arches: {}, otherArch: ALLOW } },
     () => 0,
     false,
     io,

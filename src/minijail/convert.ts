@@ -52,11 +52,15 @@ export function toDnf(c: Cond, word: bigint, negated = false): Dnf | undefined {
       return negated ? [] : [[]];
     case 'false':
       return negated ? [[]] : [];
-    case 'cmp':
-      return [[{ arg: c.arg, op: negated ? NEGATE[c.op] : c.op, value: c.value & word }]];
+    case 'cmp': {
+      const op = negated ? NEGATE[c.op] : c.op;
+      // A value past the word (a 64-bit value on ia32) against an argument within it: the answer is fixed.
+      if (c.value > word) return op === '!=' || op === '<' || op === '<=' ? [[]] : [];
+      return [[{ arg: c.arg, op, value: c.value }]];
+    }
     case 'masked': {
       const m = c.mask & word;
-      const v = c.value & word;
+      const v = c.value;
       if ((v & ~m) !== 0n) return negated ? [[]] : [];
       const rest = m & ~v;
       if (!negated) {

@@ -9,7 +9,7 @@
  */
 import { actionRuns, formatAction, sameAction, type Action } from '../action/index.ts';
 import type { SeccompData } from '../bpf/index.ts';
-import type { Cond, RuleSet } from '../ruleset/index.ts';
+import type { ArchRules, Cond, RuleArch, RuleSet } from '../ruleset/index.ts';
 import type { Session } from './solver.ts';
 import { decisionTerm } from './symbolic-rules.ts';
 import { Builder, variables, type Term } from './term.ts';
@@ -41,6 +41,22 @@ export interface DiffOptions {
 export type DiffResult =
   | { readonly kind: 'done'; readonly differences: readonly Difference[]; readonly stats: ProofStats }
   | { readonly kind: 'bug'; readonly message: string; readonly stats: ProofStats };
+
+/**
+ * V5 `rs` with the 2011 kill read as `kill` (the answer it is compared
+ * as): in every rule, every default and for other arches.
+ */
+export function killAs(rs: RuleSet, kill: Action): RuleSet {
+  const as = (a: Action): Action => (a.kind === 'kill' ? kill : a);
+  const arches: Partial<Record<RuleArch, ArchRules>> = {};
+  for (const [k, v] of Object.entries(rs.arches) as [RuleArch, ArchRules][])
+    arches[k] = {
+      ...v,
+      calls: new Map([...v.calls].map(([nr, rules]) => [nr, rules.map((r) => ({ ...r, action: as(r.action) }))])),
+      otherwise: as(v.otherwise),
+    };
+  return { arches, otherArch: as(rs.otherArch) };
+}
 
 const TRUE: Cond = { kind: 'true' };
 const FALSE: Cond = { kind: 'false' };

@@ -28,6 +28,7 @@ export {
   condText,
   diff,
   differenceCond,
+  killAs,
   simplify,
   type DiffOptions,
   type DiffResult,

@@ -4,24 +4,33 @@
  * with a witness call both policies' rules confirm and, for a listed
  * number, exactly the arguments where they differ (spec/19-proofs.md, V5).
  */
-import { formatAction } from '../../action/index.ts';
+import { formatAction, sameAction } from '../../action/index.ts';
 import { condSize, condText, diff, openSession, type Difference } from '../../proof/index.ts';
 import { syscallTable } from '../../x86/table.ts';
+import { ociFlags } from '../dialect.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, toJson } from '../inputs.ts';
-import { dialectFlag, readRules, PROOF_DIALECTS } from '../rules-input.ts';
+import { dialectsFlag, killKindFlag, readRules, PROOF_DIALECTS } from '../rules-input.ts';
 import { EXIT_PROOF_ERROR, statsLine } from './verify.ts';
 
 /** Help text of `diff`. */
-export const DIFF_HELP = `usage: seccomp-spec diff A B [--dialect ${PROOF_DIALECTS.join('|')}] [--abi x86_64|ia32] [--subset] [--json]
+export const DIFF_HELP = `usage: seccomp-spec diff A B [--dialect D|DA,DB] [--abi x86_64|ia32] [--kill K]
+                       [--caps LIST] [--kernel X.Y] [--subset] [--json]
 
 For every possible call (arch, number, arguments), whether policies A and B
 can answer differently, decided with z3. Each difference names the arch and
 the number (or the run of numbers neither policy lists), both answers, a
 witness call on which both policies' rules give those answers, and, for a
 listed number, exactly the arguments on which they differ.
-  --dialect D   the policies' dialect (default 2011)
-  --abi A       the ABI a 2011 policy is installed through (default x86_64)
+  --dialect D   both policies' dialect, one of ${PROOF_DIALECTS.join(', ')}; DA,DB: A's
+                and B's (default: oci for a JSON object, else 2011)
+  --abi A       the ABI the policies are read for (default x86_64)
+  --kill K      kill-thread or kill-process: what a kill is, in both policies:
+                the 2011 kill is read as K, and minijail's kill, default
+                default and other arches are K (without it the 2011 kill is
+                an answer of its own and minijail's kill is kill-thread)
+  --caps LIST   OCI profiles' capabilities (default: docker run's)
+  --kernel X.Y  the kernel OCI profiles' conditions see (default: this one)
   --subset      only the calls A lets run (allow, log) that B does not;
                 exit 0 exactly when every call A lets run, B lets run too
   --json        every difference as JSON, with the timings
@@ -86,18 +95,29 @@ export function diffText(ds: readonly Difference[]): string {
 export async function diffCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommand(
     argv,
-    { name: 'diff', valued: ['abi', 'dialect'], booleans: ['json', 'subset'], positionals: [2, 2], help: DIFF_HELP },
+    {
+      name: 'diff',
+      valued: ['abi', 'dialect', 'kill', 'caps', 'kernel'],
+      booleans: ['json', 'subset'],
+      positionals: [2, 2],
+      help: DIFF_HELP,
+    },
     io,
   );
   if (typeof args === 'number') return args;
   const abi = abiFlag(args, io);
   if (typeof abi === 'number') return abi;
-  const dialect = dialectFlag(args.flags['dialect'], io);
-  if (typeof dialect === 'number') return dialect;
+  const dialects = dialectsFlag(args.flags['dialect'], 2, io);
+  if (typeof dialects === 'number') return dialects;
+  const k = killKindFlag(args.flags['kill'], io);
+  if (typeof k === 'number') return k;
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
+  const shared = { oci, ...(k === undefined ? {} : { kill: k }) };
   const [fa, fb] = args.positionals as [string, string];
-  const a = readRules(fa, dialect, abi ?? 'x86_64', io);
+  const a = await readRules(fa, { dialect: dialects[0], abi: abi ?? 'x86_64', ...shared }, io);
   if (typeof a === 'number') return a;
-  const b = readRules(fb, dialect, abi ?? 'x86_64', io);
+  const b = await readRules(fb, { dialect: dialects[1], abi: abi ?? 'x86_64', ...shared }, io);
   if (typeof b === 'number') return b;
   const session = await openSession();
   /* c8 ignore next 4 */
@@ -114,6 +134,21 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
       return EXIT_PROOF_ERROR;
     }
     const ds = r.differences;
+    // A 2011 side's witness answers must be the model's too (V5).
+    for (const d of ds)
+      for (const [side, rules, want] of [
+        ['A', a, d.a],
+        ['B', b, d.b],
+      ] as const) {
+        const second = rules.oracle?.(d.witness);
+        /* c8 ignore next 4 */
+        if (second !== undefined && !sameAction(second, want)) {
+          io.err(
+            `BUG: ${side}'s rules answer ${formatAction(want)} for a witness, the model ${formatAction(second)}\n`,
+          );
+          return EXIT_PROOF_ERROR;
+        }
+      }
     if (args.flags['json'] === true)
       io.out(
         `${toJson({

@@ -10,16 +10,17 @@ import { decodeRaw, describeAction, validate, type Program } from '../../bpf/ind
 import { openSession, verify, type ProofStats, type VerifyResult } from '../../proof/index.ts';
 import { decideRules } from '../../ruleset/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
+import { ociFlags } from '../dialect.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, toJson } from '../inputs.ts';
-import { dialectFlag, readRules, PROOF_DIALECTS, type PolicyRules } from '../rules-input.ts';
+import { dialectsFlag, killKindFlag, readRules, PROOF_DIALECTS, type PolicyRules } from '../rules-input.ts';
 
 /** A proof's own failure (z3 could not load, gave up, or a counterexample did not reproduce): not a verdict. */
 export const EXIT_PROOF_ERROR = 3;
 
 /** Help text of `verify`. */
 export const VERIFY_HELP = `usage: seccomp-spec verify POLICY PROGRAM [--dialect ${PROOF_DIALECTS.join('|')}] [--abi x86_64|ia32]
-                           [--kill ACTION] [--json]
+                           [--kill ACTION] [--caps LIST] [--kernel X.Y] [--json]
 
 Prove that PROGRAM, a raw seccomp BPF program (an array of struct
 sock_filter: bpf --format raw, libseccomp's seccomp_export_bpf, minijail's
@@ -27,9 +28,14 @@ compiled policy), answers every possible struct seccomp_data (arch, nr,
 instruction pointer, six 64-bit arguments) as POLICY's decision form does,
 with z3; or print one call on which they differ, both answers confirmed by
 the BPF emulator and by the policy's rules (and the model, for 2011).
-  --dialect D      the policy's dialect (default 2011)
-  --abi A          the ABI a 2011 policy is installed through (default x86_64)
-  --kill ACTION    the value the 2011 kill is returned as (default kill-process)
+  --dialect D      the policy's dialect (default: oci for a JSON object, else 2011)
+  --abi A          the ABI the policy is read for (default x86_64)
+  --kill ACTION    2011: the value the 2011 kill is returned as (default
+                   kill-process); minijail: what its kill, its default
+                   default and other arches are, kill-thread (the default)
+                   or kill-process (minijail's --use-kill-process)
+  --caps LIST      an OCI profile's capabilities (default: docker run's)
+  --kernel X.Y     the kernel an OCI profile's conditions see (default: this one)
   --json           the verdict, the counterexample and the timings as JSON
 Exit: 0 proven, 1 a counterexample (or a bad policy or program), 2 usage,
 3 the proof itself failed (z3 unavailable or undecided, or a counterexample
@@ -150,18 +156,33 @@ export function report(
 export async function verifyCommand(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommand(
     argv,
-    { name: 'verify', valued: ['abi', 'dialect', 'kill'], booleans: ['json'], positionals: [2, 2], help: VERIFY_HELP },
+    {
+      name: 'verify',
+      valued: ['abi', 'dialect', 'kill', 'caps', 'kernel'],
+      booleans: ['json'],
+      positionals: [2, 2],
+      help: VERIFY_HELP,
+    },
     io,
   );
   if (typeof args === 'number') return args;
   const abi = abiFlag(args, io);
   if (typeof abi === 'number') return abi;
-  const dialect = dialectFlag(args.flags['dialect'], io);
-  if (typeof dialect === 'number') return dialect;
-  const kill = killFlag(args.flags['kill'], io);
+  const dialects = dialectsFlag(args.flags['dialect'], 1, io);
+  if (typeof dialects === 'number') return dialects;
+  const dialect = dialects[0];
+  const kill = killFlag(dialect === 'minijail' ? undefined : args.flags['kill'], io);
   if (typeof kill === 'number') return kill;
+  const mjKill = dialect === 'minijail' ? killKindFlag(args.flags['kill'], io) : undefined;
+  if (typeof mjKill === 'number') return mjKill;
+  const oci = ociFlags(args, io);
+  if (typeof oci === 'number') return oci;
   const [policy, program] = args.positionals as [string, string];
-  const rules = readRules(policy, dialect, abi ?? 'x86_64', io);
+  const rules = await readRules(
+    policy,
+    { dialect, abi: abi ?? 'x86_64', oci, ...(mjKill === undefined ? {} : { kill: mjKill }) },
+    io,
+  );
   if (typeof rules === 'number') return rules;
   const p = await readProgram(program, io);
   if (typeof p === 'number') return p;
@@ -195,7 +216,7 @@ export async function verifyCompiled(
   values: { readonly kill: number; readonly allow: number },
   io: Io,
 ): Promise<number> {
-  const rules = readRules(file, '2011', abi, io);
+  const rules = await readRules(file, { dialect: '2011', abi }, io);
   /* c8 ignore next */
   if (typeof rules === 'number') return rules;
   const session = await openSession();
