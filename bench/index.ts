@@ -5,7 +5,8 @@
  * line count of the same file (bench/trace.ts), the BPF programs of the
  * bundled policies (bench/bpf.ts), the proofs of bench/proof.ts, a
  * today-style rule set of about 300 entries with errno as its default
- * (bench/actions.ts), the CLI's start beside `node -e 0` (bench/startup.ts),
+ * (bench/actions.ts), Docker's and Podman's OCI profiles against libseccomp
+ * (bench/oci.ts), the CLI's start beside `node -e 0` (bench/startup.ts),
  * and real workloads under `run` and bubblewrap (bench/run.ts). Prints tables, then one JSON line. Re-executes itself with
  * --expose-gc so the fork measurement can collect garbage.
  */
@@ -233,6 +234,15 @@ const { measureProofs } = await import('./proof.ts');
 const proofFigures = await measureProofs();
 const { measureActions } = await import('./actions.ts');
 const actionFigures = measureActions();
+// Docker's and Podman's default profiles against libseccomp level 2 (bench/oci.ts).
+const { measureOci, ociRows } = await import('./oci.ts');
+const ociFigures = (() => {
+  try {
+    return measureOci();
+  } catch (e) {
+    return (e as Error).message;
+  }
+})();
 
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 /** The trace rows: lines per CPU second, CPU time against the line count's, peak RSS of each child process. */
@@ -317,6 +327,9 @@ else
       );
 const byTrace = (v: (f: (typeof bpfFigures)[number]) => number): Record<string, number> =>
   Object.fromEntries(bpfFigures.map((f) => [f.name, Math.round(v(f) * 100) / 100]));
+console.log('\nOCI profiles (bench/oci.ts): compileRules against libseccomp 2.5.4 level 2, every number of every arch');
+if (typeof ociFigures === 'string') console.log(`  not measured: ${ociFigures}`);
+else for (const [a, b, c] of ociRows(ociFigures)) console.log(`  ${a.padEnd(56)} ${b.padEnd(22)} ${c}`);
 console.log('\nproofs with z3 (src/proof): wall time, term building and solver apart (target under 10 s each)');
 for (const f of proofFigures)
   console.log(
@@ -349,6 +362,22 @@ console.log(
     startup_vs_node: typeof startup === 'string' ? null : startup.vsNode,
     run_vs_plain:
       typeof runFigures === 'string' ? null : Object.fromEntries(runFigures.map((f) => [f.name, f.vsPlain])),
+    oci:
+      typeof ociFigures === 'string'
+        ? null
+        : Object.fromEntries(
+            ociFigures.map((f) => [
+              f.name,
+              {
+                length_x86_64: f.length.x86_64,
+                length_all: f.length.all,
+                insns_ratio_worst: round2(f.ratio.worst),
+                insns_ratio_mean: round2(f.ratio.mean),
+                cache: [f.cache.mine, f.cache.allowed],
+                compile_ms: round2(f.compileMs),
+              },
+            ]),
+          ),
     proof_ms: Object.fromEntries(
       proofFigures.map((f) => [
         f.name,

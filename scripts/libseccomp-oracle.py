@@ -24,11 +24,17 @@ OPS = {"EQ": seccomp.EQ, "NE": seccomp.NE, "LT": seccomp.LT, "LE": seccomp.LE,
 ARCHES = {"x86_64": seccomp.Arch.X86_64, "x86": seccomp.Arch.X86, "x32": seccomp.Arch.X32}
 
 
+def ret(v):
+    """A 32-bit SECCOMP_RET_* value as the bindings take it: a C int, so
+    KILL_PROCESS (0x80000000) must be passed as a negative number."""
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
 def main():
     req = json.load(sys.stdin)
-    f = seccomp.SyscallFilter(req["default"])
+    f = seccomp.SyscallFilter(ret(req["default"]))
     if "badArch" in req:
-        f.set_attr(seccomp.Attr.ACT_BADARCH, req["badArch"])
+        f.set_attr(seccomp.Attr.ACT_BADARCH, ret(req["badArch"]))
     for a in req.get("arches", []):
         if not f.exist_arch(ARCHES[a]):
             f.add_arch(ARCHES[a])
@@ -42,7 +48,7 @@ def main():
             continue
         args = [seccomp.Arg(a[0], OPS[a[1]], int(a[2]), int(a[3])) for a in r.get("args", [])]
         try:
-            f.add_rule(r["action"], nr, *args)
+            f.add_rule(ret(r["action"]), nr, *args)
         except Exception as e:  # libseccomp refuses a rule: runc fails the whole profile
             refused.append({"rule": i, "error": str(e)})
     with tempfile.TemporaryFile() as out:

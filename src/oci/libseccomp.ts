@@ -100,6 +100,15 @@ const NAMES: Readonly<Record<SeccompArch, ReadonlyMap<string, number>>> = {
 /** The number of unistd name `name` on `arch` (x32 numbers with bit 30), if it has one. */
 export const numberOn = (arch: SeccompArch, name: string): number | undefined => NAMES[arch].get(name);
 
+const NUMBERS: Readonly<Record<SeccompArch, ReadonlyMap<number, string>>> = {
+  x86_64: new Map([...NAMES.x86_64].map(([n, nr]) => [nr, n] as const).reverse()),
+  x86: new Map([...NAMES.x86].map(([n, nr]) => [nr, n] as const).reverse()),
+  x32: new Map([...NAMES.x32].map(([n, nr]) => [nr, n] as const).reverse()),
+};
+
+/** A name libseccomp knows for number `nr` on `arch` (x32 numbers with bit 30), if any. */
+export const nameOn = (arch: SeccompArch, nr: number): string | undefined => NUMBERS[arch].get(nr);
+
 /** Whether any x86 architecture knows `name` (directly, or on x86 through socketcall or ipc). */
 export const knownName = (name: string): boolean =>
   numberOn('x86_64', name) !== undefined ||
@@ -472,17 +481,18 @@ const SWAPPED: ReadonlySet<ProfileArg['op']> = new Set(['SCMP_CMP_NE', 'SCMP_CMP
 
 /**
  * O8 names with two or more conditional rules, one of them with an NE,
- * LT or LE comparison, in a filter with x86 or x32. libseccomp tests those
- * operators as EQ, GE and GT with the branches swapped; on the 32-bit
- * architectures, where each comparison is one test, 2.5.4's tree then
+ * LT or LE comparison, on any architecture. libseccomp tests those
+ * operators as EQ, GE and GT with the branches swapped; 2.5.4's tree then
  * sends some calls to the default action without trying the other rules,
  * or drops a rule that shares a test. Seen: `a1 != 1` beside
- * `a0 != 0 && a1 == 1` (x32 loses the second rule). The RuleSet keeps the
+ * `a0 != 0 && a1 == 1` (x32 loses the second rule); on x86_64 alone,
+ * `a0 != 0` beside `a0 != 2 && a1 != 0` (personality(1, 0) gets the
+ * default). The RuleSet keeps the
  * rules' first-match meaning in libseccomp's order; this says where
  * libseccomp's program may differ from it.
  */
 export function swappedOverlaps(rules: readonly LibRule[], arches: readonly SeccompArch[]): readonly string[] {
-  if (!arches.some((a) => a !== 'x86_64')) return [];
+  void arches;
   const byName = new Map<string, LibRule[]>();
   for (const r of rules) if (r.args.length > 0) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
   return [...byName]

@@ -133,10 +133,65 @@ export function probeNumbers(abi: 'x86_64' | 'ia32'): number[] {
  * disagreements (at most `max`).
  */
 export function compare(program: Program, rs: RuleSet, max = 5, names: readonly string[] = []): Disagreement[] {
+  return compareWith(program, rs, (abi, nr, args) => actionRet(decideRules(rs, abi, nr, args).action), max, names);
+}
+
+/**
+ * Compare libseccomp's `program` with this project's program `mine` (e.g.
+ * compileRules of `rs`) on the calls `compare` probes for `rs`, both on the
+ * emulator. The disagreement's `ruleSet` is `mine`'s answer.
+ */
+export function comparePrograms(
+  program: Program,
+  mine: Program,
+  rs: RuleSet,
+  max = 5,
+  names: readonly string[] = [],
+): Disagreement[] {
+  return compareWith(
+    program,
+    rs,
+    (abi, nr, args) =>
+      emulate(mine, { nr, arch: abi === 'x86_64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386, instructionPointer: 0n, args })
+        .ret,
+    max,
+    names,
+  );
+}
+
+/** Every call `compare` probes for `rs`, in order. */
+export function probeCalls(rs: RuleSet, names: readonly string[] = []): Call[] {
+  const out: Call[] = [];
+  forEachCall(rs, names, (c) => {
+    out.push(c);
+    return false;
+  });
+  return out;
+}
+
+function compareWith(
+  program: Program,
+  rs: RuleSet,
+  decide: (abi: 'x86_64' | 'ia32', nr: number, args: readonly bigint[]) => number,
+  max: number,
+  names: readonly string[],
+): Disagreement[] {
   const out: Disagreement[] = [];
+  forEachCall(rs, names, ({ abi, nr, args }) => {
+    const arch = abi === 'x86_64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386;
+    const mine = decide(abi, nr, args);
+    const theirs = emulate(program, { nr, arch, instructionPointer: 0n, args }).ret;
+    if (mine === theirs) return false;
+    out.push({ call: { abi, nr, args }, libseccomp: theirs, ruleSet: mine });
+    return out.length >= max ? 'stop' : true;
+  });
+  return out;
+}
+
+/** Visit the probed calls; `visit` answers true to skip the rest of the number, 'stop' to end. */
+function forEachCall(rs: RuleSet, names: readonly string[], visit: (c: Call) => boolean | 'stop'): void {
   const values = probeValues(rs);
   for (const abi of ['x86_64', 'ia32'] as const) {
-    const arch = abi === 'x86_64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386;
     const named = new Set(
       names.flatMap((nm) => [
         numberOn(abi === 'x86_64' ? 'x86_64' : 'x86', nm),
@@ -154,15 +209,10 @@ export function compare(program: Program, rs: RuleSet, max = 5, names: readonly 
         }
       for (const t of tuples) {
         const args = abi === 'ia32' ? t.map((v) => v & 0xffffffffn) : t;
-        const mine = actionRet(decideRules(rs, abi, nr, args).action);
-        const theirs = emulate(program, { nr, arch, instructionPointer: 0n, args }).ret;
-        if (mine !== theirs) {
-          out.push({ call: { abi, nr, args }, libseccomp: theirs, ruleSet: mine });
-          if (out.length >= max) return out;
-          break;
-        }
+        const v = visit({ abi, nr, args });
+        if (v === 'stop') return;
+        if (v) break;
       }
     }
   }
-  return out;
 }

@@ -6,6 +6,7 @@
 import { isRight } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { to2011, toMinijail, parseMinijail, type ConvertResult } from '../../minijail/index.ts';
+import { toOci } from '../../oci/index.ts';
 import { loadUapi } from '../../x86/uapi.ts';
 import { decodeFlag } from '../args.ts';
 import { readPolicy, renderMinijailError, type Dialect } from '../dialect.ts';
@@ -13,7 +14,7 @@ import { abiFlag, checkPolicy, errorText, parseCommand, readInput } from '../inp
 import { EXIT, type Io } from '../io.ts';
 
 /** Help text of `convert`. */
-export const CONVERT_HELP = `usage: seccomp-spec convert --from 2011|minijail --to 2011|minijail POLICY [--abi x86_64|ia32] [-o|--output FILE]
+export const CONVERT_HELP = `usage: seccomp-spec convert --from 2011|minijail|oci --to 2011|minijail|oci POLICY [--abi x86_64|ia32] [-o|--output FILE]
 
 Write POLICY's decisions in the other dialect (spec/17-minijail.md, M10):
 to minijail, each rule a line in order with negations pushed to the atoms
@@ -22,11 +23,15 @@ to minijail, each rule a line in order with negations pushed to the atoms
 allows (kill-process and kill-thread become the 2011 kill). What cannot be
 written (an errno in 2011, a permissive default in minijail, a filter past
 2011's limits) is named with its file and line, and nothing is written.
+To oci (spec/18-oci.md, O11): a profile runc and libseccomp compile to the
+same decisions, each || split into rules, or what cannot be written (a
+negated mask test, one argument compared twice in a rule, an order or
+rewriting of libseccomp's that changes a call's answer, named with it).
 The result is read back in its dialect before it is printed.
 Exit: 0 written, 1 cannot be converted (or a bad policy), 2 usage.
 `;
 
-const ConvertDialect = t.keyof({ '2011': null, minijail: null }, '2011 | minijail');
+const ConvertDialect = t.keyof({ '2011': null, minijail: null, oci: null }, '2011 | minijail | oci');
 
 /** Run `convert`. */
 export async function convertCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -58,6 +63,15 @@ export async function convertCommand(argv: readonly string[], io: Io): Promise<n
   if (text === null) return EXIT.USAGE;
   const read = await readPolicy(file, text, { dialect: from, abi: abi ?? 'x86_64' }, io);
   if (typeof read === 'number') return read;
+  if (to === 'oci') {
+    const r = toOci(read.ruleSet);
+    if (r._tag === 'Left') {
+      for (const p of r.left) io.err(`${file}: cannot be written in oci: ${p.message}\n`);
+      return EXIT.FAIL;
+    }
+    for (const n of r.right.notes) io.err(`${file}: note: ${n}\n`);
+    return write(args.flags['output'], r.right.text, io);
+  }
   const header = [
     `${to === 'minijail' ? 'minijail policy' : '2011 policy'} converted from ${file} (${from}, ${read.abi}) by seccomp-spec convert`,
   ];
@@ -84,13 +98,17 @@ export async function convertCommand(argv: readonly string[], io: Io): Promise<n
       return EXIT.FAIL;
     }
   }
-  const out = args.flags['output'];
+  return write(args.flags['output'], r.text, io);
+}
+
+/** Write `text` to `out`, or to stdout when no file is given. */
+function write(out: string | boolean | undefined, text: string, io: Io): number {
   if (typeof out === 'string') {
-    const e = io.writeFile(out, r.text);
+    const e = io.writeFile(out, text);
     if (e !== null) {
       io.err(`${out}: cannot write: ${e.message}\n`);
       return EXIT.USAGE;
     }
-  } else io.out(r.text);
+  } else io.out(text);
   return EXIT.OK;
 }
