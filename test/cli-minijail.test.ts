@@ -243,3 +243,40 @@ test('M11 B15 bpf --dialect minijail compiles each rule with its action; --frequ
   t.is((await run(['bpf', '--dialect', 'minijail', 'bad.freq'], files)).code, 1);
   t.is((await run(['bpf', '--dialect', 'pascal', 'p.policy'], files)).code, 2);
 });
+
+test('T18 replay --dialect minijail: installed after the first execve; an errno stops the task, a kill kills, --all lists', async (t) => {
+  const trace = 'examples/traces/true.strace';
+  const g = await run(['generate', '--dialect', 'minijail', trace]);
+  t.is(g.code, 0, g.err);
+  const all = g.out;
+  t.notRegex(all, /^execve:/m, 'the generated policy leaves the launching execve out');
+  const ok = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': all });
+  t.is(ok.code, 0, ok.out + ok.err);
+  t.regex(ok.out, /0 of 1 task killed; 0 calls not reached/);
+  const without = all.replace(/^brk: .*\n/m, '');
+  const errno = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], {
+    'p.policy': `${without}brk: return ENOMEM\n`,
+  });
+  t.is(errno.code, 1);
+  t.regex(
+    errno.out,
+    /DENIED \(errno:12\), its replay stopped, at line \d+ after 1 allowed call\n {2}call: {3}brk\(brk=0\)\n {2}entry: {2}brk: return ENOMEM\n {2}reason: the first rule that holds answers errno:12 \(p\.policy:\d+\)/,
+  );
+  const json = await run(['replay', '--json', '--dialect', 'minijail', 'p.policy', trace], {
+    'p.policy': `${without}brk: return ENOMEM\n`,
+  });
+  t.is(JSON.parse(json.out).tasks[0].kill.action, 'errno:12');
+  const killed = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': without });
+  t.is(killed.code, 1);
+  t.regex(
+    killed.out,
+    /KILLED at line \d+ after 1 allowed call\n {2}call: {3}brk\(brk=0\)\n {2}entry: {2}none\n {2}reason: no rule of the call holds: the default, kill-thread/,
+  );
+  const audit = await run(['replay', '--all', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': without });
+  t.is(audit.code, 1);
+  t.regex(audit.out, /1 system call denied \(1 call\), \d+ calls allowed\n {2}brk \(12\): 1 call/);
+  const bad = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': 'brk: arg9 == 1\n' });
+  t.is(bad.code, 1);
+  t.regex(bad.err, /^p\.policy:1:/);
+  t.is((await run(['replay', '--dialect', 'cobol', 'p.policy', trace], { 'p.policy': all })).code, 2);
+});

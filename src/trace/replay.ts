@@ -7,7 +7,9 @@
  * inherit seccomp state (S7.1). Per task and per system call it keeps
  * counts, not lists.
  */
+import { formatAction, type Action } from '../action/index.ts';
 import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
+import type { RuleSet } from '../ruleset/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
 import { resultText } from '../x86/errno.ts';
@@ -29,6 +31,8 @@ export interface Kill {
   readonly decision: CallExplanation;
   /** The kernel log line (S6.6); null for a denial an audit let through. */
   readonly log: string | null;
+  /** T18 the action of a rule set that denied the call without a kill (the call was not made). */
+  readonly action?: string;
 }
 
 /** The calls of one system call a task made that the policy denies (`all`): how many, and the first. */
@@ -79,11 +83,25 @@ export interface ReplayOptions {
   readonly all?: boolean;
   /** Told the launcher's decision before the policy goes in; false stops the replay (the policy is bad for that ABI). */
   readonly onLaunch?: (l: Launch) => boolean;
+  /**
+   * T18 a policy already in the decision form (a minijail or OCI policy):
+   * installed in place of the policy text, right after the root's first
+   * execve (as minijail0 has the new program install it), so that execve
+   * is not checked.
+   * Every call it answers with neither allow nor log is denied: the first
+   * ends the task's replay (after it the traced program would have gone
+   * another way), or, with `all`, is listed.
+   */
+  readonly rules?: RuleSet;
 }
 
 /** Result of a replay: the report, or why it could not go on. */
 export type ReplayResult =
   { readonly ok: true; readonly report: ReplayReport } | { readonly ok: false; readonly message: string };
+
+/** The actions under which a call runs as traced (T18). */
+const passes = (a: Action): boolean => a.kind === 'allow' || a.kind === 'log';
+const KILLS: readonly string[] = ['kill', 'kill-process', 'kill-thread'];
 
 /** A kill that decide() did not predict: the engine's word stands, without an explanation. */
 const ENGINE_ONLY: CallExplanation = {
@@ -189,7 +207,9 @@ export class Replayer implements LaunchSink {
     }
     const pid = task.pid;
     if (task.kill !== null) return this.skip(c);
-    if (phase === INSTALL && !this.installed) {
+    // T18 a rule set goes in right after the root's first execve, a 2011 policy just before it.
+    const after = phase === INSTALL && !this.installed && this.opts.rules !== undefined && l.execs;
+    if (phase === INSTALL && !this.installed && !after) {
       const err = this.install(pid);
       if (err !== null) return { message: err, about: 'policy' };
     }
@@ -204,9 +224,19 @@ export class Replayer implements LaunchSink {
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
     const predicted = this.installed ? this.kernel.decide(pid, vector, c.nr, c.halves) : ALLOW;
+    if (this.opts.rules !== undefined && predicted !== undefined && !passes(predicted)) {
+      if (task.denials !== null) return this.deny(task, c, vector);
+      if (!KILLS.includes(predicted.kind)) return this.stop(task, c, vector);
+    }
     if (predicted === KILL && task.denials !== null) return this.deny(task, c, vector);
-    const decision = predicted === KILL ? this.explain(pid, c, vector) : null;
-    return this.enter(task, c, vector, decision);
+    const decision =
+      predicted === KILL || (this.opts.rules !== undefined && predicted !== undefined && !passes(predicted))
+        ? this.explain(pid, c, vector)
+        : null;
+    const entered = this.enter(task, c, vector, decision);
+    if (!after) return entered;
+    const err = this.install(pid);
+    return err !== null ? { message: err, about: 'policy' } : entered;
   }
 
   /** The report so far. */
@@ -235,6 +265,10 @@ export class Replayer implements LaunchSink {
       );
     else if (!l.execs)
       this.notes.push('the root task never calls execve: the policy was installed before its first call');
+    if (this.opts.rules !== undefined) {
+      const r = this.kernel.installRules(pid, this.opts.rules);
+      return r.ok ? null : `the engine refused the rule set: ${r.errno.name}: ${r.message}`;
+    }
     const o = this.kernel.installPolicy(pid, `${this.policy}\n${l.execs ? 'on_next_syscall: 1\n' : ''}`, vector);
     if (o.ok) return null;
     return `the engine refused the policy: prctl(PR_SET_SECCOMP, 2) ${o.kind === 'return' ? `returned -${o.errno.name}` : o.kind}: ${o.message}`;
@@ -308,12 +342,36 @@ export class Replayer implements LaunchSink {
     return null;
   }
 
+  /** T18 a call a rule set denies without a kill: not made; the task's replay ends there. */
+  private stop(task: TaskState, c: RawCall, vector: Vector): null {
+    this.row(c).killed++;
+    const action = formatAction(this.kernel.decide(task.pid, vector, c.nr, c.halves)!);
+    task.kill = { ...this.kill(c, this.explain(task.pid, c, vector), null), action };
+    const child = c.childPid();
+    if (child > 0) this.unreachable.add(child);
+    return null;
+  }
+
   private kill(c: RawCall, decision: CallExplanation, log: string | null): Kill {
     const call = c.toCall();
     return { line: c.line, abi: c.abi, nr: c.nr, name: c.name, args: namedArgs(c.abi, c.nr, call.args), decision, log };
   }
 
   private explain(pid: number, c: RawCall, vector: Vector): CallExplanation {
+    if (this.opts.rules !== undefined) {
+      const d = this.kernel.decideRule(pid, vector, c.nr, c.halves)!;
+      const text = d.rule?.origin.text ?? null;
+      return {
+        allowed: false,
+        step: 'engine',
+        reason:
+          d.rule === undefined
+            ? `no rule of the call holds: the default, ${formatAction(d.action)}`
+            : `the first rule that holds answers ${formatAction(d.action)}${d.rule.origin.line === undefined ? '' : ` (${d.rule.origin.file ?? 'policy'}:${d.rule.origin.line})`}`,
+        entry: text === null ? null : text.replace(/^[^:]*:\s*/, ''),
+        why: null,
+      };
+    }
     const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
     const abi = callAbi(view.abi, vector);
     return explainDecision(
@@ -351,7 +409,8 @@ export class Replayer implements LaunchSink {
     const st = view.seccomp;
     // The launcher's install precedes every traced fork of the root, and mode 2
     // cannot become mode 1 (S5.1), so a parent is in mode 0 or 2 here.
-    if (st.mode === 2) {
+    if (this.opts.rules !== undefined && this.installed) this.kernel.installRules(child, this.opts.rules);
+    else if (st.mode === 2) {
       const text = st.filters.map((f) => `${f.nr}: ${f.text}`).join('\n');
       this.kernel.installPolicy(child, text, st.abi === view.abi ? 'syscall' : 'int80');
     }

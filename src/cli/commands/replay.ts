@@ -10,9 +10,11 @@ import type { Abi } from '../../x86/table.ts';
 import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, policyOk, readInput, strictFlag, toJson, traceComm } from '../inputs.ts';
 import { readTrace } from '../trace-input.ts';
+import type { RuleSet } from '../../ruleset/index.ts';
+import { detectDialect, dialectFlag, readPolicy } from '../dialect.ts';
 
 /** Help text of `replay`. */
-export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--json] [--lenient] [--all] [-q|--quiet]
+export const REPLAY_HELP = `usage: seccomp-spec replay POLICY TRACE [--abi x86_64|ia32] [--dialect D] [--json] [--lenient] [--all] [-q|--quiet]
 
 Replay a traced process tree through the engine as a launcher would: spawn a
 task, install POLICY with 'on_next_syscall: 1' just before the root's first
@@ -32,6 +34,10 @@ on past a denied call, as an audit would, and lists every system call the
 policy denies, per task. TRACE or POLICY '-' reads stdin.
 Filters may name constants of the UAPI headers (O_CLOEXEC, AF_UNIX) and
 argN for the N-th argument [ext]; --strict-2011 rejects both.
+--dialect minijail|oci reads a policy of that language (T18): it goes in
+right after the root's first execve, as minijail0 installs it; a call it answers
+with neither allow nor log is denied, and the first ends that task's
+replay (the traced program would have gone another way), unless --all.
 Exit: 0 nothing killed (denied, with --all), 1 a call killed (or a bad
 policy, or a trace that is malformed or has no system call), 2 usage.
 `;
@@ -47,7 +53,7 @@ function why(k: Kill, indent: string): string {
 }
 
 const killText = (t: TaskReport, k: Kill): string =>
-  `task ${t.tracePid} (engine pid ${t.pid}): KILLED at line ${k.line} after ${plural(t.allowed, 'allowed call')}\n${why(k, '  ')}`;
+  `task ${t.tracePid} (engine pid ${t.pid}): ${k.action === undefined ? 'KILLED' : `DENIED (${k.action}), its replay stopped,`} at line ${k.line} after ${plural(t.allowed, 'allowed call')}\n${why(k, '  ')}`;
 
 function denialsText(t: TaskReport): string {
   const calls = t.denials.reduce((n, d) => n + d.count, 0);
@@ -97,6 +103,7 @@ const killJson = (k: Kill): object => ({
   reason: k.decision.reason,
   fields: k.decision.why === null ? [] : k.decision.why.fields,
   log: k.log,
+  action: k.action ?? null,
 });
 
 function renderJson(report: ReplayReport, policy: string, trace: string, abi: Abi, skippedLines: number): string {
@@ -118,7 +125,7 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
     argv,
     {
       name: 'replay',
-      valued: ['abi'],
+      valued: ['abi', 'dialect'],
       booleans: ['json', 'lenient', 'all', 'quiet', 'strict-2011'],
       positionals: [2, 2],
       help: REPLAY_HELP,
@@ -137,15 +144,26 @@ export async function replayCommand(argv: readonly string[], io: Io): Promise<nu
   }
   const policy = readInput(policyFile, io);
   if (policy === null) return EXIT.USAGE;
-  if (abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io, strictFlag(args))) return EXIT.FAIL;
+  const dialectArg = dialectFlag(args, io);
+  if (typeof dialectArg === 'number') return dialectArg;
+  const dialect = dialectArg ?? detectDialect(policy);
+  let rules: RuleSet | undefined;
+  if (dialect !== '2011') {
+    const read = await readPolicy(policyFile, policy, { dialect, abi: abiArg ?? 'x86_64' }, io);
+    if (typeof read === 'number') return read;
+    rules = read.ruleSet;
+  }
+  if (rules === undefined && abiArg !== undefined && !policyOk(policyFile, policy, abiArg, io, strictFlag(args)))
+    return EXIT.FAIL;
   const all = args.flags['all'] === true;
   let abi: Abi = abiArg ?? 'x86_64';
   const replayer = new Replayer(policy, {
     comm: traceComm(traceFile),
     all,
+    ...(rules === undefined ? {} : { rules }),
     onLaunch: (l) => {
       abi = l.abi;
-      return abiArg !== undefined || policyOk(policyFile, policy, l.abi, io, strictFlag(args));
+      return rules !== undefined || abiArg !== undefined || policyOk(policyFile, policy, l.abi, io, strictFlag(args));
     },
   });
   const input = {
