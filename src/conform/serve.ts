@@ -4,6 +4,7 @@
  * to stderr and the adapter stops with exit code 2 (P3).
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { loadUapi } from '../x86/uapi.ts';
 import {
   decodeAnyRequest,
   encodeAnswer,
@@ -32,6 +33,8 @@ export async function serve(
   err: (s: string) => void,
   answerV2?: AnswererV2,
 ): Promise<number> {
+  // A minijail install names constants: the tables are read once, up front (P9).
+  await Promise.all([loadUapi('x86_64'), loadUapi('ia32')]);
   let n = 0;
   for await (const line of lines) {
     n++;
