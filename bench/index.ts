@@ -254,7 +254,11 @@ const fmt = (v: number | null): string =>
   v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`;
 const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cpu-s  ${fmt(r.wall)}/s`);
 const rows: readonly (readonly [string, string, string])[] = [
-  ['engine, full entry path', both(full), 'target >= 30 M/s, >= 100x model, within 2x baseline'],
+  // The full path has stayed 1.65-1.75x the baseline since before the API checks (measured side by side with
+  // that tree); decide() is 0.9-1x. Skipping secureComputing in enter() gives ~106 M/s, and V8 with
+  // --max-inlined-bytecode-size-cumulative=3000 gives ~56 M/s: the filter step in enter() costs ~16 ns
+  // where decide()'s costs ~11 ns, an inlining-budget effect not yet worked around.
+  ['engine, full entry path', both(full), 'target >= 30 M/s, >= 100x model, within 1.5x baseline'],
   ['engine, decision only', both(decisions), ''],
   ['model (src/model)', both(model), `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
   ['hand-written baseline', both(base), `engine full path is ${(base.cpu / full.cpu).toFixed(2)}x slower`],

@@ -14,7 +14,7 @@ import * as model from '../src/model/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import type { Abi } from '../src/x86/table.ts';
 import { policyLine, poolCalls } from '../src/conform/index.ts';
-import { params, u64 } from './support.ts';
+import { holdRuns, params, runs, u64 } from './support.ts';
 
 const other = (abi: Abi): Abi => (abi === 'x86_64' ? 'ia32' : 'x86_64');
 
@@ -24,7 +24,7 @@ const mapOf = (text: string, abi: Abi): model.SeccompState | undefined =>
 
 const textOf = (lines: readonly string[]): string => lines.join('\n');
 
-test('A13 the 2011 AND-merge decides as stacking the completed second text over the first, on both ABIs (1500 runs in CI)', (t) => {
+test('A13 the 2011 AND-merge decides as stacking the completed second text over the first, on both ABIs', (t) => {
   let accepted = 0;
   let calls = 0;
   let stricter = 0;
@@ -90,5 +90,11 @@ test('A13 the 2011 AND-merge decides as stacking the completed second text over 
   t.log(
     `${accepted} reductions accepted, ${calls} calls compared, ${stricter} where the uncompleted stack was stricter`,
   );
-  t.true(accepted > 100 && stricter > 0, `too few cases: ${accepted} accepted, ${stricter} stricter`);
+  // Coverage floors scale with the runs (PROPS_CAP cuts them under test:quick and npm run mutants);
+  // the rarer stricter case is required at the full count.
+  const n = holdRuns(1500);
+  t.true(
+    accepted > n / 15 && (stricter > 0 || n < runs(1500)),
+    `too few cases: ${accepted} accepted, ${stricter} stricter`,
+  );
 });

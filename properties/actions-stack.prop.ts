@@ -17,7 +17,7 @@ import { callAbi, type Vector } from '../src/x86/vectors.ts';
 import { ruleSet, stackCommands } from './action-gen.ts';
 import { cleanPolicy, VECTOR } from './diff-gen.ts';
 import { firstDifference, show } from './diff-run.ts';
-import { params, u64 } from './support.ts';
+import { holdRuns, params, runs, u64 } from './support.ts';
 
 const tally = (): Map<string, number> => new Map();
 const count = (m: Map<string, number>, k: string): void => void m.set(k, (m.get(k) ?? 0) + 1);
@@ -29,7 +29,7 @@ const shown = (m: Map<string, number>): string =>
 
 const NUMBERS = [0, 1, 3, 4, 20, 39, 57, 60, 120, 231, 252, 400, 500, -1, 0x4000_0000, 0x4000_0001, 0x4000_0039];
 
-test('A6 model and engine decide the same action over generated stacks of rule sets, with and without a 2011 map (1000 runs in CI)', (t) => {
+test('A6 model and engine decide the same action over generated stacks of rule sets, with and without a 2011 map', (t) => {
   const kinds = tally();
   fc.assert(
     fc.property(
@@ -88,10 +88,11 @@ test('A6 model and engine decide the same action over generated stacks of rule s
     { ...params(1000), verbose: 0 },
   );
   t.log(`actions decided: ${shown(kinds)}`);
-  t.true(kinds.size >= 8, `every action was decided: ${shown(kinds)}`);
+  // Every action at the full run count; a run cut by PROPS_CAP (test:quick, npm run mutants) sees most.
+  t.true(kinds.size >= (holdRuns(1000) < runs(1000) ? 4 : 8), `every action was decided: ${shown(kinds)}`);
 });
 
-test('A5 to A12 model and engine agree on every observable after every command, with stacked rule sets (300 runs in CI)', (t) => {
+test('A5 to A12 model and engine agree on every observable after every command, with stacked rule sets', (t) => {
   const outcomes = tally();
   fc.assert(
     fc.property(stackCommands(30), (cmds) => {
@@ -115,5 +116,7 @@ test('A5 to A12 model and engine agree on every observable after every command, 
     { ...params(300), verbose: 0 },
   );
   t.log(`outcomes: ${shown(outcomes)}`);
-  t.true(['killed trap', 'killed kill-thread', 'killed kill-process', 'killed kill'].every((k) => outcomes.has(k)));
+  // Every kind of kill is seen at the full run count; a run cut by PROPS_CAP (test:quick, npm run mutants) sees some.
+  const kinds = ['killed trap', 'killed kill-thread', 'killed kill-process', 'killed kill'];
+  t.true(holdRuns(300) < runs(300) ? kinds.some((k) => outcomes.has(k)) : kinds.every((k) => outcomes.has(k)));
 });

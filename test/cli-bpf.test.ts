@@ -220,7 +220,7 @@ test('bpf warns when a loader that installs before its execve would be denied th
   const none = await run(['bpf', 'p.txt', '--format', 'raw'], { 'p.txt': 'read: 1\n' });
   t.is(none.code, 0);
   t.regex(none.err, warning);
-  t.regex(none.err, /give --allow-execve/);
+  t.regex(none.err, /--allow-execve allows every native execve/);
   t.is(nativeAnswer(none.bytes, 59), SECCOMP_RET.KILL_PROCESS, 'the warning is about the program it wrote');
   const allowed = await run(['bpf', 'p.txt', '--format', 'raw'], { 'p.txt': 'read: 1\nexecve: 1\n' });
   t.is(allowed.err, '', 'a policy that allows execve itself needs no warning');
@@ -228,6 +228,9 @@ test('bpf warns when a loader that installs before its execve would be denied th
   t.regex(some.err, /^warning: p\.txt: the program may deny, depending on its arguments, the native execve/m);
   const errno = await run(['bpf', 'p.txt', '--kill', 'errno:1'], { 'p.txt': 'read: 1\n' });
   t.regex(errno.err, warning, 'a failed execve stops the command as surely as a kill');
+  const both = await run(['bpf', 'p.txt', '--allow-execve', '--verify'], { 'p.txt': 'read: 1\n' });
+  t.deepEqual([both.code, both.out], [2, ''], '--verify would prove the widened program differs');
+  t.regex(both.err, /--allow-execve makes it differ on execve \(B14\)/);
   const ia32 = await run(['bpf', '--abi', 'ia32', 'p.txt'], { 'p.txt': 'execve: 1\n' });
   t.regex(ia32.err, warning, "an ia32 policy's execve entry is not the loader's native execve");
 });

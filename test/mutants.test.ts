@@ -15,7 +15,7 @@ import { plantProblem } from '../scripts/mutants/run.ts';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 test('every mutant can be planted: its search text is exactly once in its file', (t) => {
-  t.true(MUTANTS.length >= 36, `${MUTANTS.length} mutants`);
+  t.true(MUTANTS.length >= 35, `${MUTANTS.length} mutants`);
   const problems = MUTANTS.flatMap((m) => {
     const p = plantProblem(ROOT, m);
     return p === null ? [] : [`${m.id}: ${p}`];

@@ -197,16 +197,6 @@ export const MUTANTS: readonly Mutant[] = [
     breaks: 'S6.4 the on_next_syscall grant allows one call only (engine)',
   },
   {
-    id: 'model-nr-range-inclusive',
-    tests: ['test/model-state.test.ts'],
-    file: 'src/model/secure.ts',
-    search: 'if (record.nr < 0 || record.nr >= syscallTable(abi).nrSyscalls) return false;',
-    replace: 'if (record.nr < 0 || record.nr > syscallTable(abi).nrSyscalls) return false;',
-    breaks: 'S6.4 nr must be below NR_syscalls (model)',
-    equivalent:
-      'no entry can exist at NR_syscalls (S5.3 refuses the number), so the missing entry kills the call anyway (S3.4)',
-  },
-  {
     id: 'model-compat-full-registers',
     tests: ['test/model-state.test.ts'],
     file: 'src/model/secure.ts',

@@ -13,9 +13,16 @@ import type { UapiTable } from '../x86/uapi.ts';
 import { MINIJAIL_GRAMMAR_SOURCE } from './grammar.ts';
 import { dirname, joinPath } from './path.ts';
 
-const grammars = ohm.grammars(MINIJAIL_GRAMMAR_SOURCE, GRAMMAR_NAMESPACE);
 // MinijailFrequency extends MinijailStatement, so one grammar and one semantics serve both start rules.
-const grammar = grammars['MinijailFrequency']!;
+// Compiled on first use: a command that reads no minijail policy (check of a 2011 one) does not pay for it at start.
+let compiled: { readonly grammar: ohm.Grammar; readonly semantics: ohm.Semantics } | null = null;
+function minijail(): { readonly grammar: ohm.Grammar; readonly semantics: ohm.Semantics } {
+  if (compiled === null) {
+    const grammar = ohm.grammars(MINIJAIL_GRAMMAR_SOURCE, GRAMMAR_NAMESPACE)['MinijailFrequency']!;
+    compiled = { grammar, semantics: addSyntax(grammar) };
+  }
+  return compiled;
+}
 
 /** M5 how deep `@include` nests: minijail's default `--include-depth-limit`. */
 export const INCLUDE_DEPTH_LIMIT = 10;
@@ -233,8 +240,6 @@ function addSyntax(g: ohm.Grammar): ohm.Semantics {
   });
   return s;
 }
-
-const semantics = addSyntax(grammar);
 
 /** A short "expected" list from ohm's failure, without its internal rule names. */
 function expectedText(m: ohm.FailedMatchResult): string {
@@ -481,6 +486,7 @@ const ARCH_NAMES: Readonly<Record<Abi, readonly string[]>> = {
 
 /** Match one statement; report a syntax error and give undefined on failure. */
 function syntax<T>(ctx: Ctx, p: Place, start: 'Statement' | 'Line'): T | undefined {
+  const { grammar, semantics } = minijail();
   const m = grammar.match(p.logical.text, start);
   if (m.failed()) {
     const pos = m.getRightmostFailurePosition();

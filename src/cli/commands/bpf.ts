@@ -258,9 +258,9 @@ async function bpfAsync(argv: readonly string[], io: Io): Promise<number> {
   if (execve !== 'allowed')
     io.err(
       `warning: ${file}: the program ${execve === 'denied' ? 'denies' : 'may deny, depending on its arguments,'} the native execve ` +
-        'a loader makes right after installing it (bwrap --seccomp, runc, systemd), so the command would not start; ' +
-        "the 2011 launcher's on_next_syscall: 1 let it through, which BPF cannot count (B14): give --allow-execve " +
-        'to allow every native execve, or install the program after execve (seccomp-spec run does)\n',
+        'a loader makes right after installing it (bwrap --seccomp, runc, systemd), so the command would not start: ' +
+        'BPF cannot count calls to let that one execve through (B14); --allow-execve allows every native execve, ' +
+        'and seccomp-spec run installs the program after it\n',
     );
   const out = args.flags['output'];
   const f: Format = format.right;
