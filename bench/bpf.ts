@@ -9,12 +9,16 @@ import { readFileSync } from 'node:fs';
 import {
   auditArch,
   compilePolicy,
+  compileRules,
   emulate,
+  expectedInstructions,
   retAllows,
   type CompileOptions,
   type Compiled,
   type Program,
 } from '../src/bpf/index.ts';
+import { parseMinijail } from '../src/minijail/index.ts';
+import { loadUapi } from '../src/x86/uapi.ts';
 import { checkedCalls, parseTrace, type TraceCall } from '../src/trace/index.ts';
 
 /** The figures of one bundled policy and trace. */
@@ -28,7 +32,20 @@ export interface BpfFigures {
   readonly uncachedInsnsPerCall: number;
   readonly plainLength: number;
   readonly plainInsnsPerCall: number;
+  /** B15 the search laid out by the trace's own counts of each call: mean instructions per call of the trace. */
+  readonly weightedInsnsPerCall: number;
+  readonly weightedMaxInsns: number;
   readonly compileMs: number;
+}
+
+/** B15 both layouts of a bundled minijail policy on its own frequency file: expected instructions per call. */
+export interface FrequencyFigures {
+  readonly policy: string;
+  readonly frequencyFile: string;
+  readonly balanced: number;
+  readonly weighted: number;
+  readonly balancedLength: number;
+  readonly weightedLength: number;
 }
 
 /** The bundled traces that have an -allows policy. */
@@ -86,6 +103,9 @@ export function measureOne(name: string): BpfFigures {
   const { program, cacheable } = compiled(policy, { abi: 'x86_64' });
   const plain = compiled(policy, { abi: 'x86_64', layout: 'plain', fold: false }).program;
   const opt = perCall(program, calls, new Set(cacheable));
+  const counts: Record<'x86_64' | 'ia32', Map<number, number>> = { x86_64: new Map(), ia32: new Map() };
+  for (const c of calls) counts[c.abi].set(c.nr >>> 0, (counts[c.abi].get(c.nr >>> 0) ?? 0) + 1);
+  const weighted = perCall(compiled(policy, { abi: 'x86_64', frequencies: counts }).program, calls);
   return {
     name,
     calls: calls.length,
@@ -95,9 +115,37 @@ export function measureOne(name: string): BpfFigures {
     uncachedInsnsPerCall: opt.uncached,
     plainLength: plain.length,
     plainInsnsPerCall: perCall(plain, calls).mean,
+    weightedInsnsPerCall: weighted.mean,
+    weightedMaxInsns: weighted.max,
     compileMs,
   };
 }
 
 /** Every bundled policy and trace. */
 export const measureBpf = (): readonly BpfFigures[] => BUNDLED.map(measureOne);
+
+/** B15 examples/minijail/app.policy on its @frequency file, laid out balanced and by frequency. */
+export async function measureFrequency(): Promise<FrequencyFigures> {
+  const file = new URL('minijail/app.policy', examples).pathname;
+  const r = parseMinijail(readFileSync(file, 'utf8'), await loadUapi('x86_64'), {
+    abi: 'x86_64',
+    file,
+    readFile: (p) => readFileSync(p, 'utf8'),
+  });
+  if (!r.ok) throw new Error(`bench: ${file} does not parse: ${r.errors[0]!.message}`);
+  const frequencies = { x86_64: r.policy.frequencies };
+  const program = (f?: typeof frequencies): Program => {
+    const c = compileRules(r.policy.ruleSet, f === undefined ? {} : { frequencies: f });
+    if (c._tag === 'Left') throw new Error(`bench: ${file} does not compile: ${c.left.message}`);
+    return c.right.program;
+  };
+  const [b, w] = [program(), program(frequencies)];
+  return {
+    policy: 'examples/minijail/app.policy',
+    frequencyFile: 'examples/minijail/app.frequency',
+    balanced: expectedInstructions(b, frequencies),
+    weighted: expectedInstructions(w, frequencies),
+    balancedLength: b.length,
+    weightedLength: w.length,
+  };
+}

@@ -210,8 +210,9 @@ const { measureTrace } = await import('./trace.ts');
 type TraceFigures = ReturnType<typeof measureTrace>;
 type TraceRun = TraceFigures['count'];
 const traceFigures = measureTrace();
-const { measureBpf } = await import('./bpf.ts');
+const { measureBpf, measureFrequency } = await import('./bpf.ts');
 const bpfFigures = measureBpf();
+const frequencyFigures = await measureFrequency();
 // Processes of their own, timed side by side with `node -e 0` (bench/startup.ts).
 const { measureStartup } = await import('./startup.ts');
 const startup = (() => {
@@ -307,6 +308,12 @@ for (const f of bpfFigures) {
 }
 console.log("uncached: calls the kernel's constant-action cache allows count 0 (they do not run the program)");
 console.log(
+  `laid out by the trace's own counts (B15): ${bpfFigures.map((f) => `${f.name} ${f.weightedInsnsPerCall.toFixed(2)} (${f.weightedMaxInsns})`).join(', ')}`,
+);
+console.log(
+  `${frequencyFigures.policy} on ${frequencyFigures.frequencyFile}: expected instructions per call ${frequencyFigures.balanced.toFixed(2)} balanced (${frequencyFigures.balancedLength} instructions), ${frequencyFigures.weighted.toFixed(2)} laid out by frequency (${frequencyFigures.weightedLength})`,
+);
+console.log(
   '\nstart of the CLI, median wall time of alternating runs beside `node -e 0` (target: built --version and check within 2x)',
 );
 if (typeof startup === 'string') console.log(`n/a: ${startup}`);
@@ -357,6 +364,11 @@ console.log(
     bpf_insns_per_call: byTrace((f) => f.insnsPerCall),
     bpf_uncached_insns_per_call: byTrace((f) => f.uncachedInsnsPerCall),
     bpf_plain_insns_per_call: byTrace((f) => f.plainInsnsPerCall),
+    bpf_weighted_insns_per_call: byTrace((f) => f.weightedInsnsPerCall),
+    bpf_frequency_example: {
+      balanced: round2(frequencyFigures.balanced),
+      weighted: round2(frequencyFigures.weighted),
+    },
     bpf_compile_ms: byTrace((f) => f.compileMs),
     startup_ms: typeof startup === 'string' ? null : startup.medianMs,
     startup_vs_node: typeof startup === 'string' ? null : startup.vsNode,

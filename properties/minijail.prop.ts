@@ -7,11 +7,24 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { formatAction } from '../src/action/index.ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { actionRet, formatAction, retAction } from '../src/action/index.ts';
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  compileRules,
+  emulate,
+  encodeRaw,
+  expectedInstructions,
+  type SeccompData,
+} from '../src/bpf/index.ts';
+import { Kernel } from '../src/kernel/index.ts';
+import * as model from '../src/model/index.ts';
+import { errnoOnly, probe } from '../src/native/index.ts';
 import { parseMinijail, toMinijail } from '../src/minijail/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import { loadUapi, type UapiTable } from '../src/x86/uapi.ts';
-import { params, u64 } from './support.ts';
+import { params, runs, u64 } from './support.ts';
 
 type Op = '==' | '!=' | '<' | '<=' | '>' | '>=' | '&' | 'in';
 interface Atom {
@@ -197,4 +210,110 @@ test('M2 M3 M6 M7 generated minijail policies with every feature decide as their
     `${counts.policies} policies, ${counts.calls} calls: ${counts.byRule} by a rule, ${counts.byDefault} by the default, ${counts.x32} x32; ${counts.roundTrips} written back and re-read`,
   );
   t.true(counts.byRule > 0 && counts.byDefault > 0 && counts.x32 > 0 && counts.roundTrips > 0);
+});
+
+/** The BPF twin of a call as the emulator and the probe see it. */
+const seccompData = (abi: 'x86_64' | 'ia32', nr: number, args: readonly bigint[]): SeccompData => ({
+  nr,
+  arch: abi === 'x86_64' ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386,
+  instructionPointer: 0n,
+  args,
+});
+
+test(`M7 B15 generated minijail policies: model, engine, BPF in both layouts and Linux decide each call alike; the layout by frequency is no dearer (${runs(150)} runs in CI, counts printed)`, async (t) => {
+  const uapi = await loadUapi('x86_64');
+  const counts = { policies: 0, calls: 0, linux: 0, cheaper: 0, kinds: new Map<string, number>() };
+  const numbers = [...CALLS.map(([nr]) => nr), 0x40000000, 0x40000001, 60, 39, 400];
+  const policies = fc.record({
+    lines: fc.array(lineArb(uapi), { minLength: 1, maxLength: 8 }).map(acceptable),
+    dflt: fc.constantFrom(...DEFAULTS),
+    weights: fc.array(fc.nat({ max: 1000 }), { minLength: numbers.length, maxLength: numbers.length }),
+    probes: fc.array(
+      fc.tuple(
+        fc.constantFrom<'syscall' | 'int80'>('syscall', 'syscall', 'syscall', 'int80'),
+        fc.constantFrom(...numbers),
+        fc.array(u64(), { minLength: 6, maxLength: 6 }),
+      ),
+      { minLength: 1, maxLength: 12 },
+    ),
+  });
+  fc.assert(
+    fc.property(policies, ({ lines, dflt, weights, probes }) => {
+      const src = text(lines, dflt[0]);
+      const r = parseMinijail(src, uapi, { file: 'gen.policy' });
+      if (!r.ok) throw new Error(`${src}\n${r.errors.map((e) => e.message).join('\n')}`);
+      const rs = r.policy.ruleSet;
+      counts.policies++;
+      const k = new Kernel();
+      const pid = k.spawn('x86_64', 'p');
+      if (!k.installRules(pid, rs).ok) throw new Error(`engine refused\n${src}`);
+      const m = E.getOrElse((e: number): model.Machine => {
+        throw new Error(`model refused (${e})\n${src}`);
+      })(model.installRules(model.spawn(model.initialMachine(), 'x86_64', 'p')[0], pid, rs));
+      const frequencies = { x86_64: new Map(numbers.map((nr, i) => [nr >>> 0, weights[i]!])) };
+      const balanced = compileRules(rs);
+      const weighted = compileRules(rs, { frequencies });
+      if (E.isLeft(balanced) || E.isLeft(weighted)) throw new Error(`does not compile\n${src}`);
+      const [b, w] = [balanced.right, weighted.right];
+      const [cb, cw] = [expectedInstructions(b.program, frequencies), expectedInstructions(w.program, frequencies)];
+      if (cw > cb) throw new Error(`the layout by frequency costs ${cw} > ${cb}\n${src}`);
+      if (cw < cb) counts.cheaper++;
+      if (b.cacheable.x86_64.join() !== w.cacheable.x86_64.join())
+        throw new Error(`the layouts cache different numbers\n${src}`);
+      const task = m.tasks.get(pid)!;
+      const calls = probes.map(([vector, nr, args]) => {
+        const abi = vector === 'syscall' ? 'x86_64' : 'ia32';
+        const seen = abi === 'x86_64' ? args : args.map((a) => BigInt.asUintN(32, a));
+        const num = abi === 'ia32' ? nr & 0xff : nr;
+        return { vector, abi, nr: num, args, seen } as const;
+      });
+      for (const c of calls) {
+        counts.calls++;
+        const want = decideRules(rs, c.abi, c.nr, c.seen).action;
+        const words = c.args.flatMap((a) => [Number(a & 0xffff_ffffn), Number(a >> 32n)]);
+        const engine = k.decide(pid, c.vector, c.nr, words);
+        const mdl = model.decide(task.seccomp, c.abi, { nr: c.nr, args: c.seen }).action;
+        const ret = actionRet(want);
+        const data = seccompData(c.abi, c.nr, c.seen);
+        const got = [
+          engine === undefined ? 'none' : formatAction(engine),
+          formatAction(mdl),
+          formatAction(retAction(emulate(b.program, data).ret)),
+          formatAction(retAction(emulate(w.program, data).ret)),
+        ];
+        if (got.some((g) => g !== formatAction(want)) || emulate(w.program, data).ret !== ret)
+          throw new Error(
+            `${c.abi} ${c.nr}: decideRules ${formatAction(want)}; engine, model, BPF, weighted BPF: ${got.join(', ')}\n${src}`,
+          );
+        const kind = `${c.abi} ${formatAction(want).replace(/:.*/, '')}`;
+        counts.kinds.set(kind, (counts.kinds.get(kind) ?? 0) + 1);
+      }
+      // Linux: each return rewritten to an errno naming it, so no call runs.
+      for (const p of [b.program, w.program]) {
+        const { program, rets } = errnoOnly(p);
+        const answers = probe(
+          encodeRaw(program),
+          calls.map((c) => ({ vector: c.vector, nr: c.nr, args: c.args })),
+        );
+        if (E.isLeft(answers)) throw new Error(`the real kernel cannot be asked: ${answers.left.message}`);
+        calls.forEach((c, i) => {
+          counts.linux++;
+          const want = actionRet(decideRules(rs, c.abi, c.nr, c.seen).action);
+          const got = rets[Number(-answers.right[i]!) - 1];
+          if (got !== want)
+            throw new Error(`${c.abi} ${c.nr}: Linux ${got?.toString(16)}, decideRules ${want.toString(16)}\n${src}`);
+        });
+      }
+      return true;
+    }),
+    params(150),
+  );
+  const kinds = [...counts.kinds]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  t.log(
+    `${counts.policies} policies, ${counts.calls} calls (${kinds}); ${counts.linux} answered by Linux; the layout by frequency cheaper in ${counts.cheaper}`,
+  );
+  t.true(counts.cheaper > 0 && (counts.kinds.get('ia32 kill-thread') ?? 0) > 0 && counts.kinds.size >= 8);
 });

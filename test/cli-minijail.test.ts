@@ -213,3 +213,88 @@ test('M4 generate --dialect minijail writes argN atoms and, with --frequency, th
   t.regex(wide.err, /make more than 32 clauses/);
   t.is((await run(['generate', '--dialect', 'oci', 'examples/traces/true.strace'])).code, 2);
 });
+
+test('M11 B15 bpf --dialect minijail compiles each rule with its action; --frequency or @frequency lays the search out by counts', async (t) => {
+  const files = {
+    'p.policy': 'read: arg0 == 0\nread: return EBADF\n{write, close, fstat, lseek, mmap, brk, getpid}: 1\n',
+    'f.policy':
+      '@frequency ./p.freq\nread: arg0 == 0\nread: return EBADF\n{write, close, fstat, lseek, mmap, brk, getpid}: 1\n',
+    'p.freq': 'getpid: 900\nread: 5\n',
+    'bad.freq': 'getpid: 9\nreed: 1\n',
+    'p.txt': 'read: 1\nwrite: 1\nclose: 1\nfstat: 1\nlseek: 1\nmmap: 1\nbrk: 1\ngetpid: 1\n',
+  };
+  const plain = await run(['bpf', '--dialect', 'minijail', '--format', 'json', 'p.policy'], files);
+  t.is(plain.code, 0, plain.err);
+  const json = JSON.parse(plain.out) as { entries: { name: string }[]; program: { k: number }[]; cacheable: number[] };
+  t.deepEqual(
+    json.entries.map((e) => e.name),
+    ['read', 'write', 'close', 'fstat', 'lseek', 'mmap', 'brk', 'getpid'],
+  );
+  t.true(
+    json.program.some((i) => i.k === 0x00050009),
+    'return EBADF is SECCOMP_RET_ERRNO | 9',
+  );
+  t.notRegex(plain.err, /expected instructions/);
+  const flagged = await run(
+    ['bpf', '--dialect', 'minijail', '--format', 'json', '--frequency', 'p.freq', 'p.policy'],
+    files,
+  );
+  const own = await run(['bpf', '--dialect', 'minijail', '--format', 'json', 'f.policy'], files);
+  t.is(flagged.out, own.out, '--frequency and @frequency lay it out alike');
+  const m = /: ([\d.]+) laid out by frequency, ([\d.]+) balanced/.exec(flagged.err);
+  t.truthy(m, flagged.err);
+  t.true(Number(m![1]) < Number(m![2]), flagged.err);
+  t.notDeepEqual(JSON.parse(flagged.out).program, json.program);
+  t.deepEqual(JSON.parse(flagged.out).cacheable, json.cacheable, 'every unconditional allow stays cacheable');
+  // Every dialect: a 2011 policy laid out by the same file.
+  const p2011 = await run(['bpf', '--frequency', 'p.freq', 'p.txt'], files);
+  t.is(p2011.code, 0);
+  t.regex(p2011.err, /p\.txt: expected instructions per call on the given counts: [\d.]+ laid out by frequency/);
+  const bad = await run(['bpf', '--frequency', 'bad.freq', 'p.txt'], files);
+  t.is(bad.code, 1);
+  t.regex(bad.err, /^bad\.freq:2:1: unknown system call 'reed'/);
+  t.is((await run(['bpf', '--frequency', 'none.freq', 'p.txt'], files)).code, 2);
+  const verify = await run(['bpf', '--dialect', 'minijail', '--verify', 'p.policy'], files);
+  t.is(verify.code, 2);
+  t.regex(verify.err, /--verify takes a 2011 policy/);
+  t.is((await run(['bpf', '--dialect', 'minijail', '--allow', 'log', 'p.policy'], files)).code, 2);
+  t.is((await run(['bpf', '--dialect', 'minijail', 'bad.freq'], files)).code, 1);
+  t.is((await run(['bpf', '--dialect', 'pascal', 'p.policy'], files)).code, 2);
+});
+
+test('T18 replay --dialect minijail: installed after the first execve; an errno is reported at its line, a kill kills, --all lists', async (t) => {
+  const trace = 'examples/traces/true.strace';
+  const g = await run(['generate', '--dialect', 'minijail', trace]);
+  t.is(g.code, 0, g.err);
+  const all = g.out;
+  t.notRegex(all, /^execve:/m, 'the generated policy leaves the launching execve out');
+  const ok = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': all });
+  t.is(ok.code, 0, ok.out + ok.err);
+  t.regex(ok.out, /0 of 1 task killed; 0 calls not reached/);
+  const without = all.replace(/^brk: .*\n/m, '');
+  const errno = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], {
+    'p.policy': `${without}brk: return ENOMEM\n`,
+  });
+  t.is(errno.code, 1);
+  t.regex(
+    errno.out,
+    /  brk \(12\) at line 2: errno:12\n {4}call: {3}brk\(brk=0\)\n {4}answer: would return E\w+; the program's later calls may differ from the trace\n {4}reason: p\.policy:\d+: brk: return ENOMEM answers errno:12\n/,
+  );
+  const json = await run(['replay', '--json', '--dialect', 'minijail', 'p.policy', trace], {
+    'p.policy': `${without}brk: return ENOMEM\n`,
+  });
+  t.is(JSON.parse(json.out).tasks[0].answers[0].first.action, 'errno:12');
+  const killed = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': without });
+  t.is(killed.code, 1);
+  t.regex(
+    killed.out,
+    /KILLED at line 2 after 1 allowed call\n {2}call: {3}brk\(brk=0\)\n {2}reason: no rule of the policy matches: its default answers kill-thread/,
+  );
+  const audit = await run(['replay', '--all', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': without });
+  t.is(audit.code, 1);
+  t.regex(audit.out, /1 system call denied \(1 call\), \d+ calls allowed\n {2}brk \(12\): 1 call/);
+  const bad = await run(['replay', '--dialect', 'minijail', 'p.policy', trace], { 'p.policy': 'brk: arg9 == 1\n' });
+  t.is(bad.code, 1);
+  t.regex(bad.err, /^p\.policy:1:/);
+  t.is((await run(['replay', '--dialect', 'cobol', 'p.policy', trace], { 'p.policy': all })).code, 2);
+});

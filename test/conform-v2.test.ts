@@ -138,10 +138,10 @@ test('the model answers a stack of filters by precedence, and another dialect is
     calls: [{ vector: 'syscall', nr: 39, args: [0n, 0n, 0n, 0n, 0n, 0n] }],
   };
   t.deepEqual(modelAnswerV2(r), { version: 2, id: 9, installs: [0, 0, 0], calls: ['trap:2'] });
-  t.deepEqual(modelAnswerV2({ ...r, installs: [{ dialect: 'minijail', text: '' }] }), {
+  t.deepEqual(modelAnswerV2({ ...r, installs: [{ dialect: 'kafel', text: '' }] }), {
     version: 2,
     id: 9,
-    unsupported: "dialect 'minijail' is not known to this adapter",
+    unsupported: "dialect 'kafel' is not known to this adapter",
   });
 });
 

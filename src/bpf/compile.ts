@@ -19,7 +19,7 @@ import { applyPolicy, filterText, INITIAL_STATE, type ActiveFilter, type Seccomp
 import { ruleSetOf2011, X32_BIT, type ArchRules, type Rule, type RuleArch, type RuleSet } from '../ruleset/index.ts';
 import { syscallTable, type Abi } from '../x86/index.ts';
 import { assemble } from './assemble.ts';
-import { constAllowed } from './emulate.ts';
+import { constAllowed, emulate } from './emulate.ts';
 import { compileCond, type Faults } from './expr.ts';
 import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, auditArch, BPF_MAXINSNS, SECCOMP_DATA, type Program } from './insn.ts';
 import { Graph, type Ref } from './ir.ts';
@@ -42,7 +42,17 @@ export interface RuleCompileOptions {
    * cannot count. Later execve calls are allowed too. Default false.
    */
   readonly allowExecve?: boolean;
+  /**
+   * B15 how often each call is made, by number, per arch value (x86_64, its
+   * x32 numbers included, and ia32): with them the `tree` search is laid out
+   * to make the fewest expected instructions per call weighted by these
+   * counts (the balanced search when that is no dearer); without, balanced.
+   */
+  readonly frequencies?: Frequencies;
 }
+
+/** Call counts by number (the unsigned word the filter loads), per ABI's arch value. */
+export type Frequencies = Partial<Record<Abi, ReadonlyMap<number, number>>>;
 
 /** How to compile a 2011 policy or state. */
 export interface CompileOptions extends RuleCompileOptions {
@@ -88,6 +98,79 @@ interface Segment {
 }
 
 const SPACE = 0x1_0000_0000;
+
+/** The summed weight of the numbers below a bound: prefix sums over the weighted numbers, ascending. */
+function weightBelow(counts: ReadonlyMap<number, number>): (x: number) => number {
+  const nrs = [...counts].filter(([nr, w]) => w > 0 && nr >= 0).sort(([a], [b]) => a - b);
+  const prefix = [0];
+  for (const [, w] of nrs) prefix.push(prefix[prefix.length - 1]! + w);
+  return (x) => {
+    let lo = 0;
+    let hi = nrs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (nrs[mid]![0] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return prefix[lo]!;
+  };
+}
+
+/**
+ * B15 the weighted search: the split points of the search over `segs` in
+ * [lo, hi) that make the fewest expected instructions for calls weighted
+ * by `counts` (an optimal alphabetic tree, by dynamic programming over
+ * ranges of segments, O(n^3)); a tie goes to the split nearest the middle,
+ * so numbers without counts keep a balanced search.
+ */
+function weightedTree(
+  g: Graph,
+  segs: readonly Segment[],
+  lo: number,
+  hi: number,
+  kill: Ref,
+  counts: ReadonlyMap<number, number>,
+): Ref {
+  const n = segs.length;
+  if (n <= 1) return tree(g, segs, lo, hi, kill);
+  const below = weightBelow(counts);
+  // bound[k]: the low end of the numbers a subtree starting at segment k covers.
+  const bound = [lo, ...segs.slice(1).map((s) => s.lo), hi];
+  const w = bound.map(below);
+  const W = (i: number, j: number): number => w[j]! - w[i]!;
+  const leaf = (i: number): number => {
+    const s = segs[i]!;
+    const [l, h] = [bound[i]!, bound[i + 1]!];
+    if (s.lo === l && s.hi === h) return 0;
+    const all = W(i, i + 1);
+    if (s.lo === l || s.hi === h || s.hi === s.lo + 1) return all;
+    return all + (w[i + 1]! - below(s.lo));
+  };
+  // cost[i][j], split[i][j] for the segments i..j-1.
+  const cost: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(n + 1).fill(0));
+  const split: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(n + 1).fill(0));
+  for (let i = 0; i < n; i++) cost[i]![i + 1] = leaf(i);
+  for (let len = 2; len <= n; len++)
+    for (let i = 0; i + len <= n; i++) {
+      const j = i + len;
+      const mid = (i + j) >> 1;
+      let best = Infinity;
+      let at = mid;
+      for (let m = i + 1; m < j; m++) {
+        const c = cost[i]![m]! + cost[m]![j]!;
+        if (c < best || (c === best && Math.abs(m - mid) < Math.abs(at - mid))) [best, at] = [c, m];
+      }
+      cost[i]![j] = best + W(i, j);
+      split[i]![j] = at;
+    }
+  const build = (i: number, j: number): Ref => {
+    if (j - i === 1) return tree(g, [segs[i]!], bound[i]!, bound[j]!, kill);
+    const m = split[i]![j]!;
+    const at = segs[m]!.lo;
+    return g.jmp('jge', at, build(m, j), build(i, m));
+  };
+  return build(0, n);
+}
 
 // A balanced search over segments inside [lo, hi); numbers in no segment go to `kill` (the default).
 function tree(g: Graph, segs: readonly Segment[], lo: number, hi: number, kill: Ref): Ref {
@@ -162,7 +245,7 @@ function region(c: Ctx, arch: RuleArch, rules: ArchRules | undefined, other: Ref
 }
 
 // The search over `nr` in one or two regions (x86_64 below bit 30, x32 above), `nr` already in A.
-function dispatch(c: Ctx, regions: readonly Region[]): Ref {
+function dispatch(c: Ctx, regions: readonly Region[], counts?: ReadonlyMap<number, number>): Ref {
   const g = c.g;
   const [first, second] = regions as [Region, Region | undefined];
   // Two regions whose defaults agree are one search over the whole space.
@@ -173,7 +256,7 @@ function dispatch(c: Ctx, regions: readonly Region[]): Ref {
   const searchOf = (r: Region): Ref => {
     if (!c.tree) return r.entries.reduceRight((rest, [nr, ref]) => g.jmp('jeq', nr, ref, rest), r.dflt);
     const segs = segments(r.entries.filter(([, ref]) => ref !== r.dflt));
-    return tree(g, segs, r.lo, r.hi, r.dflt);
+    return counts === undefined ? tree(g, segs, r.lo, r.hi, r.dflt) : weightedTree(g, segs, r.lo, r.hi, r.dflt, counts);
   };
   if (merged.length === 1) return searchOf(merged[0]!);
   if (!c.tree) {
@@ -203,7 +286,7 @@ function build(rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): { readon
   let root = other;
   const { ia32, x86_64, x32 } = rs.arches;
   if (ia32 !== undefined) {
-    const search = dispatch(c, [region(c, 'ia32', ia32, other, 0, SPACE)]);
+    const search = dispatch(c, [region(c, 'ia32', ia32, other, 0, SPACE)], opts.frequencies?.ia32);
     root = g.jmp('jeq', AUDIT_ARCH_I386, g.ld(SECCOMP_DATA.nr, search), root);
   }
   if (x86_64 !== undefined || x32 !== undefined) {
@@ -211,18 +294,48 @@ function build(rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): { readon
     const compat = region(c, 'x32', x32, other, X32_BIT, SPACE);
     const search =
       faults?.noX32Split === true
-        ? dispatch(c, [{ ...native, entries: [...native.entries, ...compat.entries], hi: SPACE }])
-        : dispatch(c, [native, compat]);
+        ? dispatch(
+            c,
+            [{ ...native, entries: [...native.entries, ...compat.entries], hi: SPACE }],
+            opts.frequencies?.x86_64,
+          )
+        : dispatch(c, [native, compat], opts.frequencies?.x86_64);
     root = g.jmp('jeq', AUDIT_ARCH_X86_64, g.ld(SECCOMP_DATA.nr, search), root);
   }
   root = g.ld(SECCOMP_DATA.arch, root);
   return fold ? threadJumps(g, root) : { g, root };
 }
 
-const programOf = (rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): Program => {
+const layoutOf = (rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): Program => {
   const { g, root } = build(rs, opts, faults);
   return assemble(g, root, faults?.offByOne === true);
 };
+
+/**
+ * B15 the expected instructions per call of `program` for calls made as
+ * often as `frequencies` says (arguments zero), or 0 without counts.
+ */
+export function expectedInstructions(program: Program, frequencies: Frequencies): number {
+  let total = 0;
+  let calls = 0;
+  for (const [abi, counts] of Object.entries(frequencies) as [Abi, ReadonlyMap<number, number>][])
+    for (const [nr, w] of counts) {
+      if (!(w > 0)) continue;
+      const d = { nr, arch: auditArch(abi), instructionPointer: 0n, args: [0n, 0n, 0n, 0n, 0n, 0n] };
+      total += w * emulate(program, d).executed;
+      calls += w;
+    }
+  return calls === 0 ? 0 : total / calls;
+}
+
+// The weighted layout when it is no dearer than the balanced one on the counts it was laid out for (B15).
+function programOf(rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): Program {
+  const { frequencies, ...balanced } = opts;
+  const plain = layoutOf(rs, balanced, faults);
+  if (frequencies === undefined || (opts.layout ?? 'tree') !== 'tree') return plain;
+  const weighted = layoutOf(rs, opts, faults);
+  return expectedInstructions(weighted, frequencies) <= expectedInstructions(plain, frequencies) ? weighted : plain;
+}
 
 // The rule set with only the numbers `keep` says (for finding the one that makes a program too long).
 function only(rs: RuleSet, keep: (arch: RuleArch, nr: number) => boolean): RuleSet {

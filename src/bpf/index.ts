@@ -25,10 +25,12 @@ export {
   compilePolicy,
   compileRules,
   compileState,
+  expectedInstructions,
   type CompileError,
   type CompileOptions,
   type Compiled,
   type CompiledRules,
+  type Frequencies,
   type RuleCompileOptions,
 } from './compile.ts';
 export type { Faults } from './expr.ts';

@@ -8,6 +8,8 @@ import * as t from 'io-ts';
 import { ALLOW } from '../action/index.ts';
 import { caret, parsePolicy, printFilter, type PolicyOptions } from '../grammar/index.ts';
 import {
+  dirname,
+  joinPath,
   parseMinijail,
   type MinijailError,
   type MinijailOptions,
@@ -232,4 +234,30 @@ export async function readPolicy(file: string, text: string, opts: ReadOptions, 
       return { dialect: 'oci', abi: opts.abi, ruleSet: r.right.ruleSet, oci: r.right };
     }
   }
+}
+
+/**
+ * B15 a frequency file in minijail's format (`name: count` lines, M4) for
+ * `abi`: the counts by call number, or the exit code after printing what
+ * is wrong (file:line:col, caret). It is read as minijail's `@frequency`
+ * reads it, so the two never differ.
+ */
+export async function readFrequencies(file: string, abi: Abi, io: Io): Promise<ReadonlyMap<number, number> | number> {
+  const text = io.readFile(file);
+  if (text instanceof Error) {
+    io.err(`${file}: cannot read: ${text.message}\n`);
+    return EXIT.USAGE;
+  }
+  const at = joinPath(dirname(file), '(frequency)');
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const r = parseMinijail(`@frequency ${name}\n`, await loadUapi(abi), {
+    abi,
+    file: at,
+    readFile: (p) => (p === joinPath(dirname(file), name) ? text : io.readFile(p)),
+  });
+  if (!r.ok) {
+    for (const e of r.errors) io.err(renderMinijailError({ ...e, chain: [] }));
+    return EXIT.FAIL;
+  }
+  return r.policy.frequencies;
 }

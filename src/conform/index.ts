@@ -35,7 +35,7 @@ export { engineAnswer, engineAnswerV2 } from './engine-adapter.ts';
 export { bpfAnswer, bpfAnswerV2, KILL_2011_RET } from './bpf-adapter.ts';
 export { linuxAnswer, linuxAnswerV2 } from './linux-adapter.ts';
 export { parseRulesJson, printRulesJson } from './rules-json.ts';
-export { answerV2, v1Of, v2Of, type LayerAnswer } from './v2.ts';
+export { answerV2, installRules, v1Of, v2Of, type LayerAnswer } from './v2.ts';
 export { callRule, installRule, type RuleNote } from './explain.ts';
 export { serve, type Answerer, type AnswererV2 } from './serve.ts';
 export {

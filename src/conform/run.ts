@@ -23,7 +23,7 @@ import {
 } from './protocol.ts';
 import { parseRulesJson, printRulesJson } from './rules-json.ts';
 import type { ArchRules, RuleArch, RuleSet } from '../ruleset/index.ts';
-import { v1Of } from './v2.ts';
+import { installRules, v1Of } from './v2.ts';
 
 /** A request on which the implementation and the expected answer differ. */
 export interface Disagreement {
@@ -96,10 +96,10 @@ export function compare(
 function stackRule(r: RequestV2, i: number): RuleNote {
   const answers: string[] = [];
   for (const [k, inst] of [...r.installs.entries()].reverse()) {
-    if (inst.dialect !== 'rules') continue;
-    const rs = parseRulesJson(inst.text);
-    if (!('error' in rs)) {
-      const a = rulesLayer(rs.ok, r.abi, [r.calls[i]!]) as readonly Action[];
+    if (inst.dialect === '2011') continue;
+    const rs = installRules(inst, r.abi);
+    if (rs !== 'invalid' && !('unsupported' in rs)) {
+      const a = rulesLayer(rs, r.abi, [r.calls[i]!]) as readonly Action[];
       answers.push(`install ${k} answers ${formatAction(a[0]!)}`);
     }
   }

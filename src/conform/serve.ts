@@ -4,6 +4,7 @@
  * to stderr and the adapter stops with exit code 2 (P3).
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
+import { loadUapi } from '../x86/uapi.ts';
 import {
   decodeAnyRequest,
   encodeAnswer,
@@ -32,6 +33,10 @@ export async function serve(
   err: (s: string) => void,
   answerV2?: AnswererV2,
 ): Promise<number> {
+  // A minijail install names constants (P9): the tables load while the first
+  // line is awaited (awaiting them before the loop would let a reader of
+  // stdin drop the lines that arrive meanwhile), and before a version-2 answer.
+  const tables = Promise.all([loadUapi('x86_64'), loadUapi('ia32')]).catch(() => []);
   let n = 0;
   for await (const line of lines) {
     n++;
@@ -42,6 +47,7 @@ export async function serve(
       return 2;
     }
     const req = r.right;
+    if (isV2(req)) await tables;
     const a: Answer | AnswerV2 = !isV2(req)
       ? answer(req)
       : answerV2 !== undefined

@@ -5,14 +5,18 @@
  * kill); each `rules` install is one more filter (seccomp(2)'s
  * SET_MODE_FILTER: result 0, or -EINVAL for a text that does not parse),
  * answered by the adapter's own `layer`; the call's action is the stack's
- * under the kernel's precedence (A3, `combine`, newest first). Another
- * dialect makes the request unsupported, naming it.
+ * under the kernel's precedence (A3, `combine`, newest first). A
+ * `minijail` install is read as spec/17-minijail.md reads it (for the
+ * request's ABI, no @include) and is one filter as a `rules` one is.
+ * Another dialect makes the request unsupported, naming it.
  */
 import { ALLOW, combine, formatAction, KILL_2011, type Action } from '../action/index.ts';
+import { parseMinijail } from '../minijail/index.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import type { Abi } from '../x86/table.ts';
+import { uapiIfLoaded } from '../x86/uapi.ts';
 import { callAbi } from '../x86/vectors.ts';
-import type { Answer, AnswerV2, Call, Request, RequestV2 } from './protocol.ts';
+import type { Answer, AnswerV2, Call, Install, Request, RequestV2 } from './protocol.ts';
 import { parseRulesJson } from './rules-json.ts';
 
 /** EINVAL: what seccomp(2) returns for a program it refuses. */
@@ -67,10 +71,30 @@ export const stackInstalls = (r: RequestV2): readonly (string | RuleSet | null)[
 /** EINVAL as an install result: what seccomp(2) returns for a program it refuses. */
 export const REFUSED = -EINVAL;
 
+/** The dialects a version-2 install may be written in besides 2011. */
+const RULE_DIALECTS: readonly string[] = ['rules', 'minijail'];
+
+/**
+ * P9 the rule set of a `rules` or `minijail` install for `abi`: the rule
+ * set, `invalid` for a text that does not read (seccomp(2) refuses it), or
+ * why it cannot be read here (a minijail install needs the UAPI tables
+ * loaded, `loadUapi`, first).
+ */
+export function installRules(i: Install, abi: Abi): RuleSet | 'invalid' | { readonly unsupported: string } {
+  if (i.dialect === 'rules') {
+    const rs = parseRulesJson(i.text);
+    return 'error' in rs ? 'invalid' : rs.ok;
+  }
+  const uapi = uapiIfLoaded(abi);
+  if (uapi === undefined) return { unsupported: `the ${abi} UAPI tables are not loaded for minijail installs` };
+  const r = parseMinijail(i.text, uapi, { abi, file: 'install' });
+  return r.ok ? r.policy.ruleSet : 'invalid';
+}
+
 /** P9 answer `r` with a version-1 answerer for its 2011 installs and `layer` for each `rules` install. */
 export function answerV2(r: RequestV2, v1: (r: Request) => Answer, layer: LayerAnswer): AnswerV2 {
   const unsupported = (why: string): AnswerV2 => ({ version: 2, id: r.id, unsupported: why });
-  const other = r.installs.find((i) => i.dialect !== '2011' && i.dialect !== 'rules');
+  const other = r.installs.find((i) => i.dialect !== '2011' && !RULE_DIALECTS.includes(i.dialect));
   if (other !== undefined) return unsupported(`dialect '${other.dialect}' is not known to this adapter`);
   const has2011 = r.installs.some((i) => i.dialect === '2011');
   const first = v1(v1Of(r));
@@ -83,12 +107,13 @@ export function answerV2(r: RequestV2, v1: (r: Request) => Answer, layer: LayerA
       results.push(first.installs[k2011++]!);
       continue;
     }
-    const rs = parseRulesJson(i.text);
-    if ('error' in rs) {
+    const rs = installRules(i, r.abi);
+    if (rs === 'invalid') {
       results.push(-EINVAL);
       continue;
     }
-    const answers = layer(rs.ok, r.abi, r.calls);
+    if ('unsupported' in rs) return unsupported(rs.unsupported);
+    const answers = layer(rs, r.abi, r.calls);
     if ('unsupported' in answers) return unsupported(answers.unsupported);
     layers.push(answers);
     results.push(0);

@@ -4,21 +4,28 @@
  * program for today's Linux (src/bpf) and print or write it.
  */
 import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { ACTION_SPELLINGS, actionRet, isActionError, type Action } from '../../action/index.ts';
 import { parseActionFlag } from '../action-flag.ts';
 import {
   AUDIT_ARCH_X86_64,
   compilePolicy,
+  compileRules,
   describeAction,
+  expectedInstructions,
   describeInstructions,
   disassemble,
   emulate,
   encodeRaw,
   retAllows,
   type Compiled,
+  type CompiledRules,
+  type CompileError,
+  type Frequencies,
   type Program,
 } from '../../bpf/index.ts';
+import { detectDialect, dialectFlag, ociFlags, readFrequencies, readPolicy, type ReadPolicy } from '../dialect.ts';
 import { parsePolicy } from '../../grammar/index.ts';
 import { syscallTable, type Abi } from '../../x86/table.ts';
 import { decodeFlag } from '../args.ts';
@@ -26,8 +33,8 @@ import { EXIT, type Io } from '../io.ts';
 import { abiFlag, parseCommand, policyOk, readInput, toJson } from '../inputs.ts';
 
 /** Help text of `bpf`. */
-export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--format raw|c|json|disasm]
-                        [--kill ACTION] [--allow ACTION] [--allow-execve] [--plain] [--verify] [-o FILE]
+export const BPF_HELP = `usage: seccomp-spec bpf POLICY [--abi x86_64|ia32] [--dialect 2011|minijail|oci] [--format raw|c|json|disasm]
+                        [--kill ACTION] [--allow ACTION] [--allow-execve] [--frequency FILE] [--plain] [--verify] [-o FILE]
 
 Compile POLICY, as PR_SET_SECCOMP 2 through --abi (default x86_64) would
 install it, to a seccomp BPF program for today's Linux: check the arch, kill
@@ -43,6 +50,13 @@ numbers, each entry's filter as jumps over 32-bit words.
   --allow-execve   allow every native execve, for a loader that installs the
                    program just before its own execve (bwrap --seccomp, runc,
                    systemd): BPF cannot count calls, so later execve calls pass too
+  --dialect D      the policy's language (default 2011; a JSON object is oci):
+                   each rule returns its own action (minijail's return, kill...)
+  --frequency FILE how often each call is made, in minijail's 'name: count'
+                   format (generate --frequency writes one): the search is laid
+                   out for the fewest expected instructions per call on these
+                   counts (a minijail policy's own @frequency counts otherwise);
+                   both layouts' figures on stderr
   --plain          the unoptimised linear layout (the twin the optimised one is checked against)
   --verify         prove with z3 that the program decides every call as the policy
                    does before writing it (as the verify command; the verdict on stderr)
@@ -80,9 +94,14 @@ function cText(file: string, c: Compiled): string {
 }
 
 /** The instructions and the layout's facts. */
-function jsonText(text: string, c: Compiled, kill: Action, allow: Action): string {
-  const parsed = parsePolicy(text, c.abi);
-  const entries = parsed.ok ? [...new Set(parsed.policy.entries.map((e) => e.nr))].sort((a, b) => a - b) : [];
+function jsonText(text: string | ReadPolicy, c: Compiled, kill: Action, allow: Action): string {
+  const parsed = typeof text === 'string' ? parsePolicy(text, c.abi) : undefined;
+  const entries =
+    parsed === undefined
+      ? [...((text as ReadPolicy).ruleSet.arches[c.abi]?.calls.keys() ?? [])].sort((a, b) => a - b)
+      : parsed.ok
+        ? [...new Set(parsed.policy.entries.map((e) => e.nr))].sort((a, b) => a - b)
+        : [];
   const table = syscallTable(c.abi);
   return `${toJson({
     abi: c.abi,
@@ -146,11 +165,15 @@ function emit(data: string | Uint8Array, output: string | undefined, io: Io): nu
 
 /** Run `bpf`. */
 export function bpfCommand(argv: readonly string[], io: Io): number | Promise<number> {
+  return bpfAsync(argv, io);
+}
+
+async function bpfAsync(argv: readonly string[], io: Io): Promise<number> {
   const args = parseCommand(
     argv.map((a) => (a === '-o' ? '--output' : a)),
     {
       name: 'bpf',
-      valued: ['abi', 'format', 'kill', 'allow', 'output'],
+      valued: ['abi', 'format', 'kill', 'allow', 'output', 'dialect', 'frequency', 'caps', 'kernel'],
       booleans: ['plain', 'allow-execve', 'verify'],
       positionals: [1, 1],
       help: BPF_HELP,
@@ -172,24 +195,65 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
   const file = args.positionals[0]!;
   const text = readInput(file, io);
   if (text === null) return EXIT.USAGE;
-  if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
+  const dialectArg = dialectFlag(args, io);
+  if (typeof dialectArg === 'number') return dialectArg;
+  const dialect = dialectArg ?? detectDialect(text);
   const allowExecve = args.flags['allow-execve'] === true;
   if (allowExecve && args.flags['verify'] === true) {
     io.err('--verify proves the program decides as the policy does; --allow-execve makes it differ on execve (B14)\n');
     return EXIT.USAGE;
   }
-  const compiled = compilePolicy(text, {
-    abi,
+  if (dialect !== '2011' && (args.flags['verify'] === true || args.flags['allow'] !== undefined)) {
+    io.err(
+      `--${args.flags['verify'] === true ? 'verify' : 'allow'} takes a 2011 policy; a ${dialect} policy's rules say their own actions\n`,
+    );
+    return EXIT.USAGE;
+  }
+  let read: ReadPolicy | undefined;
+  if (dialect === '2011') {
+    if (!policyOk(file, text, abi, io)) return EXIT.FAIL;
+  } else {
+    const oci = ociFlags(args, io);
+    if (typeof oci === 'number') return oci;
+    const r = await readPolicy(file, text, { dialect, abi, oci }, io);
+    if (typeof r === 'number') return r;
+    read = r;
+  }
+  const freqFile = args.flags['frequency'];
+  let counts = read?.minijail?.frequencies;
+  if (typeof freqFile === 'string') {
+    const f = await readFrequencies(freqFile, abi, io);
+    if (typeof f === 'number') return f;
+    counts = f;
+  }
+  const frequencies: Frequencies | undefined = counts !== undefined && counts.size > 0 ? { [abi]: counts } : undefined;
+  const opts = {
     kill,
-    allow,
     allowExecve,
-    ...(args.flags['plain'] === true ? { layout: 'plain', fold: false } : {}),
-  });
+    ...(args.flags['plain'] === true ? { layout: 'plain' as const, fold: false } : {}),
+  };
+  const compile = (f: Frequencies | undefined): E.Either<CompileError, Compiled> => {
+    const o = { ...opts, ...(f === undefined ? {} : { frequencies: f }) };
+    if (read === undefined) return compilePolicy(text, { ...o, abi, allow });
+    return E.map((r: CompiledRules): Compiled => ({ program: r.program, abi, cacheable: r.cacheable[abi] }))(
+      compileRules(read.ruleSet, o),
+    );
+  };
+  const compiled = compile(frequencies);
   if (isLeft(compiled)) {
     io.err(`${file}: ${compiled.left.message}\n`);
     return EXIT.FAIL;
   }
   const c = compiled.right;
+  if (frequencies !== undefined) {
+    const balanced = compile(undefined);
+    const per = (p: Program): string => expectedInstructions(p, frequencies).toFixed(2);
+    if (!isLeft(balanced))
+      io.err(
+        `${file}: expected instructions per call on the given counts: ${per(c.program)} laid out by frequency, ` +
+          `${per(balanced.right.program)} balanced (B15)\n`,
+      );
+  }
   const execve = allowExecve ? 'allowed' : loaderExecve(c.program);
   if (execve !== 'allowed')
     io.err(
@@ -206,13 +270,12 @@ export function bpfCommand(argv: readonly string[], io: Io): number | Promise<nu
       : f === 'c'
         ? cText(file, c)
         : f === 'json'
-          ? jsonText(text, c, kill, allow)
+          ? jsonText(read ?? text, c, kill, allow)
           : disassemble(c.program, abi);
   const write = (): number => emit(data, typeof out === 'string' ? out : undefined, io);
   if (args.flags['verify'] !== true) return write();
   // The proof loads z3: only when asked.
-  return import('./verify.ts').then(async ({ verifyCompiled }) => {
-    const code = await verifyCompiled(file, abi, c.program, { kill: actionRet(kill), allow: actionRet(allow) }, io);
-    return code === EXIT.OK ? write() : code;
-  });
+  const { verifyCompiled } = await import('./verify.ts');
+  const code = await verifyCompiled(file, abi, c.program, { kill: actionRet(kill), allow: actionRet(allow) }, io);
+  return code === EXIT.OK ? write() : code;
 }

@@ -3,6 +3,7 @@
  * the protocol (spec/14) against the corpus and the model, and print the
  * smallest disagreement found with the rule that decides it.
  */
+import { loadUapi } from '../../x86/uapi.ts';
 import * as t from 'io-ts';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { relative } from 'node:path';
@@ -104,6 +105,8 @@ export async function conformCommand(argv: readonly string[], io: Io): Promise<n
     io,
   );
   if (typeof args === 'number') return args;
+  // The reference reads minijail installs (P9) with the UAPI tables.
+  await Promise.all([loadUapi('x86_64'), loadUapi('ia32')]);
   const implText = args.flags['impl'];
   if (typeof implText !== 'string') {
     io.err(`conform needs --impl "CMD [ARG...]"\n${CONFORM_HELP}`);
