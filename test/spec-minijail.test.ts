@@ -20,37 +20,12 @@ import { parseMinijail, type MinijailPolicy } from '../src/minijail/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { loadUapi } from '../src/x86/uapi.ts';
+import { blocks, body, type Block } from './support/spec-blocks.ts';
 
 const TAG = 'minijail-example';
 const spec = readFileSync(new URL('../spec/17-minijail.md', import.meta.url), 'utf8');
 
-interface Block {
-  readonly line: number;
-  readonly lines: readonly string[];
-}
-
-function blocks(md: string): Block[] {
-  const lines = md.split('\n');
-  const out: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i]!.trim() !== '```' + TAG) continue;
-    let end = i + 1;
-    while (end < lines.length && lines[end]!.trim() !== '```') end++;
-    out.push({ line: i + 1, lines: lines.slice(i + 1, end) });
-    i = end;
-  }
-  return out;
-}
-
-/** The indented lines after line k, without their two-space indent, and the index after them. */
-function body(lines: readonly string[], k: number): [string[], number] {
-  const out: string[] = [];
-  let j = k + 1;
-  while (j < lines.length && (lines[j]!.startsWith('  ') || lines[j] === '')) out.push(lines[j++]!.slice(2));
-  return [out, j];
-}
-
-const all = blocks(spec);
+const all = blocks(spec, TAG);
 
 test('spec/17-minijail.md has examples for every rule it states', (t) => {
   t.true(all.length >= 12, `${all.length} examples`);

@@ -20,36 +20,12 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, emulate } from '../src/bpf/index.ts
 import { DOCKER_DEFAULT_CAPS, formatOciError, numberOn, readOci } from '../src/oci/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import { libseccomp, oracleRules } from './support/libseccomp.ts';
+import { blocks, body, type Block } from './support/spec-blocks.ts';
 
 const TAG = 'oci-example';
 const spec = readFileSync(new URL('../spec/18-oci.md', import.meta.url), 'utf8');
 
-interface Block {
-  readonly line: number;
-  readonly lines: readonly string[];
-}
-
-function blocks(md: string): Block[] {
-  const lines = md.split('\n');
-  const out: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i]!.trim() !== '```' + TAG) continue;
-    let end = i + 1;
-    while (end < lines.length && lines[end]!.trim() !== '```') end++;
-    out.push({ line: i + 1, lines: lines.slice(i + 1, end) });
-    i = end;
-  }
-  return out;
-}
-
-function body(lines: readonly string[], k: number): [string[], number] {
-  const out: string[] = [];
-  let j = k + 1;
-  while (j < lines.length && (lines[j]!.startsWith('  ') || lines[j] === '')) out.push(lines[j++]!.slice(2));
-  return [out, j];
-}
-
-const all = blocks(spec);
+const all = blocks(spec, TAG);
 
 test('spec/18-oci.md has examples for the rules it states', (t) => {
   t.true(all.length >= 10, `${all.length} examples`);
