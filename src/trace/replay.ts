@@ -12,7 +12,8 @@ import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { errnoOf, resultText } from '../x86/errno.ts';
+import { resultText } from '../x86/errno.ts';
+import { errnoName } from '../x86/errno-names.ts';
 import { callAbi, type Vector } from '../x86/vectors.ts';
 import { RawCall } from './call.ts';
 import { recordOfCall, explainDecision, type CallExplanation } from './explain.ts';
@@ -44,7 +45,7 @@ export function answerText(a: Action): string {
   const later = "; the program's later calls may differ from the trace";
   switch (a.kind) {
     case 'errno':
-      return `would return ${errnoOf(BigInt(-a.errno))?.name ?? `errno ${a.errno}`}${later}`;
+      return `would return ${errnoName(a.errno)}${later}`;
     case 'trap':
       return `would get SIGSYS (trap, data ${a.data})`;
     case 'trace':

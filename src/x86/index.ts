@@ -10,3 +10,4 @@ export * from './vectors.ts';
 export * from './views.ts';
 export { constantNames, constantValue, decodeArg, isNarrowType } from './constants.ts';
 export { X32_SYSCALL_BIT, x32Table, type X32Table } from './x32.ts';
+export * from './errno-names.ts';
