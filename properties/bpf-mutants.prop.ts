@@ -42,7 +42,7 @@ const RULE_MUTANTS: readonly (readonly [string, Faults])[] = [
 ];
 
 for (const [name, faults] of RULE_MUTANTS) {
-  test(`the rule-set property catches ${name} (up to 300 runs)`, (t) => {
+  test(`the rule-set property catches ${name} (a bounded search)`, (t) => {
     const r = fc.check(
       rulesAgree((rs, opts) => compileRules(rs, opts, faults)),
       settings,
