@@ -98,15 +98,6 @@ function load(w: Uint32Array, b: number, nrs: Int32Array, args: Uint32Array, j: 
   w[b + R9 + 1] = args[a + 11]!;
 }
 
-/** Allowed calls `from` to `to - 1` of the mix by `pid`: registers written as words, enter(), status checked. */
-function allowedCalls(k: Kernel, pid: number, w: Uint32Array, b: number, mix: Mix, from: number, to: number): void {
-  const { nrs, args } = mix;
-  for (let j = from; j < to; j++) {
-    load(w, b, nrs, args, j);
-    if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error(`call ${j} (nr ${nrs[j]}) failed`);
-  }
-}
-
 /** Denied call `j` of the mix, made by a child forked through the entry path; the call kills it. */
 function deniedInChild(k: Kernel, pid: number, w: Uint32Array, b: number, mix: Mix, j: number): void {
   w[b + R.rax] = 57;
@@ -118,22 +109,22 @@ function deniedInChild(k: Kernel, pid: number, w: Uint32Array, b: number, mix: M
   if (k.enter(child, 'syscall') !== STATUS.KILLED) throw new Error(`denied call ${j} was not killed`);
 }
 
-/** Full entry path over the mix in order: runs of allowed calls, each denied call in a fresh child. */
+/**
+ * Full entry path over the mix in order, in the baseline's shape (one flat
+ * loop that writes the registers and makes the call): an allowed call on
+ * the task itself, a denied one in a fresh child, which it kills.
+ */
 function engineFullPath(mix: Mix): (n: number) => void {
   const [k, pid] = installed();
   const { words, base } = rowOf(k, pid);
-  // nextDenied[j]: the first denied call at or after j (MIX_SIZE if none).
-  const nextDenied = new Int32Array(MIX_SIZE + 1).fill(MIX_SIZE);
-  for (let j = MIX_SIZE - 1; j >= 0; j--) nextDenied[j] = mix.denied[j] === 1 ? j : nextDenied[j + 1]!;
+  const { nrs, args, denied } = mix;
   return (n) => {
-    for (let i = 0; i < n;) {
+    for (let i = 0; i < n; i++) {
       const j = i & MASK;
-      const end = Math.min(nextDenied[j]!, j + (n - i));
-      allowedCalls(k, pid, words, base, mix, j, end);
-      i += end - j;
-      if (i < n && end < MIX_SIZE && mix.denied[end] === 1) {
-        deniedInChild(k, pid, words, base, mix, end);
-        i++;
+      if (denied[j] === 1) deniedInChild(k, pid, words, base, mix, j);
+      else {
+        load(words, base, nrs, args, j);
+        if (k.enter(pid, 'syscall') !== STATUS.RETURNED) throw new Error(`call ${j} (nr ${nrs[j]}) failed`);
       }
     }
   };
@@ -264,10 +255,9 @@ const fmt = (v: number | null): string =>
   v === null ? 'n/a' : v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : `${(v / 1e3).toFixed(1)} k`;
 const both = (r: Rate | null): string => (r === null ? 'n/a' : `${fmt(r.cpu)}/cpu-s  ${fmt(r.wall)}/s`);
 const rows: readonly (readonly [string, string, string])[] = [
-  // The full path has stayed 1.65-1.75x the baseline since before the API checks (measured side by side with
-  // that tree); decide() is 0.9-1x. Skipping secureComputing in enter() gives ~106 M/s, and V8 with
-  // --max-inlined-bytecode-size-cumulative=3000 gives ~56 M/s: the filter step in enter() costs ~16 ns
-  // where decide()'s costs ~11 ns, an inlining-budget effect not yet worked around.
+  // Both loops have one shape: a flat loop that writes the registers and makes the call, so V8 treats their
+  // closures alike. The engine's loop once ran allowed calls in runs through a helper that V8 could not
+  // inline into the loop within its inlining budget; that harness read 1.65-1.75x here with the same engine.
   ['engine, full entry path', both(full), 'target >= 30 M/s, >= 100x model, within 1.5x baseline'],
   ['engine, decision only', both(decisions), ''],
   ['model (src/model)', both(model), `engine full path is ${(full.cpu / model.cpu).toFixed(0)}x the model`],
