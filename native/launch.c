@@ -5,7 +5,10 @@
  * reads each one at PTRACE_EVENT_SECCOMP (PTRACE_GET_SYSCALL_INFO: arch,
  * nr, ip, the six arguments as the filter saw them), writes it to REPORTFD,
  * then applies ACTION: `kill` (SIGKILL, as the 2011 kernel's do_exit), `audit`
- * (let the call run) or `errno:N` (skip it, returning -N). PASS `exec-pass`
+ * (let the call run), `errno:N` (skip it, returning -N) or `rules` (the
+ * program's own answer in the trace data: 0x1000 | N skips with -N, 2 and 3
+ * are the kernel's kill-process and kill-thread, see supervise.h, anything
+ * else SIGKILL). PASS `exec-pass`
  * lets the launcher's own execve through once (on_next_syscall, S6.4).
  * Report lines: `pass-exec PID`, `deny PID ARCH NR IP A0..A5 COMM` (hex),
  * `exec-failed ENAME`, then `exit CODE` or `signal SIG` for the command.

@@ -109,6 +109,14 @@ static int skip_call(pid_t pid, long ret) {
   return traced(ptrace(PTRACE_SETREGS, pid, 0, &regs), "ptrace(PTRACE_SETREGS)");
 }
 
+/* Make the stopped call number NR; 0 when the tracee is gone. */
+static int rewrite_call(pid_t pid, long nr) {
+  struct user_regs_struct regs;
+  if (!traced(ptrace(PTRACE_GETREGS, pid, 0, &regs), "ptrace(PTRACE_GETREGS)")) return 0;
+  regs.orig_rax = (unsigned long long)nr;
+  return traced(ptrace(PTRACE_SETREGS, pid, 0, &regs), "ptrace(PTRACE_SETREGS)");
+}
+
 struct run {
   pid_t root;
   const struct options *o;
@@ -148,6 +156,11 @@ static void on_seccomp(struct run *r, pid_t pid) {
     if (!traced(ptrace(PTRACE_GETEVENTMSG, pid, 0, &data), "ptrace(PTRACE_GETEVENTMSG)")) return;
     if ((data & 0xf000) == 0x1000) {
       if (skip_call(pid, -(long)(data & 0xfff))) resume(pid, 0);
+      break;
+    }
+    if (data == RULES_KILL_PROCESS_DATA || data == RULES_KILL_THREAD_DATA) {
+      /* The kernel's own kill (SIGSYS): seccomp checks the rewritten call again, and the program kills it. */
+      if (rewrite_call(pid, data == RULES_KILL_PROCESS_DATA ? KILL_PROCESS_NR : KILL_THREAD_NR)) resume(pid, 0);
       break;
     }
     skip_call(pid, -ENOSYS);

@@ -9,7 +9,11 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import { rulesAgree, type Seen } from './bpf-laws.ts';
+import * as E from 'fp-ts/lib/Either.js';
+import { ALLOW, SECCOMP_RET } from '../src/action/index.ts';
+import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, compileRules, emulate, type CompiledRules } from '../src/bpf/index.ts';
+import { RUN_KILL_NR, withKillNumbers } from '../src/native/index.ts';
+import { rulesAgree, type RulesCompileFn, type Seen } from './bpf-laws.ts';
 import { params } from './support.ts';
 
 test('the program of a rule set returns decideRules’ action on every call, every arch and action (cut for CI time; more under npm run props)', (t) => {
@@ -33,4 +37,19 @@ test('the program of a rule set returns decideRules’ action on every call, eve
     'abi ia32',
   ])
     t.true((seen.get(key) ?? 0) > 0, `never tried: ${key}`);
+});
+
+test('run’s five instructions in front (withKillNumbers) change no answer of a compiled rule set and kill its two numbers on every arch (cut for CI time)', (t) => {
+  const wrapped: RulesCompileFn = (rs, opts) =>
+    E.map((c: CompiledRules) => ({ ...c, program: withKillNumbers(c.program) }))(compileRules(rs, opts));
+  fc.assert(rulesAgree(wrapped), params(100));
+  const any = compileRules({ arches: {}, otherArch: ALLOW }, {});
+  if (E.isLeft(any)) return t.fail(any.left.message);
+  const program = withKillNumbers(any.right.program);
+  for (const arch of [AUDIT_ARCH_X86_64, AUDIT_ARCH_I386, 0x1234]) {
+    const answer = (nr: number): number => emulate(program, { nr, arch, instructionPointer: 0n, args: [] }).ret;
+    t.is(answer(RUN_KILL_NR['kill-process']), SECCOMP_RET.KILL_PROCESS);
+    t.is(answer(RUN_KILL_NR['kill-thread']), SECCOMP_RET.KILL_THREAD);
+    t.is(answer(RUN_KILL_NR['kill-thread'] + 1), SECCOMP_RET.ALLOW);
+  }
 });

@@ -69,7 +69,7 @@ test('M11 run --dialect minijail: return EPERM fails uname with EPERM, which pyt
   t.is(other.stdout, 'Linux\n');
 });
 
-test('M11 run --dialect minijail: a kill is reported with the rule that chose it, then done (137), or audited', async (t) => {
+test('M11 run --dialect minijail: a kill is reported with the rule that chose it, then carried out by the kernel (SIGSYS, 159), or audited', async (t) => {
   const trace = join(DIR, 'py.strace');
   const s = spawnSync('strace', ['-f', '-e', 'raw=all', '-o', trace, 'python3', '-c', PY], { encoding: 'utf8' });
   if (s.error !== undefined) throw new Error(`strace is needed here (apt-get install strace): ${s.error.message}`);
@@ -79,7 +79,7 @@ test('M11 run --dialect minijail: a kill is reported with the rule that chose it
   const lines = g.stdout.split('\n').filter((l) => !/^uname: /.test(l) && !/^@frequency/.test(l));
   const policy = file('py.policy', `${lines.join('\n')}\nuname: arg0 == 0\n`);
   const killed = await cli(['run', '--dialect', 'minijail', policy, '--', 'python3', '-c', PY]);
-  t.is(killed.status, 137, killed.stderr);
+  t.is(killed.status, 159, killed.stderr);
   t.regex(killed.stderr, /KILLED \(kill-thread\): uname\(name=0x[0-9a-f]+\)/);
   t.regex(killed.stderr, /rule: +\S*py\.policy: no @default: kill-thread\n/);
   const audited = await cli(['run', '--dialect', 'minijail', '--audit', policy, '--', 'python3', '-c', PY]);

@@ -10,11 +10,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isLeft } from 'fp-ts/lib/Either.js';
-import { compilePolicy, encodeRaw } from '../src/bpf/index.ts';
-import { launch, parseReport, resolveCommand, type DenyAction, type Launched } from '../src/native/index.ts';
+import { compilePolicy, decodeRaw, encodeRaw } from '../src/bpf/index.ts';
+import {
+  launch,
+  parseReport,
+  resolveCommand,
+  RUN_KILL_DATA,
+  withKillNumbers,
+  type DenyAction,
+  type Launched,
+} from '../src/native/index.ts';
 import { ARCH, RET, assemble, denyNumbers, jeq, ld, ret } from './support/bpf-asm.ts';
 
-const NR = { write: 1, execve: 59, exit_group: 231, getppid: 110 } as const;
+const NR = { write: 1, execve: 59, fsync: 74, exit_group: 231, getppid: 110 } as const;
 
 async function run(
   program: Uint8Array,
@@ -170,4 +178,37 @@ test('a program from compilePolicy, encoded raw, loads with seccomp(2): its own 
   const allowed = compilePolicy(`${policy}exit_group: 1\n`, { abi: 'x86_64' });
   if (isLeft(allowed)) return t.fail(allowed.left.message);
   t.deepEqual((await run(encodeRaw(allowed.right.program), ['true'])).status, 0);
+});
+
+test('rules mode: trace data 2 and 3 are reported, then the kernel itself kills (SIGSYS): the process, or only the thread', async (t) => {
+  const program = (nr: number, data: number): Uint8Array => {
+    const raw = decodeRaw(assemble([ld(0), jeq(nr, 0, 1), ret(RET.trace(data)), ret(RET.ALLOW)]));
+    if (isLeft(raw)) throw new Error(raw.left);
+    return encodeRaw(withKillNumbers(raw.right));
+  };
+  const rules: DenyAction = { kind: 'rules' };
+  const call = ['python3', '-S', '-c', 'import os; os.getppid(); print("after")'];
+  for (const data of [RUN_KILL_DATA['kill-process'], RUN_KILL_DATA['kill-thread']]) {
+    const r = await run(program(NR.getppid, data), call, rules);
+    t.deepEqual([r.status, r.end, r.stdout], [159, { kind: 'signal', signal: 31 }, ''], `trace data ${data}`);
+    t.deepEqual(
+      r.denials.map((d) => d.nr),
+      [NR.getppid],
+    );
+  }
+  // Two threads: kill-thread ends the one that called fsync (it releases the GIL first), the process goes on.
+  const threads = [
+    'python3',
+    '-S',
+    '-c',
+    'import os, threading\nr, w = os.pipe()\nt = threading.Thread(target=os.fsync, args=(w,), daemon=True)\nt.start()\nt.join(2)\nprint("alive", t.is_alive())',
+  ];
+  const thread = await run(program(NR.fsync, RUN_KILL_DATA['kill-thread']), threads, rules);
+  t.deepEqual([thread.status, thread.stdout], [0, 'alive True\n'], 'Python never saw its thread end');
+  t.deepEqual(
+    thread.denials.map((d) => d.nr),
+    [NR.fsync],
+  );
+  const process = await run(program(NR.fsync, RUN_KILL_DATA['kill-process']), threads, rules);
+  t.deepEqual([process.status, process.stdout], [159, '']);
 });

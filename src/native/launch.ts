@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
 import { nativeHelper, type BuildOptions, type NativeError } from './build.ts';
 import { parseReport, type LaunchReport } from './report.ts';
+import { SECCOMP_RET } from '../action/index.ts';
+import { BPF, jump, SECCOMP_DATA, stmt, type Program, type SockFilter } from '../bpf/insn.ts';
 
 /** What the supervisor does with a denied call after reporting it. */
 export type DenyAction =
@@ -20,6 +22,37 @@ export type DenyAction =
 
 /** Trace data that tells the supervisor in `rules` mode to skip the call with -N: RUN_ERRNO_DATA | N. */
 export const RUN_ERRNO_DATA = 0x1000;
+
+/**
+ * Trace data of a kill in `rules` mode (native/supervise.h): the supervisor
+ * rewrites the call's number to the kill's number in RUN_KILL_NR, and
+ * seccomp checks the rewritten call again (the kernel does so after a
+ * tracer's stop); `withKillNumbers`'s first instructions answer it with
+ * the kill, so the kernel itself kills, by SIGSYS.
+ */
+export const RUN_KILL_DATA = { 'kill-process': 2, 'kill-thread': 3 } as const;
+
+/** The numbers a kill is rewritten to: no ABI has them (x32's bit is clear, all are far past every table). */
+export const RUN_KILL_NR = { 'kill-process': 0x3ecc_0000, 'kill-thread': 0x3ecc_0001 } as const;
+
+/**
+ * `program` with five instructions in front that answer the numbers of
+ * RUN_KILL_NR with their kills whatever the arch, so a kill the supervisor
+ * rewrites (RUN_KILL_DATA) is the kernel's own. A program that makes one of
+ * those numbers itself is killed by it (no ABI has them).
+ */
+export function withKillNumbers(program: Program): Program {
+  const ret = (k: number): SockFilter => stmt(BPF.RET | BPF.K, k);
+  const skipNext = (nr: number): SockFilter => jump(BPF.JMP | BPF.JEQ | BPF.K, nr, 0, 1);
+  return [
+    stmt(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.nr),
+    skipNext(RUN_KILL_NR['kill-process']),
+    ret(SECCOMP_RET.KILL_PROCESS),
+    skipNext(RUN_KILL_NR['kill-thread']),
+    ret(SECCOMP_RET.KILL_THREAD),
+    ...program,
+  ];
+}
 
 /** How to launch. */
 export interface LaunchOptions extends BuildOptions {

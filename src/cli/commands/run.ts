@@ -7,7 +7,7 @@
  */
 import { isLeft } from 'fp-ts/lib/Either.js';
 import { formatAction, isActionError, parseAction, trace, type Action } from '../../action/index.ts';
-import { compilePolicy, compileRules, encodeRaw } from '../../bpf/index.ts';
+import { BPF_MAXINSNS, compilePolicy, compileRules, encodeRaw } from '../../bpf/index.ts';
 import type { RuleSet } from '../../ruleset/index.ts';
 import { answerText } from '../../trace/index.ts';
 import { detectDialect, dialectFlag, ociFlags, readPolicy } from '../dialect.ts';
@@ -17,6 +17,8 @@ import {
   platformProblem,
   resolveCommand,
   RUN_ERRNO_DATA,
+  RUN_KILL_DATA,
+  withKillNumbers,
   type DenyAction,
   type Launched,
 } from '../../native/index.ts';
@@ -46,7 +48,7 @@ values, and the 2011 kernel log line, on stderr.
              answered with an errno fails with it and CMD goes on (run
              lists each distinct call that got one, with the rule); a
              trap raises SIGSYS; a kill (kill-process, kill-thread) is
-             carried out by the supervisor with SIGKILL; trace and
+             reported, then carried out by the kernel (SIGSYS); trace and
              user-notif return ENOSYS (no tracer, no listener); log runs.
              Each trap and kill is reported with its call and rule;
              --audit lets every call run and lists what each would have
@@ -55,7 +57,8 @@ The appended directive lets the launcher's own execve through, nothing
 else; the policy's execve entry decides every later execve (K3).
 Needs Linux on x86_64 and a C compiler (cc, or $CC): the helper is built
 from native/ on first use.
-Exit: CMD's status (128+N when killed by signal N, so 137 for a kill;
+Exit: CMD's status (128+N when killed by signal N: 137 for a 2011 kill,
+159 for a trap or a kill of a --dialect policy;
 127 CMD not found, 126 not executable); 1 a bad policy or one the kernel
 refuses; 2 usage, another platform, or no C compiler; 125 the helper failed.
 `;
@@ -204,8 +207,9 @@ export async function runWithStreams(argv: readonly string[], io: Io, streams: R
  * A1 what the supervisor makes of an action in `rules` mode: allow and log
  * run; an errno (and trace, user-notif: -ENOSYS with no tracer or
  * listener) is trace data RUN_ERRNO_DATA | N, skipped with -N; a trap
- * stays a trap (under --audit it is reported and let run); every kill is
- * trace data 1, a SIGKILL.
+ * stays a trap (under --audit it is reported and let run); kill-process
+ * and kill-thread are RUN_KILL_DATA, which the kernel itself carries out
+ * (SIGSYS, withKillNumbers); the 2011 kill is trace data 1, SIGKILL (S6.6).
  */
 function runAction(a: Action, audit: boolean): Action {
   switch (a.kind) {
@@ -219,7 +223,10 @@ function runAction(a: Action, audit: boolean): Action {
       return trace(RUN_ERRNO_DATA | 38);
     case 'trap':
       return audit ? trace(1) : a;
-    default:
+    case 'kill-process':
+    case 'kill-thread':
+      return trace(RUN_KILL_DATA[a.kind]);
+    case 'kill':
       return trace(1);
   }
 }
@@ -262,7 +269,14 @@ async function runRules(
     io.err(`seccomp-spec run: ${command[0]!}: command not found\n`);
     return NOT_FOUND;
   }
-  const r = await launch(encodeRaw(compiled.right.program), command, {
+  const program = withKillNumbers(compiled.right.program);
+  if (program.length > BPF_MAXINSNS) {
+    io.err(
+      `${file}: the program is ${program.length} instructions with run's 5 in front (the kernel loads ${BPF_MAXINSNS} at most)\n`,
+    );
+    return EXIT.FAIL;
+  }
+  const r = await launch(encodeRaw(program), command, {
     deny: audit ? { kind: 'audit' } : { kind: 'rules' },
     passExec: true,
     ...(streams.capture === true ? { stdio: 'pipe' as const, input: streams.input ?? '' } : {}),
