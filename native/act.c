@@ -11,6 +11,9 @@
  *   killed PID SIG                  the child died of signal SIG at this call
  * PID is the child that made the call (for matching the kernel's log).
  * A killed child is replaced by a new one for the next call.
+ * `act N` stacks N programs: the N - 1 older ones come first, each as u32
+ * ninsns and its instructions, then the input above with the newest; the
+ * child installs them oldest first, so the kernel runs them newest first.
  */
 #define _GNU_SOURCE
 #include "act.h"
@@ -79,8 +82,8 @@ static void one_call(const struct call *c, uint32_t i) {
   }
 }
 
-/* The child: no core file, a SIGSYS handler, the filter, then calls from FIRST on; ends by a trap instruction. */
-static _Noreturn void child(const struct program *p, const struct call *calls, uint32_t first, uint32_t n) {
+/* The child: no core file, a SIGSYS handler, the filters, then calls from FIRST on; ends by a trap instruction. */
+static _Noreturn void child(const struct program *stack, int stacked, const struct call *calls, uint32_t first, uint32_t n) {
   struct rlimit none = { 0, 0 };
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -91,10 +94,14 @@ static _Noreturn void child(const struct program *p, const struct call *calls, u
     state[0] = errno;
     _exit(EXIT_FAILED);
   }
-  int err = install_filter(p, 0);
-  if (err != 0) {
-    state[0] = err;
-    _exit(EXIT_REFUSED);
+  for (int k = 0; k < stacked; k++) {
+    int err = install_filter(&stack[k], 0);
+    if (err != 0) {
+      state[0] = err;
+      _exit(EXIT_REFUSED);
+      /* An older filter of the stack may answer exit_group too. */
+      __builtin_trap();
+    }
   }
   state[0] = 0;
   for (uint32_t i = first; i < n; i++) one_call(&calls[i], i);
@@ -102,9 +109,10 @@ static _Noreturn void child(const struct program *p, const struct call *calls, u
   __builtin_trap();
 }
 
-int act_main(void) {
-  static struct program prog;
-  uint32_t n = read_header_program(&prog);
+int act_main(int stacked) {
+  static struct program stack[MAX_STACK];
+  for (int k = 0; k < stacked - 1; k++) read_sized_program(&stack[k]);
+  uint32_t n = read_header_program(&stack[stacked - 1]);
   struct call *calls = read_calls(n);
   for (uint32_t i = 0; i < n; i++)
     if (!harmless(&calls[i])) {
@@ -122,11 +130,11 @@ int act_main(void) {
     state[1] = first;
     pid_t pid = fork();
     if (pid < 0) die_errno("fork");
-    if (pid == 0) child(&prog, calls, first, n);
+    if (pid == 0) child(stack, stacked, calls, first, n);
     int status;
     while (waitpid(pid, &status, 0) < 0)
       if (errno != EINTR) die_errno("waitpid");
-    if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_REFUSED) {
+    if ((WIFEXITED(status) && WEXITSTATUS(status) == EXIT_REFUSED) || (state[0] > 0 && WIFSIGNALED(status) && WTERMSIG(status) == SIGILL)) {
       fprintf(stderr, "seccomp-native: seccomp(SECCOMP_SET_MODE_FILTER): %s\n", errno_name((int)state[0]));
       return EXIT_REFUSED;
     }

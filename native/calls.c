@@ -98,6 +98,16 @@ struct call *read_calls(uint32_t n) {
 }
 
 
+void read_sized_program(struct program *p) {
+  unsigned char head[4];
+  if (read_exact(0, head, sizeof head) != 0) die(EXIT_USAGE, "stack: input ends before a program's u32 ninsns");
+  uint32_t ninsns = u32le(head);
+  if (ninsns == 0 || ninsns > MAX_INSNS) die(EXIT_USAGE, "stack: ninsns must be 1 to 4096");
+  static unsigned char raw[8 * MAX_INSNS];
+  if (read_exact(0, raw, 8 * (size_t)ninsns) != 0) die(EXIT_USAGE, "stack: a program's input ends early");
+  decode_program(raw, ninsns, p);
+}
+
 uint32_t read_header_program(struct program *p) {
   unsigned char head[8];
   if (read_exact(0, head, sizeof head) != 0) die(EXIT_USAGE, "input ends before the header (u32 ninsns, u32 ncalls)");

@@ -19,6 +19,9 @@ int64_t native_call(const struct call *c);
 /* `int $0x80` from 64-bit code with full 64-bit ebx, ecx, edx, esi, edi, ebp; the value left in rax. */
 int64_t compat_call(const struct call *c);
 
+/* Read one program given as u32 ninsns, then its instructions, from stdin into P. Dies on bad input. */
+void read_sized_program(struct program *p);
+
 /* Read the header (u32 ninsns, u32 ncalls) and the program from stdin into P; the number of calls. Dies on bad input. */
 uint32_t read_header_program(struct program *p);
 

@@ -1,6 +1,6 @@
 /**
  * The real kernel answers rule sets with the actions the decision form
- * says (R4, A1, A2), two ways:
+ * says (R4, A1, A2, A3), three ways:
  * - every call, any number: each return of the compiled program is
  *   rewritten to an errno naming it (so no probed call runs), the probe
  *   makes the calls through `syscall` and `int $0x80` with full 64-bit
@@ -11,7 +11,8 @@
  *   (si_syscall, si_arch, the data in si_errno), ENOSYS for trace and
  *   user-notif without a tracer or listener, death by SIGSYS for the kills,
  *   the call run for allow and log; and the kernel's log line (type 1326)
- *   for log and each kill.
+ *   for log and each kill;
+ * - stacks of filters (A3): the kernel's own precedence across them.
  * Needs Linux x86_64, seccomp and a C compiler: where one is missing the
  * suite fails and says which.
  */
@@ -22,6 +23,7 @@ import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   actionRet,
   ALLOW,
+  combine,
   errno,
   formatAction,
   KILL_PROCESS,
@@ -29,10 +31,21 @@ import {
   LOG,
   RET_ACTION_FULL,
   SECCOMP_RET,
+  trap,
   type Action,
 } from '../src/action/index.ts';
-import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, compileRules, encodeRaw } from '../src/bpf/index.ts';
+import {
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  BPF,
+  compileRules,
+  encodeRaw,
+  SECCOMP_DATA,
+  type Program,
+  type SockFilter,
+} from '../src/bpf/index.ts';
 import { act, actHarmless, errnoOnly, HARMLESS, probe, type ActOutcome, type ProbeCall } from '../src/native/index.ts';
+import { Kernel } from '../src/kernel/index.ts';
 import type { RuleArch, RuleSet } from '../src/ruleset/index.ts';
 import { anyRuleSet, callsFor, ruleAnswer, type RuleCall } from './ruleset-gen.ts';
 import { params, runs } from './support.ts';
@@ -172,6 +185,97 @@ test(`the kernel carries out each action on harmless calls: errno, trap's SIGSYS
       [...seen.keys()].some((k) => k.endsWith(` ${kind}`)),
       `never tried: ${kind}`,
     );
+});
+
+// The helper's child installs the next filter of the stack through the older ones: each older program
+// lets x86_64 prctl (157) and seccomp (317) through first; the calls made are harmless numbers only.
+function letInstall(p: Program): Program {
+  const ins = (code: number, k: number, jt = 0, jf = 0): SockFilter => ({ code, jt, jf, k: k >>> 0 });
+  const jeq = BPF.JMP | BPF.JEQ | BPF.K;
+  return [
+    ins(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.arch),
+    ins(jeq, AUDIT_ARCH_X86_64, 0, 4),
+    ins(BPF.LD | BPF.W | BPF.ABS, SECCOMP_DATA.nr),
+    ins(jeq, 157, 1, 0),
+    ins(jeq, 317, 0, 1),
+    ins(BPF.RET | BPF.K, SECCOMP_RET.ALLOW),
+    ...p,
+  ];
+}
+
+test(`a stack of filters: the kernel carries out the A3 precedence the engine and combine() give, the newest filter winning ties (cut for CI time; more under npm run props)`, (t) => {
+  const missing = kernelReachable();
+  if (missing !== null) return t.fail(missing);
+  const seen = new Map<string, number>();
+  fc.assert(
+    fc.property(
+      fc
+        .array(anyRuleSet(harmlessNumbers), { minLength: 2, maxLength: 4 })
+        .chain((stack) => fc.tuple(fc.constant(stack), callsFor(stack[0]!, 24, harmlessNumbers, false))),
+      ([stack, cs]) => {
+        // Each filter's 2011 kill compiles to kill-process, which outranks everything as the 2011 kill does.
+        const programs = stack.map((rs, k) => {
+          const compiled = compileRules(rs, { kill: KILL_PROCESS });
+          if (isLeft(compiled)) throw new Error(compiled.left.message);
+          const p = compiled.right.program;
+          return encodeRaw(k === stack.length - 1 ? p : letInstall(p));
+        });
+        const engine = new Kernel();
+        const pid = engine.spawn('x86_64', 'stack');
+        for (const rs of stack) {
+          const o = engine.installRules(pid, rs);
+          if (!o.ok) throw new Error(`the engine refused a filter: ${o.message}`);
+        }
+        const outcomes = act(programs, cs.map(probeCall));
+        if (isLeft(outcomes)) throw new Error(`act: ${outcomes.left.kind}: ${outcomes.left.message}`);
+        cs.forEach((c, i) => {
+          const answers = stack.map((rs) => {
+            const a = ruleAnswer(rs, c);
+            return a.kind === 'kill' ? KILL_PROCESS : a;
+          });
+          const combined = combine([...answers].reverse());
+          const halves = c.args.flatMap((a) => [Number(a & 0xffff_ffffn), Number(a >> 32n)]);
+          const decided = engine.decide(pid, c.abi === 'x86_64' ? 'syscall' : 'int80', c.nr, halves);
+          const byEngine = decided?.kind === 'kill' ? KILL_PROCESS : decided;
+          const want = expected(combined, c);
+          const got = observed(outcomes.right[i]!);
+          const said = `${c.abi} call ${c.nr}: the filters answer ${answers.map(formatAction).join(', ')} (oldest first)`;
+          if (byEngine === undefined || expected(byEngine, c) !== want)
+            throw new Error(
+              `${said}; combine() gives ${formatAction(combined)}, the engine ${decided === undefined ? 'nothing' : formatAction(decided)}`,
+            );
+          if (got !== want)
+            throw new Error(`${said}; the kernel did '${got}', A3 says ${formatAction(combined)}: '${want}'`);
+          const kinds = new Set(answers.map((a) => a.kind));
+          tally(seen, kinds.size > 1 ? `mixed, ${combined.kind} won` : `all ${combined.kind}`);
+          if (answers.filter((a) => a.kind === combined.kind).length > 1) tally(seen, `tie on ${combined.kind}`);
+        });
+      },
+    ),
+    params(40),
+  );
+  t.log(`calls to stacks the kernel carried out as A3 says: ${shown(seen)}`);
+  // Ties by hand: of two answers of one kind, the newer filter's data; a kill outranks an older errno.
+  const everywhere = (a: Action): RuleSet => ({ arches: {}, otherArch: a });
+  const z = [0n, 0n, 0n, 0n, 0n, 0n];
+  for (const [older, newer, want] of [
+    [errno(1), errno(2), 'ret -2'],
+    [errno(3), errno(1), 'ret -1'],
+    [trap(5), trap(7), `trap 39 ${AUDIT_ARCH_X86_64} 7 1`],
+    [errno(3), KILL_THREAD, `killed ${SIGSYS}`],
+    [LOG, ALLOW, 'ran'],
+  ] as const) {
+    const ps = [older, newer].map((a, k) => {
+      const c = compileRules(everywhere(a));
+      if (isLeft(c)) throw new Error(c.left.message);
+      return encodeRaw(k === 0 ? letInstall(c.right.program) : c.right.program);
+    });
+    const o = act(ps, [{ vector: 'syscall', nr: 39, args: z }]);
+    if (isLeft(o)) return t.fail(o.left.message);
+    t.is(observed(o.right[0]!), want, `${formatAction(older)} then ${formatAction(newer)}`);
+  }
+  for (const key of ['mixed, errno won', 'mixed, trap won', 'mixed, kill-process won', 'tie on errno'])
+    t.true((seen.get(key) ?? 0) > 0, `never tried: ${key}`);
 });
 
 /** The kernel's seccomp audit records (type 1326) after sequence number `after`: pid, syscall, arch, code. */

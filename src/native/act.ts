@@ -40,20 +40,38 @@ export function actHarmless(c: ProbeCall): boolean {
 
 const LINE = /^(?:ret (\d+) (-?\d+)|trap (\d+) (-?\d+) (\d+) (-?\d+) (-?\d+)|killed (\d+) (\d+))$/;
 
-/** Make harmless `calls` under `program` on the real kernel, with its real actions. */
+/** The most programs `act` stacks. */
+export const MAX_ACT_STACK = 8;
+
+/**
+ * Make harmless `calls` under `program` on the real kernel, with its real
+ * actions; or under a stack of programs, oldest first (installed in that
+ * order, so the kernel runs the last one first and its A3 precedence picks
+ * the answer).
+ */
 export function act(
-  program: Uint8Array,
+  program: Uint8Array | readonly Uint8Array[],
   calls: readonly ProbeCall[],
   opts: BuildOptions = {},
 ): Either<NativeError, readonly ActOutcome[]> {
-  if (program.length === 0 || program.length % 8 !== 0)
-    return left({ kind: 'failed', message: `a raw program is a non-empty multiple of 8 bytes, not ${program.length}` });
+  const stack = program instanceof Uint8Array ? [program] : program;
+  if (stack.length === 0 || stack.length > MAX_ACT_STACK)
+    return left({ kind: 'failed', message: `act stacks 1 to ${MAX_ACT_STACK} programs, not ${stack.length}` });
+  for (const p of stack)
+    if (p.length === 0 || p.length % 8 !== 0)
+      return left({ kind: 'failed', message: `a raw program is a non-empty multiple of 8 bytes, not ${p.length}` });
   if (calls.length > MAX_PROBE_CALLS)
     return left({ kind: 'failed', message: `at most ${MAX_PROBE_CALLS} calls an act run, not ${calls.length}` });
   const exe = nativeHelper(opts);
   if (isLeft(exe)) return exe;
-  const r = spawnSync(exe.right, ['act'], {
-    input: encodeProbe(program, calls),
+  const older = stack.slice(0, -1).map((p) => {
+    const sized = new Uint8Array(4 + p.length);
+    new DataView(sized.buffer).setUint32(0, p.length / 8, true);
+    sized.set(p, 4);
+    return sized;
+  });
+  const r = spawnSync(exe.right, ['act', String(stack.length)], {
+    input: Buffer.concat([...older, encodeProbe(stack[stack.length - 1]!, calls)]),
     encoding: 'latin1',
     maxBuffer: 64 * MAX_PROBE_CALLS,
   });
