@@ -106,18 +106,6 @@ export const seccompData = (): fc.Arbitrary<SeccompData> =>
     args: fc.array(fc.oneof(fc.bigInt({ min: 0n, max: 20n }), u64()), { minLength: 6, maxLength: 6 }),
   });
 
-/** The value of each seccomp_data word by name, as the proof's variables are named. */
-export function wordValues(d: SeccompData): (name: string) => bigint {
-  const u = (n: number): bigint => BigInt(n >>> 0);
-  return (name) => {
-    if (name === 'nr') return u(d.nr);
-    if (name === 'arch') return u(d.arch);
-    const [field, half] = name.split('.');
-    const v = field === 'ip' ? d.instructionPointer : (d.args[Number(field!.slice(1))] ?? 0n);
-    return BigInt.asUintN(32, half === 'hi' ? v >> 32n : v);
-  };
-}
-
 // Calls with three arguments or more on both ABIs.
 const MJ_CALLS = ['read', 'write', 'ioctl', 'fcntl', 'lseek', 'prctl'] as const;
 const MJ_VALUES = ['0', '1', '2', '3', '0x10', '0x80000000', '0xffffffff', 'O_RDWR', 'O_CLOEXEC'];

@@ -7,9 +7,10 @@ import test from 'ava';
 import fc from 'fast-check';
 import { emulate } from '../src/bpf/index.ts';
 import { Builder, evaluate, variables } from '../src/proof/term.ts';
+import { wordsOf } from '../src/proof/verify.ts';
 import { freeWords, symbolicRun } from '../src/proof/symbolic-bpf.ts';
 import { openSession } from '../src/proof/solver.ts';
-import { program, seccompData, wordValues } from './proof-gen.ts';
+import { program, seccompData } from './proof-gen.ts';
 import { params } from './support.ts';
 
 test('V2 the term of a random valid program evaluates to what the emulator returns', (t) => {
@@ -18,7 +19,7 @@ test('V2 the term of a random valid program evaluates to what the emulator retur
       fc.property(program(), fc.array(seccompData(), { minLength: 1, maxLength: 8 }), (p, ds) => {
         const b = new Builder();
         const term = symbolicRun(b, p, freeWords(b));
-        return ds.every((d) => evaluate(term, wordValues(d)) === BigInt(emulate(p, d).ret));
+        return ds.every((d) => evaluate(term, wordsOf(d)) === BigInt(emulate(p, d).ret));
       }),
       params(3000),
     ),
@@ -33,7 +34,7 @@ test('V2 z3 reads a program term as the evaluator does (cut for test time: z3 is
       fc.asyncProperty(program(), seccompData(), async (p, d) => {
         const b = new Builder();
         const term = symbolicRun(b, p, freeWords(b));
-        const env = wordValues(d);
+        const env = wordsOf(d);
         const fixed = variables(term).map((v) => b.eq(v, b.bv(env(v.name))));
         const want = b.bv(evaluate(term, env));
         const r = await s.query(b.band(...fixed, b.not(b.eq(term, want))), []);

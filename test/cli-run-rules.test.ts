@@ -8,34 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Io } from '../src/cli/io.ts';
-import { processIo } from '../src/cli/process-io.ts';
-import { main } from '../src/cli/main.ts';
-import { runWithStreams } from '../src/cli/commands/run.ts';
+import { cli } from './support/run-cli.ts';
 
 const DIR = mkdtempSync(join(tmpdir(), 'seccomp-run-rules-'));
 test.after.always(() => rmSync(DIR, { recursive: true, force: true }));
-
-interface Ran {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function cli(args: readonly string[]): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    ...processIo,
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    outBytes: (b) => void (stdout += Buffer.from(b).toString('latin1')),
-    errIsTty: false,
-    outIsTty: false,
-  };
-  const status = args[0] === 'run' ? await runWithStreams(args.slice(1), io, { capture: true }) : await main(args, io);
-  return { status, stdout, stderr };
-}
 
 const file = (name: string, text: string): string => {
   const path = join(DIR, name);

@@ -14,10 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isRight, right } from 'fp-ts/lib/Either.js';
 import { launch, probe } from '../src/native/index.ts';
-import type { Io } from '../src/cli/io.ts';
-import { processIo } from '../src/cli/process-io.ts';
-import { main } from '../src/cli/main.ts';
-import { runWithStreams } from '../src/cli/commands/run.ts';
+import { cli } from './support/run-cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'seccomp-spec');
@@ -37,23 +34,6 @@ const exec = (file: string, args: readonly string[], input = ''): Ran => {
 };
 /** The CLI as a process: the command's streams are really its own. */
 const bin = (args: readonly string[], input = ''): Ran => exec(process.execPath, [BIN, ...args], input);
-
-/** The CLI in this process, the command's streams collected (runWithStreams). */
-async function cli(args: readonly string[], input = ''): Promise<Ran> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    ...processIo,
-    out: (s) => void (stdout += s),
-    err: (s) => void (stderr += s),
-    outBytes: (b) => void (stdout += Buffer.from(b).toString('latin1')),
-    errIsTty: false,
-    outIsTty: false,
-  };
-  const status =
-    args[0] === 'run' ? await runWithStreams(args.slice(1), io, { capture: true, input }) : await main(args, io);
-  return { status, stdout, stderr };
-}
 
 const file = (name: string, text: string): string => {
   const path = join(DIR, name);
@@ -100,7 +80,7 @@ for (const [name, argv, input] of PROGRAMS) {
     const ran = await cli(['run', policy, '--', ...argv], input);
     t.is(ran.stderr, plain.stderr, 'no denial reported');
     t.is(ran.stdout, plain.stdout);
-    t.is(ran.status, plain.status);
+    t.is(ran.status as number | null, plain.status);
   });
 }
 

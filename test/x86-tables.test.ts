@@ -4,11 +4,12 @@
  * and that the committed generated tables match data/syscalls/*.json.
  */
 import test from 'ava';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ABIS, suggestNames, syscallTable, type Abi } from '../src/x86/table.ts';
 import { X86_64_REGISTERS, X86_64_ROWS } from '../src/x86/tables/x86_64.ts';
 import { IA32_REGISTERS, IA32_ROWS } from '../src/x86/tables/ia32.ts';
+import { readSyscallData, tableRows } from '../scripts/syscall-data.ts';
 
 const x64 = syscallTable('x86_64');
 const ia32 = syscallTable('ia32');
@@ -173,22 +174,6 @@ test('S1.3 suggestions for misspellings', (t) => {
 // of the system call data kept in the repository, data/syscalls (S1.1).
 const DATA = new URL('../data/syscalls/', import.meta.url);
 
-interface RawArg {
-  readonly name: string;
-  readonly type: string;
-}
-interface RawCall {
-  readonly nr: number;
-  readonly name: string;
-  readonly entry: string;
-  readonly args: readonly RawArg[];
-}
-interface RawTable {
-  readonly abi: string;
-  readonly registers: readonly string[];
-  readonly syscalls: readonly RawCall[];
-}
-
 const GENERATED = {
   x86_64: { rows: X86_64_ROWS, registers: X86_64_REGISTERS },
   ia32: { rows: IA32_ROWS, registers: IA32_REGISTERS },
@@ -201,12 +186,8 @@ for (const abi of ABIS) {
       t.fail(`${fileURLToPath(file)} is missing: the repository's data/syscalls folder is incomplete`);
       return;
     }
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as RawTable;
-    t.is(raw.abi, abi);
-    const expected = [...raw.syscalls]
-      .sort((a, b) => a.nr - b.nr)
-      .map((c) => [c.nr, c.name, c.entry, c.args.map((a) => `${a.name}:${a.type}`).join(',')]);
-    t.deepEqual(GENERATED[abi].rows, expected);
+    const raw = readSyscallData(fileURLToPath(DATA), abi);
+    t.deepEqual(GENERATED[abi].rows, tableRows(raw));
     t.deepEqual([...GENERATED[abi].registers], [...raw.registers]);
     // And the lookups see exactly those calls.
     const table = syscallTable(abi);
