@@ -18,8 +18,6 @@ import { nativeHelper, resolveCommand } from '../src/native/index.ts';
 import { STRACE_OPTIONS } from '../src/cli/commands/record.ts';
 import { installedPackage } from './startup.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 /** One workload's medians (ms) and their ratios to plain; CPU time (user + system) of the processes, mean per run. */
 export interface RunFigures {
   readonly name: string;

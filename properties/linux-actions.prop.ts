@@ -48,7 +48,7 @@ import { act, actHarmless, errnoOnly, HARMLESS, probe, type ActOutcome, type Pro
 import { Kernel } from '../src/kernel/index.ts';
 import type { RuleArch, RuleSet } from '../src/ruleset/index.ts';
 import { anyRuleSet, callsFor, ruleAnswer, type RuleCall } from './ruleset-gen.ts';
-import { params, runs } from './support.ts';
+import { params } from './support.ts';
 
 /** Native uretprobe and uprobe: the kernel runs them without asking the filter (K9). */
 const UNFILTERED = [335, 336];

@@ -24,7 +24,7 @@ import { errnoOnly, probe } from '../src/native/index.ts';
 import { parseMinijail, toMinijail } from '../src/minijail/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import { loadUapi, type UapiTable } from '../src/x86/uapi.ts';
-import { params, runs, u64 } from './support.ts';
+import { params, u64 } from './support.ts';
 
 type Op = '==' | '!=' | '<' | '<=' | '>' | '>=' | '&' | 'in';
 interface Atom {

@@ -31,7 +31,6 @@ const derived = (() => {
   });
   return JSON.stringify(p);
 })();
-const n = docker.syscalls.length;
 
 test('O7 replay under a profile names the rule that answered, or the default', async (t) => {
   const r = await run(['replay', 'p.json', 'examples/traces/ls.strace'], { 'p.json': derived });

@@ -14,7 +14,7 @@ import {
   termCount,
   type FilterResult,
 } from '../src/grammar/index.ts';
-import { count, err, expr, fd, READ } from './support/filters.ts';
+import { err, READ } from './support/filters.ts';
 
 // ---------------------------------------------------------------- S2.1 / C2: 1, 0, expressions
 

@@ -12,7 +12,6 @@ import {
   lowWordCond,
   parseJson,
   readOci,
-  readProfile,
   runcAction,
   splitRepeatedIndex,
   type OciOptions,

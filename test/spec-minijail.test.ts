@@ -20,7 +20,7 @@ import { parseMinijail, type MinijailPolicy } from '../src/minijail/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import { syscallTable, type Abi } from '../src/x86/table.ts';
 import { loadUapi } from '../src/x86/uapi.ts';
-import { blocks, body, type Block } from './support/spec-blocks.ts';
+import { blocks, body } from './support/spec-blocks.ts';
 
 const TAG = 'minijail-example';
 const spec = readFileSync(new URL('../spec/17-minijail.md', import.meta.url), 'utf8');

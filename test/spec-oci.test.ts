@@ -20,7 +20,7 @@ import { AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, emulate } from '../src/bpf/index.ts
 import { DOCKER_DEFAULT_CAPS, formatOciError, numberOn, readOci } from '../src/oci/index.ts';
 import { decideRules } from '../src/ruleset/index.ts';
 import { libseccomp, oracleRules } from './support/libseccomp.ts';
-import { blocks, body, type Block } from './support/spec-blocks.ts';
+import { blocks, body } from './support/spec-blocks.ts';
 
 const TAG = 'oci-example';
 const spec = readFileSync(new URL('../spec/18-oci.md', import.meta.url), 'utf8');

@@ -8,7 +8,6 @@ import { caret, parsePolicy, type PolicyError, type PolicyOptions, type PolicyRe
 import { Kernel } from '../kernel/index.ts';
 import type { Abi } from '../x86/table.ts';
 import { AbiCodec, decodeFlag, parseArgs, type Parsed } from './args.ts';
-import { plural } from './format.ts';
 import { EXIT, type Io } from './io.ts';
 
 /** What a command accepts. */

@@ -12,15 +12,7 @@ import type { Implementation } from './child.ts';
 import type { CorpusCase } from './corpus.ts';
 import { callRule, installRule, type RuleNote } from './explain.ts';
 import { modelAnswer, modelAnswerV2, rulesLayer } from './model-adapter.ts';
-import {
-  isV2,
-  type Answer,
-  type AnswerV2,
-  type AnyAnswer,
-  type AnyRequest,
-  type Request,
-  type RequestV2,
-} from './protocol.ts';
+import { isV2, type Answer, type AnyAnswer, type AnyRequest, type Request, type RequestV2 } from './protocol.ts';
 import { parseRulesJson, printRulesJson } from './rules-json.ts';
 import type { ArchRules, RuleArch, RuleSet } from '../ruleset/index.ts';
 import { installRules, v1Of } from './v2.ts';

@@ -11,8 +11,10 @@ export type {
   MinijailResult,
   MinijailWarning,
   ReadFile,
-} from './parse.ts';
-export { INCLUDE_DEPTH_LIMIT, logicalLines, parseMinijail } from './parse.ts';
+} from './types.ts';
+export { INCLUDE_DEPTH_LIMIT } from './types.ts';
+export { parseMinijail } from './parse.ts';
+export { logicalLines } from './lines.ts';
 export { dirname, joinPath } from './path.ts';
 export type { ConvertProblem, ConvertResult, Dnf, MjAtom } from './convert.ts';
 export { MAX_CLAUSES, mjAction, printDnf, simplify, to2011, toDnf, toMinijail } from './convert.ts';

@@ -12,7 +12,6 @@ import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
-import { resultText } from '../x86/errno.ts';
 import { errnoName } from '../x86/errno-names.ts';
 import { callAbi, type Vector } from '../x86/vectors.ts';
 import { RawCall } from './call.ts';

@@ -11,7 +11,6 @@ import { BPF_MAXINSNS, compilePolicy, compileRules, encodeRaw } from '../../bpf/
 import type { RuleSet } from '../../ruleset/index.ts';
 import { answerText } from '../../trace/index.ts';
 import { detectDialect, dialectFlag, ociFlags, readPolicy } from '../dialect.ts';
-import { parsePolicy } from '../../grammar/index.ts';
 import {
   launch,
   platformProblem,
