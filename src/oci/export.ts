@@ -10,7 +10,7 @@ import { formatAction, type Action } from '../action/index.ts';
 import { decideRules, type CmpOp, type Cond, type Rule, type RuleArch, type RuleSet } from '../ruleset/index.ts';
 import { DOCKER_DEFAULT_CAPS } from './docker.ts';
 import { readOci } from './read.ts';
-import { nameOn, type SeccompArch } from './libseccomp.ts';
+import { nameOn, type SeccompArch } from './arches.ts';
 
 /** Something of a RuleSet OCI cannot express, or a note on what the profile changes. */
 export interface ExportProblem {

@@ -7,6 +7,7 @@ export * from './json.ts';
 export * from './profile.ts';
 export * from './docker.ts';
 export * from './runc.ts';
+export * from './arches.ts';
 export * from './libseccomp.ts';
 export * from './lint.ts';
 export * from './export.ts';

@@ -22,100 +22,20 @@
  * The result is a RuleSet: each system call's rules in the order
  * libseccomp's program tries them, first match.
  */
-import { KILL_THREAD, type Action } from '../action/index.ts';
+import type { Action } from '../action/index.ts';
 import type { ArchRules, Cond, Origin, Rule, RuleArch, RuleSet } from '../ruleset/index.ts';
-import { syscallTable, x32Table } from '../x86/index.ts';
-import type { ArchName, ProfileArg } from './profile.ts';
-import { RETIRED } from './retired.ts';
+import {
+  BAD_ARCH,
+  IPC_SUBCALLS,
+  numberOn,
+  RULE_ARCH,
+  SOCKET_SUBCALLS,
+  X86_IPC,
+  X86_SOCKETCALL,
+  type SeccompArch,
+} from './arches.ts';
+import type { ProfileArg } from './profile.ts';
 import type { LibRule } from './runc.ts';
-
-/** The architectures of this project's RuleSet, as libseccomp names them. */
-export type SeccompArch = 'x86_64' | 'x86' | 'x32';
-
-/** The RuleSet architecture of a libseccomp x86 architecture. */
-export const RULE_ARCH: Readonly<Record<SeccompArch, RuleArch>> = { x86_64: 'x86_64', x86: 'ia32', x32: 'x32' };
-
-/** The profile's name of each x86 architecture. */
-export const SCMP_ARCH: Readonly<Record<SeccompArch, ArchName>> = {
-  x86_64: 'SCMP_ARCH_X86_64',
-  x86: 'SCMP_ARCH_X86',
-  x32: 'SCMP_ARCH_X32',
-};
-
-/** libseccomp's default bad-architecture action (SCMP_ACT_KILL, kill-thread), which runc keeps. */
-export const BAD_ARCH: Action = KILL_THREAD;
-
-/** socketcall(2)'s subcalls (linux/net.h SYS_*): the x86 calls libseccomp also adds to socketcall. */
-export const SOCKET_SUBCALLS: ReadonlyMap<string, number> = new Map([
-  ['socket', 1],
-  ['bind', 2],
-  ['connect', 3],
-  ['listen', 4],
-  ['accept', 5],
-  ['getsockname', 6],
-  ['getpeername', 7],
-  ['socketpair', 8],
-  ['send', 9],
-  ['recv', 10],
-  ['sendto', 11],
-  ['recvfrom', 12],
-  ['shutdown', 13],
-  ['setsockopt', 14],
-  ['getsockopt', 15],
-  ['sendmsg', 16],
-  ['recvmsg', 17],
-  ['accept4', 18],
-  ['recvmmsg', 19],
-  ['sendmmsg', 20],
-]);
-
-/** ipc(2)'s subcalls (linux/ipc.h): the x86 calls libseccomp also adds to ipc. */
-export const IPC_SUBCALLS: ReadonlyMap<string, number> = new Map([
-  ['semop', 1],
-  ['semget', 2],
-  ['semctl', 3],
-  ['semtimedop', 4],
-  ['msgsnd', 11],
-  ['msgrcv', 12],
-  ['msgget', 13],
-  ['msgctl', 14],
-  ['shmat', 21],
-  ['shmdt', 22],
-  ['shmget', 23],
-  ['shmctl', 24],
-]);
-
-/** x86's socketcall and ipc numbers. */
-export const X86_SOCKETCALL = 102;
-export const X86_IPC = 117;
-
-const unistd = (abi: 'x86_64' | 'ia32', retired: ReadonlyMap<string, number>): ReadonlyMap<string, number> =>
-  new Map([...retired, ...syscallTable(abi).calls.map((c) => [c.name, c.nr] as const)]);
-const NAMES: Readonly<Record<SeccompArch, ReadonlyMap<string, number>>> = {
-  x86_64: unistd('x86_64', RETIRED.x86_64),
-  x86: unistd('ia32', RETIRED.x86),
-  x32: new Map(x32Table.calls.map((c) => [c.name, c.nr] as const)),
-};
-
-/** The number of unistd name `name` on `arch` (x32 numbers with bit 30), if it has one. */
-export const numberOn = (arch: SeccompArch, name: string): number | undefined => NAMES[arch].get(name);
-
-const NUMBERS: Readonly<Record<SeccompArch, ReadonlyMap<number, string>>> = {
-  x86_64: new Map([...NAMES.x86_64].map(([n, nr]) => [nr, n] as const).reverse()),
-  x86: new Map([...NAMES.x86].map(([n, nr]) => [nr, n] as const).reverse()),
-  x32: new Map([...NAMES.x32].map(([n, nr]) => [nr, n] as const).reverse()),
-};
-
-/** A name libseccomp knows for number `nr` on `arch` (x32 numbers with bit 30), if any. */
-export const nameOn = (arch: SeccompArch, nr: number): string | undefined => NUMBERS[arch].get(nr);
-
-/** Whether any x86 architecture knows `name` (directly, or on x86 through socketcall or ipc). */
-export const knownName = (name: string): boolean =>
-  numberOn('x86_64', name) !== undefined ||
-  numberOn('x86', name) !== undefined ||
-  numberOn('x32', name) !== undefined ||
-  SOCKET_SUBCALLS.has(name) ||
-  IPC_SUBCALLS.has(name);
 
 const LOW = 0xffffffffn;
 const HIGH = LOW << 32n;
@@ -425,77 +345,4 @@ export function libseccompRuleSet(
     };
   }
   return { ruleSet: { arches: ruleSetArches, otherArch: BAD_ARCH }, refused, shadowed };
-}
-
-const RANGE: ReadonlySet<ProfileArg['op']> = new Set(['SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_GT', 'SCMP_CMP_GE']);
-
-/** Two rules of one call that compare one argument with range operators (LT/LE/GT/GE). */
-export interface RangePair {
-  readonly name: string;
-  readonly arg: number;
-  readonly first: LibRule;
-  readonly second: LibRule;
-}
-
-/**
- * O6 pairs of rules for one name with a range comparison (LT, LE, GT, GE)
- * of the same argument, one of them with a different comparison of it:
- * libseccomp 2.5.4 splits a 64-bit range test into high-word and low-word
- * tests and merges the two rules' high-word tests into one node of its
- * tree, and its program can then answer against both rules' meaning (a
- * call neither rule matches gets one rule's action). The RuleSet keeps the
- * rules' meaning; this says where libseccomp's program may differ.
- */
-export function rangeMerges(rules: readonly LibRule[]): readonly RangePair[] {
-  const out: RangePair[] = [];
-  rules.forEach((a, i) => {
-    for (const b of rules.slice(i + 1)) {
-      if (a.name !== b.name) continue;
-      for (const x of a.args)
-        for (const y of b.args)
-          if (x.index === y.index && (RANGE.has(x.op) || RANGE.has(y.op)) && (x.op !== y.op || x.value !== y.value)) {
-            if (!out.some((p) => p.first === a && p.second === b && p.arg === x.index))
-              out.push({ name: a.name, arg: x.index, first: a, second: b });
-          }
-    }
-  });
-  return out;
-}
-
-/**
- * O9 names of `rules` that some listed architecture has no number for
- * (libseccomp gives them a pseudo number there). With such a rule,
- * libseccomp 2.5.4 can emit an architecture's part of the program without
- * loading the system call number, so that part compares the arch value
- * instead and its calls get the default action (seen with send, recv,
- * accept or semop on x86, and with any conditional rule beside such a
- * name on x86_64 with x32). The RuleSet keeps the rules' meaning.
- */
-export function pseudoNames(rules: readonly LibRule[], arches: readonly SeccompArch[]): readonly string[] {
-  const out = new Set<string>();
-  for (const r of rules) if (arches.some((a) => numberOn(a, r.name) === undefined)) out.add(r.name);
-  return [...out];
-}
-
-const SWAPPED: ReadonlySet<ProfileArg['op']> = new Set(['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE']);
-
-/**
- * O8 names with two or more conditional rules, one of them with an NE,
- * LT or LE comparison, on any architecture. libseccomp tests those
- * operators as EQ, GE and GT with the branches swapped; 2.5.4's tree then
- * sends some calls to the default action without trying the other rules,
- * or drops a rule that shares a test. Seen: `a1 != 1` beside
- * `a0 != 0 && a1 == 1` (x32 loses the second rule); on x86_64 alone,
- * `a0 != 0` beside `a0 != 2 && a1 != 0` (personality(1, 0) gets the
- * default). The RuleSet keeps the
- * rules' first-match meaning in libseccomp's order; this says where
- * libseccomp's program may differ from it.
- */
-export function swappedOverlaps(rules: readonly LibRule[], arches: readonly SeccompArch[]): readonly string[] {
-  void arches;
-  const byName = new Map<string, LibRule[]>();
-  for (const r of rules) if (r.args.length > 0) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
-  return [...byName]
-    .filter(([, rs]) => rs.length > 1 && rs.some((r) => r.args.some((a) => SWAPPED.has(a.op))))
-    .map(([n]) => n);
 }

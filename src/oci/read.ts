@@ -6,16 +6,9 @@ import * as E from 'fp-ts/lib/Either.js';
 import { formatAction } from '../action/index.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import { resolveDocker, type DockerContext, type RemovedRule } from './docker.ts';
-import {
-  knownName,
-  libseccompRuleSet,
-  rangeMerges,
-  swappedOverlaps,
-  type Refused,
-  type SeccompArch,
-  type Shadowed,
-} from './libseccomp.ts';
-import { weakenedRules, type Weakened } from './lint.ts';
+import { knownName, type SeccompArch } from './arches.ts';
+import { libseccompRuleSet, type Refused, type Shadowed } from './libseccomp.ts';
+import { rangeMerges, swappedOverlaps, weakenedRules, type Weakened } from './lint.ts';
 import { readProfile, type OciError, type Profile } from './profile.ts';
 import { runcRules, type LibRule } from './runc.ts';
 
