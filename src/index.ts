@@ -20,6 +20,7 @@ export {
   type InstallRulesResult,
   type RegRow,
   type RuleDecision,
+  type Answer,
   type Status,
 } from './kernel/index.ts';
 /** A1 to A4 what a filter answers: one Action type for every layer, its spellings and precedence. */

@@ -21,5 +21,6 @@ export {
   type EngineOptions,
   type InstallRulesResult,
   type RuleDecision,
+  type Answer,
   type Verdict,
 } from './kernel.ts';

@@ -31,10 +31,11 @@ import type { Outcome } from '../x86/outcome.ts';
 import { PR } from '../x86/prctl.ts';
 import type { RegsInput } from '../x86/registers.ts';
 import { callAbi, type Vector } from '../x86/vectors.ts';
-import type { MachineView } from '../x86/views.ts';
+import type { MachineView, SeccompView } from '../x86/views.ts';
 import { KernelCore, STATUS, type Status } from './core.ts';
 import { UserMemory } from './memory.ts';
-import { procText, taskView } from './observe.ts';
+import { procText, seccompView, taskView } from './observe.ts';
+import { CODE_BIT, PENDING_BIT } from './task.ts';
 import { installResult, noTask, type InstallResult } from './install.ts';
 
 /** ESRCH: installRules' errno for a pid without a task. */
@@ -59,6 +60,23 @@ export interface RuleDecision {
   readonly rule?: Rule;
   /** The index of the stacked rule set (0 the newest) that answered; absent for the 2011 map. */
   readonly layer?: number;
+}
+
+/** What `lastAnswer` returns: a call the entry path answered other than on its fast path, as it met its caller. */
+export interface Answer {
+  readonly pid: number;
+  /** The filters' answer (A1); the shared object `decide` returns for it. */
+  readonly action: Action;
+  /** The call wrote a kernel log line (S6.6, A7, A11): `lastLogLine()` while no later call wrote one. */
+  readonly logged: boolean;
+  /** The caller's code bitness (C9). */
+  readonly abi: Abi;
+  /** The caller's seccomp state at the call (S4.1). */
+  seccomp(): SeccompView;
+  /** The filter of that state for `nr` (S4.1), undefined if none. */
+  filter(nr: number): Filter | undefined;
+  /** `decideRule` on that state for the call (A6). */
+  rule(vector: Vector, nr: number, args: ArrayLike<number>): RuleDecision;
 }
 
 /** The result of `installRules` (A5): success, or the errno with why. */
@@ -182,9 +200,21 @@ export class Kernel extends KernelCore {
     const action = this.decide(pid, vector, nr, args);
     const t = this.tasks[pid];
     if (action === undefined || t === undefined) return undefined;
-    const st = t.state;
-    if (st.mode === 1 || t.pending || st.tif === 0) return { action };
-    const abi = vector === 'syscall' ? t.code : 1;
+    return this.ruleOf(t.state, t.code, t.pending, vector, nr, args, action);
+  }
+
+  /** The rule of state `st` (a task of code bitness `code`) that answered `action` for the call (A6). */
+  private ruleOf(
+    st: SeccompState,
+    code: number,
+    pending: boolean,
+    vector: Vector,
+    nr: number,
+    args: ArrayLike<number>,
+    action: Action,
+  ): RuleDecision {
+    if (st.mode === 1 || pending || st.tif === 0) return { action };
+    const abi = vector === 'syscall' ? code : 1;
     const n = nr | 0;
     const rank = actionRank(action);
     for (const [layer, c] of st.layers.entries()) {
@@ -205,6 +235,41 @@ export class Kernel extends KernelCore {
     );
     const answer = decideRules(rs, ABI_OF[abi]!, n, words);
     return answer.rule === undefined ? { action } : { action, rule: answer.rule };
+  }
+
+  /**
+   * Calls the entry path has answered other than on its fast path so far:
+   * every filter answer but a plain allow (A7 to A12: kills, trap, errno,
+   * trace, user-notif, log). Compare it across `enter` to learn whether a
+   * call was so answered, then read `lastAnswer()`; reading it costs the
+   * entry path nothing.
+   */
+  get answered(): number {
+    return this.answers;
+  }
+
+  /**
+   * The last call counted by `answered`, as it met its caller (kept past a
+   * kill, for explainers, A6): the caller's pid, the action (A1), whether
+   * the call wrote a kernel log line (`lastLogLine()`), and the caller's
+   * bitness, seccomp state (S4.1), 2011 filters and rules as they were at
+   * the call. Undefined before the first such call.
+   */
+  lastAnswer(): Answer | undefined {
+    if (this.answers === 0) return undefined;
+    const st = this.answerState;
+    const code = this.answerFlags & CODE_BIT;
+    const pending = (this.answerFlags & PENDING_BIT) !== 0;
+    const action = codeAction(this.answerCode);
+    return {
+      pid: this.answerPid,
+      action,
+      logged: this.kernelLog.size > this.answerLogSize,
+      abi: ABI_OF[code]!,
+      seccomp: () => seccompView(st, pending),
+      filter: (nr) => st.filters.get(nr),
+      rule: (vector, nr, args) => this.ruleOf(st, code, pending, vector, nr, args, action),
+    };
   }
 
   /**

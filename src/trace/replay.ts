@@ -8,13 +8,14 @@
  * counts, not lists.
  */
 import { formatAction, type Action } from '../action/index.ts';
-import { VERDICT, Kernel, R, STATUS } from '../kernel/index.ts';
+import { VERDICT, Kernel, R, STATUS, type Answer } from '../kernel/index.ts';
 import type { RuleSet } from '../ruleset/index.ts';
 import { COMPAT_ARG_REGS, NATIVE_ARG_REGS } from '../x86/regs.ts';
 import type { Abi } from '../x86/table.ts';
 import { errnoName } from '../x86/errno-names.ts';
+import type { TaskView } from '../x86/views.ts';
 import { callAbi, type Vector } from '../x86/vectors.ts';
-import { RawCall } from './call.ts';
+import { isFork, RawCall } from './call.ts';
 import { recordOfCall, explainDecision, type CallExplanation } from './explain.ts';
 import { Launcher, PHASE, WINDOW, type Launch, type LaunchSink } from './launch.ts';
 import type { SinkError } from './link.ts';
@@ -127,6 +128,11 @@ const ENGINE_ONLY: CallExplanation = {
 interface TaskState {
   tracePid: number;
   readonly pid: number;
+  /** The task's register row (it never moves while the task lives); null once the task is gone. */
+  words: Uint32Array | null;
+  base: number;
+  /** The replayer's `deaths` when `words` was last known good. */
+  checked: number;
   allowed: number;
   kill: Kill | null;
   denials: Map<number, { count: number; first: Kill }> | null;
@@ -140,6 +146,8 @@ interface Row {
   allowed: number;
   killed: number;
   answered: number;
+  /** A call that creates a task (S7.1): its result is the child's pid. */
+  readonly fork: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -170,6 +178,8 @@ export class Replayer implements LaunchSink {
   /** A rule set installed once the root's execve has run (A5 has no on_next_syscall). */
   private pendingRules = false;
   private logged = 0;
+  /** Calls that ended a task or more (a kill, an exit): a cached register row is checked again after one. */
+  private deaths = 0;
   private launched: Launch | null = null;
   private lastPid = -1;
   private lastTask: TaskState | undefined = undefined;
@@ -211,14 +221,7 @@ export class Replayer implements LaunchSink {
         if (this.tasks.size > 0 || c.pid !== l.root) return this.stranger(c);
         pid = this.kernel.spawn(l.code, this.opts.comm);
         this.pids.set(c.pid, pid);
-        this.tasks.set(pid, {
-          tracePid: c.pid,
-          pid,
-          allowed: 0,
-          kill: null,
-          denials: this.opts.all === true ? new Map() : null,
-          answers: new Map(),
-        });
+        this.tasks.set(pid, this.taskState(c.pid, pid));
       }
       task = this.tasks.get(pid)!;
       this.lastPid = c.pid;
@@ -240,28 +243,17 @@ export class Replayer implements LaunchSink {
     c.halves.fill(0, 2 * c.nargs);
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
-    // No action for a task that has already exited (a call after its exit_group): the entry path says so.
-    const predicted = this.installed ? (this.kernel.decide(pid, vector, c.nr, c.halves) ?? ALLOW) : ALLOW;
-    if (predicted === ALLOW) return this.entered(task, c, vector, null);
-    if (predicted.kind === 'log') {
-      this.logged++;
-      return this.entered(task, c, vector, null);
+    // With `all` a denied call is listed and not made, so its answer is needed before the call.
+    if (task.denials !== null && this.installed) {
+      const predicted = this.kernel.decide(pid, vector, c.nr, c.halves) ?? ALLOW;
+      if (predicted !== ALLOW && predicted.kind !== 'log') return this.deny(task, c, vector, predicted);
     }
-    if (task.denials !== null) return this.deny(task, c, vector, predicted);
-    const decision = this.explain(pid, c, vector);
-    if (predicted.kind === 'errno' || predicted.kind === 'trace' || predicted.kind === 'user-notif') {
-      const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
-      const a = task.answers.get(key);
-      if (a === undefined) task.answers.set(key, { count: 1, first: this.kill(c, decision, null, predicted) });
-      else a.count++;
-      return this.enter(task, c, vector, decision, predicted, true);
-    }
-    return this.enter(task, c, vector, decision, predicted);
+    return this.entered(task, c, vector);
   }
 
   /** enter, then the pending rule set goes in once the root's execve has run. */
-  private entered(task: TaskState, c: RawCall, vector: Vector, decision: CallExplanation | null): SinkError | null {
-    const r = this.enter(task, c, vector, decision, ALLOW);
+  private entered(task: TaskState, c: RawCall, vector: Vector): SinkError | null {
+    const r = this.enter(task, c, vector);
     if (this.pendingRules) {
       this.pendingRules = false;
       const o = this.kernel.installRules(task.pid, this.policy as RuleSet);
@@ -278,7 +270,7 @@ export class Replayer implements LaunchSink {
   report(): ReplayReport {
     const summary = [...this.rows.values()]
       .sort((a, b) => (a.abi === b.abi ? a.nr - b.nr : a.abi === 'x86_64' ? -1 : 1))
-      .map((r) => ({ ...r }));
+      .map(({ abi, nr, name, allowed, killed, answered }) => ({ abi, nr, name, allowed, killed, answered }));
     const tasks = [...this.tasks.values()].map(({ tracePid, pid, allowed, kill, denials, answers }) => ({
       tracePid,
       pid,
@@ -330,25 +322,28 @@ export class Replayer implements LaunchSink {
     const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
     r = this.rows.get(key);
     if (r === undefined) {
-      r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0, answered: 0 };
+      r = { abi: c.abi, nr: c.nr, name: c.name, allowed: 0, killed: 0, answered: 0, fork: isFork(c.name) };
       this.rows.set(key, r);
     }
     if (fast) index[c.nr] = r;
     return r;
   }
 
-  /** S6.1 nr in rax, the arguments in the ABI's registers, then the engine's entry path. */
-  private enter(
-    task: TaskState,
-    c: RawCall,
-    vector: Vector,
-    decision: CallExplanation | null,
-    action: Action,
-    answered = false,
-  ): SinkError | null {
-    const row = this.kernel.registers(task.pid);
-    if (row === undefined) return this.skip(c);
-    const { words: w, base: b } = row;
+  /**
+   * S6.1 nr in rax, the arguments in the ABI's registers, then the engine's
+   * entry path. A call the entry path answers other than with allow (A7 to
+   * A12) is told by the engine's `answered` count, and explained with the
+   * state it met (`lastAnswer`), so an allowed call costs one decision.
+   */
+  private enter(task: TaskState, c: RawCall, vector: Vector): SinkError | null {
+    if (task.checked !== this.deaths) {
+      // A task can end by another's call (exit_group, a kill of the group): look its row up again.
+      task.checked = this.deaths;
+      if (this.kernel.registers(task.pid) === undefined) task.words = null;
+    }
+    const w = task.words;
+    if (w === null) return this.skip(c);
+    const b = task.base;
     const h = c.halves;
     w[b + RAX] = c.nr >>> 0;
     w[b + RAX + 1] = 0;
@@ -360,28 +355,66 @@ export class Replayer implements LaunchSink {
       w[b + regs[k]!] = h[2 * k]!;
       w[b + regs[k]! + 1] = h[2 * k + 1]!;
     }
-    const logged = this.kernel.logLength;
-    const s = this.kernel.enter(task.pid, vector);
+    const kernel = this.kernel;
+    const answers = kernel.answered;
+    const s = kernel.enter(task.pid, vector);
     const r = this.row(c);
+    if (s !== RETURNED) this.deaths++;
+    if (kernel.answered !== answers) return this.answered(task, c, vector, s, r, kernel.lastAnswer()!);
     if (s === KILLED) {
       r.killed++;
-      const log = this.kernel.logLength > logged ? (this.kernel.lastLogLine() ?? null) : null;
-      task.kill = this.kill(c, decision ?? ENGINE_ONLY, log, action === ALLOW ? KILL : action);
-      const child = c.childPid();
-      if (child > 0) this.unreachable.add(child);
-      return null;
+      task.kill = this.kill(c, ENGINE_ONLY, null, KILL);
+      return this.unreachableChild(c, r);
     }
+    return this.ran(task, c, s, r, false);
+  }
+
+  /** After the call: the counts of a call that ran (or was answered with a result), and its fork's child. */
+  private ran(task: TaskState, c: RawCall, s: number, r: Row, answered: boolean): SinkError | null {
     if (s !== RETURNED && s !== EXITED) return this.skip(c);
     if (answered) r.answered++;
     else {
       r.allowed++;
       task.allowed++;
     }
-    const child = c.childPid();
+    const child = r.fork || c.name !== r.name ? c.childPid() : 0;
     // A fork the policy answered with an errno made no child: the traced child's calls are not reached.
     if (child > 0 && answered) this.unreachable.add(child);
-    else if (s === RETURNED && child > 0) this.forked(c, child, task.pid, w[b + RAX]!);
+    else if (s === RETURNED && child > 0) this.forked(c, child, task.pid, task.words![task.base + RAX]!);
     return null;
+  }
+
+  private unreachableChild(c: RawCall, r: Row): null {
+    const child = r.fork || c.name !== r.name ? c.childPid() : 0;
+    if (child > 0) this.unreachable.add(child);
+    return null;
+  }
+
+  /** A call the entry path answered other than on its fast path (A7 to A12): `a` says how, with the state it met. */
+  private answered(task: TaskState, c: RawCall, vector: Vector, s: number, r: Row, a: Answer): SinkError | null {
+    // Before the launcher's install only the engine's word stands (the trace's own prctl may have set a mode).
+    const action = this.installed ? a.action : ALLOW;
+    if (s === KILLED) {
+      r.killed++;
+      const log = a.logged ? (this.kernel.lastLogLine() ?? null) : null;
+      const decision = action === ALLOW ? ENGINE_ONLY : this.explain(a, c, vector);
+      task.kill = this.kill(c, decision, log, action === ALLOW ? KILL : action);
+      return this.unreachableChild(c, r);
+    }
+    if (action === ALLOW) return this.ran(task, c, s, r, false);
+    if (action.kind === 'log') {
+      this.logged++;
+      return this.ran(task, c, s, r, false);
+    }
+    if (action.kind === 'errno' || action.kind === 'trace' || action.kind === 'user-notif') {
+      const decision = this.explain(a, c, vector);
+      const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
+      const first = task.answers.get(key);
+      if (first === undefined) task.answers.set(key, { count: 1, first: this.kill(c, decision, null, action) });
+      else first.count++;
+      return this.ran(task, c, s, r, true);
+    }
+    return this.ran(task, c, s, r, false);
   }
 
   /** With `all`: a denied call is listed and not made; a denied fork still makes its child, so the audit goes on there. */
@@ -391,9 +424,12 @@ export class Replayer implements LaunchSink {
     const key = c.nr * 2 + (c.abi === 'ia32' ? 1 : 0);
     const d = task.denials!.get(key);
     if (d === undefined)
-      task.denials!.set(key, { count: 1, first: this.kill(c, this.explain(task.pid, c, vector), null, action) });
+      task.denials!.set(key, {
+        count: 1,
+        first: this.kill(c, this.explain(this.live(task.pid, action), c, vector), null, action),
+      });
     else d.count++;
-    const child = c.childPid();
+    const child = r.fork || c.name !== r.name ? c.childPid() : 0;
     if (child > 0) {
       const note =
         "--all: a denied fork still makes its child, with a copy of the parent's seccomp state, so the audit goes on in it";
@@ -416,10 +452,25 @@ export class Replayer implements LaunchSink {
     };
   }
 
-  private explain(pid: number, c: RawCall, vector: Vector): CallExplanation {
+  /** The answer `action` of a live task, read from the kernel as it stands (for a call not made). */
+  private live(pid: number, action: Action): Answer {
+    const k = this.kernel;
+    const view = (): TaskView => k.view().tasks.find((t) => t.pid === pid)!;
+    return {
+      pid,
+      action,
+      logged: false,
+      abi: view().abi,
+      seccomp: () => view().seccomp,
+      filter: (nr) => k.filterFor(pid, nr),
+      rule: (vector, nr, args) => k.decideRule(pid, vector, nr, args)!,
+    };
+  }
+
+  private explain(a: Answer, c: RawCall, vector: Vector): CallExplanation {
     if (typeof this.policy !== 'string') {
       // A6 the rule that answered, from the engine's own stack.
-      const d = this.kernel.decideRule(pid, vector, c.nr, c.halves)!;
+      const d = a.rule(vector, c.nr, c.halves);
       const o = d.rule?.origin;
       const at = o === undefined ? '' : `${o.file ?? 'policy'}${o.line !== undefined ? `:${o.line}` : ''}: `;
       return {
@@ -433,14 +484,8 @@ export class Replayer implements LaunchSink {
         why: null,
       };
     }
-    const view = this.kernel.view().tasks.find((t) => t.pid === pid)!;
-    const abi = callAbi(view.abi, vector);
-    return explainDecision(
-      view.seccomp,
-      abi,
-      recordOfCall(abi, c.nr, c.toCall().args),
-      this.kernel.filterFor(pid, c.nr),
-    );
+    const abi = callAbi(a.abi, vector);
+    return explainDecision(a.seccomp(), abi, recordOfCall(abi, c.nr, c.toCall().args), a.filter(c.nr));
   }
 
   /** S7.1 map the traced child to the engine's; clone3 is not simulated (S6.5), so its child is rebuilt. */
@@ -454,14 +499,7 @@ export class Replayer implements LaunchSink {
         : rax;
     this.pids.set(tracePid, child);
     this.unreachable.delete(tracePid);
-    this.tasks.set(child, {
-      tracePid,
-      pid: child,
-      allowed: 0,
-      kill: null,
-      denials: this.opts.all === true ? new Map() : null,
-      answers: new Map(),
-    });
+    this.tasks.set(child, this.taskState(tracePid, child));
   }
 
   /** A task with a copy of `parent`'s seccomp state, installed the way the parent's was (S7.1). */
@@ -479,6 +517,21 @@ export class Replayer implements LaunchSink {
     }
     if (!this.notes.includes(note)) this.notes.push(note);
     return child;
+  }
+
+  private taskState(tracePid: number, pid: number): TaskState {
+    const row = this.kernel.registers(pid);
+    return {
+      tracePid,
+      pid,
+      words: row === undefined ? null : row.words,
+      base: row === undefined ? 0 : row.base,
+      checked: this.deaths,
+      allowed: 0,
+      kill: null,
+      denials: this.opts.all === true ? new Map() : null,
+      answers: new Map(),
+    };
   }
 
   private stranger(c: RawCall): null {
