@@ -78,6 +78,9 @@ const isNameChar = (c: number): boolean =>
 /** Value of each byte as a hex digit, -1 for the others. */
 const HEX = Int8Array.from({ length: 256 }, (_, c) => hexDigit(c));
 
+/** The name cache has 2^CACHE_BITS slots per ABI. */
+const CACHE_BITS = 12;
+
 interface CacheEntry {
   readonly bytes: Uint8Array;
   readonly r: ResolvedName | string;
@@ -94,7 +97,12 @@ export class StraceScanner {
   private lineEnd = 0;
   /** Where the line starts in `buf`: error columns count from here. */
   private lineStart = 0;
-  private readonly names: Record<Abi, Map<number, CacheEntry>> = { x86_64: new Map(), ia32: new Map() };
+  private readonly names64: (CacheEntry | undefined)[] = new Array<CacheEntry | undefined>(1 << CACHE_BITS).fill(
+    undefined,
+  );
+  private readonly names32: (CacheEntry | undefined)[] = new Array<CacheEntry | undefined>(1 << CACHE_BITS).fill(
+    undefined,
+  );
 
   /**
    * Scan bytes [start, end) of `buf`, line `line`; `abiOf` gives a pid's
@@ -287,47 +295,51 @@ export class StraceScanner {
     const buf = this.buf;
     const end = this.lineEnd;
     const a = this.pos;
-    const hex = a + 1 < end && buf[a] === CHAR_DIGIT_0 && buf[a + 1] === CHAR_LOWER_X;
-    const from = hex ? a + 2 : a;
-    let n = 0;
-    let j = from;
-    if (hex) {
+    let j = a;
+    if (a + 1 < end && buf[a] === CHAR_DIGIT_0 && buf[a + 1] === CHAR_LOWER_X) {
+      // Hex straight into the halves, in 32-bit integer steps: the last 16 digits are kept.
+      j = a + 2;
+      let lo = 0;
+      let hi = 0;
       for (; j < end; j++) {
         const d = HEX[buf[j]!]!;
         if (d < 0) break;
-        n = n * 16 + d;
+        hi = (hi << 4) | (lo >>> 28);
+        lo = (lo << 4) | d;
       }
-    } else {
-      for (; j < end; j++) {
-        const d = buf[j]! - CHAR_DIGIT_0;
-        if (d < 0 || d > 9) break;
-        n = n * 10 + d;
+      if (j === a + 2) this.failValue(true, which, j);
+      this.pos = j;
+      if (j - a - 2 > 16) {
+        let k = a + 2;
+        while (k < j - 16 && buf[k] === CHAR_DIGIT_0) k++;
+        if (j - k > 16) this.fail(`${which === 0 ? 'result' : `argument ${which}`} does not fit in 64 bits`, a);
       }
+      out[at] = lo;
+      out[at + 1] = hi;
+      return null;
     }
-    if (j === from) this.failValue(hex, which, j);
+    let n = 0;
+    for (; j < end; j++) {
+      const d = buf[j]! - CHAR_DIGIT_0;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    if (j === a) this.failValue(false, which, j);
     this.pos = j;
     if (n < TWO32) {
       out[at] = n;
       out[at + 1] = 0;
       return null;
     }
-    const what = which === 0 ? 'result' : `argument ${which}`;
-    const digits = j - from;
-    if (digits <= (hex ? 13 : 15)) {
-      out[at] = n % TWO32;
-      out[at + 1] = Math.floor(n / TWO32);
+    if (j - a <= 15) {
+      // Exact: below 2^53.
+      const hi = Math.floor(n / TWO32);
+      out[at] = n - hi * TWO32;
+      out[at + 1] = hi;
       return null;
     }
-    if (hex) {
-      let k = from;
-      while (k < j - 16 && buf[k] === CHAR_DIGIT_0) k++;
-      if (j - k > 16) this.fail(`${what} does not fit in 64 bits`, a);
-      out[at] = this.hexWord(Math.max(k, j - 8), j);
-      out[at + 1] = this.hexWord(k, Math.max(k, j - 8));
-      return null;
-    }
-    const v = BigInt(latin1.decode(buf.subarray(from, j)));
-    if (v > U64_MAX) this.fail(`${what} does not fit in 64 bits`, a);
+    const v = BigInt(latin1.decode(buf.subarray(a, j)));
+    if (v > U64_MAX) this.fail(`${which === 0 ? 'result' : `argument ${which}`} does not fit in 64 bits`, a);
     out[at] = Number(v & 0xffff_ffffn);
     out[at + 1] = Number(v >> 32n);
     return v;
@@ -419,22 +431,34 @@ export class StraceScanner {
 
   /** The call's name resolved for `abi` (memoised by its bytes; not with a -n number). */
   private resolve(abi: Abi, nrHint: number): ResolvedName | string {
+    const buf = this.buf;
+    const end = this.lineEnd;
     const a = this.pos;
+    let j = a;
     let hash = 0x811c9dc5; // FNV-1a of the name's bytes
-    while (this.pos < this.lineEnd && isNameChar(this.buf[this.pos]!))
-      hash = Math.imul(hash ^ this.buf[this.pos++]!, 16777619);
-    if (a === this.pos) this.fail('expected a system call name');
-    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(this.buf.subarray(a, this.pos)), nrHint);
-    const cache = this.names[abi];
-    const hit = cache.get(hash);
-    if (hit !== undefined && hit.bytes.length === this.pos - a) {
-      let k = 0;
-      while (k < hit.bytes.length && hit.bytes[k] === this.buf[a + k]) k++;
-      if (k === hit.bytes.length) return hit.r;
+    for (; j < end; j++) {
+      const ch = buf[j]!;
+      if (!isNameChar(ch)) break;
+      hash = Math.imul(hash ^ ch, 16777619);
     }
-    const bytes = this.buf.slice(a, this.pos);
+    this.pos = j;
+    if (a === j) this.fail('expected a system call name');
+    if (nrHint >= 0) return resolveTraceName(abi, latin1.decode(buf.subarray(a, j)), nrHint);
+    // A direct-mapped cache: a name whose slot is taken is resolved each time.
+    const cache = abi === 'x86_64' ? this.names64 : this.names32;
+    const slot = hash >>> (32 - CACHE_BITS);
+    const hit = cache[slot];
+    if (hit !== undefined) {
+      const bytes = hit.bytes;
+      if (bytes.length === j - a) {
+        let k = 0;
+        while (k < bytes.length && bytes[k] === buf[a + k]) k++;
+        if (k === bytes.length) return hit.r;
+      }
+    }
+    const bytes = buf.slice(a, j);
     const r = resolveTraceName(abi, latin1.decode(bytes), null);
-    if (hit === undefined && cache.size < 4096) cache.set(hash, { bytes, r });
+    if (hit === undefined) cache[slot] = { bytes, r };
     return r;
   }
 
