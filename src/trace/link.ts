@@ -57,6 +57,8 @@ export class Linker {
   private readonly children = new Set<number>();
   private readonly held = new Map<number, Held[]>();
   private pendingForks = 0;
+  /** A pid known to the linker (its lines go straight on while none wait), -1 before the first. */
+  private lastPid = -1;
   private sawUnprefixed = false;
   /** The root's pid when its first lines had none (stderr output). */
   private alias: number | null = null;
@@ -68,7 +70,8 @@ export class Linker {
   ) {}
 
   /** The ABI of `pid`'s calls: strace's mode notices, else the tracer's. */
-  readonly abiOf = (pid: number): Abi => this.abis.get(pid === this.alias ? UNPREFIXED : pid) ?? this.defaultAbi;
+  readonly abiOf = (pid: number): Abi =>
+    this.abis.size === 0 ? this.defaultAbi : (this.abis.get(pid === this.alias ? UNPREFIXED : pid) ?? this.defaultAbi);
 
   /** Link one scanned line; an error message (about this line) or a later stage's error. */
   add(s: Scanned): LinkError | null {
@@ -81,6 +84,12 @@ export class Linker {
       return null;
     }
     if (s.kind === RESUMED) return this.resume(pid, s.call);
+    // The common line: a call of the pid of the line before, no line waiting anywhere.
+    if (pid === this.lastPid && s.kind === CALL && this.held.size === 0) {
+      const c = s.call;
+      c.pid = pid;
+      return this.emit(pid, c, false);
+    }
     if (!this.known.has(pid) && !this.held.has(pid)) {
       const met = this.meet(pid);
       if (typeof met !== 'number') return met;
@@ -90,6 +99,8 @@ export class Linker {
     if (item.pid !== pid) {
       if (item instanceof Call) item.pid = pid;
     }
+    // A pid once known stays known; a line of it goes straight on while nothing waits.
+    if (this.known.has(pid)) this.lastPid = pid;
     const q = this.held.get(pid);
     if (q === undefined) return this.emit(pid, item instanceof Call ? item : { ...item, pid }, false);
     if (item instanceof Call) {

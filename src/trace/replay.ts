@@ -163,7 +163,13 @@ const [RAX, RIP, ALLOW, KILL, KILLED, RETURNED, EXITED, INSTALL] = [
   STATUS.EXITED,
   PHASE.INSTALL,
 ];
-const [NATIVE_REGS, COMPAT_REGS] = [[...NATIVE_ARG_REGS], [...COMPAT_ARG_REGS]];
+const [RDI, RSI, RDX, R10, R8, R9, RBX, RCX, RBP] = [R.rdi, R.rsi, R.rdx, R.r10, R.r8, R.r9, R.rbx, R.rcx, R.rbp];
+// S3.2 the argument registers enter() writes, checked against the tables at load time.
+if (
+  [RDI, RSI, RDX, R10, R8, R9].join() !== NATIVE_ARG_REGS.join() ||
+  [RBX, RCX, RDX, RSI, RDI, RBP].join() !== COMPAT_ARG_REGS.join()
+)
+  throw new Error('replay.ts argument registers disagree with src/x86/regs.ts');
 
 /** The engine stage: a LaunchSink that replays each call and builds the report. */
 export class Replayer implements LaunchSink {
@@ -240,7 +246,9 @@ export class Replayer implements LaunchSink {
       };
     }
     if (c.name === 'execve') this.kernel.writeMemory(pid, c.arg(0), encoder.encode(`${c.path ?? this.opts.comm}\0`));
-    c.halves.fill(0, 2 * c.nargs);
+    // Arguments not printed are 0 (a loop: fill() is a builtin call that costs more on six words).
+    const h = c.halves;
+    for (let k = 2 * c.nargs; k < 12; k++) h[k] = 0;
     // S6.1 `syscall` enters in the task's own ABI, `int $0x80` in ia32 (T5).
     const vector: Vector = c.abi === l.code ? 'syscall' : 'int80';
     // With `all` a denied call is listed and not made, so its answer is needed before the call.
@@ -350,10 +358,33 @@ export class Replayer implements LaunchSink {
     // S6.6 the kill log shows rip: strace -i's address, else 0.
     w[b + RIP] = c.ipKnown ? c.ipLo : 0;
     w[b + RIP + 1] = c.ipKnown ? c.ipHi : 0;
-    const regs = c.abi === 'x86_64' ? NATIVE_REGS : COMPAT_REGS;
-    for (let k = 0; k < 6; k++) {
-      w[b + regs[k]!] = h[2 * k]!;
-      w[b + regs[k]! + 1] = h[2 * k + 1]!;
+    // S3.2 the ABI's argument registers, written one by one with constant offsets.
+    if (c.abi === 'x86_64') {
+      w[b + RDI] = h[0]!;
+      w[b + RDI + 1] = h[1]!;
+      w[b + RSI] = h[2]!;
+      w[b + RSI + 1] = h[3]!;
+      w[b + RDX] = h[4]!;
+      w[b + RDX + 1] = h[5]!;
+      w[b + R10] = h[6]!;
+      w[b + R10 + 1] = h[7]!;
+      w[b + R8] = h[8]!;
+      w[b + R8 + 1] = h[9]!;
+      w[b + R9] = h[10]!;
+      w[b + R9 + 1] = h[11]!;
+    } else {
+      w[b + RBX] = h[0]!;
+      w[b + RBX + 1] = h[1]!;
+      w[b + RCX] = h[2]!;
+      w[b + RCX + 1] = h[3]!;
+      w[b + RDX] = h[4]!;
+      w[b + RDX + 1] = h[5]!;
+      w[b + RSI] = h[6]!;
+      w[b + RSI + 1] = h[7]!;
+      w[b + RDI] = h[8]!;
+      w[b + RDI + 1] = h[9]!;
+      w[b + RBP] = h[10]!;
+      w[b + RBP + 1] = h[11]!;
     }
     const kernel = this.kernel;
     const answers = kernel.answered;

@@ -13,6 +13,14 @@ import { DECODED, EXEC_PATH_ADDR, LINE_KIND, LineError, Scanned, UNPREFIXED } fr
 
 // The bytes the scanner looks for, by name. Local consts, not imports: V8
 // folds a module's own const, while an imported binding is a load on every use.
+const [SKIP, EVENT, ABI, CALL, RESUMED_LINE, NO_PID] = [
+  LINE_KIND.SKIP,
+  LINE_KIND.EVENT,
+  LINE_KIND.ABI,
+  LINE_KIND.CALL,
+  LINE_KIND.RESUMED,
+  UNPREFIXED,
+];
 const CHAR_LOWER_F = 102;
 const CHAR_CLOSE_BRACKET = 93;
 const CHAR_CLOSE_PAREN = 41;
@@ -114,11 +122,12 @@ export class StraceScanner {
     this.lineEnd = end;
     this.lineStart = start;
     const o = this.out;
-    o.kind = LINE_KIND.SKIP;
-    if (this.at(ATTACHED)) return o;
+    o.kind = SKIP;
+    // Each fixed text is tried only where its first byte is.
+    if (buf[start] === CHAR_LOWER_S && this.at(ATTACHED)) return o;
     this.spaces();
-    let pid = UNPREFIXED;
-    if (this.at(PID_PREFIX)) {
+    let pid = NO_PID;
+    if (this.peek() === CHAR_OPEN_BRACKET && this.at(PID_PREFIX)) {
       this.pos += 5;
       this.spaces();
       pid = this.digits();
@@ -139,13 +148,13 @@ export class StraceScanner {
       this.spaces();
     }
     o.pid = pid;
-    if (this.at(MODE)) {
+    if (this.peek() === CHAR_OPEN_BRACKET && this.at(MODE)) {
       this.pos += MODE.length;
       const target = this.digits();
       this.expectBytes(RUNS_IN, "' runs in '");
       const bits = this.digits();
       if (bits !== 32 && bits !== 64) this.fail('expected 32 or 64 bit mode');
-      o.kind = LINE_KIND.ABI;
+      o.kind = ABI;
       o.pid = target;
       o.abi = bits === 32 ? 'ia32' : 'x86_64';
       return o;
@@ -175,7 +184,7 @@ export class StraceScanner {
       this.pos += 4;
       const a = this.pos;
       while (this.pos < this.lineEnd && this.peek() !== CHAR_SPACE) this.pos++;
-      o.kind = LINE_KIND.EVENT;
+      o.kind = EVENT;
       o.event = { kind: 'signal', line, pid, signal: latin1.decode(this.buf.subarray(a, this.pos)) };
       return o;
     }
@@ -196,7 +205,7 @@ export class StraceScanner {
       if (this.at(UNFINISHED)) this.pos += UNFINISHED.length;
       this.args(c);
       this.result(c);
-      o.kind = LINE_KIND.RESUMED;
+      o.kind = RESUMED_LINE;
       return o;
     }
     const at = this.pos;
@@ -207,7 +216,7 @@ export class StraceScanner {
     this.expect(CHAR_OPEN_PAREN, "'('");
     c.open = c.name === 'execve' && this.peek() === CHAR_DOUBLE_QUOTE ? this.decodedExecve(c) : this.args(c);
     if (!c.open) this.result(c);
-    o.kind = LINE_KIND.CALL;
+    o.kind = CALL;
     return o;
   }
 
@@ -215,7 +224,7 @@ export class StraceScanner {
     this.expectBytes(enc('+++ '), "'+++ '");
     const o = this.out;
     const ev = (how: 'exited' | 'killed' | 'superseded', detail: string): Scanned => {
-      o.kind = LINE_KIND.EVENT;
+      o.kind = EVENT;
       o.event = { kind: 'end', line, pid, how, detail };
       return o;
     };
