@@ -491,13 +491,26 @@ export class StraceScanner {
     return this.peek() === CHAR_LOWER_S && this.at(ATTACHED);
   }
   private spaces(): void {
-    while (this.pos < this.lineEnd && this.buf[this.pos] === CHAR_SPACE) this.pos++;
+    // Locals, not fields, in the loop: strace pads ` = RESULT` to a column, so this runs over many spaces.
+    const buf = this.buf;
+    const end = this.lineEnd;
+    let p = this.pos;
+    while (p < end && buf[p] === CHAR_SPACE) p++;
+    this.pos = p;
   }
   private digits(): number {
+    const buf = this.buf;
+    const end = this.lineEnd;
     const a = this.pos;
+    let p = a;
     let n = 0;
-    while (this.pos < this.lineEnd && isDigit(this.buf[this.pos]!)) n = n * 10 + this.buf[this.pos++]! - CHAR_DIGIT_0;
-    if (a === this.pos) this.fail('expected a decimal number');
+    for (; p < end; p++) {
+      const d = buf[p]! - CHAR_DIGIT_0;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+    }
+    this.pos = p;
+    if (a === p) this.fail('expected a decimal number');
     return n;
   }
   private expect(ch: number, what: string): void {
