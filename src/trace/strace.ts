@@ -252,23 +252,31 @@ export class StraceScanner {
       while (this.pos < this.lineEnd && this.peek() !== CHAR_GREATER_THAN) this.pos++;
       this.expect(CHAR_GREATER_THAN, "'>'");
     }
+    const buf = this.buf;
+    const end = this.lineEnd;
+    const halves = c.halves;
+    let nargs = c.nargs;
     for (;;) {
-      const ch = this.peek();
+      let p = this.pos;
+      const ch = p < end ? buf[p]! : -1;
       if (ch === CHAR_CLOSE_PAREN) {
-        this.pos++;
+        this.pos = p + 1;
+        c.nargs = nargs;
         return false;
       }
-      if (ch === CHAR_SPACE && this.at(UNFINISHED)) return true;
-      if (this.pos >= this.lineEnd) this.fail("truncated line: expected ')' or ' <unfinished ...>'");
-      if (ch === CHAR_LOWER_S && this.atGlue()) return true;
       if (ch === CHAR_COMMA) {
-        this.pos++;
-        this.spaces();
+        p++;
+        while (p < end && buf[p] === CHAR_SPACE) p++;
+        this.pos = p;
         continue;
       }
-      if (c.nargs === 6) this.fail('more than 6 arguments');
-      this.value(c.nargs + 1, c.halves, 2 * c.nargs);
-      c.nargs++;
+      c.nargs = nargs;
+      if (ch === CHAR_SPACE && this.at(UNFINISHED)) return true;
+      if (p >= end) this.fail("truncated line: expected ')' or ' <unfinished ...>'");
+      if (ch === CHAR_LOWER_S && this.atGlue()) return true;
+      if (nargs === 6) this.fail('more than 6 arguments');
+      this.value(nargs + 1, halves, 2 * nargs);
+      nargs++;
     }
   }
 
