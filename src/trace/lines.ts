@@ -44,16 +44,27 @@ export class LineSplitter {
       this.overlong = false;
       start = nl + 1;
     }
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      if (nl < 0) break;
-      if (nl - start > MAX_LINE) {
-        if (!this.emit(chunk, start, start + MAX_LINE, true)) return false;
-      } else if (!this.emit(chunk, start, nl, false)) return false;
-      start = nl + 1;
-    }
+    start = this.split(chunk, start);
+    if (start < 0) return false;
     if (start < chunk.length) this.keep(chunk, start, chunk.length);
     return true;
+  }
+
+  /**
+   * The whole lines of `chunk` from `start`; where the rest begins, or -1
+   * once the sink asked to stop. A method of its own: V8 compiles this loop
+   * while it runs (on-stack replacement), and code after the loop that had
+   * not run yet made that code bail out at the end of every chunk.
+   */
+  private split(chunk: Uint8Array, start: number): number {
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) return start;
+      if (nl - start > MAX_LINE) {
+        if (!this.emit(chunk, start, start + MAX_LINE, true)) return -1;
+      } else if (!this.emit(chunk, start, nl, false)) return -1;
+      start = nl + 1;
+    }
   }
 
   /** The input ended: a last line without `\n` is a line too. */

@@ -53,6 +53,8 @@ export class Linker {
   calls = 0;
   private readonly open = new Map<number, Open>();
   private readonly abis = new Map<number, Abi>();
+  /** No mode notice yet: every pid's ABI is the default (read per line, cheaper than the Map's size). */
+  private noModes = true;
   private readonly known = new Set<number>();
   private readonly children = new Set<number>();
   private readonly held = new Map<number, Held[]>();
@@ -71,7 +73,7 @@ export class Linker {
 
   /** The ABI of `pid`'s calls: strace's mode notices, else the tracer's. */
   readonly abiOf = (pid: number): Abi =>
-    this.abis.size === 0 ? this.defaultAbi : (this.abis.get(pid === this.alias ? UNPREFIXED : pid) ?? this.defaultAbi);
+    this.noModes ? this.defaultAbi : (this.abis.get(pid === this.alias ? UNPREFIXED : pid) ?? this.defaultAbi);
 
   /** Link one scanned line; an error message (about this line) or a later stage's error. */
   add(s: Scanned): LinkError | null {
@@ -81,6 +83,7 @@ export class Linker {
     else if (pid === this.alias) pid = UNPREFIXED;
     if (s.kind === ABI) {
       this.abis.set(pid, s.abi);
+      this.noModes = false;
       return null;
     }
     if (s.kind === RESUMED) return this.resume(pid, s.call);
