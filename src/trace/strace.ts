@@ -85,6 +85,12 @@ const isNameChar = (c: number): boolean =>
   (c >= CHAR_LOWER_A && c <= CHAR_LOWER_Z) || isDigit(c) || c === CHAR_UNDERSCORE;
 /** Value of each byte as a hex digit, -1 for the others. */
 const HEX = Int8Array.from({ length: 256 }, (_, c) => hexDigit(c));
+/** Value of each pair of bytes (first byte high) as two hex digits, -1 unless both are. */
+const HEX2 = Int16Array.from({ length: 65536 }, (_, p) => {
+  const h = HEX[p >>> 8]!;
+  const l = HEX[p & 255]!;
+  return h < 0 || l < 0 ? -1 : h * 16 + l;
+});
 
 /** The name cache has 2^CACHE_BITS slots per ABI. */
 const CACHE_BITS = 12;
@@ -318,11 +324,20 @@ export class StraceScanner {
       j = a + 2;
       let lo = 0;
       let hi = 0;
-      for (; j < end; j++) {
+      // Two digits a step while there are two, then one.
+      for (; j + 1 < end; j += 2) {
+        const v = HEX2[(buf[j]! << 8) | buf[j + 1]!]!;
+        if (v < 0) break;
+        hi = (hi << 8) | (lo >>> 24);
+        lo = (lo << 8) | v;
+      }
+      if (j < end) {
         const d = HEX[buf[j]!]!;
-        if (d < 0) break;
-        hi = (hi << 4) | (lo >>> 28);
-        lo = (lo << 4) | d;
+        if (d >= 0) {
+          hi = (hi << 4) | (lo >>> 28);
+          lo = (lo << 4) | d;
+          j++;
+        }
       }
       if (j === a + 2) this.failValue(true, which, j);
       this.pos = j;
