@@ -130,11 +130,11 @@ export class KernelCore {
   /** A10, A11 how the last kill by SIGSYS went; undefined after a 2011 or strict-mode kill. */
   protected lastSigsys: SigsysDeath | undefined = undefined;
   /**
-   * A7 to A12 calls the entry path answered other than on its fast path
-   * (act ran: any filter answer but a plain allow), and what the last one
-   * met, kept past a kill for explainers: its pid, action code, the
-   * caller's seccomp state, flags (bitness, pending) and the log's size
-   * before the call. Written on the slow path only.
+   * A7 to A12 calls the filters answered other than with allow (act ran
+   * with another code), and what the last one met, kept past a kill for
+   * explainers: its pid, action code, the caller's seccomp state, flags
+   * (bitness, pending) and the log's size before the call. Written on the
+   * slow path only.
    */
   protected answers = 0;
   protected answerPid = 0;
@@ -211,12 +211,14 @@ export class KernelCore {
   private act(pid: number, t: Task, code: number, callAbi: number, nr: number, w: Uint32Array, b: number): Status {
     // A6 a stacked state's calls reach here from the 2011 path at once (src/seccomp/secure.ts): decide over the stack.
     if (code === KILL_CODE && t.state.stacked) code = decideStack(t.state, callAbi, nr, w, b, true);
-    this.answers++;
-    this.answerPid = pid;
-    this.answerCode = code;
-    this.answerState = t.state;
-    this.answerFlags = t.flags;
-    this.answerLogSize = this.kernelLog.size;
+    if (code !== ALLOW_CODE) {
+      this.answers++;
+      this.answerPid = pid;
+      this.answerCode = code;
+      this.answerState = t.state;
+      this.answerFlags = t.flags;
+      this.answerLogSize = this.kernelLog.size;
+    }
     const rank = code >>> 16;
     switch (rank) {
       case RANK_KILL_PROCESS:

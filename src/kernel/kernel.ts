@@ -62,7 +62,7 @@ export interface RuleDecision {
   readonly layer?: number;
 }
 
-/** What `lastAnswer` returns: a call the entry path answered other than on its fast path, as it met its caller. */
+/** What `lastAnswer` returns: a call the filters answered other than with allow, as it met its caller. */
 export interface Answer {
   readonly pid: number;
   /** The filters' answer (A1); the shared object `decide` returns for it. */
@@ -238,11 +238,11 @@ export class Kernel extends KernelCore {
   }
 
   /**
-   * Calls the entry path has answered other than on its fast path so far:
-   * every filter answer but a plain allow (A7 to A12: kills, trap, errno,
-   * trace, user-notif, log). Compare it across `enter` to learn whether a
-   * call was so answered, then read `lastAnswer()`; reading it costs the
-   * entry path nothing.
+   * Calls the filters have answered other than with allow so far (A7 to
+   * A12: kills, trap, errno, trace, user-notif, log), counted by the entry
+   * path's slow path. Compare it across `enter` to learn whether a call
+   * was so answered, then read `lastAnswer()`; counting costs the fast
+   * path nothing.
    */
   get answered(): number {
     return this.answers;

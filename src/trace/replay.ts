@@ -421,7 +421,7 @@ export class Replayer implements LaunchSink {
     return null;
   }
 
-  /** A call the entry path answered other than on its fast path (A7 to A12): `a` says how, with the state it met. */
+  /** A call the filters answered other than with allow (A7 to A12): `a` says how, with the state it met. */
   private answered(task: TaskState, c: RawCall, vector: Vector, s: number, r: Row, a: Answer): SinkError | null {
     // Before the launcher's install only the engine's word stands (the trace's own prctl may have set a mode).
     const action = this.installed ? a.action : ALLOW;
