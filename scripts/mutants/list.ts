@@ -58,8 +58,8 @@ export const MUTANTS: readonly Mutant[] = [
     id: 'replay-drops-high-half',
     tests: ['test/trace-replay.test.ts'],
     file: 'src/trace/replay.ts',
-    search: 'w[b + regs[k]! + 1] = h[2 * k + 1]!;',
-    replace: 'w[b + regs[k]! + 1] = 0;',
+    search: 'w[b + RDI + 1] = h[1]!;',
+    replace: 'w[b + RDI + 1] = 0;',
     breaks: 'S3.2 native arguments are 64 bits (replay, safe integers)',
   },
   {
