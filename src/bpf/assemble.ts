@@ -49,6 +49,14 @@ export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFi
     rev.push(stmt(BPF.JMP | BPF.JA, offset(at.get(to)!)));
     return rev.length - 1;
   };
+  // A conditional jump's target out of reach: a copy of a return, which later jumps in reach share, else a `ja`.
+  const far = (to: Ref): number => {
+    const n = g.node(to);
+    if (n.kind !== 'ret') return ja(to);
+    rev.push(stmt(BPF.RET | BPF.K, n.k));
+    at.set(to, rev.length - 1);
+    return rev.length - 1;
+  };
   // A load whose successor was placed elsewhere: a copy of a return or of a near jump costs no more room than a `ja` and one executed instruction less.
   const inlineOrJump = (to: Ref): void => {
     const n = g.node(to);
@@ -65,8 +73,8 @@ export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFi
       let t = at.get(n.t)!;
       let f = at.get(n.f)!;
       while (offset(t) > 255 || offset(f) > 255) {
-        if (offset(f) > 255) f = ja(n.f);
-        else t = ja(n.t);
+        if (offset(f) > 255) f = far(n.f);
+        else t = far(n.t);
       }
       const jt = offset(t) + (offByOne && offset(t) < 255 && t > 0 ? 1 : 0);
       rev.push(jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, jt, offset(f)));
