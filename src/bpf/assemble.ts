@@ -2,8 +2,9 @@
  * From the DAG to a program: nodes in reverse postorder (each node before
  * its successors, a load's successor and a jump's false branch placed
  * right after it when they can be), a `ja` where a load's successor is
- * elsewhere, and trampolines (`ja` with a 32-bit offset) for conditional
- * jumps further than 255 instructions.
+ * elsewhere, and for a conditional jump further than 255 instructions a
+ * copy of the return it jumps to (shared by later jumps in reach) or a
+ * trampoline (`ja` with a 32-bit offset).
  */
 import { BPF, jump, stmt, type SockFilter } from './insn.ts';
 import { successors, type Graph, type Node, type Ref } from './ir.ts';
@@ -36,7 +37,8 @@ export function order(g: Graph, root: Ref): readonly Ref[] {
 /**
  * Lay out the DAG as BPF instructions, from the last one backwards: every
  * target of an instruction is already placed when it is, so a conditional
- * jump further than 255 gets its trampoline (a `ja` right after it) in the
+ * jump further than 255 gets its copied return or trampoline (a `ja`
+ * right after it) in the
  * same single pass, and nothing placed later moves what is placed.
  */
 export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFilter[] {
