@@ -26,6 +26,7 @@ import {
   combine,
   errno,
   formatAction,
+  KILL_2011,
   KILL_PROCESS,
   KILL_THREAD,
   LOG,
@@ -78,6 +79,26 @@ const shown = (m: Map<string, number>): string =>
     .join(', ');
 const KILLS = [KILL_PROCESS, KILL_THREAD, errno(1)] as const;
 
+// One case that meets each kind the test below requires, whatever the generator draws in a short run.
+const WITNESS: [RuleSet, readonly RuleCall[], Action] = (() => {
+  const always = (a: Action) => [{ when: { kind: 'true' as const }, action: a, origin: { text: 'witness' } }];
+  const z = [0n, 0n, 0n, 0n, 0n, 0n];
+  const rs: RuleSet = {
+    arches: {
+      x86_64: { calls: new Map([[39, always(ALLOW)]]), otherwise: errno(7) },
+      ia32: { calls: new Map([[20, always(trap(3))]]), otherwise: KILL_2011 },
+    },
+    otherArch: KILL_PROCESS,
+  };
+  const calls: RuleCall[] = [
+    { abi: 'x86_64', nr: 39, args: z },
+    { abi: 'x86_64', nr: 40, args: z },
+    { abi: 'ia32', nr: 20, args: z },
+    { abi: 'ia32', nr: 21, args: z },
+  ];
+  return [rs, calls, KILL_PROCESS];
+})();
+
 test(`the kernel's BPF returns decideRules' action for every call, any number, both ABIs (cut for CI time; more under npm run props)`, (t) => {
   const missing = kernelReachable();
   if (missing !== null) return t.fail(missing);
@@ -103,7 +124,7 @@ test(`the kernel's BPF returns decideRules' action for every call, any number, b
         });
       },
     ),
-    params(60),
+    { ...params(60), examples: [[WITNESS]] },
   );
   t.log(`calls the kernel's BPF answered as decideRules: ${shown(seen)}`);
   for (const key of ['x86_64 errno', 'ia32 trap', 'x86_64 allow', 'ia32 kill'])
@@ -274,7 +295,8 @@ test(`a stack of filters: the kernel carries out the A3 precedence the engine an
     if (isLeft(o)) return t.fail(o.left.message);
     t.is(observed(o.right[0]!), want, `${formatAction(older)} then ${formatAction(newer)}`);
   }
-  for (const key of ['mixed, errno won', 'mixed, trap won', 'mixed, kill-process won', 'tie on errno'])
+  // Ties are checked by hand below: a generated stack meets one only now and then.
+  for (const key of ['mixed, errno won', 'mixed, trap won', 'mixed, kill-process won'])
     t.true((seen.get(key) ?? 0) > 0, `never tried: ${key}`);
 });
 

@@ -2,8 +2,9 @@
  * From the DAG to a program: nodes in reverse postorder (each node before
  * its successors, a load's successor and a jump's false branch placed
  * right after it when they can be), a `ja` where a load's successor is
- * elsewhere, and trampolines (`ja` with a 32-bit offset) for conditional
- * jumps further than 255 instructions.
+ * elsewhere, and for a conditional jump further than 255 instructions a
+ * copy of the return it jumps to (shared by later jumps in reach) or a
+ * trampoline (`ja` with a 32-bit offset).
  */
 import { BPF, jump, stmt, type SockFilter } from './insn.ts';
 import { successors, type Graph, type Node, type Ref } from './ir.ts';
@@ -36,7 +37,8 @@ export function order(g: Graph, root: Ref): readonly Ref[] {
 /**
  * Lay out the DAG as BPF instructions, from the last one backwards: every
  * target of an instruction is already placed when it is, so a conditional
- * jump further than 255 gets its trampoline (a `ja` right after it) in the
+ * jump further than 255 gets its copied return or trampoline (a `ja`
+ * right after it) in the
  * same single pass, and nothing placed later moves what is placed.
  */
 export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFilter[] {
@@ -47,6 +49,14 @@ export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFi
   const offset = (target: number): number => rev.length - target - 1;
   const ja = (to: Ref): number => {
     rev.push(stmt(BPF.JMP | BPF.JA, offset(at.get(to)!)));
+    return rev.length - 1;
+  };
+  // A conditional jump's target out of reach: a copy of a return, which later jumps in reach share, else a `ja`.
+  const far = (to: Ref): number => {
+    const n = g.node(to);
+    if (n.kind !== 'ret') return ja(to);
+    rev.push(stmt(BPF.RET | BPF.K, n.k));
+    at.set(to, rev.length - 1);
     return rev.length - 1;
   };
   // A load whose successor was placed elsewhere: a copy of a return or of a near jump costs no more room than a `ja` and one executed instruction less.
@@ -65,8 +75,8 @@ export function assemble(g: Graph, root: Ref, offByOne = false): readonly SockFi
       let t = at.get(n.t)!;
       let f = at.get(n.f)!;
       while (offset(t) > 255 || offset(f) > 255) {
-        if (offset(f) > 255) f = ja(n.f);
-        else t = ja(n.t);
+        if (offset(f) > 255) f = far(n.f);
+        else t = far(n.t);
       }
       const jt = offset(t) + (offByOne && offset(t) < 255 && t > 0 ? 1 : 0);
       rev.push(jump(BPF.JMP | JMP_CODE[n.op] | BPF.K, n.k, jt, offset(f)));

@@ -5,8 +5,9 @@
  * numbers at or above bit 30, read unsigned) or ia32, any other arch gets
  * `otherArch`; then a search over `nr` reaches each number's rules, tried
  * in order, each returning its own action, the arch's `otherwise` after
- * the last. Two layouts: `tree`, a balanced search over ranges of numbers
- * that share code, with folding and jump threading; and `plain`, a linear
+ * the last. Two layouts: `tree`, a search over ranges of numbers that
+ * share code whose deepest number is as shallow as can be (B16), with
+ * folding and jump threading; and `plain`, a linear
  * chain with nothing folded, the twin the optimised program is checked
  * against. A number whose first rule always holds returns its action
  * straight from the search, so every unconditional allow is decided by the
@@ -34,7 +35,7 @@ export interface RuleCompileOptions {
   readonly killRet?: number;
   /** Constant folding, mask specialisation and jump threading; default true. */
   readonly fold?: boolean;
-  /** `tree` (default): balanced search over ranges; `plain`: a linear chain of numbers. */
+  /** `tree` (default): a search over ranges, the deepest as shallow as can be (B16); `plain`: a linear chain of numbers. */
   readonly layout?: 'tree' | 'plain';
   /**
    * Allow every native x86_64 execve (B14): for loaders that install the
@@ -47,7 +48,7 @@ export interface RuleCompileOptions {
    * B15 how often each call is made, by number, per arch value (x86_64, its
    * x32 numbers included, and ia32): with them the `tree` search is laid out
    * to make the fewest expected instructions per call weighted by these
-   * counts (the balanced search when that is no dearer); without, balanced.
+   * counts (the B16 search when that is no dearer); without, the B16 search.
    */
   readonly frequencies?: Frequencies;
 }
@@ -220,7 +221,7 @@ export function expectedInstructions(program: Program, frequencies: Frequencies)
   return calls === 0 ? 0 : total / calls;
 }
 
-// The weighted layout when it is no dearer than the balanced one on the counts it was laid out for (B15).
+// The weighted layout when it is no dearer than the one without counts (B16) on the counts it was laid out for (B15).
 function programOf(rs: RuleSet, opts: RuleCompileOptions, faults?: Faults): Program {
   const { frequencies, ...balanced } = opts;
   const plain = layoutOf(rs, balanced, faults);
