@@ -237,6 +237,7 @@ test(`M7 B15 generated minijail policies: model, engine, BPF in both layouts and
       { minLength: 1, maxLength: 12 },
     ),
   });
+  type Policy = typeof policies extends fc.Arbitrary<infer P> ? P : never;
   fc.assert(
     fc.property(policies, ({ lines, dflt, weights, probes }) => {
       const src = text(lines, dflt[0]);
@@ -306,7 +307,33 @@ test(`M7 B15 generated minijail policies: model, engine, BPF in both layouts and
       }
       return true;
     }),
-    params(150),
+    {
+      ...params<[Policy]>(150),
+      // One policy that meets the eight kinds required below, whatever a short run draws.
+      examples: [
+        [
+          {
+            lines: (
+              [
+                [0, 'allow', 'allow'],
+                [1, 'log', 'log'],
+                [2, 'trace', 'trace:0'],
+                [3, 'return EPERM', 'errno:1'],
+                [9, 'kill-process', 'kill-process'],
+                [16, 'trap', 'trap:0'],
+              ] as const
+            ).map(([nr, action, expect]) => ({ calls: [nr], expr: null, action, expect })),
+            dflt: DEFAULTS[0]!,
+            weights: numbers.map((_, i) => i),
+            probes: [...CALLS.map(([nr]) => nr), 39, 3].map((nr, i): ['syscall' | 'int80', number, bigint[]] => [
+              i === 7 ? 'int80' : 'syscall',
+              nr,
+              [0n, 0n, 0n, 0n, 0n, 0n],
+            ]),
+          },
+        ],
+      ],
+    },
   );
   const kinds = [...counts.kinds]
     .sort(([a], [b]) => a.localeCompare(b))
