@@ -22,8 +22,17 @@ export { namedArgs, resolveTraceName, traceName, type NamedArg } from './names.t
 export type { CallExplanation, DecisionState, FieldValue, Why } from './explain.ts';
 export type { CallRecord } from '../model/index.ts';
 export { recordOfCall, explainDecision, showFields, showWhy, why } from './explain.ts';
-export type { Denial, Kill, ReplayOptions, ReplayReport, ReplayResult, SyscallRow, TaskReport } from './replay.ts';
-export { Replayer, answerText, replay } from './replay.ts';
+export type {
+  Denial,
+  Kill,
+  ReplayOptions,
+  ReplayReport,
+  ReplayResult,
+  SyscallRow,
+  TaskReport,
+} from './replay-report.ts';
+export { answerText } from './replay-report.ts';
+export { Replayer, replay } from './replay.ts';
 export type { InstallPoint, Launch, LaunchSink } from './launch.ts';
 export { checkedCalls, installPoint, Launcher, traceAbi, WINDOW } from './launch.ts';
 export type { GenerateOptions, Generated } from './generate.ts';
