@@ -22,7 +22,7 @@ import type { Trace, TraceEnd, TraceSignal } from './types.ts';
 import { namedArgs } from './names.ts';
 import type { Kill, ReplayOptions, ReplayReport, ReplayResult } from './replay-report.ts';
 
-/** A kill that decide() did not predict: the engine's word stands, without an explanation. */
+/** A kill the filters did not answer (strict mode's, or one made before the launcher's install): the engine's word stands, without an explanation. */
 const ENGINE_ONLY: CallExplanation = {
   allowed: false,
   step: 'engine',
