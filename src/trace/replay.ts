@@ -22,7 +22,7 @@ import type { Trace, TraceEnd, TraceSignal } from './types.ts';
 import { namedArgs } from './names.ts';
 import type { Kill, ReplayOptions, ReplayReport, ReplayResult } from './replay-report.ts';
 
-/** A kill the filters did not answer (strict mode's, or one made before the launcher's install): the engine's word stands, without an explanation. */
+/** A kill the launcher's policy did not make (the traced program's own prctl, before the install): the engine's word stands, unexplained. */
 const ENGINE_ONLY: CallExplanation = {
   allowed: false,
   step: 'engine',
